@@ -1,0 +1,179 @@
+"""The REST API under /api/v1, as CONTRACT.md describes it; OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from .accounts import may_act_on
+from .app import current_hall
+from .errors import ApiError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+# --- request helpers ----------------------------------------------------------------------------
+def _body() -> dict:
+    """The JSON object sent, or {} for an empty body; anything else is a 400 that says so."""
+    if not request.get_data():
+        return {}
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid", "the request body must be a JSON object")
+    return body
+
+
+def _text(body: dict, name: str, required: bool = True) -> Any:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ApiError(400, "invalid", f"{name} is required and must be text", name)
+    return value
+
+
+def _track_url(ticket_id: str) -> str:
+    base = current_hall().config.public_url or request.host_url.rstrip("/")
+    return f"{base}/t/{ticket_id}"
+
+
+def _ticket_json(ticket: dict) -> dict:
+    return {**ticket, "track_url": _track_url(ticket["id"])}
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def officer_required(view: Callable) -> Callable:
+    """Bearer token → ``g.officer``; 401 without a valid one."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        officer = current_hall().accounts.authenticate(_bearer_token())
+        if officer is None:
+            raise ApiError(401, "unauthorized", "log in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
+        g.officer = officer
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _counter_officer(counter_id: str) -> int:
+    """The acting officer's id, after checking they may act on this counter (403 otherwise)."""
+    hall = current_hall()
+    if counter_id not in hall.config.counters:
+        raise ApiError(404, "not_found", f"unknown counter {counter_id!r}", "counter")
+    if not may_act_on(g.officer, counter_id):
+        raise ApiError(403, "forbidden", f"officer {g.officer['username']} is not assigned to counter {counter_id}")
+    return g.officer["id"]
+
+
+# --- public -------------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+@bp.get("/services")
+def services():
+    return jsonify(current_hall().engine.services())
+
+
+@bp.post("/tickets")
+def issue_ticket():
+    body = _body()
+    if "service" not in body:
+        raise ApiError(400, "invalid", "service is required (a service code such as A)", "service")
+    lang = body.get("lang") or "id"
+    ticket = current_hall().engine.issue(body["service"], body.get("priority"), body.get("kiosk"), lang)
+    return jsonify(_ticket_json(ticket)), 201
+
+
+@bp.get("/tickets/<ticket_id>")
+def get_ticket(ticket_id: str):
+    return jsonify(_ticket_json(current_hall().engine.ticket(ticket_id)))
+
+
+@bp.post("/tickets/<ticket_id>/cancel")
+def cancel_ticket(ticket_id: str):
+    """Whoever holds the (unguessable) ticket id may give up that place in the queue."""
+    return jsonify(_ticket_json(current_hall().engine.cancel(ticket_id)))
+
+
+@bp.get("/state")
+def state():
+    snapshot = current_hall().engine.state()
+    return jsonify({"seq": snapshot.pop("last_event"), **snapshot})
+
+
+# --- officers -----------------------------------------------------------------------------------
+@bp.post("/auth/login")
+def login():
+    body = _body()
+    username, password = _text(body, "username"), _text(body, "password")
+    token, officer = current_hall().accounts.login(username, password, request.remote_addr or "")
+    return jsonify(token=token, officer=officer)
+
+
+@bp.post("/auth/logout")
+@officer_required
+def logout():
+    current_hall().accounts.logout(_bearer_token())
+    return "", 204
+
+
+@bp.get("/auth/me")
+@officer_required
+def me():
+    return jsonify(g.officer)
+
+
+@bp.get("/tickets/<ticket_id>/history")
+@officer_required
+def ticket_history(ticket_id: str):
+    return jsonify(current_hall().engine.history(ticket_id))
+
+
+@bp.get("/counters/<counter_id>/waiting")
+@officer_required
+def counter_waiting(counter_id: str):
+    _counter_officer(counter_id)
+    limit = request.args.get("limit", "10")
+    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+        raise ApiError(400, "invalid", "limit must be a whole number from 1 to 200", "limit")
+    tickets = current_hall().engine.waiting_for_counter(counter_id, int(limit))
+    return jsonify([_ticket_json(t) for t in tickets])
+
+
+def _counter_action(name: str, action: Callable[[str, int, dict], Any]) -> None:
+    def view(counter_id: str):
+        officer_id = _counter_officer(counter_id)
+        result = action(counter_id, officer_id, _body())
+        if result is None:
+            return "", 204
+        return jsonify(_ticket_json(result) if "number" in result else result)
+
+    bp.add_url_rule(f"/counters/<counter_id>/{name}", f"counter_{name.replace('-', '_')}", officer_required(view), methods=["POST"])
+
+
+def _engine():
+    return current_hall().engine
+
+
+_counter_action("call-next", lambda c, o, b: _engine().call_next(c, o))
+_counter_action("recall", lambda c, o, b: _engine().recall(c, o))
+_counter_action("start", lambda c, o, b: _engine().start(c, o))
+_counter_action("complete", lambda c, o, b: _engine().complete(c, o))
+_counter_action("no-show", lambda c, o, b: _engine().no_show(c, o))
+_counter_action("transfer", lambda c, o, b: _engine().transfer(c, _text(b, "service"), o, _text(b, "note", required=False)))
+_counter_action("call", lambda c, o, b: _engine().call_ticket(c, _text(b, "ticket_id"), o))
+_counter_action("pause", lambda c, o, b: _engine().pause(c, _text(b, "reason"), o))
+_counter_action("resume", lambda c, o, b: _engine().resume(c, o))

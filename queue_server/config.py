@@ -1,0 +1,412 @@
+"""Load and validate a hall's config.yaml.
+
+A config mistake must never surface as a traceback at the hall: every problem is collected and
+reported as one line naming the key path (``services[2].code: ...``), and nothing starts until the
+file is clean. The schema below is the single list of accepted keys; a key not listed is an error,
+so a typo (``serivces``) is caught instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak")
+PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy")
+LANGUAGES = ("id", "en")
+READING_MODES = ("digits", "cardinal", "mixed")
+SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
+COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; ``problems`` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    agency: str
+    target_wait_minutes: int = 30
+    duration_minutes: float = 5.0
+    requirements: tuple[str, ...] = ()
+    fee: str = ""
+
+
+@dataclass(frozen=True)
+class Counter:
+    id: str
+    name: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    id: str
+    name: str
+    printer: str = "default"
+
+
+@dataclass(frozen=True)
+class Screen:
+    id: str
+    name: str
+    agencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    """The validated hall: what the engine, the API and the pages read."""
+
+    path: Path
+    name: str
+    timezone: ZoneInfo
+    language: str
+    database: Path
+    public_url: str | None
+    max_consecutive_priority: int
+    max_normal_wait_minutes: float | None
+    services: dict[str, Service]
+    counters: dict[str, Counter]
+    kiosks: dict[str, Kiosk]
+    displays: dict[str, Screen]
+    printer: dict[str, Any]
+    announcements: dict[str, Any]
+    ticker: str
+    token_hours: float
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def counters_for_service(self, code: str) -> list[Counter]:
+        return [c for c in self.counters.values() if code in c.services]
+
+
+# --- the schema -------------------------------------------------------------------------------
+# Each mapping is {key: (checker, required)}; a checker returns the cleaned value or raises
+# _Invalid with a message that reads well after "path: ".
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("must be a non-empty text")
+    return value.strip()
+
+
+def _optional_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Invalid("must be text")
+    return value.strip()
+
+
+def _number(minimum: float, maximum: float | None = None, integer: bool = False) -> Callable:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid("must be a whole number" if integer else "must be a number")
+        if integer and not isinstance(value, int):
+            raise _Invalid("must be a whole number")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            raise _Invalid(f"must be {bound}, got {value}")
+        return value
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise _Invalid(f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("must be true or false")
+    return value
+
+
+def _timezone(value: Any) -> ZoneInfo:
+    if not isinstance(value, str):
+        raise _Invalid("must be a timezone name such as Asia/Jakarta")
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Invalid(f"unknown timezone {value!r} (use a name such as Asia/Jakarta)") from None
+
+
+def _pattern(regex: re.Pattern, meaning: str) -> Callable:
+    def check(value: Any) -> str:
+        text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        if text is None or not regex.match(text):
+            raise _Invalid(f"{meaning}, got {value!r}")
+        return text
+
+    return check
+
+
+def _text_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _Invalid("must be a list of texts")
+    return tuple(v.strip() for v in value)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
+        raise _Invalid(f"must be an http(s) URL such as http://192.168.1.10:5000, got {value!r}")
+    return value.rstrip("/")
+
+
+def _opening_hours(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", value):
+        raise _Invalid(f"must look like 08:00-15:00, got {value!r}")
+    return value
+
+
+HALL = {
+    "name": (_string, True),
+    "timezone": (_timezone, True),
+    "language": (_one_of(LANGUAGES), False),
+    "opening_hours": (_opening_hours, False),
+    "ticker": (_optional_text, False),
+}
+PRIORITY = {
+    "max_consecutive": (_number(1, 100, integer=True), False),
+    "max_normal_wait_minutes": (_number(1, 24 * 60), False),
+}
+SERVICE = {
+    "code": (_pattern(SERVICE_CODE, "must be one or two capital letters such as A or KT"), True),
+    "name": (_string, True),
+    "agency": (_string, True),
+    "target_wait_minutes": (_number(1, 24 * 60, integer=True), False),
+    "duration_minutes": (_number(0.5, 24 * 60), False),
+    "requirements": (_text_list, False),
+    "fee": (_optional_text, False),
+}
+COUNTER = {
+    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "name": (_string, True),
+    "services": (_text_list, True),
+}
+PRINTER = {
+    "kind": (_one_of(PRINTER_KINDS), True),
+    "host": (_string, False),
+    "port": (_number(1, 65535, integer=True), False),
+    "width_mm": (_one_of((58, 80)), False),
+    "vendor_id": (_number(0, 0xFFFF, integer=True), False),
+    "product_id": (_number(0, 0xFFFF, integer=True), False),
+    "device": (_string, False),
+    "baudrate": (_number(300, 921600, integer=True), False),
+    "path": (_string, False),
+    "footer": (_optional_text, False),
+    "logo": (_string, False),
+    "timeout_seconds": (_number(0.1, 120), False),
+}
+ANNOUNCEMENTS = {
+    "enabled": (_boolean, False),
+    "language": (_one_of(LANGUAGES), False),
+    "template": (_string, False),
+    "repeat": (_number(1, 5, integer=True), False),
+    "reading": (_one_of(READING_MODES), False),
+    "voice": (_string, False),
+    "rate": (_number(60, 400, integer=True), False),
+    "volume": (_number(0, 1), False),
+    "output": (_one_of(("display", "server")), False),
+}
+KIOSK = {
+    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "name": (_string, True),
+    "printer": (_string, False),
+}
+DISPLAY = {
+    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "name": (_string, True),
+    "agencies": (_text_list, True),
+}
+AUTH = {
+    "token_hours": (_number(0.25, 24 * 31), False),
+}
+TOP = {
+    "hall": (HALL, True),
+    "database": (_string, True),
+    "public_url": (_url, False),
+    "priority": (PRIORITY, False),
+    "services": ([SERVICE], True),
+    "counters": ([COUNTER], True),
+    "printer": (PRINTER, False),
+    "announcements": (ANNOUNCEMENTS, False),
+    "kiosks": ([KIOSK], False),
+    "displays": ([DISPLAY], False),
+    "auth": (AUTH, False),
+}
+
+DEFAULT_TEMPLATES = {
+    "id": "Nomor antrian {number}, silakan menuju {counter}",
+    "en": "Ticket number {number}, please proceed to {counter}",
+}
+
+
+def _check(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
+    """Clean ``value`` against ``schema``, appending a line to ``problems`` for each mistake."""
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{path}: must be a mapping of keys")
+            return None
+        cleaned = {}
+        for key in value:
+            if key not in schema:
+                known = ", ".join(schema)
+                problems.append(f"{_join(path, key)}: unknown key (known keys: {known})")
+        for key, (sub, required) in schema.items():
+            if value.get(key) is None:
+                if required:
+                    problems.append(f"{_join(path, key)}: is required")
+                continue
+            cleaned[key] = _check(sub, value[key], _join(path, key), problems)
+        return cleaned
+    if isinstance(schema, list):
+        if not isinstance(value, list):
+            problems.append(f"{path}: must be a list")
+            return []
+        return [_check(schema[0], item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+    try:
+        return schema(value)
+    except _Invalid as invalid:
+        problems.append(f"{path}: {invalid}")
+        return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _unique(items: list[dict], key: str, path: str, what: str, problems: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        value = item.get(key) if item else None
+        if value is None:
+            continue
+        if value in seen:
+            problems.append(f"{path}[{i}].{key}: duplicate {what} {value!r} (also {path}[{seen[value]}])")
+        else:
+            seen[value] = i
+
+
+def _cross_check(cfg: dict, problems: list[str]) -> None:
+    """References between sections: the checks a per-key schema cannot make."""
+    services = [s for s in cfg.get("services") or [] if s]
+    counters = [c for c in cfg.get("counters") or [] if c]
+    _unique(services, "code", "services", "service code", problems)
+    _unique(counters, "id", "counters", "counter id", problems)
+    _unique([k for k in cfg.get("kiosks") or [] if k], "id", "kiosks", "kiosk id", problems)
+    _unique([d for d in cfg.get("displays") or [] if d], "id", "displays", "display id", problems)
+    if not services and "services" in cfg:
+        problems.append("services: at least one service is needed")
+    if not counters and "counters" in cfg:
+        problems.append("counters: at least one counter is needed")
+    codes = {s.get("code") for s in services}
+    agencies = {s.get("agency") for s in services}
+    for i, counter in enumerate(cfg.get("counters") or []):
+        for j, code in enumerate((counter or {}).get("services") or ()):
+            if code not in codes:
+                problems.append(f"counters[{i}].services[{j}]: unknown service {code!r}")
+        if counter and counter.get("services") == ():
+            problems.append(f"counters[{i}].services: a counter must serve at least one service")
+    for i, screen in enumerate(cfg.get("displays") or []):
+        for j, agency in enumerate((screen or {}).get("agencies") or ()):
+            if agency not in agencies:
+                problems.append(f"displays[{i}].agencies[{j}]: no service belongs to agency {agency!r}")
+    printer = cfg.get("printer") or {}
+    needs = {"network": "host", "usb": "vendor_id", "serial": "device", "file": "path"}
+    kind = printer.get("kind")
+    if kind in needs and needs[kind] not in printer:
+        problems.append(f"printer.{needs[kind]}: is required for a {kind} printer")
+    if kind == "usb" and "product_id" not in printer:
+        problems.append("printer.product_id: is required for a usb printer")
+
+
+def parse_config(data: Any, path: Path) -> HallConfig:
+    """Validate already-parsed YAML; ``path`` anchors the relative database path."""
+    problems: list[str] = []
+    cfg = _check(TOP, data, "", problems)
+    if cfg is None:
+        raise ConfigError([f"{path}: the file must hold a mapping of keys (hall, services, counters, ...)"])
+    _cross_check(cfg, problems)
+    if problems:
+        raise ConfigError(problems)
+    return _build(cfg, data, path)
+
+
+def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
+    hall = cfg["hall"]
+    priority = cfg.get("priority") or {}
+    announcements = {
+        "enabled": True,
+        "language": hall.get("language", "id"),
+        "repeat": 1,
+        "reading": "mixed",
+        "rate": 150,
+        "volume": 1.0,
+        "output": "display",
+        **(cfg.get("announcements") or {}),
+    }
+    announcements.setdefault("template", DEFAULT_TEMPLATES[announcements["language"]])
+    printer = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5, **(cfg.get("printer") or {})}
+    database = Path(cfg["database"])
+    if not database.is_absolute():
+        database = path.parent / database
+    return HallConfig(
+        path=path,
+        name=hall["name"],
+        timezone=hall["timezone"],
+        language=hall.get("language", "id"),
+        database=database,
+        public_url=cfg.get("public_url"),
+        max_consecutive_priority=priority.get("max_consecutive", 3),
+        max_normal_wait_minutes=priority.get("max_normal_wait_minutes"),
+        services={s["code"]: Service(**s) for s in cfg["services"]},
+        counters={c["id"]: Counter(**c) for c in cfg["counters"]},
+        kiosks={k["id"]: Kiosk(**k) for k in cfg.get("kiosks") or []},
+        displays={d["id"]: Screen(**d) for d in cfg.get("displays") or []},
+        printer=printer,
+        announcements=announcements,
+        ticker=hall.get("ticker", ""),
+        token_hours=(cfg.get("auth") or {}).get("token_hours", 12),
+        raw=raw,
+    )
+
+
+def load_config(path: str | Path) -> HallConfig:
+    """Read and validate a config file; raises ConfigError with one line per problem."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot be read ({error.strerror})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or "not valid YAML"
+        raise ConfigError([f"{path}: not valid YAML{where}: {reason}"]) from None
+    return parse_config(data, path)

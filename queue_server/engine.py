@@ -1,0 +1,480 @@
+"""The queue engine: the only code that changes queue state.
+
+Plain Python, no Flask, so it can be tested with an injected clock and benchmarked alone. Every
+operation is one ``BEGIN IMMEDIATE`` transaction that changes tickets or counters and appends an
+event row for each change. Listeners (live channel, announcements, printing) hear about events only
+after the commit: a refused or failed operation emits, speaks and prints nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import Clock, iso, parse_iso, system_clock
+from .config import PRIORITY_CATEGORIES, Counter, HallConfig
+from .estimate import estimate_wait
+from .store import Store, Tx
+
+log = logging.getLogger(__name__)
+
+UNNAMED_PRIORITY = "prioritas"
+LANGS = ("id", "en")
+MAX_NOTE = 200
+
+
+class QueueError(Exception):
+    """An operation the engine refused; nothing was changed."""
+
+    code = "error"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(QueueError):
+    code = "invalid"
+
+
+class NotFound(QueueError):
+    code = "not_found"
+
+
+class Conflict(QueueError):
+    code = "conflict"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A committed change, as listeners receive it."""
+
+    id: int
+    kind: str
+    at: str
+    ticket: dict | None
+    counter_id: str | None
+    officer_id: int | None
+    details: dict = field(default_factory=dict)
+
+
+Listener = Callable[[list[Event]], None]
+
+
+class _Operation:
+    """What one transaction is doing: its time, its local day, and the events it records."""
+
+    def __init__(self, tx: Tx, now: datetime, day: str):
+        self.tx = tx
+        self.now = now
+        self.at = iso(now)
+        self.day = day
+        self.events: list[Event] = []
+
+    def record(
+        self, kind: str, ticket_id: str | None = None, counter_id: str | None = None, officer_id: int | None = None, **details: Any
+    ) -> None:
+        event_id = self.tx.add_event(self.at, kind, ticket_id, counter_id, officer_id, details)
+        ticket = self.tx.ticket(ticket_id) if ticket_id else None
+        self.events.append(Event(event_id, kind, self.at, ticket, counter_id, officer_id, details))
+
+
+class Engine:
+    """Issues, calls and finishes tickets for one hall."""
+
+    def __init__(self, store: Store, hall: HallConfig, clock: Clock = system_clock):
+        self.store = store
+        self.hall = hall
+        self.clock = clock
+        self._listeners: list[Listener] = []
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(events)`` after every committed operation that recorded events."""
+        self._listeners.append(listener)
+
+    def local_day(self, moment: datetime) -> str:
+        return moment.astimezone(self.hall.timezone).date().isoformat()
+
+    @contextmanager
+    def _operation(self) -> Iterator[_Operation]:
+        now = self.clock()
+        with self.store.write() as tx:
+            op = _Operation(tx, now, self.local_day(now))
+            self._roll_day(op)
+            yield op
+        self._publish(op.events)
+
+    def _publish(self, events: list[Event]) -> None:
+        if not events:
+            return
+        for listener in self._listeners:
+            try:
+                listener(events)
+            except Exception:
+                log.exception("event listener %r failed; the operation itself was committed", listener)
+
+    def _roll_day(self, op: _Operation) -> None:
+        """At the first operation of a new local day, close what yesterday left open."""
+        if op.tx.meta("day") == op.day:
+            return
+        for ticket in op.tx.stale_open_tickets(op.day):
+            op.tx.update_ticket(ticket["id"], status="expired", finished_at=op.at)
+            op.record("expired", ticket["id"], ticket["counter_id"], previous_status=ticket["status"])
+        for counter_id, state in op.tx.counter_states().items():
+            if state["ticket_id"] or state["priority_streak"]:
+                op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, updated_at=op.at)
+        op.tx.set_meta("day", op.day)
+
+    def _counter(self, counter_id: str) -> Counter:
+        counter = self.hall.counters.get(counter_id)
+        if counter is None:
+            raise NotFound(f"unknown counter {counter_id!r}", "counter")
+        return counter
+
+    def _current(self, op: _Operation, counter: Counter, allowed: tuple[str, ...], action: str) -> dict:
+        """The ticket at this counter, which must be in one of the ``allowed`` states."""
+        state = op.tx.counter_state(counter.id)
+        ticket = op.tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
+        if ticket is None:
+            raise Conflict(f"{counter.name} has no current ticket to {action}")
+        if ticket["status"] not in allowed:
+            raise Conflict(f"ticket {ticket['number']} is {ticket['status'].replace('_', '-')}; cannot {action} it now")
+        return ticket
+
+    # --- issuing --------------------------------------------------------------------------------
+    def issue(self, service: str, priority: Any = None, kiosk: str | None = None, lang: str = "id", officer_id: int | None = None) -> dict:
+        """Take a number: ``A001``, ``A002``, ... per service per local day."""
+        if not isinstance(service, str) or service not in self.hall.services:
+            raise InvalidInput(f"unknown service {service!r}", "service")
+        category = _priority_category(priority)
+        if kiosk is not None and kiosk not in self.hall.kiosks:
+            raise InvalidInput(f"unknown kiosk {kiosk!r}", "kiosk")
+        if lang not in LANGS:
+            raise InvalidInput(f"lang must be one of {', '.join(LANGS)}", "lang")
+        with self._operation() as op:
+            seq = op.tx.next_seq(op.day, service)
+            ticket = {
+                "id": secrets.token_urlsafe(9),
+                "day": op.day,
+                "prefix": service,
+                "seq": seq,
+                "number": f"{service}{seq:03d}",
+                "service": service,
+                "status": "waiting",
+                "priority": category,
+                "lang": lang,
+                "kiosk": kiosk,
+                "issued_at": op.at,
+                "queue_at": op.at,
+                "call_count": 0,
+            }
+            op.tx.insert_ticket(ticket)
+            op.record("issued", ticket["id"], officer_id=officer_id, service=service, priority=category, kiosk=kiosk)
+            return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+    def cancel(self, ticket_id: str, officer_id: int | None = None) -> dict:
+        """The visitor gives up their place (from their ticket page, or through staff)."""
+        with self._operation() as op:
+            ticket = self._ticket(op.tx, ticket_id)
+            if ticket["status"] not in ("waiting", "called"):
+                raise Conflict(f"ticket {ticket['number']} is {ticket['status']} and can no longer be cancelled")
+            op.tx.update_ticket(ticket_id, status="cancelled", finished_at=op.at)
+            if ticket["status"] == "called":
+                op.tx.set_counter_state(ticket["counter_id"], ticket_id=None, updated_at=op.at)
+            op.record("cancelled", ticket_id, ticket["counter_id"], officer_id, previous_status=ticket["status"])
+            return self._view(op.tx, op.tx.ticket(ticket_id))
+
+    # --- calling --------------------------------------------------------------------------------
+    def call_next(self, counter_id: str, officer_id: int | None = None) -> dict | None:
+        """Finish the counter's current ticket and call the next one; None when nothing waits."""
+        counter = self._counter(counter_id)
+        with self._operation() as op:
+            state = self._open_state(op, counter)
+            self._finish_current(op, counter, state, officer_id)
+            ticket = self._choose_next(op, counter, state)
+            if ticket is None:
+                return None
+            return self._call(op, counter, state, ticket, officer_id)
+
+    def call_ticket(self, counter_id: str, ticket_id: str, officer_id: int | None = None) -> dict:
+        """Serve a specific waiting ticket out of turn (e.g. an appointment, a returning visitor)."""
+        counter = self._counter(counter_id)
+        with self._operation() as op:
+            state = self._open_state(op, counter)
+            ticket = self._ticket(op.tx, ticket_id)
+            if ticket["status"] != "waiting":
+                raise Conflict(f"ticket {ticket['number']} is {ticket['status']}, not waiting")
+            if ticket["service"] not in counter.services:
+                raise Conflict(f"{counter.name} does not serve service {ticket['service']}")
+            self._finish_current(op, counter, state, officer_id)
+            return self._call(op, counter, state, ticket, officer_id)
+
+    def _open_state(self, op: _Operation, counter: Counter) -> dict:
+        state = op.tx.counter_state(counter.id)
+        if state["status"] == "paused":
+            raise Conflict(f"{counter.name} is paused; resume it before calling")
+        return state
+
+    def _finish_current(self, op: _Operation, counter: Counter, state: dict, officer_id: int | None) -> None:
+        ticket = op.tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
+        if ticket is not None and ticket["status"] in ("called", "serving"):
+            op.tx.update_ticket(ticket["id"], status="done", finished_at=op.at)
+            op.record("completed", ticket["id"], counter.id, officer_id, by="call_next")
+        op.tx.set_counter_state(counter.id, ticket_id=None, updated_at=op.at)
+
+    def _choose_next(self, op: _Operation, counter: Counter, state: dict) -> dict | None:
+        """Priority first, but not more than max_consecutive in a row while normal tickets wait,
+        and never past a normal ticket that has waited longer than max_normal_wait_minutes."""
+        priority = op.tx.oldest_waiting(counter.services, priority=True)
+        normal = op.tx.oldest_waiting(counter.services, priority=False)
+        if priority is None or normal is None:
+            return priority or normal
+        if self._normal_goes_first(normal, state["priority_streak"], op.now):
+            return normal
+        return priority
+
+    def _normal_goes_first(self, normal: dict, streak: int, now: datetime) -> bool:
+        limit = self.hall.max_normal_wait_minutes
+        overdue = limit is not None and now - parse_iso(normal["queue_at"]) > timedelta(minutes=limit)
+        return overdue or streak >= self.hall.max_consecutive_priority
+
+    def _call(self, op: _Operation, counter: Counter, state: dict, ticket: dict, officer_id: int | None) -> dict:
+        streak = state["priority_streak"] + 1 if ticket["priority"] else 0
+        op.tx.update_ticket(
+            ticket["id"],
+            status="called",
+            counter_id=counter.id,
+            officer_id=officer_id,
+            called_at=op.at,
+            call_count=ticket["call_count"] + 1,
+        )
+        op.tx.set_counter_state(counter.id, ticket_id=ticket["id"], priority_streak=streak, officer_id=officer_id, updated_at=op.at)
+        op.record("called", ticket["id"], counter.id, officer_id, counter_name=counter.name)
+        return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+    # --- the current ticket -------------------------------------------------------------------
+    def recall(self, counter_id: str, officer_id: int | None = None) -> dict:
+        """Call the current ticket again (the visitor has not come yet)."""
+        counter = self._counter(counter_id)
+        with self._operation() as op:
+            ticket = self._current(op, counter, ("called",), "recall")
+            op.tx.update_ticket(ticket["id"], call_count=ticket["call_count"] + 1, called_at=op.at)
+            op.record("recalled", ticket["id"], counter.id, officer_id, counter_name=counter.name)
+            return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+    def start(self, counter_id: str, officer_id: int | None = None) -> dict:
+        """The visitor arrived at the counter; service time runs from here."""
+        return self._move_current(counter_id, officer_id, ("called",), "start", "serving", "started", keep_at_counter=True)
+
+    def complete(self, counter_id: str, officer_id: int | None = None) -> dict:
+        return self._move_current(counter_id, officer_id, ("called", "serving"), "complete", "done", "completed")
+
+    def no_show(self, counter_id: str, officer_id: int | None = None) -> dict:
+        return self._move_current(counter_id, officer_id, ("called",), "mark as no-show", "no_show", "no_show")
+
+    def _move_current(
+        self,
+        counter_id: str,
+        officer_id: int | None,
+        allowed: tuple[str, ...],
+        action: str,
+        status: str,
+        kind: str,
+        keep_at_counter: bool = False,
+    ) -> dict:
+        counter = self._counter(counter_id)
+        with self._operation() as op:
+            ticket = self._current(op, counter, allowed, action)
+            stamp = "started_at" if status == "serving" else "finished_at"
+            op.tx.update_ticket(ticket["id"], status=status, **{stamp: op.at})
+            if not keep_at_counter:
+                op.tx.set_counter_state(counter.id, ticket_id=None, updated_at=op.at)
+            op.record(kind, ticket["id"], counter.id, officer_id)
+            return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+    def transfer(self, counter_id: str, service: str, officer_id: int | None = None, note: str | None = None) -> dict:
+        """Send the current visitor to another service, keeping their number and place by issue time."""
+        counter = self._counter(counter_id)
+        if not isinstance(service, str) or service not in self.hall.services:
+            raise InvalidInput(f"unknown service {service!r}", "service")
+        if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+            raise InvalidInput(f"note must be text of at most {MAX_NOTE} characters", "note")
+        with self._operation() as op:
+            ticket = self._current(op, counter, ("called", "serving"), "transfer")
+            if ticket["service"] == service:
+                raise InvalidInput(f"ticket {ticket['number']} is already for service {service}", "service")
+            op.tx.update_ticket(
+                ticket["id"], status="waiting", service=service, transferred_from=ticket["service"], counter_id=None, note=note
+            )
+            op.tx.set_counter_state(counter.id, ticket_id=None, updated_at=op.at)
+            op.record("transferred", ticket["id"], counter.id, officer_id, from_service=ticket["service"], to_service=service, note=note)
+            return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+    # --- counters -------------------------------------------------------------------------------
+    def pause(self, counter_id: str, reason: str, officer_id: int | None = None) -> dict:
+        counter = self._counter(counter_id)
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_NOTE:
+            raise InvalidInput(f"reason must be a short text such as istirahat, sholat or rapat (at most {MAX_NOTE} characters)", "reason")
+        with self._operation() as op:
+            state = op.tx.counter_state(counter.id)
+            if state["status"] == "paused":
+                raise Conflict(f"{counter.name} is already paused")
+            if state["ticket_id"]:
+                current = op.tx.ticket(state["ticket_id"])
+                raise Conflict(f"finish or transfer ticket {current['number']} before pausing {counter.name}")
+            op.tx.set_counter_state(counter.id, status="paused", pause_reason=reason.strip(), officer_id=officer_id, updated_at=op.at)
+            op.record("paused", counter_id=counter.id, officer_id=officer_id, reason=reason.strip())
+            return self._counter_view(op.tx, counter)
+
+    def resume(self, counter_id: str, officer_id: int | None = None) -> dict:
+        counter = self._counter(counter_id)
+        with self._operation() as op:
+            if op.tx.counter_state(counter.id)["status"] != "paused":
+                raise Conflict(f"{counter.name} is not paused")
+            op.tx.set_counter_state(counter.id, status="open", pause_reason=None, officer_id=officer_id, updated_at=op.at)
+            op.record("resumed", counter_id=counter.id, officer_id=officer_id)
+            return self._counter_view(op.tx, counter)
+
+    # --- reading --------------------------------------------------------------------------------
+    def ticket(self, ticket_id: str) -> dict:
+        with self.store.read() as tx:
+            return self._view(tx, self._ticket(tx, ticket_id))
+
+    def history(self, ticket_id: str) -> list[dict]:
+        with self.store.read() as tx:
+            self._ticket(tx, ticket_id)
+            return tx.events_for_ticket(ticket_id)
+
+    def services(self) -> list[dict]:
+        with self.store.read() as tx:
+            waiting = tx.waiting_counts()
+            states = tx.counter_states()
+        return [
+            {
+                "code": s.code,
+                "name": s.name,
+                "agency": s.agency,
+                "waiting": waiting.get(s.code, 0),
+                "counters_open": self._open_counters(s.code, states),
+                "target_wait_minutes": s.target_wait_minutes,
+            }
+            for s in self.hall.services.values()
+        ]
+
+    def state(self, recent: int = 10) -> dict:
+        """What a display shows: every counter, the last calls, the waiting counts."""
+        with self.store.read() as tx:
+            counters = [self._counter_view(tx, c) for c in self.hall.counters.values()]
+            calls = tx.recent_calls(recent)
+            waiting = tx.waiting_counts()
+            last_event = tx.last_event_id()
+        return {
+            "last_event": last_event,
+            "counters": counters,
+            "recent_calls": [self._call_view(row) for row in calls],
+            "waiting": {code: waiting.get(code, 0) for code in self.hall.services},
+        }
+
+    def waiting_for_counter(self, counter_id: str, limit: int = 10) -> list[dict]:
+        """The next tickets in the order call-next would take them (priority rules applied)."""
+        counter = self._counter(counter_id)
+        with self.store.read() as tx:
+            tickets = tx.waiting(counter.services)
+            streak = tx.counter_state(counter.id)["priority_streak"]
+            ordered = self._call_order(tickets, streak)
+            return [self._view(tx, t, ahead=i) for i, t in enumerate(ordered[:limit])]
+
+    def _call_order(self, tickets: list[dict], streak: int) -> list[dict]:
+        """Replay call-next's choice over a waiting list, so a console can show what comes next."""
+        priority = [t for t in tickets if t["priority"]]
+        normal = [t for t in tickets if not t["priority"]]
+        now = self.clock()
+        order = []
+        while priority and normal:
+            if self._normal_goes_first(normal[0], streak, now):
+                order.append(normal.pop(0))
+                streak = 0
+            else:
+                order.append(priority.pop(0))
+                streak += 1
+        return order + priority + normal
+
+    # --- views ----------------------------------------------------------------------------------
+    def _ticket(self, tx: Tx, ticket_id: Any) -> dict:
+        ticket = tx.ticket(ticket_id) if isinstance(ticket_id, str) else None
+        if ticket is None:
+            raise NotFound("no ticket with that id", "ticket_id")
+        return ticket
+
+    def _open_counters(self, code: str, states: dict[str, dict]) -> int:
+        return sum(1 for c in self.hall.counters_for_service(code) if states.get(c.id, {}).get("status", "open") == "open")
+
+    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
+        """A ticket as the API and the pages see it."""
+        service = self.hall.services[ticket["service"]]
+        counter = self.hall.counters.get(ticket["counter_id"]) if ticket["counter_id"] else None
+        view = {
+            "id": ticket["id"],
+            "number": ticket["number"],
+            "service": ticket["service"],
+            "service_name": service.name,
+            "agency": service.agency,
+            "status": ticket["status"],
+            "priority": True if ticket["priority"] == UNNAMED_PRIORITY else ticket["priority"],
+            "issued_at": ticket["issued_at"],
+            "called_at": ticket["called_at"],
+            "call_count": ticket["call_count"],
+            "transferred_from": ticket["transferred_from"],
+            "counter": {"id": counter.id, "name": counter.name}
+            if counter and ticket["status"] in ("called", "serving", "done", "no_show")
+            else None,
+            "waiting_ahead": None,
+            "eta_minutes": None,
+        }
+        if ticket["status"] == "waiting":
+            ahead = tx.waiting_ahead(ticket) if ahead is None else ahead
+            open_counters = self._open_counters(ticket["service"], tx.counter_states())
+            view["waiting_ahead"] = ahead
+            view["eta_minutes"] = estimate_wait(ahead, service.duration_minutes, open_counters)
+        return view
+
+    def _counter_view(self, tx: Tx, counter: Counter) -> dict:
+        state = tx.counter_state(counter.id)
+        ticket = tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
+        agencies = sorted({self.hall.services[code].agency for code in counter.services})
+        return {
+            "id": counter.id,
+            "name": counter.name,
+            "services": list(counter.services),
+            "agencies": agencies,
+            "status": state["status"],
+            "pause_reason": state["pause_reason"],
+            "ticket": self._view(tx, ticket) if ticket else None,
+        }
+
+    def _call_view(self, row: dict) -> dict:
+        counter = self.hall.counters.get(row["counter_id"])
+        service = self.hall.services[row["service"]]
+        return {
+            "at": row["at"],
+            "recall": row["kind"] == "recalled",
+            "ticket": {"id": row["id"], "number": row["number"], "service": row["service"], "agency": service.agency},
+            "counter": {"id": row["counter_id"], "name": counter.name if counter else row["counter_id"]},
+        }
+
+
+def _priority_category(priority: Any) -> str | None:
+    if priority is None or priority is False:
+        return None
+    if priority is True:
+        return UNNAMED_PRIORITY
+    if isinstance(priority, str) and priority in PRIORITY_CATEGORIES:
+        return priority
+    raise InvalidInput(f"priority must be one of {', '.join(PRIORITY_CATEGORIES)}, true, or null", "priority")

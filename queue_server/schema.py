@@ -1,0 +1,127 @@
+"""The database schema as a list of forward migrations.
+
+``PRAGMA user_version`` records how many migrations a hall's file has had. A new release appends a
+migration; it never edits one that has shipped, because hall databases in the field already ran it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+
+def _v1_core(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["officers"].create(
+        {
+            "id": int,
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "counters": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "counters", "active", "created_at"},
+    )
+    db["officers"].create_index(["username"], unique=True)
+    db["tickets"].create(
+        {
+            "id": str,
+            "day": str,
+            "prefix": str,
+            "seq": int,
+            "number": str,
+            "service": str,
+            "status": str,
+            "priority": str,
+            "lang": str,
+            "kiosk": str,
+            "issued_at": str,
+            "queue_at": str,
+            "called_at": str,
+            "started_at": str,
+            "finished_at": str,
+            "counter_id": str,
+            "officer_id": int,
+            "call_count": int,
+            "transferred_from": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"day", "prefix", "seq", "number", "service", "status", "issued_at", "queue_at", "call_count"},
+        defaults={"call_count": 0},
+        foreign_keys=[("officer_id", "officers", "id")],
+    )
+    db["tickets"].create_index(["day", "prefix", "seq"], unique=True)
+    db["tickets"].create_index(["status", "service", "queue_at"])
+    db["tickets"].create_index(["counter_id", "day"])
+    db.execute(
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ticket_id TEXT REFERENCES tickets(id),
+            counter_id TEXT,
+            officer_id INTEGER REFERENCES officers(id),
+            details TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db["events"].create_index(["ticket_id"])
+    db["events"].create_index(["at"])
+    db["counter_state"].create(
+        {
+            "counter_id": str,
+            "status": str,
+            "pause_reason": str,
+            "ticket_id": str,
+            "officer_id": int,
+            "priority_streak": int,
+            "updated_at": str,
+        },
+        pk="counter_id",
+        not_null={"status", "priority_streak"},
+        defaults={"status": "open", "priority_streak": 0},
+        foreign_keys=[("ticket_id", "tickets", "id"), ("officer_id", "officers", "id")],
+    )
+    db["tokens"].create(
+        {"token_hash": str, "officer_id": int, "created_at": str, "expires_at": str},
+        pk="token_hash",
+        not_null={"officer_id", "created_at", "expires_at"},
+        foreign_keys=[("officer_id", "officers", "id")],
+    )
+    db["tokens"].create_index(["officer_id"])
+    db["login_failures"].create({"id": int, "username": str, "remote": str, "at": str}, pk="id")
+    db["login_failures"].create_index(["username", "at"])
+    db["login_failures"].create_index(["remote", "at"])
+
+
+MIGRATIONS = [_v1_core]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file up to SCHEMA_VERSION inside one write transaction; returns the version.
+
+    Two processes starting at once are safe: the second waits for the first's lock and then finds
+    nothing left to do.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the database is at schema version {version}, newer than this Antre ({SCHEMA_VERSION}); "
+                "upgrade Antre instead of opening it with an older one"
+            )
+        db = Database(conn)
+        for step in MIGRATIONS[version:]:
+            step(db)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION

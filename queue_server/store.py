@@ -1,0 +1,271 @@
+"""The hall's SQLite file: connection rules and every query the engine and the API need.
+
+Rules that keep tickets safe: WAL so readers never block the writer; ``synchronous=FULL`` so a
+ticket whose number was shown survives a power cut; a busy timeout so two processes queue for the
+write lock instead of failing; foreign keys on; one connection per thread, because sqlite3
+connections must not be shared across threads. Writes happen only inside ``Store.write()``, which
+is one ``BEGIN IMMEDIATE`` transaction: the lock is taken up front, so read-then-write logic
+(next number, next ticket) cannot race another writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .schema import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+OPEN_STATUSES = ("waiting", "called", "serving")
+
+
+class Store:
+    """Opens per-thread connections to one database file and hands out transactions."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        migrate(self._connection())
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One atomic write: committed when the block ends, rolled back if it raises."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A consistent snapshot for several reads; takes no write lock."""
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            yield Tx(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def _dict(row: sqlite3.Row | None) -> dict | None:
+    return dict(row) if row is not None else None
+
+
+def _marks(values: Iterable[Any]) -> str:
+    return ",".join("?" for _ in values)
+
+
+class Tx:
+    """The queries, run on one connection inside a transaction the Store opened."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
+        return _dict(self.conn.execute(sql, tuple(params)).fetchone())
+
+    def _all(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        return [dict(r) for r in self.conn.execute(sql, tuple(params))]
+
+    # --- meta ---------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # --- tickets ------------------------------------------------------------------------------
+    def next_seq(self, day: str, prefix: str) -> int:
+        row = self.conn.execute("SELECT MAX(seq) FROM tickets WHERE day = ? AND prefix = ?", (day, prefix)).fetchone()
+        return (row[0] or 0) + 1
+
+    def insert_ticket(self, ticket: dict) -> None:
+        columns = list(ticket)
+        self.conn.execute(f"INSERT INTO tickets ({','.join(columns)}) VALUES ({_marks(columns)})", [ticket[c] for c in columns])
+
+    def ticket(self, ticket_id: str) -> dict | None:
+        return self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+
+    def update_ticket(self, ticket_id: str, **fields: Any) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*fields.values(), ticket_id])
+
+    def oldest_waiting(self, services: Iterable[str], priority: bool) -> dict | None:
+        """The ticket call-next would take from one lane (priority or normal) of these services."""
+        services = tuple(services)
+        lane = "priority IS NOT NULL" if priority else "priority IS NULL"
+        return self._one(
+            f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({_marks(services)}) AND {lane} "
+            "ORDER BY queue_at, day, prefix, seq LIMIT 1",
+            services,
+        )
+
+    def waiting(self, services: Iterable[str]) -> list[dict]:
+        """Every waiting ticket of these services, oldest first (lanes are mixed by the caller)."""
+        services = tuple(services)
+        return self._all(
+            f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({_marks(services)}) ORDER BY queue_at, day, prefix, seq",
+            services,
+        )
+
+    def waiting_counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT service, COUNT(*) FROM tickets WHERE status = 'waiting' GROUP BY service")
+        return dict(rows)
+
+    def waiting_ahead(self, ticket: dict) -> int:
+        """Tickets of the same service that call-next takes before this one, by lane then age."""
+        lane_rule = "priority IS NOT NULL AND queue_at < ?" if ticket["priority"] is not None else "(priority IS NOT NULL OR queue_at < ?)"
+        row = self.conn.execute(
+            f"SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND id != ? AND {lane_rule}",
+            (ticket["service"], ticket["id"], ticket["queue_at"]),
+        ).fetchone()
+        return row[0]
+
+    def stale_open_tickets(self, before_day: str) -> list[dict]:
+        placeholders = _marks(OPEN_STATUSES)
+        return self._all(
+            f"SELECT id, status, counter_id FROM tickets WHERE day < ? AND status IN ({placeholders})", (before_day, *OPEN_STATUSES)
+        )
+
+    def recent_calls(self, limit: int) -> list[dict]:
+        return self._all(
+            "SELECT e.id AS event_id, e.at, e.kind, e.counter_id, t.* FROM events e JOIN tickets t ON t.id = e.ticket_id "
+            "WHERE e.kind IN ('called', 'recalled') ORDER BY e.id DESC LIMIT ?",
+            (limit,),
+        )
+
+    def served_today(self, day: str) -> list[dict]:
+        return self._all("SELECT * FROM tickets WHERE day = ? AND status = 'done'", (day,))
+
+    # --- counters -----------------------------------------------------------------------------
+    def counter_state(self, counter_id: str) -> dict:
+        row = self._one("SELECT * FROM counter_state WHERE counter_id = ?", (counter_id,))
+        return row or {
+            "counter_id": counter_id,
+            "status": "open",
+            "pause_reason": None,
+            "ticket_id": None,
+            "officer_id": None,
+            "priority_streak": 0,
+            "updated_at": None,
+        }
+
+    def counter_states(self) -> dict[str, dict]:
+        return {row["counter_id"]: row for row in self._all("SELECT * FROM counter_state")}
+
+    def set_counter_state(self, counter_id: str, **fields: Any) -> None:
+        columns = ["counter_id", *fields]
+        updates = ", ".join(f"{name} = excluded.{name}" for name in fields)
+        self.conn.execute(
+            f"INSERT INTO counter_state ({','.join(columns)}) VALUES ({_marks(columns)}) ON CONFLICT(counter_id) DO UPDATE SET {updates}",
+            [counter_id, *fields.values()],
+        )
+
+    # --- events -------------------------------------------------------------------------------
+    def add_event(self, at: str, kind: str, ticket_id: str | None, counter_id: str | None, officer_id: int | None, details: dict) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO events (at, kind, ticket_id, counter_id, officer_id, details) VALUES (?, ?, ?, ?, ?, ?)",
+            (at, kind, ticket_id, counter_id, officer_id, json.dumps(details, ensure_ascii=False)),
+        )
+        return cursor.lastrowid
+
+    def events_for_ticket(self, ticket_id: str) -> list[dict]:
+        rows = self._all("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
+
+    def last_event_id(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
+    # --- officers and sessions ----------------------------------------------------------------
+    def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO officers (username, password_hash, role, counters, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
+            (username, password_hash, role, json.dumps(counters), at),
+        )
+        return cursor.lastrowid
+
+    def update_officer(self, officer_id: int, **fields: Any) -> None:
+        if "counters" in fields:
+            fields["counters"] = json.dumps(fields["counters"])
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.conn.execute(f"UPDATE officers SET {assignments} WHERE id = ?", [*fields.values(), officer_id])
+
+    def _officer(self, row: dict | None) -> dict | None:
+        if row is not None:
+            row["counters"] = json.loads(row["counters"])
+        return row
+
+    def officer_by_username(self, username: str) -> dict | None:
+        return self._officer(self._one("SELECT * FROM officers WHERE username = ?", (username,)))
+
+    def officer(self, officer_id: int) -> dict | None:
+        return self._officer(self._one("SELECT * FROM officers WHERE id = ?", (officer_id,)))
+
+    def officers(self) -> list[dict]:
+        return [self._officer(row) for row in self._all("SELECT * FROM officers ORDER BY username")]
+
+    def insert_token(self, token_hash: str, officer_id: int, created_at: str, expires_at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO tokens (token_hash, officer_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (token_hash, officer_id, created_at, expires_at),
+        )
+
+    def token(self, token_hash: str) -> dict | None:
+        return self._one("SELECT * FROM tokens WHERE token_hash = ?", (token_hash,))
+
+    def delete_tokens(self, *, token_hash: str | None = None, officer_id: int | None = None, expired_before: str | None = None) -> None:
+        if token_hash is not None:
+            self.conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash,))
+        if officer_id is not None:
+            self.conn.execute("DELETE FROM tokens WHERE officer_id = ?", (officer_id,))
+        if expired_before is not None:
+            self.conn.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
+
+    def add_login_failure(self, username: str, remote: str, at: str) -> None:
+        self.conn.execute("INSERT INTO login_failures (username, remote, at) VALUES (?, ?, ?)", (username, remote, at))
+
+    def login_failures_since(self, username: str, since: str) -> list[str]:
+        rows = self.conn.execute("SELECT at FROM login_failures WHERE username = ? AND at >= ? ORDER BY at", (username, since))
+        return [r[0] for r in rows]
+
+    def login_failures_from(self, remote: str, since: str) -> list[str]:
+        rows = self.conn.execute("SELECT at FROM login_failures WHERE remote = ? AND at >= ? ORDER BY at", (remote, since))
+        return [r[0] for r in rows]
+
+    def clear_login_failures(self, username: str) -> None:
+        self.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
