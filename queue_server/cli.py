@@ -144,3 +144,7 @@ def officer_disable(obj: Context, username: str) -> None:
     """Stop an officer from logging in; their open sessions end at once."""
     obj.hall().accounts.disable(username)
     click.echo(f"disabled {username}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+# Antre — the two commands that matter on a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+CONFIG ?= config.yaml
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+BIN    := $(VENV)/bin
+
+RUN_PACKAGES  := espeak-ng
+TEST_PACKAGES := espeak-ng chromium fonts-dejavu-core
+
+.PHONY: run test lint bench install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+	$(BIN)/antre --config $(CONFIG) init
+	$(BIN)/antre --config $(CONFIG) run --host $(HOST) --port $(PORT)
+
+test: $(BIN)/.installed
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.installed
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

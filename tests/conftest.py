@@ -1,0 +1,85 @@
+"""Shared fixtures: every test gets its own hall, database file and (when asked) its own server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queue_server.app import create_app, open_hall
+from queue_server.clock import ManualClock
+from queue_server.config import load_config
+from tests.support import SMALL_HALL, ServerProcess, antre, write_config
+
+OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+PASSWORD = "rahasia-petugas-1"
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path, SMALL_HALL)
+
+
+@pytest.fixture
+def hall_config(config_path: Path):
+    return load_config(config_path)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(OPENING)
+
+
+@pytest.fixture
+def hall(hall_config, clock):
+    hall = open_hall(hall_config, clock)
+    yield hall
+    hall.store.close()
+
+
+@pytest.fixture
+def engine(hall):
+    return hall.engine
+
+
+@pytest.fixture
+def app(hall_config, clock):
+    app = create_app(hall_config, clock)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["antre"].store.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def officers(app):
+    """An admin, an officer of counters 1 and 2, and an officer of counter 3; returns their tokens."""
+    accounts = app.extensions["antre"].accounts
+    accounts.add("admin", PASSWORD, "admin")
+    accounts.add("siti", PASSWORD, "officer", ["1", "2"])
+    accounts.add("budi", PASSWORD, "officer", ["3"])
+    return {name: accounts.login(name, PASSWORD)[0] for name in ("admin", "siti", "budi")}
+
+
+@pytest.fixture
+def auth():
+    def header(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    return header
+
+
+@pytest.fixture
+def server(config_path: Path):
+    """A real ``antre run`` (gunicorn) on a free loopback port, with officers siti (1,2) and admin."""
+    antre(config_path, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
+    antre(config_path, "officer", "add", "siti", "--counters", "1,2", stdin=PASSWORD + "\n")
+    process = ServerProcess(config_path).start()
+    yield process
+    process.stop()

@@ -1,0 +1,131 @@
+"""Test helpers: a small hall, a real ``antre run`` process on a free loopback port, waiting with deadlines."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SMALL_HALL: dict[str, Any] = {
+    "hall": {"name": "MPP Uji", "timezone": "Asia/Jakarta", "language": "id"},
+    "database": "antre.db",
+    "priority": {"max_consecutive": 3},
+    "services": [
+        {"code": "A", "name": "KTP Elektronik", "agency": "Disdukcapil", "duration_minutes": 6},
+        {"code": "B", "name": "Kartu Keluarga", "agency": "Disdukcapil", "duration_minutes": 8},
+        {"code": "C", "name": "Paspor", "agency": "Kantor Imigrasi", "duration_minutes": 12},
+    ],
+    "counters": [
+        {"id": "1", "name": "Loket 1", "services": ["A", "B"]},
+        {"id": "2", "name": "Loket 2", "services": ["A"]},
+        {"id": "3", "name": "Loket 3", "services": ["C"]},
+    ],
+    "kiosks": [{"id": "k1", "name": "Kiosk Lobi"}],
+}
+
+
+def write_config(folder: Path, data: dict[str, Any] | None = None) -> Path:
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data or SMALL_HALL, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02, message: str = "condition") -> Any:
+    """Poll ``condition`` until it returns something truthy; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+def antre(config: Path, *args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the real ``antre`` command line."""
+    return subprocess.run(
+        [sys.executable, "-m", "queue_server.cli", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def http(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 10) -> tuple[int, Any]:
+    """A JSON request with the standard library; returns (status, parsed body or None)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None
+
+
+class ServerProcess:
+    """``antre run`` in its own process group, on a fixed port so it can be restarted in place."""
+
+    def __init__(self, config: Path, port: int | None = None, log_path: Path | None = None):
+        self.config = config
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or config.parent / f"server-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "64"],
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        wait_until(self._ready, timeout, 0.05, f"antre run on port {self.port} (log: {self.log_path})")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"antre run exited with {self.process.returncode}: {self.log_path.read_text()[-2000:]}")
+        try:
+            return http("GET", f"{self.url}/api/v1/services", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
