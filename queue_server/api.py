@@ -24,7 +24,7 @@ def _body() -> dict:
         return {}
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "the request body must be a JSON object")
+        raise ApiError(400, "invalid", "the request body must be a JSON object", "body")
     return body
 
 
@@ -92,7 +92,7 @@ def issue_ticket():
     body = _body()
     if "service" not in body:
         raise ApiError(400, "invalid", "service is required (a service code such as A)", "service")
-    lang = body.get("lang") or "id"
+    lang = "id" if body.get("lang") is None else body["lang"]
     ticket = current_hall().engine.issue(body["service"], body.get("priority"), body.get("kiosk"), lang)
     return jsonify(_ticket_json(ticket)), 201
 

@@ -7,6 +7,7 @@ weak password) end with a non-zero exit and a plain sentence on stderr, never a 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -32,7 +33,10 @@ class Context:
     def hall(self):
         from .app import open_hall
 
-        return open_hall(self.config)
+        try:
+            return open_hall(self.config)
+        except (OSError, sqlite3.Error) as error:
+            raise ConfigError([f"database: cannot open {self.config.database} ({error})"]) from None
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -43,6 +47,16 @@ def fail(message: str, code: int = 1) -> None:
 class AntreGroup(click.Group):
     """Turns the errors a user can cause into one clear line instead of a traceback."""
 
+    def main(self, *args, **kwargs):
+        """Click's usage errors (a bad option, a missing argument) become one line too."""
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as error:
+            where = f" (see '{error.ctx.command_path} --help')" if getattr(error, "ctx", None) else ""
+            fail(f"{error.format_message()}{where}", error.exit_code)
+        except click.Abort:
+            fail("aborted")
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -52,6 +66,8 @@ class AntreGroup(click.Group):
             sys.exit(2)
         except QueueError as error:
             fail(error.message)
+        except (click.exceptions.Exit, click.Abort):  # RuntimeErrors too: --help, Ctrl-C
+            raise
         except RuntimeError as error:
             fail(str(error))
 

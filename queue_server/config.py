@@ -131,7 +131,7 @@ def _number(minimum: float, maximum: float | None = None, integer: bool = False)
 def _one_of(choices: tuple[str, ...]) -> Callable:
     def check(value: Any) -> str:
         if value not in choices:
-            raise _Invalid(f"must be one of {', '.join(choices)}, got {value!r}")
+            raise _Invalid(f"must be one of {', '.join(map(str, choices))}, got {value!r}")
         return value
 
     return check
@@ -402,11 +402,16 @@ def load_config(path: str | Path) -> HallConfig:
         raise ConfigError([f"{path}: config file not found"]) from None
     except OSError as error:
         raise ConfigError([f"{path}: cannot be read ({error.strerror})"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or "not valid YAML"
+        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and start and mark and start.line != mark.line:  # e.g. an unclosed quote: say where it opened
+            reason += f" ({context} at line {start.line + 1})"
         raise ConfigError([f"{path}: not valid YAML{where}: {reason}"]) from None
     return parse_config(data, path)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import Clock, iso, parse_iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
@@ -22,6 +21,7 @@ from .estimate import estimate_wait
 from .store import Store, Tx
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNNAMED_PRIORITY = "prioritas"
 LANGS = ("id", "en")
@@ -78,10 +78,17 @@ class _Operation:
         self.events: list[Event] = []
 
     def record(
-        self, kind: str, ticket_id: str | None = None, counter_id: str | None = None, officer_id: int | None = None, **details: Any
+        self,
+        kind: str,
+        ticket_id: str | None = None,
+        counter_id: str | None = None,
+        officer_id: int | None = None,
+        snapshot: dict | None = None,
+        **details: Any,
     ) -> None:
+        """Append the event row; ``snapshot`` spares re-reading a ticket the caller already holds."""
         event_id = self.tx.add_event(self.at, kind, ticket_id, counter_id, officer_id, details)
-        ticket = self.tx.ticket(ticket_id) if ticket_id else None
+        ticket = snapshot or (self.tx.ticket(ticket_id) if ticket_id else None)
         self.events.append(Event(event_id, kind, self.at, ticket, counter_id, officer_id, details))
 
 
@@ -93,6 +100,7 @@ class Engine:
         self.hall = hall
         self.clock = clock
         self._listeners: list[Listener] = []
+        self._rolled_day: str | None = None
 
     # --- plumbing -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -102,14 +110,24 @@ class Engine:
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
 
-    @contextmanager
-    def _operation(self) -> Iterator[_Operation]:
-        now = self.clock()
-        with self.store.write() as tx:
+    def _apply(self, work: Callable[[_Operation], T]) -> T:
+        """Run one operation as its own savepoint in a group commit; publish its events after the commit.
+
+        The time is read inside the transaction, so ticket times follow the order of the log.
+        """
+
+        def run(tx: Tx) -> tuple[_Operation, T]:
+            now = self.clock()
             op = _Operation(tx, now, self.local_day(now))
             self._roll_day(op)
-            yield op
-        self._publish(op.events)
+            return op, work(op)
+
+        def committed(outcome: tuple[_Operation, T]) -> None:
+            op = outcome[0]
+            self._rolled_day = op.day
+            self._publish(op.events)
+
+        return self.store.transact(run, committed)[1]
 
     def _publish(self, events: list[Event]) -> None:
         if not events:
@@ -121,15 +139,19 @@ class Engine:
                 log.exception("event listener %r failed; the operation itself was committed", listener)
 
     def _roll_day(self, op: _Operation) -> None:
-        """At the first operation of a new local day, close what yesterday left open."""
-        if op.tx.meta("day") == op.day:
+        """At the first operation of a new local day, close what yesterday left open.
+
+        ``_rolled_day`` remembers a day this process already saw committed, sparing the hot path a
+        read; the stored day only moves forward, so the memory cannot be wrong.
+        """
+        if self._rolled_day == op.day or op.tx.meta("day") == op.day:
             return
         for ticket in op.tx.stale_open_tickets(op.day):
             op.tx.update_ticket(ticket["id"], status="expired", finished_at=op.at)
             op.record("expired", ticket["id"], ticket["counter_id"], previous_status=ticket["status"])
         for counter_id, state in op.tx.counter_states().items():
-            if state["ticket_id"] or state["priority_streak"]:
-                op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, updated_at=op.at)
+            if state["ticket_id"] or state["priority_streak"] or state["status"] == "paused":
+                op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, status="open", pause_reason=None, updated_at=op.at)
         op.tx.set_meta("day", op.day)
 
     def _counter(self, counter_id: str) -> Counter:
@@ -154,11 +176,12 @@ class Engine:
         if not isinstance(service, str) or service not in self.hall.services:
             raise InvalidInput(f"unknown service {service!r}", "service")
         category = _priority_category(priority)
-        if kiosk is not None and kiosk not in self.hall.kiosks:
+        if kiosk is not None and (not isinstance(kiosk, str) or kiosk not in self.hall.kiosks):
             raise InvalidInput(f"unknown kiosk {kiosk!r}", "kiosk")
         if lang not in LANGS:
             raise InvalidInput(f"lang must be one of {', '.join(LANGS)}", "lang")
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             seq = op.tx.next_seq(op.day, service)
             ticket = {
                 "id": secrets.token_urlsafe(9),
@@ -176,12 +199,20 @@ class Engine:
                 "call_count": 0,
             }
             op.tx.insert_ticket(ticket)
-            op.record("issued", ticket["id"], officer_id=officer_id, service=service, priority=category, kiosk=kiosk)
-            return self._view(op.tx, op.tx.ticket(ticket["id"]))
+            ticket.update(
+                called_at=None, started_at=None, finished_at=None, counter_id=None, officer_id=None, transferred_from=None, note=None
+            )
+            op.record("issued", ticket["id"], officer_id=officer_id, snapshot=ticket, service=service, priority=category, kiosk=kiosk)
+            # The newest normal ticket has every waiting ticket of its service ahead of it.
+            ahead = op.tx.waiting_count(service) - 1 if category is None else None
+            return self._view(op.tx, ticket, ahead)
+
+        return self._apply(apply)
 
     def cancel(self, ticket_id: str, officer_id: int | None = None) -> dict:
         """The visitor gives up their place (from their ticket page, or through staff)."""
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] not in ("waiting", "called"):
                 raise Conflict(f"ticket {ticket['number']} is {ticket['status']} and can no longer be cancelled")
@@ -191,11 +222,14 @@ class Engine:
             op.record("cancelled", ticket_id, ticket["counter_id"], officer_id, previous_status=ticket["status"])
             return self._view(op.tx, op.tx.ticket(ticket_id))
 
+        return self._apply(apply)
+
     # --- calling --------------------------------------------------------------------------------
     def call_next(self, counter_id: str, officer_id: int | None = None) -> dict | None:
         """Finish the counter's current ticket and call the next one; None when nothing waits."""
         counter = self._counter(counter_id)
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             state = self._open_state(op, counter)
             self._finish_current(op, counter, state, officer_id)
             ticket = self._choose_next(op, counter, state)
@@ -203,10 +237,13 @@ class Engine:
                 return None
             return self._call(op, counter, state, ticket, officer_id)
 
+        return self._apply(apply)
+
     def call_ticket(self, counter_id: str, ticket_id: str, officer_id: int | None = None) -> dict:
         """Serve a specific waiting ticket out of turn (e.g. an appointment, a returning visitor)."""
         counter = self._counter(counter_id)
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             state = self._open_state(op, counter)
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] != "waiting":
@@ -215,6 +252,8 @@ class Engine:
                 raise Conflict(f"{counter.name} does not serve service {ticket['service']}")
             self._finish_current(op, counter, state, officer_id)
             return self._call(op, counter, state, ticket, officer_id)
+
+        return self._apply(apply)
 
     def _open_state(self, op: _Operation, counter: Counter) -> dict:
         state = op.tx.counter_state(counter.id)
@@ -236,13 +275,18 @@ class Engine:
         normal = op.tx.oldest_waiting(counter.services, priority=False)
         if priority is None or normal is None:
             return priority or normal
-        if self._normal_goes_first(normal, state["priority_streak"], op.now):
+        if self._normal_goes_first(normal, priority, state["priority_streak"], op.now):
             return normal
         return priority
 
-    def _normal_goes_first(self, normal: dict, streak: int, now: datetime) -> bool:
+    def _normal_goes_first(self, normal: dict, priority: dict, streak: int, now: datetime) -> bool:
+        """An overdue normal ticket is not passed over, but it does not pass a priority ticket older than itself."""
         limit = self.hall.max_normal_wait_minutes
-        overdue = limit is not None and now - parse_iso(normal["queue_at"]) > timedelta(minutes=limit)
+        overdue = (
+            limit is not None
+            and normal["queue_at"] < priority["queue_at"]
+            and now - parse_iso(normal["queue_at"]) > timedelta(minutes=limit)
+        )
         return overdue or streak >= self.hall.max_consecutive_priority
 
     def _call(self, op: _Operation, counter: Counter, state: dict, ticket: dict, officer_id: int | None) -> dict:
@@ -263,11 +307,14 @@ class Engine:
     def recall(self, counter_id: str, officer_id: int | None = None) -> dict:
         """Call the current ticket again (the visitor has not come yet)."""
         counter = self._counter(counter_id)
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             ticket = self._current(op, counter, ("called",), "recall")
             op.tx.update_ticket(ticket["id"], call_count=ticket["call_count"] + 1, called_at=op.at)
             op.record("recalled", ticket["id"], counter.id, officer_id, counter_name=counter.name)
             return self._view(op.tx, op.tx.ticket(ticket["id"]))
+
+        return self._apply(apply)
 
     def start(self, counter_id: str, officer_id: int | None = None) -> dict:
         """The visitor arrived at the counter; service time runs from here."""
@@ -290,7 +337,8 @@ class Engine:
         keep_at_counter: bool = False,
     ) -> dict:
         counter = self._counter(counter_id)
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             ticket = self._current(op, counter, allowed, action)
             stamp = "started_at" if status == "serving" else "finished_at"
             op.tx.update_ticket(ticket["id"], status=status, **{stamp: op.at})
@@ -299,6 +347,8 @@ class Engine:
             op.record(kind, ticket["id"], counter.id, officer_id)
             return self._view(op.tx, op.tx.ticket(ticket["id"]))
 
+        return self._apply(apply)
+
     def transfer(self, counter_id: str, service: str, officer_id: int | None = None, note: str | None = None) -> dict:
         """Send the current visitor to another service, keeping their number and place by issue time."""
         counter = self._counter(counter_id)
@@ -306,7 +356,8 @@ class Engine:
             raise InvalidInput(f"unknown service {service!r}", "service")
         if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
             raise InvalidInput(f"note must be text of at most {MAX_NOTE} characters", "note")
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             ticket = self._current(op, counter, ("called", "serving"), "transfer")
             if ticket["service"] == service:
                 raise InvalidInput(f"ticket {ticket['number']} is already for service {service}", "service")
@@ -317,12 +368,15 @@ class Engine:
             op.record("transferred", ticket["id"], counter.id, officer_id, from_service=ticket["service"], to_service=service, note=note)
             return self._view(op.tx, op.tx.ticket(ticket["id"]))
 
+        return self._apply(apply)
+
     # --- counters -------------------------------------------------------------------------------
     def pause(self, counter_id: str, reason: str, officer_id: int | None = None) -> dict:
         counter = self._counter(counter_id)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_NOTE:
             raise InvalidInput(f"reason must be a short text such as istirahat, sholat or rapat (at most {MAX_NOTE} characters)", "reason")
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             state = op.tx.counter_state(counter.id)
             if state["status"] == "paused":
                 raise Conflict(f"{counter.name} is already paused")
@@ -333,14 +387,19 @@ class Engine:
             op.record("paused", counter_id=counter.id, officer_id=officer_id, reason=reason.strip())
             return self._counter_view(op.tx, counter)
 
+        return self._apply(apply)
+
     def resume(self, counter_id: str, officer_id: int | None = None) -> dict:
         counter = self._counter(counter_id)
-        with self._operation() as op:
+
+        def apply(op: _Operation) -> Any:
             if op.tx.counter_state(counter.id)["status"] != "paused":
                 raise Conflict(f"{counter.name} is not paused")
             op.tx.set_counter_state(counter.id, status="open", pause_reason=None, officer_id=officer_id, updated_at=op.at)
             op.record("resumed", counter_id=counter.id, officer_id=officer_id)
             return self._counter_view(op.tx, counter)
+
+        return self._apply(apply)
 
     # --- reading --------------------------------------------------------------------------------
     def ticket(self, ticket_id: str) -> dict:
@@ -355,14 +414,14 @@ class Engine:
     def services(self) -> list[dict]:
         with self.store.read() as tx:
             waiting = tx.waiting_counts()
-            states = tx.counter_states()
+            paused = tx.paused_counters()
         return [
             {
                 "code": s.code,
                 "name": s.name,
                 "agency": s.agency,
                 "waiting": waiting.get(s.code, 0),
-                "counters_open": self._open_counters(s.code, states),
+                "counters_open": self._open_counters(s.code, paused),
                 "target_wait_minutes": s.target_wait_minutes,
             }
             for s in self.hall.services.values()
@@ -398,7 +457,7 @@ class Engine:
         now = self.clock()
         order = []
         while priority and normal:
-            if self._normal_goes_first(normal[0], streak, now):
+            if self._normal_goes_first(normal[0], priority[0], streak, now):
                 order.append(normal.pop(0))
                 streak = 0
             else:
@@ -413,8 +472,8 @@ class Engine:
             raise NotFound("no ticket with that id", "ticket_id")
         return ticket
 
-    def _open_counters(self, code: str, states: dict[str, dict]) -> int:
-        return sum(1 for c in self.hall.counters_for_service(code) if states.get(c.id, {}).get("status", "open") == "open")
+    def _open_counters(self, code: str, paused: set[str]) -> int:
+        return sum(1 for c in self.hall.counters_for_service(code) if c.id not in paused)
 
     def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
         """A ticket as the API and the pages see it."""
@@ -440,7 +499,7 @@ class Engine:
         }
         if ticket["status"] == "waiting":
             ahead = tx.waiting_ahead(ticket) if ahead is None else ahead
-            open_counters = self._open_counters(ticket["service"], tx.counter_states())
+            open_counters = self._open_counters(ticket["service"], tx.paused_counters())
             view["waiting_ahead"] = ahead
             view["eta_minutes"] = estimate_wait(ahead, service.duration_minutes, open_counters)
         return view

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .accounts import LoginFailed, Throttled
 from .engine import Conflict, InvalidInput, NotFound, QueueError
@@ -33,7 +33,10 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 def _queue_error(error: QueueError):
     status = getattr(error, "status", None) or STATUS.get(type(error), 400)
-    return error_response(status, error.code, error.message, error.field)
+    response, status = error_response(status, error.code, error.message, error.field)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response, status
 
 
 def _http_error(error: HTTPException):
@@ -43,7 +46,10 @@ def _http_error(error: HTTPException):
         405: f"{request.method} is not allowed on {request.path}",
         413: "the request body is too large",
     }.get(error.code, error.description or error.name)
-    return error_response(error.code or 500, code, message)
+    response, status = error_response(error.code or 500, code, message)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, status
 
 
 def _unexpected(error: Exception):

@@ -96,6 +96,36 @@ def _v1_core(db: Database) -> None:
     db["login_failures"].create({"id": int, "username": str, "remote": str, "at": str}, pk="id")
     db["login_failures"].create_index(["username", "at"])
     db["login_failures"].create_index(["remote", "at"])
+    _waiting_counts(db)
+
+
+def _waiting_counts(db: Database) -> None:
+    """How many wait per service, maintained by triggers so that no code path can forget it.
+
+    Issuing a ticket must answer "how many are ahead of me" inside its write transaction; a COUNT
+    over the waiting tickets grows with the queue, this lookup does not.
+    """
+    db["waiting_counts"].create({"service": str, "n": int}, pk="service", not_null={"n"})
+    triggers = {
+        "tickets_waiting_insert": ("AFTER INSERT ON tickets WHEN NEW.status = 'waiting'", "NEW", 1),
+        "tickets_waiting_leave": (
+            "AFTER UPDATE OF status, service ON tickets WHEN OLD.status = 'waiting' AND (NEW.status != 'waiting' OR NEW.service != OLD.service)",
+            "OLD",
+            -1,
+        ),
+        "tickets_waiting_enter": (
+            "AFTER UPDATE OF status, service ON tickets WHEN NEW.status = 'waiting' AND (OLD.status != 'waiting' OR NEW.service != OLD.service)",
+            "NEW",
+            1,
+        ),
+        "tickets_waiting_delete": ("AFTER DELETE ON tickets WHEN OLD.status = 'waiting'", "OLD", -1),
+    }
+    for name, (when, row, delta) in triggers.items():
+        db.execute(
+            f"CREATE TRIGGER {name} {when} BEGIN "
+            f"INSERT INTO waiting_counts (service, n) VALUES ({row}.service, {delta}) "
+            f"ON CONFLICT(service) DO UPDATE SET n = n + {delta}; END"
+        )
 
 
 MIGRATIONS = [_v1_core]

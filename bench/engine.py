@@ -1,0 +1,226 @@
+"""Engine and API throughput, measured side by side on one disk in one run.
+
+    python bench/engine.py [--tickets 3000] [--history 100000] [--calls 2000] [--clients 8]
+
+Prints (a) the raw durable SQLite commit rate with Antre's pragmas, (b) tickets/s through the
+engine, (c) tickets/s through HTTP on loopback against a real ``antre run``, (d) call-next latency
+over HTTP with a large history in the database, (e) the server's resident memory.
+Targets (issue 2): b ≥ 80 % of a, c ≥ 50 % of a, call-next p99 < 10 ms, RSS < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from queue_server.app import open_hall  # noqa: E402
+from queue_server.config import load_config  # noqa: E402
+from queue_server.store import BUSY_TIMEOUT_MS  # noqa: E402
+from tests.support import SMALL_HALL, ServerProcess, antre, write_config  # noqa: E402
+
+PASSWORD = "bench-password-1"
+
+
+def raw_commit_rate(folder: Path, n: int) -> float:
+    """(a): the ceiling: one durable commit per row, same pragmas as the store."""
+    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, number TEXT, at TEXT)")
+    started = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (number, at) VALUES (?, ?)", (f"A{i:03d}", "2026-01-01T00:00:00"))
+        conn.execute("COMMIT")
+    rate = n / (time.perf_counter() - started)
+    conn.close()
+    return rate
+
+
+def engine_rate(folder: Path, n: int) -> float:
+    """(b): the same commits, but each one a full ticket issue through the engine."""
+    config = load_config(write_config(_subfolder(folder, "engine")))
+    hall = open_hall(config)
+    services = list(config.services)
+    started = time.perf_counter()
+    for i in range(n):
+        hall.engine.issue(services[i % len(services)])
+    rate = n / (time.perf_counter() - started)
+    hall.store.close()
+    return rate
+
+
+class Client:
+    """A keep-alive HTTP/1.1 connection; the bench must not measure connection set-up."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def post(self, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        self.conn.request("POST", path, body=json.dumps(body or {}), headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def http_rate(port: int, n: int, clients: int) -> float:
+    """(c): tickets/s with several kiosks posting at once over keep-alive connections."""
+    per_client = n // clients
+    errors: list[str] = []
+
+    def kiosk() -> None:
+        client = Client(port)
+        for _ in range(per_client):
+            status, body = client.post("/api/v1/tickets", {"service": "C"})
+            if status != 201:
+                errors.append(f"{status} {body[:200]!r}")
+
+    threads = [threading.Thread(target=kiosk) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"HTTP issue failed: {errors[0]}")
+    return per_client * clients / elapsed
+
+
+def fill_history(database: Path, tickets: int) -> None:
+    """Past days of served tickets, written in bulk with sqlite-utils (the engine would take minutes)."""
+    db = sqlite_utils.Database(database)
+    start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    rng = random.Random(7)
+    rows, events = [], []
+    for i in range(tickets):
+        day = start + timedelta(days=i // 2000)
+        issued = day + timedelta(seconds=(i % 2000) * 12)
+        service = "AB"[rng.random() < 0.4]
+        ticket_id = f"h{i:09d}"
+        rows.append(
+            {
+                "id": ticket_id,
+                "day": day.date().isoformat(),
+                "prefix": service,
+                "seq": i % 2000 + 1,
+                "number": f"{service}{i % 2000 + 1:03d}",
+                "service": service,
+                "status": "done",
+                "priority": None,
+                "lang": "id",
+                "issued_at": issued.isoformat(timespec="microseconds"),
+                "queue_at": issued.isoformat(timespec="microseconds"),
+                "called_at": (issued + timedelta(minutes=9)).isoformat(timespec="microseconds"),
+                "finished_at": (issued + timedelta(minutes=15)).isoformat(timespec="microseconds"),
+                "counter_id": "1",
+                "call_count": 1,
+            }
+        )
+        for kind, minutes in (("issued", 0), ("called", 9), ("completed", 15)):
+            at = (issued + timedelta(minutes=minutes)).isoformat(timespec="microseconds")
+            events.append({"at": at, "kind": kind, "ticket_id": ticket_id, "counter_id": "1", "details": "{}"})
+    db["tickets"].insert_all(rows, batch_size=5000)
+    db["events"].insert_all(events, batch_size=5000)
+    db.close()
+
+
+def call_next_latency(port: int, token: str, calls: int) -> list[float]:
+    """(d): one officer pressing Next over and over; each press completes the last ticket and calls one."""
+    kiosk, officer = Client(port), Client(port, token)
+    for _ in range(calls):
+        kiosk.post("/api/v1/tickets", {"service": "A"})
+    latencies = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        status, body = officer.post("/api/v1/counters/1/call-next")
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"call-next answered {status}: {body[:200]!r}")
+    return latencies
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pid(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return int(children[0]) if children else master
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def _subfolder(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.mkdir()
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=3000, help="tickets per throughput measurement")
+    parser.add_argument("--history", type=int, default=100_000, help="past tickets in the database for (d)")
+    parser.add_argument("--calls", type=int, default=2000, help="call-next presses measured in (d)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients in (c)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as scratch:
+        folder = Path(scratch)
+        raw = raw_commit_rate(folder, args.tickets)
+        through_engine = engine_rate(folder, args.tickets)
+
+        server_folder = _subfolder(folder, "server")
+        config = write_config(server_folder, {**SMALL_HALL, "auth": {"token_hours": 24}})
+        load_config(config)  # validate before filling
+        antre(config, "init")
+        fill_history(server_folder / "antre.db", args.history)
+        antre(config, "officer", "add", "bench", "--role", "admin", stdin=PASSWORD + "\n")
+        server = ServerProcess(config).start()
+        try:
+            through_http = http_rate(server.port, args.tickets, args.clients)
+            login = Client(server.port).post("/api/v1/auth/login", {"username": "bench", "password": PASSWORD})
+            token = json.loads(login[1])["token"]
+            latencies = call_next_latency(server.port, token, args.calls)
+            worker = worker_pid(server.process.pid)
+            rss_worker, rss_master = rss_mb(worker), rss_mb(server.process.pid)
+        finally:
+            server.stop()
+
+    print(f"machine: {os.cpu_count()} cores; database on {ROOT / 'bench'}")
+    print(f"(a) raw SQLite durable commits     {raw:8.0f} /s")
+    print(f"(b) tickets through the engine     {through_engine:8.0f} /s   {through_engine / raw:6.1%} of (a)   target >= 80 %")
+    print(f"(c) tickets through HTTP           {through_http:8.0f} /s   {through_http / raw:6.1%} of (a)   target >= 50 %  ({args.clients} clients)")
+    print(
+        f"(d) call-next over HTTP            p50 {statistics.median(latencies):.2f} ms   p99 {percentile(latencies, 99):.2f} ms   "
+        f"max {max(latencies):.2f} ms   target p99 < 10 ms  ({args.history} tickets of history)"
+    )
+    print(f"(e) server RSS                     worker {rss_worker:.0f} MB, master {rss_master:.0f} MB   target < 150 MB")
+
+
+if __name__ == "__main__":
+    main()

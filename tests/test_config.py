@@ -1,0 +1,264 @@
+"""config.yaml as a hall administrator edits it: every mistake is one line naming the key path."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from queue_server.config import ConfigError, load_config
+from tests.support import ROOT, SMALL_HALL, antre, free_port, write_config
+
+
+def broken(tmp_path: Path, change: Callable[[dict], object]) -> Path:
+    """The small hall with one edit applied, written to a file."""
+    data = copy.deepcopy(SMALL_HALL)
+    change(data)
+    return write_config(tmp_path, data)
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    return refused.value.problems
+
+
+# --- the demo hall ---------------------------------------------------------------------------------
+
+
+def test_the_bundled_demo_hall_loads_and_looks_like_a_real_mal_pelayanan_publik():
+    hall = load_config(ROOT / "config.yaml")
+
+    agencies = {s.agency for s in hall.services.values()}
+    assert len(agencies) >= 6, agencies
+    assert len(hall.services) >= 12
+    assert len(hall.counters) >= 14
+    assert sum(1 for c in hall.counters.values() if len(c.services) > 1) >= 2, "some counters serve several services"
+    unserved = [code for code in hall.services if not hall.counters_for_service(code)]
+    assert unserved == [], "every service has a counter, or its visitors would wait for ever"
+    assert hall.timezone.key == "Asia/Jakarta"
+    assert hall.database == ROOT / "data" / "antre.db", "a relative database path is relative to the config file"
+
+
+def test_the_small_test_hall_gets_sensible_defaults(hall_config):
+    assert hall_config.max_consecutive_priority == 3
+    assert hall_config.max_normal_wait_minutes is None
+    assert hall_config.printer["kind"] == "dummy", "with no printer configured nothing crashes for lack of one"
+    assert hall_config.announcements["template"] == "Nomor antrian {number}, silakan menuju {counter}"
+
+
+# --- one line per mistake --------------------------------------------------------------------------
+
+MISTAKES = {
+    "unknown top-level key": (
+        lambda d: d.update(colour_scheme="dark"),
+        "colour_scheme: unknown key (known keys: hall, database, public_url, priority, services, counters, "
+        "printer, announcements, kiosks, displays, auth)",
+    ),
+    "unknown key inside a list item": (
+        lambda d: d["services"][1].update(colour="blue"),
+        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee)",
+    ),
+    "unknown key inside a section": (
+        lambda d: d["priority"].update(max_consecutiv=2),
+        "priority.max_consecutiv: unknown key (known keys: max_consecutive, max_normal_wait_minutes)",
+    ),
+    "text where a whole number belongs": (
+        lambda d: d["priority"].update(max_consecutive="three"),
+        "priority.max_consecutive: must be a whole number",
+    ),
+    "a fraction where a whole number belongs": (
+        lambda d: d["priority"].update(max_consecutive=2.5),
+        "priority.max_consecutive: must be a whole number",
+    ),
+    "text where true/false belongs": (
+        lambda d: d.update(announcements={"enabled": "yes"}),
+        "announcements.enabled: must be true or false",
+    ),
+    "one service code where a list belongs": (
+        lambda d: d["counters"][0].update(services="A"),
+        "counters[0].services: must be a list of texts",
+    ),
+    "a list where a section belongs": (
+        lambda d: d.update(hall=["MPP Uji"]),
+        "hall: must be a mapping of keys",
+    ),
+    "a port out of range": (
+        lambda d: d.update(printer={"kind": "network", "host": "10.0.0.5", "port": 70000}),
+        "printer.port: must be between 1 and 65535, got 70000",
+    ),
+    "a paper width no printer has": (
+        lambda d: d.update(printer={"kind": "dummy", "width_mm": 70}),
+        "printer.width_mm: must be one of 58, 80, got 70",
+    ),
+    "a missing required key": (
+        lambda d: d["services"][2].pop("name"),
+        "services[2].name: is required",
+    ),
+    "a missing required section": (
+        lambda d: d.pop("counters"),
+        "counters: is required",
+    ),
+    "a service code used twice": (
+        lambda d: d["services"].append({"code": "A", "name": "Akta", "agency": "Disdukcapil"}),
+        "services[3].code: duplicate service code 'A' (also services[0])",
+    ),
+    "a counter id used twice": (
+        lambda d: d["counters"].append({"id": "2", "name": "Loket 2b", "services": ["B"]}),
+        "counters[3].id: duplicate counter id '2' (also counters[1])",
+    ),
+    "a counter naming a service that does not exist": (
+        lambda d: d["counters"][1].update(services=["A", "Z"]),
+        "counters[1].services[1]: unknown service 'Z'",
+    ),
+    "a bad timezone": (
+        lambda d: d["hall"].update(timezone="Asia/Jakata"),
+        "hall.timezone: unknown timezone 'Asia/Jakata' (use a name such as Asia/Jakarta)",
+    ),
+    "WIB instead of a timezone name": (
+        lambda d: d["hall"].update(timezone="WIB"),
+        "hall.timezone: unknown timezone 'WIB' (use a name such as Asia/Jakarta)",
+    ),
+    "a printer kind that does not exist": (
+        lambda d: d.update(printer={"kind": "laser"}),
+        "printer.kind: must be one of network, usb, serial, file, dummy, got 'laser'",
+    ),
+    "a network printer without a host": (
+        lambda d: d.update(printer={"kind": "network", "port": 9100}),
+        "printer.host: is required for a network printer",
+    ),
+    "a counter with no services": (
+        lambda d: d["counters"][2].update(services=[]),
+        "counters[2].services: a counter must serve at least one service",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MISTAKES))
+def test_each_config_mistake_is_one_line_naming_the_key_path_and_what_is_wrong(case, tmp_path):
+    change, line = MISTAKES[case]
+
+    assert problems_of(broken(tmp_path, change)) == [line]
+
+
+def test_a_lower_case_service_code_is_refused_with_what_a_code_looks_like(tmp_path):
+    path = broken(tmp_path, lambda d: d["services"][2].update(code="c"))
+
+    assert problems_of(path)[0] == "services[2].code: must be one or two capital letters such as A or KT, got 'c'"
+
+
+def test_a_misspelt_key_is_reported_as_unknown_and_the_key_it_should_have_been_as_missing(tmp_path):
+    path = broken(tmp_path, lambda d: d["hall"].update(timezon=d["hall"].pop("timezone")))
+
+    assert problems_of(path) == [
+        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker)",
+        "hall.timezone: is required",
+    ]
+
+
+def test_several_mistakes_are_all_reported_at_once_one_line_each(tmp_path):
+    def three_mistakes(d):
+        d["hall"]["timezone"] = "Jakarta"
+        d["services"][0]["colour"] = "red"
+        d["counters"][2]["services"] = ["C", "X"]
+
+    problems = problems_of(broken(tmp_path, three_mistakes))
+
+    assert sorted(problems) == sorted(
+        [
+            "hall.timezone: unknown timezone 'Jakarta' (use a name such as Asia/Jakarta)",
+            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee)",
+            "counters[2].services[1]: unknown service 'X'",
+        ]
+    )
+
+
+def test_an_unclosed_quote_is_reported_with_the_line_where_it_opened(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text('hall:\n  name: "MPP Uji\n  timezone: Asia/Jakarta\nservices: []\n', encoding="utf-8")
+
+    (line,) = problems_of(path)
+
+    assert line.startswith(f"{path}: not valid YAML at line ")
+    assert line.endswith("(while scanning a quoted scalar at line 2)"), line
+
+
+def test_invalid_yaml_points_at_the_offending_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("hall:\n  name: MPP Uji\n  timezone: Asia/Jakarta\n counters: []\n", encoding="utf-8")
+
+    (line,) = problems_of(path)
+
+    assert line.startswith(f"{path}: not valid YAML at line 4, column 2")
+
+
+def test_a_missing_config_file_says_so(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+
+    assert problems_of(path) == [f"{path}: config file not found"]
+
+
+def test_an_empty_config_file_says_what_it_should_hold(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+
+    assert problems_of(path) == [f"{path}: the file must hold a mapping of keys (hall, services, counters, ...)"]
+
+
+def test_a_config_saved_in_a_windows_code_page_is_a_clear_mistake_not_a_crash(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(write_config(tmp_path).read_bytes().replace(b"MPP Uji", "MPP Ují".encode("cp1252")))
+
+    (line,) = problems_of(path)
+
+    assert line.startswith(f"{path}: not UTF-8 text")
+
+
+# --- the command line with a broken config ------------------------------------------------------------
+
+
+def test_antre_with_a_broken_config_exits_non_zero_with_the_problem_lines_and_no_traceback(tmp_path):
+    folders = {name: tmp_path / name for name in ("mistakes", "yaml", "missing", "database")}
+    for folder in folders.values():
+        folder.mkdir()
+
+    def mistakes(d):
+        d["hall"]["timezone"] = "WIB"
+        d["services"].append({"code": "A", "name": "Akta", "agency": "Disdukcapil"})
+        d["printer"] = {"kind": "network"}
+
+    configs = {
+        "mistakes": broken(folders["mistakes"], mistakes),
+        "yaml": folders["yaml"] / "config.yaml",
+        "missing": folders["missing"] / "config.yaml",
+        "database": broken(folders["database"], lambda d: d.update(database="config.yaml/antre.db")),
+    }
+    configs["yaml"].write_text("hall: {name: MPP\n", encoding="utf-8")
+    runs = [
+        ("mistakes", ("init",)),
+        ("mistakes", ("run", "--port", str(free_port()))),
+        ("yaml", ("officer", "list")),
+        ("missing", ("init",)),
+        ("database", ("init",)),
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(runs, pool.map(lambda run: antre(configs[run[0]], *run[1], timeout=20), runs), strict=True))
+
+    for (name, command), result in results.items():
+        where = f"antre {' '.join(command)} with the {name} config"
+        assert result.returncode != 0, where
+        assert "Traceback" not in result.stdout + result.stderr, f"{where}:\n{result.stderr}"
+        assert result.stdout == "", where
+        assert all(line.startswith("antre: config: ") for line in result.stderr.splitlines()), f"{where}:\n{result.stderr}"
+
+    assert results[("mistakes", ("init",))].stderr.splitlines() == [
+        "antre: config: hall.timezone: unknown timezone 'WIB' (use a name such as Asia/Jakarta)",
+        "antre: config: services[3].code: duplicate service code 'A' (also services[0])",
+        "antre: config: printer.host: is required for a network printer",
+    ]
+    assert "not valid YAML at line 2" in results[("yaml", ("officer", "list"))].stderr
+    assert "config file not found" in results[("missing", ("init",))].stderr
+    assert results[("database", ("init",))].stderr.startswith("antre: config: database: cannot open ")
