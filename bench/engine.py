@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -53,15 +53,24 @@ def raw_commit_rate(folder: Path, n: int) -> float:
     return rate
 
 
-def engine_rate(folder: Path, n: int) -> float:
-    """(b): the same commits, but each one a full ticket issue through the engine."""
-    config = load_config(write_config(_subfolder(folder, "engine")))
+def engine_rate(folder: Path, n: int, threads: int) -> float:
+    """(b): the same commits, but each one a full ticket issue through the engine, from ``threads`` callers."""
+    config = load_config(write_config(_subfolder(folder, f"engine-{threads}")))
     hall = open_hall(config)
     services = list(config.services)
+    per_thread = n // threads
+
+    def caller(offset: int) -> None:
+        for i in range(per_thread):
+            hall.engine.issue(services[(i + offset) % len(services)])
+
+    workers = [threading.Thread(target=caller, args=(k,)) for k in range(threads)]
     started = time.perf_counter()
-    for i in range(n):
-        hall.engine.issue(services[i % len(services)])
-    rate = n / (time.perf_counter() - started)
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    rate = per_thread * threads / (time.perf_counter() - started)
     hall.store.close()
     return rate
 
@@ -108,7 +117,7 @@ def http_rate(port: int, n: int, clients: int) -> float:
 def fill_history(database: Path, tickets: int) -> None:
     """Past days of served tickets, written in bulk with sqlite-utils (the engine would take minutes)."""
     db = sqlite_utils.Database(database)
-    start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
     rng = random.Random(7)
     rows, events = [], []
     for i in range(tickets):
@@ -186,13 +195,14 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=3000, help="tickets per throughput measurement")
     parser.add_argument("--history", type=int, default=100_000, help="past tickets in the database for (d)")
     parser.add_argument("--calls", type=int, default=2000, help="call-next presses measured in (d)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients in (c)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent callers in (b) and HTTP clients in (c)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(dir=ROOT / "bench") as scratch:
+    with tempfile.TemporaryDirectory(prefix="antre-bench-") as scratch:
         folder = Path(scratch)
         raw = raw_commit_rate(folder, args.tickets)
-        through_engine = engine_rate(folder, args.tickets)
+        sequential = engine_rate(folder, args.tickets, 1)
+        through_engine = engine_rate(folder, args.tickets, args.clients)
 
         server_folder = _subfolder(folder, "server")
         config = write_config(server_folder, {**SMALL_HALL, "auth": {"token_hours": 24}})
@@ -211,9 +221,12 @@ def main() -> None:
         finally:
             server.stop()
 
-    print(f"machine: {os.cpu_count()} cores; database on {ROOT / 'bench'}")
+    print(f"machine: {os.cpu_count()} cores; databases under {tempfile.gettempdir()}")
     print(f"(a) raw SQLite durable commits     {raw:8.0f} /s")
-    print(f"(b) tickets through the engine     {through_engine:8.0f} /s   {through_engine / raw:6.1%} of (a)   target >= 80 %")
+    print(
+        f"(b) tickets through the engine     {through_engine:8.0f} /s   {through_engine / raw:6.1%} of (a)   target >= 80 %  "
+        f"({args.clients} threads; one thread alone: {sequential:.0f} /s)"
+    )
     print(f"(c) tickets through HTTP           {through_http:8.0f} /s   {through_http / raw:6.1%} of (a)   target >= 50 %  ({args.clients} clients)")
     print(
         f"(d) call-next over HTTP            p50 {statistics.median(latencies):.2f} ms   p99 {percentile(latencies, 99):.2f} ms   "

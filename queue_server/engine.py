@@ -129,6 +129,11 @@ class Engine:
 
         return self.store.transact(run, committed)[1]
 
+    def _ensure_today(self) -> None:
+        """Reads show today's queue: yesterday's leftovers expire before anyone looks at them."""
+        if self._rolled_day != self.local_day(self.clock()):
+            self._apply(lambda op: None)
+
     def _publish(self, events: list[Event]) -> None:
         if not events:
             return
@@ -403,6 +408,7 @@ class Engine:
 
     # --- reading --------------------------------------------------------------------------------
     def ticket(self, ticket_id: str) -> dict:
+        self._ensure_today()
         with self.store.read() as tx:
             return self._view(tx, self._ticket(tx, ticket_id))
 
@@ -412,6 +418,7 @@ class Engine:
             return tx.events_for_ticket(ticket_id)
 
     def services(self) -> list[dict]:
+        self._ensure_today()
         with self.store.read() as tx:
             waiting = tx.waiting_counts()
             paused = tx.paused_counters()
@@ -429,6 +436,7 @@ class Engine:
 
     def state(self, recent: int = 10) -> dict:
         """What a display shows: every counter, the last calls, the waiting counts."""
+        self._ensure_today()
         with self.store.read() as tx:
             counters = [self._counter_view(tx, c) for c in self.hall.counters.values()]
             calls = tx.recent_calls(recent)
@@ -443,6 +451,7 @@ class Engine:
 
     def waiting_for_counter(self, counter_id: str, limit: int = 10) -> list[dict]:
         """The next tickets in the order call-next would take them (priority rules applied)."""
+        self._ensure_today()
         counter = self._counter(counter_id)
         with self.store.read() as tx:
             tickets = tx.waiting(counter.services)

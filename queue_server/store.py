@@ -37,6 +37,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
+        self._leading = False
         migrate(self._connection())
 
     def _connection(self) -> sqlite3.Connection:
@@ -74,24 +75,50 @@ class Store:
     def transact(self, work: Callable[[Tx], T], committed: Callable[[T], None] | None = None) -> T:
         """Run ``work`` in a durable write transaction, committing together with concurrent callers.
 
-        Group commit: the thread that gets the write lock runs every piece of work queued
-        meanwhile, each inside its own SAVEPOINT (a refused one rolls back alone), then commits
-        once, so one fsync covers a burst of tickets. Each caller gets its result, or its
-        exception, only after that commit: nothing is answered that is not on disk.
-        ``committed(result)`` runs after the commit, in commit order, before the next batch
-        starts: what listeners hear is the order of the log.
+        Group commit: one caller at a time leads. The leader takes every piece of work queued so
+        far, runs each inside its own SAVEPOINT (a refused one rolls back alone), commits once, so
+        one fsync covers a burst of tickets, then hands the lead to the first caller that queued
+        meanwhile and wakes the callers it served. Waiting callers sleep on their own event, not on
+        a shared lock, so a batch of answers does not queue up behind one another.
+        Each caller gets its result, or its exception, only after that commit: nothing is answered
+        that is not on disk. ``committed(result)`` runs after the commit, in commit order, before
+        the next batch starts: what listeners hear is the order of the log.
         """
         pending = _Pending(work, committed)
         with self._queue_lock:
             self._queue.append(pending)
-        with self._write_lock:
-            if not pending.done:
-                self._run_batch()
+            if not self._leading:
+                self._leading = pending.leads = True
+        while not pending.done:
+            if pending.leads:
+                pending.leads = False
+                self._lead_one_batch()
+            else:
+                pending.wake.wait()
+                pending.wake.clear()
         return pending.outcome()
 
-    def _run_batch(self) -> None:
-        with self._queue_lock:
-            batch, self._queue = self._queue, []
+    def _lead_one_batch(self) -> None:
+        batch: list[_Pending] = []
+        successor = None
+        try:
+            with self._write_lock:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._run_batch(batch)
+        finally:
+            with self._queue_lock:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.leads = True
+                else:
+                    self._leading = False
+            for item in batch:
+                item.wake.set()
+            if successor is not None:
+                successor.wake.set()
+
+    def _run_batch(self, batch: list[_Pending]) -> None:
         conn = self._connection()
         tx = Tx(conn)
         try:
@@ -110,12 +137,13 @@ class Store:
                 conn.execute("ROLLBACK")
             for item in batch:
                 item.result, item.error = None, item.error or error
+        try:
+            for item in batch:
+                if item.error is None and item.committed is not None:
+                    item.committed(item.result)
         finally:
             for item in batch:
                 item.done = True
-        for item in batch:
-            if item.error is None and item.committed is not None:
-                item.committed(item.result)
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -142,6 +170,8 @@ class _Pending:
         self.work = work
         self.committed = committed
         self.done = False
+        self.leads = False
+        self.wake = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
 

@@ -133,3 +133,13 @@ def test_after_midnight_call_next_serves_only_today_and_does_not_complete_yester
     assert engine.call_next("2")["id"] == today["id"]
     kinds = [e["kind"] for e in engine.history(yesterday["id"])]
     assert kinds == ["issued", "called", "expired"]
+
+
+def test_the_first_look_of_a_new_morning_already_shows_yesterdays_queue_gone(engine, clock):
+    left_over = [engine.issue("A"), engine.issue("C")]
+    clock.advance(hours=16, minutes=1)  # 00:01 WIB the next day, before anyone issues or calls
+
+    assert engine.state()["waiting"] == {"A": 0, "B": 0, "C": 0}
+    assert all(s["waiting"] == 0 for s in engine.services())
+    assert statuses(engine, left_over) == ["expired", "expired"]
+    assert engine.waiting_for_counter("1") == []

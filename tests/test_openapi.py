@@ -1,0 +1,150 @@
+"""The OpenAPI document at /api/v1/openapi.json describes the real responses, status by status.
+
+Every response of a scenario that walks each endpoint through its success and error cases is
+validated against the schema the document gives for that path, method and status. The schemas
+forbid undocumented fields, so a field added to the API without the document fails here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.conftest import PASSWORD
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def document(client) -> dict:
+    """The document as the server serves it."""
+    return client.get(f"{API}/openapi.json").get_json()
+
+
+class Checker:
+    """Validates responses against the document and remembers which (path, method, status) it saw."""
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def operation(self, method: str, path: str) -> tuple[str, dict]:
+        for template, item in self.document["paths"].items():
+            pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+            if re.match(pattern, path.removeprefix(API).split("?")[0]) and method in item:
+                return template, item[method]
+        raise AssertionError(f"{method.upper()} {path} is not in the OpenAPI document")
+
+    def response_spec(self, operation: dict, status: int) -> dict:
+        responses = operation["responses"]
+        spec = responses.get(str(status)) or responses.get("default")
+        assert spec is not None, f"status {status} is not documented"
+        if "$ref" in spec:
+            spec = self.document["components"]["responses"][spec["$ref"].rsplit("/", 1)[1]]
+        return spec
+
+    def check(self, method: str, path: str, response) -> None:
+        template, operation = self.operation(method, path)
+        spec = self.response_spec(operation, response.status_code)
+        self.seen.add((template, method, str(response.status_code)))
+        content = spec.get("content")
+        if content is None:
+            assert response.get_data() == b"", f"{method.upper()} {path} → {response.status_code} should have no body"
+            return
+        assert response.mimetype in content, f"{method.upper()} {path} answered {response.mimetype}"
+        schema = {**content[response.mimetype]["schema"], "components": self.document["components"]}
+        errors = sorted(Draft202012Validator(schema).iter_errors(response.get_json()), key=str)
+        assert not errors, f"{method.upper()} {path} → {response.status_code}: " + "; ".join(
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
+        )
+
+
+@pytest.fixture
+def call(client, document):
+    checker = Checker(document)
+
+    def call(method: str, path: str, json=None, token: str | None = None, data=None, expect: int | None = None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.open(f"{API}{path}", method=method.upper(), json=json, data=data, headers=headers)
+        checker.check(method, f"{API}{path}", response)
+        if expect is not None:
+            assert response.status_code == expect, response.get_data(as_text=True)
+        return response
+
+    call.checker = checker
+    return call
+
+
+def test_the_document_is_valid_openapi_3_1_and_names_every_route(app, document):
+    assert document["openapi"].startswith("3.1")
+    documented = {re.sub(r"\{[^}]+\}", "{}", path) for path in document["paths"]}
+    routes = {
+        re.sub(r"<[^>]+>", "{}", rule.rule.removeprefix(API))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API) and not rule.rule.startswith(f"{API}/audio/")
+    }
+    assert routes - documented == set(), "routes missing from the OpenAPI document"
+
+
+def test_public_endpoints_answer_as_documented(call):
+    call("get", "/services", expect=200)
+    ticket = call("post", "/tickets", json={"service": "A", "priority": "lansia", "kiosk": "k1"}, expect=201).get_json()
+    call("post", "/tickets", json={"service": "A", "priority": True}, expect=201)
+    call("post", "/tickets", json={"service": "nope"}, expect=400)
+    call("post", "/tickets", data="not json", expect=400)
+    call("get", f"/tickets/{ticket['id']}", expect=200)
+    call("get", "/tickets/unknown-id", expect=404)
+    call("get", f"/tickets/{ticket['id']}/history", expect=401)
+    call("post", f"/tickets/{ticket['id']}/cancel", expect=200)
+    call("post", f"/tickets/{ticket['id']}/cancel", expect=409)
+    call("get", "/state", expect=200)
+    call("get", "/openapi.json", expect=200)
+
+
+def test_officer_endpoints_answer_as_documented(call, officers):
+    call("post", "/auth/login", json={"username": "siti", "password": "wrong"}, expect=401)
+    call("post", "/auth/login", json={"username": "siti"}, expect=400)
+    token = call("post", "/auth/login", json={"username": "siti", "password": PASSWORD}, expect=200).get_json()["token"]
+    call("get", "/auth/me", token=token, expect=200)
+    call("get", "/auth/me", expect=401)
+
+    call("post", "/counters/1/call-next", token=token, expect=204)
+    first = call("post", "/tickets", json={"service": "A"}, expect=201).get_json()
+    second = call("post", "/tickets", json={"service": "A"}, expect=201).get_json()
+    call("post", "/tickets", json={"service": "B"}, expect=201)
+    call("get", "/counters/1/waiting", token=token, expect=200)
+    call("get", f"/tickets/{first['id']}/history", token=token, expect=200)
+    call("post", "/counters/1/call-next", token=token, expect=200)
+    call("post", "/counters/1/recall", token=token, expect=200)
+    call("post", "/counters/1/start", token=token, expect=200)
+    call("post", "/counters/1/start", token=token, expect=409)
+    call("post", "/counters/1/complete", token=token, expect=200)
+    call("post", "/counters/1/call", json={"ticket_id": second["id"]}, token=token, expect=200)
+    call("post", "/counters/1/call", json={"ticket_id": first["id"]}, token=token, expect=409)
+    call("post", "/counters/1/call", json={}, token=token, expect=400)
+    call("post", "/counters/1/transfer", json={"service": "B"}, token=token, expect=200)
+    call("post", "/counters/1/call-next", token=token, expect=200)
+    call("post", "/counters/1/no-show", token=token, expect=200)
+    call("post", "/counters/1/pause", json={"reason": "istirahat"}, token=token, expect=200)
+    call("post", "/counters/1/call-next", token=token, expect=409)
+    call("post", "/counters/1/resume", token=token, expect=200)
+    call("post", "/counters/3/call-next", token=token, expect=403)
+    call("post", "/counters/nope/call-next", token=token, expect=404)
+    call("post", "/counters/1/call-next", expect=401)
+    call("post", "/auth/logout", token=token, expect=204)
+
+
+def test_throttled_login_answers_as_documented(call, officers):
+    for _ in range(20):
+        if call("post", "/auth/login", json={"username": "siti", "password": "wrong"}).status_code == 429:
+            break
+    call("post", "/auth/login", json={"username": "siti", "password": PASSWORD}, expect=429)
+
+
+def test_errors_for_unknown_paths_and_methods_answer_as_documented(client, document):
+    checker = Checker(document)
+    response = client.delete(f"{API}/tickets")
+    checker.check("post", f"{API}/tickets", response)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
