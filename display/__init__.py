@@ -1,0 +1,76 @@
+"""The screens people read from a distance: the lobby display and the small screen above each counter.
+
+The pages are static HTML plus a small ES module each; everything they show comes from the live
+channel (queue_server/live.py), so the server renders only the hall's fixed facts (names, agencies,
+timezone, ticker) into the page. An unknown screen or counter gets a readable page, not a blank TV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from queue_server.app import current_hall
+
+bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
+
+MIN_ROTATE_SECONDS = 3
+DEFAULT_ROTATE_SECONDS = 10
+
+
+def _hall_facts() -> dict[str, Any]:
+    config = current_hall().config
+    return {
+        "name": config.name,
+        "timezone": config.timezone.key,
+        "language": config.language,
+        "ticker": config.ticker,
+        "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in config.services.values()],
+        "counters": [
+            {"id": c.id, "name": c.name, "agency": config.services[c.services[0]].agency, "services": list(c.services)}
+            for c in config.counters.values()
+        ],
+    }
+
+
+def _missing(title: str, message: str, hint: str):
+    return render_template("display/missing.html", title=title, message=message, hint=hint, hall=current_hall().config.name), 404
+
+
+@bp.get("/display")
+def lobby():
+    """``?screen=ID`` shows only that screen's agencies; ``?rotate=S`` sets the seconds per page of counters."""
+    config = current_hall().config
+    screen_id = request.args.get("screen")
+    facts = _hall_facts()
+    screen = None
+    if screen_id is not None:
+        screen = config.displays.get(screen_id)
+        if screen is None:
+            known = ", ".join(config.displays) or "—"
+            return _missing(
+                "Layar tidak dikenal · Unknown screen",
+                f"Tidak ada layar dengan id “{screen_id}” di konfigurasi aula.",
+                f"Layar yang dikenal / known screens: {known}. Periksa alamat di browser layar ini (…/display?screen=ID).",
+            )
+    rotate = request.args.get("rotate", "")
+    seconds = max(MIN_ROTATE_SECONDS, int(rotate)) if rotate.isdigit() else DEFAULT_ROTATE_SECONDS
+    facts["screen"] = {"id": screen.id, "name": screen.name, "agencies": list(screen.agencies)} if screen else None
+    facts["rotate_seconds"] = seconds
+    return render_template("display/lobby.html", facts=facts, hall=config.name)
+
+
+@bp.get("/display/counter/<counter_id>")
+def counter(counter_id: str):
+    config = current_hall().config
+    found = config.counters.get(counter_id)
+    if found is None:
+        return _missing(
+            "Loket tidak dikenal · Unknown counter",
+            f"Tidak ada loket dengan id “{counter_id}” di konfigurasi aula.",
+            "Loket yang dikenal / known counters: " + ", ".join(config.counters) + ". Periksa alamat di browser layar ini.",
+        )
+    facts = _hall_facts()
+    facts["counter"] = next(c for c in facts["counters"] if c["id"] == counter_id)
+    return render_template("display/counter.html", facts=facts, hall=config.name, counter=found)

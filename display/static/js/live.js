@@ -1,0 +1,80 @@
+// The live channel's client side, shared by the display pages (protocol: queue_server/live.py).
+//
+// Keeps the rules every screen needs: ignore what came before the first snapshot and what a
+// snapshot already shows, ask for a fresh snapshot (`sync`) after a missed message, and let the
+// Socket.IO client reconnect with backoff; every (re)connect brings a new snapshot, so nothing ever
+// needs a page reload. Listeners get DOM events: "status" {connected}, "state", "called",
+// "counter", "queue", "ticket" (detail = the message).
+
+const MESSAGES = ['called', 'counter', 'queue'];
+
+export class Live extends EventTarget {
+  constructor(query = {}) {
+    super();
+    this.base = null;     // seq of the last snapshot; null until the first one
+    this.last = null;     // seq of the last applied message
+    this.syncing = false;
+    this.connected = false;
+    this.socket = window.io({
+      query,
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 8000,
+      randomizationFactor: 0.5,
+    });
+    this.socket.on('connect', () => this.setConnected(true));
+    this.socket.on('disconnect', () => this.setConnected(false));
+    this.socket.on('connect_error', () => this.setConnected(false));
+    this.socket.on('state', (msg) => this.handle('state', msg));
+    this.socket.on('ticket', (msg) => this.handle('ticket', msg));
+    for (const name of MESSAGES) this.socket.on(name, (msg) => this.handle(name, msg));
+  }
+
+  setConnected(connected) {
+    if (connected === this.connected) return;
+    this.connected = connected;
+    this.emit('status', { connected });
+  }
+
+  handle(name, msg) {
+    if (name === 'state') {
+      this.base = this.last = msg.seq;
+      this.syncing = false;
+      this.emit('state', msg);
+    } else if (name === 'ticket') {
+      if (this.last !== null && msg.seq < this.last) return;
+      this.base = this.last = msg.seq;
+      this.emit('ticket', msg);
+    } else if (this.base === null || msg.seq <= this.base || this.syncing) {
+      // before the first snapshot, already in the snapshot, or a snapshot is on its way
+    } else if (msg.prev > this.last) {
+      this.sync();
+    } else {
+      this.last = msg.seq;
+      this.emit(name, msg);
+    }
+  }
+
+  sync() {
+    this.syncing = true;
+    this.socket.emit('sync');
+  }
+
+  emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+}
+
+// The hall's clock, whatever the TV's own timezone is set to.
+export function clockParts(timezone, lang = 'id-ID', now = new Date()) {
+  const time = new Intl.DateTimeFormat(lang, { timeZone: timezone, hour: '2-digit', minute: '2-digit', hour12: false }).format(now);
+  const date = new Intl.DateTimeFormat(lang, { timeZone: timezone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(now);
+  return { time: time.replace('.', ':'), date };
+}
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}

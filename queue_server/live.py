@@ -1,0 +1,373 @@
+"""The live channel: committed queue events become Socket.IO messages for displays, consoles and phones.
+
+Why it is built this way: the engine calls its listeners after the commit while holding the store's
+write lock, so the listener here only puts the events on a queue. One emitter thread turns them into
+messages, in commit order, and is the only code that sends anything; a client's snapshot (``state``)
+is sent by that same thread, so what a client receives is always in order with what it was shown.
+
+Protocol (Socket.IO v4, same origin, default namespace ``/``):
+
+Audiences. A client picks one when it connects, by the ``auth`` object or the query string:
+  - nothing: the whole hall (lobby displays, consoles, anything general);
+  - ``counter=ID``: one counter (the screen above it), unknown id → the connection is refused;
+  - ``ticket=ID``: one ticket (the visitor's phone), unknown id → refused.
+``follow`` ``{counter: ID}`` | ``{ticket: ID}`` | ``{}`` switches an open connection to another audience;
+it is acknowledged with ``{ok: true}`` or ``{error: {code, message, field}}`` and answered like a connect.
+
+Server → client:
+  - ``state`` ``{seq, counters, recent_calls, waiting}`` — the body of ``GET /api/v1/state``; sent on
+    connect and on ``sync`` to the hall and counter audiences.
+  - ``called`` ``{seq, prev, event_id, at, recall, ticket: {id, number, service, service_name, agency},
+    counter: {id, name}, audio_url, caption, play_audio}`` — hall, and the counter's own audience.
+  - ``counter`` ``{seq, prev, counter}`` — a counter changed (ticket, serving, paused with reason, open);
+    ``counter`` has the shape of an entry of ``state.counters``. Hall, and that counter's audience.
+  - ``queue`` ``{seq, prev, waiting: {CODE: n}}`` — a waiting count changed. Hall only.
+  - ``ticket`` ``{seq, ticket, events}`` — the followed ticket as ``GET /api/v1/tickets/{id}`` shows it
+    (without ``track_url``), on connect, on ``sync``, and whenever it or its place in the queue may
+    have changed; ``events`` lists the kinds about this ticket (e.g. ``["recalled"]``). Ticket only.
+Client → server: ``sync`` (send me a fresh snapshot), ``follow`` (above).
+
+Sequence numbers. ``seq`` is the id of the newest event-log row a message reflects: it grows across
+restarts (the log is in the database), and ``GET /api/v1/state`` returns the same number. ``prev`` is
+the ``seq`` of the previous message sent to the same audience (0 for the first). A client keeps ``base`` (the seq of
+its last snapshot) and ``last`` (the seq of the last message it applied):
+  1. before its first snapshot, ignore everything;
+  2. a message with ``seq <= base`` is already in the snapshot: ignore it;
+  3. a message with ``prev > last`` follows one that was missed: ignore it and ``sync``;
+  4. otherwise apply it and set ``last = seq``.
+On every (re)connect the server sends a snapshot, so a restart or a network cut resyncs the client
+with no reload. ``ticket`` messages are whole snapshots: keep the one with the highest ``seq``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, request
+from flask_socketio import ConnectionRefusedError, SocketIO
+
+from .engine import Event, NotFound
+
+log = logging.getLogger(__name__)
+
+HALL = "hall"
+CALLS = ("called", "recalled")
+SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
+CATCH_UP_SECONDS = 0.2  # how long to wait for the listener to hand over events a snapshot already shows
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str, field: str):
+        super().__init__(message)
+        self.body = {"code": code, "message": message, "field": field}
+
+
+@dataclass
+class _Step:
+    """What one pass of the emitter handles: events in commit order, and clients asking for a snapshot."""
+
+    events: list[Event] = field(default_factory=list)
+    syncs: list[str] = field(default_factory=list)
+    stop: bool = False
+
+
+class LiveChannel:
+    """One per app: the SocketIO server, the audiences of its clients, and the emitter thread."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.hall = app.extensions["antre"]
+        self.socketio = SocketIO(app, async_mode="threading", manage_session=False, ping_interval=10, ping_timeout=10)
+        self.server = self.socketio.server
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._audiences: dict[str, tuple[str, str | None]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._baseline: dict | None = None  # the snapshot the audiences were last brought up to
+        self._snapshot: tuple[float, dict] | None = None
+        self._sent_seq: dict[str, int] = {}
+        self._ticket_views: dict[str, dict] = {}
+        self.hall.engine.subscribe(self._on_events)
+        self.socketio.on_event("connect", self._connect)
+        self.socketio.on_event("disconnect", self._disconnect)
+        self.socketio.on_event("sync", self._sync)
+        self.socketio.on_event("follow", self._follow)
+
+    # --- engine side (runs under the store's write lock: enqueue only) -----------------------------
+    def _on_events(self, events: list[Event]) -> None:
+        if self._thread is not None:
+            self._jobs.put(events)
+
+    # --- client side (request threads) --------------------------------------------------------------
+    def _connect(self, auth: Any = None) -> None:
+        params = {**request.args.to_dict(), **(auth if isinstance(auth, dict) else {})}
+        try:
+            audience = self._audience(params)
+        except Refused as refused:
+            raise ConnectionRefusedError(refused.body) from None
+        self._start()
+        self._enter(request.sid, audience)
+
+    def _disconnect(self, reason: Any = None) -> None:
+        with self._lock:
+            self._audiences.pop(request.sid, None)
+
+    def _sync(self, _data: Any = None) -> None:
+        self._jobs.put(request.sid)
+
+    def _follow(self, data: Any = None) -> dict:
+        try:
+            audience = self._audience(data if isinstance(data, dict) else {})
+        except Refused as refused:
+            return {"error": refused.body}
+        old = self._audiences.get(request.sid)
+        if old is not None:
+            self.server.leave_room(request.sid, _room(old))
+        self._enter(request.sid, audience)
+        return {"ok": True}
+
+    def _audience(self, params: dict) -> tuple[str, str | None]:
+        counter, ticket = params.get("counter"), params.get("ticket")
+        if counter is not None and ticket is not None:
+            raise Refused("invalid", "follow either a counter or a ticket, not both", "counter")
+        if counter is not None:
+            if not isinstance(counter, str) or counter not in self.hall.config.counters:
+                raise Refused("not_found", f"unknown counter {counter!r}", "counter")
+            return "counter", counter
+        if ticket is not None:
+            try:
+                self.hall.engine.ticket(ticket)
+            except NotFound:
+                raise Refused("not_found", "no ticket with that id", "ticket") from None
+            return "ticket", ticket
+        return HALL, None
+
+    def _enter(self, sid: str, audience: tuple[str, str | None]) -> None:
+        self.server.enter_room(sid, _room(audience))
+        with self._lock:
+            self._audiences[sid] = audience
+        self._jobs.put(sid)
+
+    # --- the emitter thread -------------------------------------------------------------------------
+    def _start(self) -> None:
+        """Started by the first client: until someone listens there is nobody to tell."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="antre-live", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        self._baseline = self._read_snapshot()
+        while True:
+            step = self._next_step()
+            try:
+                self._handle(step)
+            except Exception:
+                log.exception("live channel: a step failed; clients will resync at their next snapshot")
+            if step.stop:
+                return
+
+    def _next_step(self) -> _Step:
+        step = _Step()
+        self._take(step, self._jobs.get())
+        while not step.stop:
+            try:
+                self._take(step, self._jobs.get_nowait())
+            except queue.Empty:
+                break
+        return step
+
+    @staticmethod
+    def _take(step: _Step, job: Any) -> None:
+        if job is None:
+            step.stop = True
+        elif isinstance(job, str):
+            step.syncs.append(job)
+        else:
+            step.events.extend(job)
+
+    def _handle(self, step: _Step) -> None:
+        if step.events:
+            self._publish(step)
+        if step.syncs:
+            self._send_snapshots(step.syncs)
+
+    def _publish(self, step: _Step) -> None:
+        """Calls go out first (they are what people wait for); then what the calls changed."""
+        self._emit_calls(step.events)
+        snapshot = self._read_snapshot()
+        late = self._catch_up(step, snapshot["seq"])
+        self._emit_calls(late)
+        events = step.events + late
+        self._emit_changes(snapshot)
+        self._emit_tickets(events, snapshot["seq"])
+        self._baseline = snapshot
+
+    def _catch_up(self, step: _Step, seq: int) -> list[Event]:
+        """Events the snapshot already shows but the listener has not handed over yet (it runs just
+        after the commit): wait briefly for them, so the next step never goes back in ``seq``."""
+        late: list[Event] = []
+        newest = max(e.id for e in step.events)
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while newest < seq and not step.stop:
+            try:
+                job = self._jobs.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            extra = _Step()
+            self._take(extra, job)
+            late.extend(extra.events)
+            step.syncs.extend(extra.syncs)
+            step.stop = extra.stop
+            newest = max([newest, *(e.id for e in extra.events)])
+        return late
+
+    def _emit_calls(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if event.kind not in CALLS or not event.ticket:
+                continue
+            body = self._called(event)
+            self._emit("called", body, HALL, event.id)
+            if event.counter_id:
+                self._emit("called", body, _room(("counter", event.counter_id)), event.id)
+
+    def _emit_changes(self, snapshot: dict) -> None:
+        before = {c["id"]: c for c in self._baseline["counters"]}
+        seq = snapshot["seq"]
+        for counter in snapshot["counters"]:
+            if before.get(counter["id"]) != counter:
+                self._emit("counter", {"counter": counter}, HALL, seq)
+                self._emit("counter", {"counter": counter}, _room(("counter", counter["id"])), seq)
+        if snapshot["waiting"] != self._baseline["waiting"]:
+            self._emit("queue", {"waiting": snapshot["waiting"]}, HALL, seq)
+
+    def _emit_tickets(self, events: list[Event], seq: int) -> None:
+        """A followed ticket is looked at again when it was in the events or its service's queue moved."""
+        followed = self._followed_tickets()
+        self._ticket_views = {t: v for t, v in self._ticket_views.items() if t in followed}
+        kinds: dict[str, list[str]] = {}
+        for event in events:
+            if event.ticket:
+                kinds.setdefault(event.ticket["id"], []).append(event.kind)
+        touched = self._touched_services(events)
+        for ticket_id in followed:
+            view = self._ticket_views.get(ticket_id)
+            if ticket_id in kinds or view is None or view["service"] in touched:
+                self._send_ticket(ticket_id, seq, kinds.get(ticket_id, []), to=_room(("ticket", ticket_id)), only_if_changed=True)
+
+    def _touched_services(self, events: list[Event]) -> set[str]:
+        services: set[str] = set()
+        for event in events:
+            if event.ticket:
+                services.add(event.ticket["service"])
+            services.update(v for k, v in event.details.items() if k in ("from_service", "to_service") and v)
+            if event.kind in ("paused", "resumed") and event.counter_id in self.hall.config.counters:
+                services.update(self.hall.config.counters[event.counter_id].services)
+        return services
+
+    def _send_snapshots(self, sids: list[str]) -> None:
+        snapshot = self._fresh_snapshot()
+        with self._lock:
+            audiences = {sid: self._audiences.get(sid) for sid in dict.fromkeys(sids)}
+        for sid, audience in audiences.items():
+            if audience is None:
+                continue  # gone meanwhile
+            if audience[0] == "ticket":
+                self._send_ticket(audience[1], snapshot["seq"], [], to=sid)
+            else:
+                self.server.emit("state", snapshot, to=sid)
+
+    def _send_ticket(self, ticket_id: str, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
+        try:
+            view = self.hall.engine.ticket(ticket_id)
+        except NotFound:
+            return
+        if only_if_changed and not kinds and self._ticket_views.get(ticket_id) == view:
+            return
+        self._ticket_views[ticket_id] = view
+        self.server.emit("ticket", {"seq": seq, "ticket": view, "events": kinds}, to=to)
+
+    def _emit(self, name: str, body: dict, room: str, seq: int) -> None:
+        """Stamp ``seq`` (never lower than what the audience already got) and ``prev``, then send."""
+        prev = self._sent_seq.get(room, 0)  # 0: nothing sent to this audience yet, so nothing to miss
+        seq = max(seq, prev)
+        self._sent_seq[room] = seq
+        self.server.emit(name, {"seq": seq, "prev": prev, **body}, to=room)
+
+    # --- reading ------------------------------------------------------------------------------------
+    def _read_snapshot(self) -> dict:
+        state = self.hall.engine.state()
+        snapshot = {"seq": state.pop("last_event"), **state}
+        self._snapshot = (time.monotonic(), snapshot)
+        return snapshot
+
+    def _fresh_snapshot(self) -> dict:
+        if self._snapshot and time.monotonic() - self._snapshot[0] < SNAPSHOT_SECONDS:
+            return self._snapshot[1]
+        return self._read_snapshot()
+
+    def _followed_tickets(self) -> set[str]:
+        with self._lock:
+            return {key for kind, key in self._audiences.values() if kind == "ticket" and key}
+
+    def _called(self, event: Event) -> dict:
+        ticket = event.ticket
+        service = self.hall.config.services.get(ticket["service"])
+        counter = self.hall.config.counters.get(event.counter_id)
+        audio_url, caption = self._audio(event)
+        return {
+            "event_id": event.id,
+            "at": event.at,
+            "recall": event.kind == "recalled",
+            "ticket": {
+                "id": ticket["id"],
+                "number": ticket["number"],
+                "service": ticket["service"],
+                "service_name": service.name if service else ticket["service"],
+                "agency": service.agency if service else "",
+            },
+            "counter": {
+                "id": event.counter_id,
+                "name": event.details.get("counter_name") or (counter.name if counter else event.counter_id),
+            },
+            "audio_url": audio_url,
+            "caption": caption,
+            # false when the hall's speakers hang on the server (announcements.output: server): displays stay silent
+            "play_audio": getattr(self.app.extensions.get("antre_announcer"), "play_audio", False),
+        }
+
+    def _audio(self, event: Event) -> tuple[str | None, str | None]:
+        """The announcement's URL and caption; without an announcer, a URL that answers 404 JSON."""
+        announcer = self.app.extensions.get("antre_announcer")
+        if announcer is None:
+            return f"/api/v1/audio/call-{event.id}.wav", None
+        try:
+            key = announcer.audio_key(event)
+            return (announcer.audio_url(key) if key else None), announcer.caption(event)
+        except Exception:
+            log.exception("live channel: no audio for event %s", event.id)
+            return None, None
+
+
+def _room(audience: tuple[str, str | None]) -> str:
+    kind, key = audience
+    return HALL if kind == HALL else f"{kind}:{key}"
+
+
+def init_live(app: Flask) -> LiveChannel:
+    """Attach the live channel to ``app`` (``app.extensions["antre_live"]``; SocketIO keeps itself in
+    ``app.extensions["socketio"]``)."""
+    live = LiveChannel(app)
+    app.extensions["antre_live"] = live
+    return live

@@ -1,0 +1,204 @@
+"""The lobby and counter displays in headless Chromium, against a real ``antre run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.conftest import PASSWORD
+from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+TV = {"width": 1920, "height": 1080}
+MIN_NUMBER_PX = 60  # ticket numbers on the tiles: about 3 cm tall on a 55" TV, legible from 10 m
+MIN_NAME_PX = 30
+
+AGENCIES = ["Disdukcapil", "DPMPTSP", "BPJS Kesehatan", "Samsat", "Kantor Imigrasi", "KPP Pratama", "Polres", "Bank Daerah"]
+BIG_HALL = {
+    **SMALL_HALL,
+    "services": [{"code": chr(ord("A") + i), "name": f"Layanan {agency}", "agency": agency} for i, agency in enumerate(AGENCIES)],
+    "counters": [{"id": str(n), "name": f"Loket {n}", "services": [chr(ord("A") + (n - 1) // 5)]} for n in range(1, 41)],
+    "displays": [{"id": "lantai2", "name": "Layar Lantai 2", "agencies": ["Samsat", "Polres"]}],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=TV)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def login(server: ServerProcess) -> str:
+    return http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+
+
+def act(server: ServerProcess, token: str, counter: str, action: str, body: dict | None = None) -> int:
+    return http("POST", f"{server.url}/api/v1/counters/{counter}/{action}", body, token)[0]
+
+
+def issue(server: ServerProcess, service: str = "A") -> dict:
+    return http("POST", f"{server.url}/api/v1/tickets", {"service": service})[1]
+
+
+def open_display(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("window.antreDisplay && window.antreDisplay.live.base !== null", timeout=10_000)
+
+
+def text(page: Page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+def test_the_lobby_shows_a_call_at_once_and_a_recall_again(server, page):
+    open_display(page, f"{server.url}/display")
+    page.evaluate("window.calls = []; document.addEventListener('antre:called', (e) => window.calls.push(e.detail))")
+    token = login(server)
+    issue(server)
+    assert act(server, token, "1", "call-next") == 200
+    page.wait_for_function("document.getElementById('now-number').textContent === 'A001'", timeout=5_000)
+    assert text(page, "#now-counter") == "Loket 1"
+    assert "fresh" in page.get_attribute("#calling", "class")
+    assert page.locator('.tile[data-counter="1"] .number').inner_text() == "A001"
+    assert act(server, token, "1", "recall") == 200
+    page.wait_for_function("window.calls.length === 2", timeout=5_000)
+    assert page.evaluate("window.calls.map((c) => [c.ticket.number, c.recall])") == [["A001", False], ["A001", True]]
+    assert text(page, "#now-number") == "A001" and "Recall" in text(page, "#now-caption")
+    assert page.locator("#recent li").count() == 2 and "recall" in page.get_attribute("#recent li >> nth=0", "class")
+    assert page.locator('.chip[data-service="A"] .count').inner_text() == "0"
+
+
+def test_forty_counters_are_all_legible_at_1920x1080(tmp_path: Path, page):
+    config = write_config(tmp_path, BIG_HALL)
+    antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
+    server = ServerProcess(config).start()
+    try:
+        token = login(server)
+        for n in range(1, 41):
+            issue(server, BIG_HALL["counters"][n - 1]["services"][0])
+            assert act(server, token, str(n), "call-next") == 200
+        open_display(page, f"{server.url}/display")
+        page.wait_for_function("document.querySelector('.tile[data-counter=\"40\"] .number').textContent === 'H005'", timeout=5_000)
+        pages = page.evaluate("window.antreDisplay.counterPages.pages.length")
+        seen: set[str] = set()
+        for index in range(pages):
+            page.evaluate(f"window.antreDisplay.counterPages.show({index})")
+            page.screenshot(path=str(tmp_path / f"lobby-40-counters-page{index + 1}.png"))
+            tiles = page.evaluate(
+                """(index) => [...window.antreDisplay.counterPages.pages[index].querySelectorAll('.tile')].map((tile) => {
+                    const number = tile.querySelector('.number'), name = tile.querySelector('.name');
+                    const box = tile.getBoundingClientRect(), numberBox = number.getBoundingClientRect();
+                    return {id: tile.dataset.counter, text: number.textContent, numberPx: parseFloat(getComputedStyle(number).fontSize),
+                            namePx: parseFloat(getComputedStyle(name).fontSize), box: [box.left, box.top, box.right, box.bottom],
+                            numberHeight: numberBox.height, clipped: number.scrollWidth > number.clientWidth + 1};
+                })""",
+                index,
+            )
+            for tile in tiles:
+                left, top, right, bottom = tile["box"]
+                assert left >= 0 and right <= TV["width"] and top >= 0 and bottom <= TV["height"] - 76, tile  # above the ticker
+                assert tile["numberPx"] >= MIN_NUMBER_PX and tile["numberHeight"] >= MIN_NUMBER_PX, tile
+                assert tile["namePx"] >= MIN_NAME_PX and not tile["clipped"], tile
+                seen.add(tile["id"])
+        assert seen == {str(n) for n in range(1, 41)}
+        assert pages <= 3
+    finally:
+        server.stop()
+
+
+def test_a_floor_screen_shows_only_its_agencies_and_an_unknown_screen_says_so(tmp_path: Path, page):
+    server = ServerProcess(write_config(tmp_path, BIG_HALL)).start()
+    try:
+        open_display(page, f"{server.url}/display?screen=lantai2")
+        agencies = page.evaluate("[...document.querySelectorAll('.group')].map((g) => g.dataset.agency)")
+        assert set(agencies) == {"Samsat", "Polres"}
+        assert text(page, "#screen-name") == "Layar Lantai 2"
+        response = page.goto(f"{server.url}/display?screen=lantai9")
+        assert response.status == 404
+        assert "lantai9" in text(page, "[data-missing]") and "lantai2" in text(page, "[data-missing]")
+    finally:
+        server.stop()
+
+
+def test_the_counter_page_shows_only_its_own_counter(server, page):
+    open_display(page, f"{server.url}/display/counter/2")
+    assert text(page, "#counter-name") == "Loket 2" and text(page, "#agency") == "Disdukcapil"
+    token = login(server)
+    issue(server)
+    issue(server)
+    assert act(server, token, "1", "call-next") == 200  # A001 at counter 1: not shown here
+    assert act(server, token, "2", "call-next") == 200
+    page.wait_for_function("document.getElementById('number').textContent === 'A002'", timeout=5_000)
+    assert "A001" not in page.content()
+    assert act(server, token, "2", "complete") == 200
+    assert act(server, token, "2", "pause", {"reason": "Sholat"}) == 200
+    page.wait_for_function("document.body.classList.contains('paused')", timeout=5_000)
+    assert "ISTIRAHAT" in text(page, "#number") and "Sholat" in text(page, "#status")
+    response = page.goto(f"{server.url}/display/counter/99")
+    assert response.status == 404 and "99" in text(page, "[data-missing]")
+
+
+def test_a_server_restart_shows_the_banner_then_the_right_state_without_a_reload(server, page):
+    open_display(page, f"{server.url}/display")
+    page.evaluate("window.notReloaded = true")
+    assert page.locator("#offline").is_hidden()
+    server.stop()
+    page.locator("#offline").wait_for(state="visible", timeout=10_000)
+    assert "Koneksi terputus" in text(page, "#offline")
+    server.start()
+    page.locator("#offline").wait_for(state="hidden", timeout=20_000)
+    token = login(server)
+    issue(server, "C")
+    assert act(server, token, "3", "call-next") == 200
+    page.wait_for_function("document.getElementById('now-number').textContent === 'C001'", timeout=5_000)
+    assert page.evaluate("window.notReloaded") is True
+    assert page.locator('.tile[data-counter="3"] .number').inner_text() == "C001"
+
+
+def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
+    open_display(page, f"{server.url}/display")
+    page.evaluate(
+        """() => { const live = window.antreDisplay.live, handle = live.handle.bind(live); let drop = 1; window.syncs = 0;
+                   const sync = live.sync.bind(live); live.sync = () => { window.syncs += 1; sync(); };
+                   live.handle = (name, msg) => { if (drop && name !== 'state' && msg.seq > live.base) { drop -= 1; return; } handle(name, msg); }; }"""
+    )
+    token = login(server)
+    for service in "AAC":
+        issue(server, service)
+    assert act(server, token, "1", "call-next") == 200
+    assert act(server, token, "3", "call-next") == 200
+    page.wait_for_function("window.syncs === 1", timeout=5_000)
+    state = http("GET", f"{server.url}/api/v1/state")[1]
+    wait_until(lambda: page.evaluate("window.antreDisplay.live.last") == state["seq"], message="the page catching up")
+    shown = page.evaluate(
+        """() => ({waiting: window.antreDisplay.model.waiting,
+                   recent: window.antreDisplay.model.recent.map((c) => c.ticket.number),
+                   tiles: Object.fromEntries([...document.querySelectorAll('.tile')].map((t) => [t.dataset.counter, t.querySelector('.number').textContent]))})"""
+    )
+    assert shown["waiting"] == state["waiting"]
+    assert shown["recent"] == [call["ticket"]["number"] for call in state["recent_calls"]]
+    assert shown["tiles"] == {c["id"]: c["ticket"]["number"] if c["ticket"] else "—" for c in state["counters"]}
