@@ -1,0 +1,98 @@
+"""Rendering ahead: the calls most likely to come next are rendered before anyone presses "next".
+
+Why: a new sentence takes espeak-ng 10–30 ms, while the ``called`` message reaches a display and
+the display asks for the audio within a few milliseconds; rendered on demand, the audio would
+almost never be ready when asked for. But the next call at a counter is nearly always the head of
+the queue of one of its services, so those few sentences are rendered while the queue waits.
+
+The picture of who waits is kept from the events themselves (a ticket whose snapshot says
+``waiting`` is waiting, any other status is not), in this thread, never under the store's lock. A
+restarted server starts with an empty picture and learns it from the next events; a call it did not
+foresee is simply rendered on demand, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+
+from ..config import HallConfig
+from ..engine import Event
+
+log = logging.getLogger(__name__)
+
+DEPTH = 2  # per service and kind (normal, priority): the head and the one behind it, for back-to-back calls
+
+
+class Foresight:
+    """Keeps the waiting tickets per service and asks ``ahead(number, counter_id)`` for likely calls."""
+
+    def __init__(self, hall: HallConfig, ahead: Callable[[str, str], None]):
+        self.hall = hall
+        self.ahead = ahead
+        self.waiting: dict[str, dict[str, tuple[str, bool]]] = {code: {} for code in hall.services}
+        self._where: dict[str, str] = {}  # ticket id → the service it waits for
+        self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def on_events(self, events: Iterable[Event]) -> None:
+        """Engine listener side: hand the events to this module's thread (started by the first ones)."""
+        self._queue.put(list(events))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="announce-foresight", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=5)
+
+    def _work(self) -> None:
+        while (events := self._queue.get()) is not None:
+            try:
+                self._foresee(self._apply(events))
+            except Exception:  # a bug here must cost at most a render ahead, never the thread
+                log.exception("announcements: rendering ahead failed for events %s", [e.id for e in events])
+
+    def _apply(self, events: list[Event]) -> set[str]:
+        """Update who waits; returns the services whose queue changed."""
+        touched: set[str] = set()
+        for event in events:
+            ticket = event.ticket
+            if not ticket:
+                continue
+            before = self._where.pop(ticket["id"], None)
+            if before is not None:
+                self.waiting[before].pop(ticket["id"], None)
+                touched.add(before)
+            if ticket.get("status") == "waiting" and ticket.get("service") in self.waiting:
+                self.waiting[ticket["service"]][ticket["id"]] = (ticket["number"], bool(ticket.get("priority")))
+                self._where[ticket["id"]] = ticket["service"]
+                touched.add(ticket["service"])
+        return touched
+
+    def _foresee(self, services: set[str]) -> None:
+        """For every counter serving a changed queue: its likely next calls, normal and priority."""
+        for counter in self.hall.counters.values():
+            if services.isdisjoint(counter.services):
+                continue
+            for code in counter.services:
+                for number in self._heads(code):
+                    self.ahead(number, counter.id)
+
+    def _heads(self, code: str) -> list[str]:
+        normal: list[str] = []
+        priority: list[str] = []
+        for number, is_priority in self.waiting[code].values():
+            line = priority if is_priority else normal
+            if len(line) < DEPTH:
+                line.append(number)
+            if len(normal) == len(priority) == DEPTH:
+                break
+        return priority + normal
