@@ -1,0 +1,7 @@
+"""The visitor's side: the touchscreen kiosk that issues tickets (and the phone's live ticket page)."""
+
+from flask import Blueprint
+
+bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static")
+
+from . import kiosk_page, ticket_page  # noqa: E402, F401  (their routes register on bp; ticket_page: the phone's /t/<id>)

@@ -1,0 +1,103 @@
+"""Taking a ticket, as the kiosk needs it: once per tap, only while it can be served, and printed.
+
+- One tap = one ticket: the kiosk sends a ``request_id`` per tap and repeats it when it retries;
+  the same id gives back the same ticket (also after a server restart: the ids are stored). Two
+  requests with the same id at the same moment wait for each other in this process, which is the
+  only one serving the hall (see queue_server/server.py).
+- A kiosk issues nothing outside ``hall.opening_hours`` or for a service with no open counter.
+- The print job and the request id are written in the ticket's own transaction (the engine's
+  ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
+  for the printer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from printer.service import Printing
+from queue_server.engine import Conflict, Engine, InvalidInput
+from queue_server.store import Tx
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class Issuer:
+    def __init__(self, engine: Engine, printing: Printing):
+        self.engine = engine
+        self.printing = printing
+        self._busy: set[str] = set()
+        self._changed = threading.Condition()
+
+    def issue(
+        self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: Any, track_url_base: str
+    ) -> tuple[dict, dict | None, bool]:
+        """(ticket, its print job or None, True if this request made it / False if an earlier one did)."""
+        if request_id is not None and (not isinstance(request_id, str) or not REQUEST_ID.match(request_id)):
+            raise InvalidInput("request_id must be 8 to 64 letters, digits, - or _ (one per tap, repeated on retry)", "request_id")
+        if request_id is None:
+            return self._issue(service, priority, kiosk, lang, None, track_url_base)
+        with self._held(request_id):
+            with self.engine.store.read() as tx:
+                earlier = tx.issued_for_request(request_id)
+            if earlier is not None:
+                return self.engine.ticket(earlier), self.printing.latest(earlier), False
+            return self._issue(service, priority, kiosk, lang, request_id, track_url_base)
+
+    def _issue(
+        self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: str | None, base: str
+    ) -> tuple[dict, dict | None, bool]:
+        if kiosk is not None:
+            self._check_available(service)
+        stored: list[dict] = []
+
+        def along(tx: Tx, ticket: dict) -> None:
+            if request_id is not None:
+                tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
+            job = self.printing.new_job(ticket["id"], kiosk, f"{base}/t/{ticket['id']}", lang)
+            if job is not None:
+                stored.append(tx.add_print_job(job))
+
+        ticket = self.engine.issue(service, priority, kiosk, lang, along=along)
+        job = stored[0] if stored else None
+        if job is not None:
+            self.printing.submitted(job)
+        return ticket, job, True
+
+    def _check_available(self, service: Any) -> None:
+        """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing."""
+        why = availability(self.engine, service)
+        if why == "closed":
+            opens, closes = self.engine.hall.opening_hours
+            raise Conflict(f"the hall is closed now; tickets are issued from {opens:%H:%M} to {closes:%H:%M}")
+        if why == "no_counter":
+            raise Conflict(f"no counter is open for service {service} now")
+
+    @contextmanager
+    def _held(self, request_id: str) -> Iterator[None]:
+        with self._changed:
+            while request_id in self._busy:
+                self._changed.wait()
+            self._busy.add(request_id)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy.discard(request_id)
+                self._changed.notify_all()
+
+
+def availability(engine: Engine, service: Any, counters_open: int | None = None) -> str | None:
+    """Why a kiosk may not issue for ``service`` now: ``closed`` (outside opening hours),
+    ``no_counter`` (every counter serving it is paused), or None. Unknown services are the engine's to refuse."""
+    hall = engine.hall
+    if not hall.is_open(engine.clock()):
+        return "closed"
+    if not isinstance(service, str) or service not in hall.services:
+        return None
+    if counters_open is None:
+        counters_open = next(s["counters_open"] for s in engine.services() if s["code"] == service)
+    return "no_counter" if counters_open == 0 else None

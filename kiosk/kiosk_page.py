@@ -1,0 +1,131 @@
+"""The touchscreen kiosk at /kiosk?id=k1, and the pictures its confirmation screen shows.
+
+The page gets the hall's static facts (services, agencies, counters, texts) embedded as JSON, then
+polls ``GET /api/v1/services`` for the waiting counts; taking a ticket is ``POST /api/v1/tickets``
+with a ``request_id`` per tap. The QR code is drawn here, server-side, so the kiosk needs nothing
+from the internet.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import qrcode
+import qrcode.image.svg
+from flask import Response, abort, jsonify, render_template, request
+
+from printer.preview import ticket_png
+from queue_server.app import current_hall
+
+from . import bp
+from .issuing import availability
+
+PRIORITIES = (
+    ("lansia", "Lansia", "Elderly"),
+    ("disabilitas", "Disabilitas", "Disability"),
+    ("ibu_hamil", "Ibu hamil", "Pregnant"),
+    ("anak", "Anak", "Child"),
+)
+
+
+@bp.get("/kiosk")
+def kiosk():
+    hall = current_hall().config
+    kiosk_id = request.args.get("id")
+    kiosk = hall.kiosks.get(kiosk_id) if kiosk_id else None
+    if kiosk_id and kiosk is None:
+        known = ", ".join(hall.kiosks) or "none configured"
+        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=known), 404
+    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk))
+
+
+def _settings(kiosk) -> dict:
+    hall = current_hall().config
+    hours = hall.opening_hours
+    return {
+        "kiosk": {"id": kiosk.id, "name": kiosk.name, "prints": kiosk.printer != "none"} if kiosk else None,
+        "hall": hall.name,
+        "language": hall.language,
+        "timezone": hall.timezone.key,
+        "opening_hours": [f"{hours[0]:%H:%M}", f"{hours[1]:%H:%M}"] if hours else None,
+        "return_seconds": kiosk.return_seconds if kiosk else 20,
+        "idle_seconds": kiosk.idle_seconds if kiosk else 60,
+        "services": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "agency": s.agency,
+                "counters": [c.name for c in hall.counters_for_service(s.code)],
+                "fee": s.fee,
+                "requirements": list(s.requirements),
+            }
+            for s in hall.services.values()
+        ],
+        "priorities": [{"code": code, "id": name_id, "en": name_en} for code, name_id, name_en in PRIORITIES],
+    }
+
+
+@bp.get("/kiosk/services.json")
+def services():
+    """What the start screen shows, polled every few seconds: per service the waiting count, the
+    estimated wait of a ticket taken now, and why it cannot be taken (``closed``, ``no_counter``)."""
+    engine = current_hall().engine
+    rows = engine.services()
+    hall = engine.hall
+    durations = {s.code: s.duration_minutes for s in hall.services.values()}
+    return jsonify(
+        open=hall.is_open(engine.clock()),
+        services=[
+            {
+                "code": row["code"],
+                "waiting": row["waiting"],
+                "counters_open": row["counters_open"],
+                "eta_minutes": _rough_wait(row["waiting"], durations[row["code"]], row["counters_open"]),
+                "unavailable": availability(engine, row["code"], row["counters_open"]),
+            }
+            for row in rows
+        ],
+    )
+
+
+def _rough_wait(waiting: int, duration: float, counters_open: int) -> int | None:
+    """A tile's hint, refreshed every few seconds: the people waiting shared by the open counters.
+    The ticket itself carries the engine's estimate (``eta_minutes``), which knows more."""
+    return math.ceil(waiting * duration / counters_open) if counters_open else None
+
+
+@bp.get("/kiosk/qr/<ticket_id>.svg")
+def qr(ticket_id: str):
+    """The QR code of a ticket's live page, as SVG: sharp at any size on the confirmation screen."""
+    url = _track_url(ticket_id)
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.get("/kiosk/ticket/<ticket_id>.png")
+def preview(ticket_id: str):
+    """The printed ticket as a picture, at the printer's width in dots: what the paper looks like."""
+    url = _track_url(ticket_id)
+    ticket = current_hall().engine.ticket(ticket_id)
+    lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else None
+    return Response(ticket_png(ticket, current_hall().config, url, lang), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _track_url(ticket_id: str) -> str:
+    """The ticket's live page; 404 for an id that is no ticket, so these are no open QR or picture service."""
+    hall = current_hall()
+    with hall.store.read() as tx:
+        if tx.ticket(ticket_id) is None:
+            abort(404)
+    base = hall.config.public_url or request.host_url.rstrip("/")
+    return f"{base}/t/{ticket_id}"
+
+
+@bp.after_request
+def _kiosk_headers(response: Response) -> Response:
+    if request.path.startswith("/kiosk") and response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response

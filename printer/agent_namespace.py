@@ -1,0 +1,144 @@
+"""The server's side of the printer-agents: a Socket.IO namespace on the hall's live channel.
+
+Protocol (namespace ``/printer-agent``):
+  - connect with ``auth = {kiosk, key}``: the kiosk must be configured with ``printer: agent`` and
+    the key must be the one ``antre printer-agent-key KIOSK`` issued (only its SHA-256 is stored).
+  - agent → ``ready`` ``{status?, error?}``: send me every job not acknowledged yet (after each
+    (re)connect); server → ``job`` ``{id, ticket_id, data}`` (``data``: the ESC/POS bytes).
+  - agent → ``ack`` ``{id}`` after printing (or on seeing a job it printed before);
+    agent → ``status`` ``{status: ok|offline|paper_out, error?, job?}`` for staff.
+New jobs are pushed by one thread of this namespace: the request that issued the ticket never
+waits for laying it out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import queue
+import secrets
+import threading
+from typing import Any
+
+from flask import Flask, request
+from flask_socketio import ConnectionRefusedError, Namespace
+
+from queue_server.store import Store
+
+from .jobs import AGENT
+from .service import Printing
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/printer-agent"
+STATUSES = ("ok", "offline", "paper_out")
+
+
+def issue_agent_key(store: Store, kiosk: str) -> str:
+    """A new key for a kiosk's agent (replacing any earlier one); shown once, stored as a digest."""
+    key = secrets.token_urlsafe(24)
+    with store.write() as tx:
+        tx.set_meta(f"agent_key:{kiosk}", hashlib.sha256(key.encode()).hexdigest())
+    return key
+
+
+class PrinterAgents(Namespace):
+    def __init__(self, printing: Printing, store: Store):
+        super().__init__(NAMESPACE)
+        self.printing = printing
+        self.store = store
+        self._sids: dict[str, str] = {}  # sid -> kiosk
+        self._lock = threading.Lock()
+        self._new: queue.SimpleQueue = queue.SimpleQueue()
+        self._pusher: threading.Thread | None = None
+        printing.agents.subscribe(self._job_changed)
+
+    # --- Socket.IO events --------------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        kiosk, key = auth.get("kiosk"), auth.get("key")
+        if self.printing.target_for(kiosk) != AGENT:
+            raise ConnectionRefusedError(f"kiosk {kiosk!r} does not print through a printer-agent (config kiosks[].printer: agent)")
+        with self.store.read() as tx:
+            digest = tx.meta(f"agent_key:{kiosk}")
+        given = hashlib.sha256(str(key).encode()).hexdigest()
+        if digest is None or not hmac.compare_digest(digest, given):
+            raise ConnectionRefusedError(f"wrong or missing key for kiosk {kiosk}; make one with: antre printer-agent-key {kiosk}")
+        with self._lock:
+            self._sids[request.sid] = kiosk
+        self.enter_room(request.sid, kiosk)
+        self.printing.agent_seen(kiosk, connected=True)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self._lock:
+            kiosk = self._sids.pop(request.sid, None)
+            still = kiosk in self._sids.values()
+        if kiosk is not None and not still:
+            self.printing.agent_seen(kiosk, connected=False)
+
+    def on_ready(self, data: Any = None) -> None:
+        kiosk = self._kiosk()
+        self._report(kiosk, data)
+        for job, payload in self.printing.agents.deliverable(kiosk):
+            self.emit("job", {"id": job["id"], "ticket_id": job["ticket_id"], "data": payload}, room=request.sid)
+
+    def on_ack(self, data: Any = None) -> dict:
+        kiosk = self._kiosk()
+        job_id = data.get("id") if isinstance(data, dict) else None
+        try:
+            self.printing.agents.acknowledge(int(job_id), kiosk)
+        except (KeyError, TypeError, ValueError):
+            return {"error": f"kiosk {kiosk} has no print job {job_id!r}"}
+        return {"ok": True}
+
+    def on_status(self, data: Any = None) -> None:
+        self._report(self._kiosk(), data)
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _kiosk(self) -> str:
+        with self._lock:
+            return self._sids[request.sid]
+
+    def _report(self, kiosk: str, data: Any) -> None:
+        data = data if isinstance(data, dict) else {}
+        status = data.get("status") if data.get("status") in STATUSES else None
+        error = str(data["error"])[:300] if data.get("error") else None
+        self.printing.agent_seen(kiosk, connected=True, status=status, error=error)
+        if error and isinstance(data.get("job"), int):
+            with contextlib.suppress(KeyError):
+                self.printing.agents.report_error(data["job"], kiosk, error)
+
+    def _job_changed(self, job: dict) -> None:
+        if job["status"] == "pending":
+            with self._lock:
+                if self._pusher is None:  # started with the first agent job, not with every app
+                    self._pusher = threading.Thread(target=self._push_new_jobs, name="printer-agent-push", daemon=True)
+                    self._pusher.start()
+            self._new.put(job["kiosk"])
+
+    def _push_new_jobs(self) -> None:
+        while True:
+            kiosk = self._new.get()
+            try:
+                with self._lock:
+                    connected = kiosk in self._sids.values()
+                if connected:  # an absent agent gets its jobs when it says ready after connecting
+                    for job, payload in self.printing.agents.deliverable(kiosk, statuses=("pending",)):
+                        self.socketio.emit(
+                            "job", {"id": job["id"], "ticket_id": job["ticket_id"], "data": payload}, to=kiosk, namespace=NAMESPACE
+                        )
+            except Exception:
+                log.exception("printer-agent: pushing new jobs to kiosk %s failed; it gets them on its next ready", kiosk)
+
+
+def init_printer_agents(app: Flask) -> PrinterAgents | None:
+    """Register the namespace on the app's SocketIO (the live channel); None when there is none."""
+    socketio = app.extensions.get("socketio")
+    if socketio is None:
+        return None
+    agents = PrinterAgents(app.extensions["antre_printing"], app.extensions["antre"].store)
+    socketio.on_namespace(agents)
+    app.extensions["antre_printer_agents"] = agents
+    return agents

@@ -1,0 +1,52 @@
+"""The print queue's ``JobStore`` on the hall's SQLite file, so that jobs outlive the process.
+
+Each call is its own short transaction through ``Store`` (which holds all the SQL). A claim is one
+``BEGIN IMMEDIATE`` transaction, so two senders can never take the same job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queue_server.store import Store
+
+
+class HallJobStore:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add_job(self, job: dict) -> dict:
+        with self.store.write() as tx:
+            return tx.add_print_job(job)
+
+    def claim_job(self, target: str, now: str, lease_until: str) -> dict | None:
+        with self.store.write() as tx:
+            return tx.claim_print_job(target, now, lease_until)
+
+    def update_job(self, job_id: int, **fields: Any) -> dict:
+        with self.store.write() as tx:
+            return tx.update_print_job(job_id, **fields)
+
+    def job(self, job_id: int) -> dict | None:
+        with self.store.read() as tx:
+            return tx.print_job(job_id)
+
+    def jobs(
+        self,
+        *,
+        target: str | None = None,
+        kiosk: str | None = None,
+        statuses: tuple[str, ...] | None = None,
+        ticket_id: str | None = None,
+        newest: int | None = None,
+    ) -> list[dict]:
+        with self.store.read() as tx:
+            return tx.print_jobs(target=target, kiosk=kiosk, statuses=statuses, ticket_id=ticket_id, newest=newest)
+
+    def counts(self, target: str) -> dict[str, int]:
+        with self.store.read() as tx:
+            return tx.print_job_counts(target)
+
+    def next_attempt_at(self, target: str) -> str | None:
+        with self.store.read() as tx:
+            return tx.next_print_attempt_at(target)

@@ -1,0 +1,188 @@
+"""Printing for one hall: which printer each kiosk's tickets go to, the queues that send them, the
+printer-agents' jobs, and what staff see of all of it (``GET /api/v1/printers``).
+
+Targets: ``default`` is the hall's ``printer`` section, driven by the server; ``kiosk-<id>`` is a
+kiosk's own printer section, also driven by the server; ``agent`` is every job printed by a kiosk
+PC's printer-agent. A ticket taken without a kiosk (a phone, an officer) is not printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Any
+
+from queue_server.clock import Clock, iso, system_clock
+from queue_server.config import HallConfig
+from queue_server.engine import Engine, NotFound
+from queue_server.store import Store
+
+from .connections import DummyConnection, FileConnection, open_connection
+from .hallstore import HallJobStore
+from .jobs import AGENT, AgentJobs, PrintQueue, RetryPolicy, new_job
+from .paper import ticket_bytes
+
+log = logging.getLogger(__name__)
+
+DEFAULT = "default"
+RECENT_JOBS = 50
+
+
+class Printing:
+    def __init__(self, config: HallConfig, store: Store, engine: Engine, *, retry: RetryPolicy | None = None, clock: Clock = system_clock):
+        """``clock`` is real time even when the engine's is not: backoff and give-up are about the
+        printer's seconds, not the queue's business day."""
+        self.config = config
+        self.store = store
+        self.engine = engine
+        self.clock = clock
+        self.jobs = HallJobStore(store)
+        self.queues: dict[str, PrintQueue] = {}
+        self._kiosks: dict[str, list[str]] = {}  # target -> kiosk ids printing there
+        for kiosk in config.kiosks.values():
+            target = self.target_for(kiosk.id)
+            if target is not None:
+                self._kiosks.setdefault(target, []).append(kiosk.id)
+        for target in [DEFAULT, *(t for t in self._kiosks if t not in (DEFAULT, AGENT))]:
+            layout = self._layout_config(target)
+            connection = open_connection(layout.printer, config.path.parent)
+            self.queues[target] = PrintQueue(self.jobs, connection, self._renderer(layout), target=target, retry=retry, clock=clock)
+        self.agents = AgentJobs(self.jobs, self._renderer(config), retry=retry, clock=clock)
+        self._agents_seen: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    # --- routing -------------------------------------------------------------------------------
+    def target_for(self, kiosk_id: str | None) -> str | None:
+        kiosk = self.config.kiosks.get(kiosk_id) if kiosk_id else None
+        if kiosk is None or kiosk.printer == "none":
+            return None
+        if isinstance(kiosk.printer, dict):
+            return f"kiosk-{kiosk.id}"
+        return AGENT if kiosk.printer == AGENT else DEFAULT
+
+    def new_job(self, ticket_id: str, kiosk: str | None, track_url: str, lang: str, officer_id: int | None = None) -> dict | None:
+        """The job row for a ticket from this kiosk, not stored yet (the caller stores it in its own
+        transaction and then calls ``submitted``); None when the kiosk prints nothing."""
+        target = self.target_for(kiosk)
+        if target is None:
+            return None
+        return new_job(ticket_id, target, iso(self.clock()), kiosk=kiosk, track_url=track_url, lang=lang, officer_id=officer_id)
+
+    def submitted(self, job: dict) -> None:
+        """A stored job: wake its printer's worker, or tell the kiosk's agent."""
+        if job["target"] == AGENT:
+            self.agents.submitted(job)
+        else:
+            self.queues[job["target"]].wake()
+
+    def reprint(self, ticket_id: str, kiosk: str | None, track_url: str, officer_id: int) -> dict:
+        """A new job for an existing ticket, on the printer of ``kiosk`` or of the kiosk that issued
+        it, else the hall's printer."""
+        with self.store.read() as tx:
+            ticket = tx.ticket(ticket_id)
+        if ticket is None:
+            raise NotFound("no ticket with that id", "ticket_id")
+        kiosk = kiosk or ticket["kiosk"]
+        job = self.new_job(ticket_id, kiosk, track_url, ticket["lang"] or self.config.language, officer_id)
+        if job is None:
+            job = new_job(
+                ticket_id, DEFAULT, iso(self.clock()), kiosk=kiosk, track_url=track_url, lang=ticket["lang"], officer_id=officer_id
+            )
+        job = self.jobs.add_job(job)
+        self.submitted(job)
+        return job
+
+    # --- the queues ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the workers that have something to do: a printer to watch (network, USB, serial), or
+        jobs left from before a restart. The rest start with their first job."""
+        for target, queue in self.queues.items():
+            if not isinstance(queue.connection, (DummyConnection, FileConnection)) or self.jobs.counts(target).get("pending"):
+                queue.start()
+
+    def stop(self) -> None:
+        for queue in self.queues.values():
+            queue.stop()
+
+    # --- what kiosks and staff see -------------------------------------------------------------
+    def status(self, job: dict | None) -> dict | None:
+        """The ``print`` field of a ticket: its latest job and how its printer is."""
+        if job is None:
+            return None
+        return {"job_id": job["id"], "status": job["status"], "printer": self._printer_status(job), "error": job["last_error"]}
+
+    def latest(self, ticket_id: str) -> dict | None:
+        jobs = self.jobs.jobs(ticket_id=ticket_id, newest=1)
+        return jobs[0] if jobs else None
+
+    def printers(self, with_jobs: bool = False) -> dict:
+        printers = [self._queue_view(target, queue) for target, queue in self.queues.items()]
+        printers += [self._agent_view(kiosk) for kiosk in self._kiosks.get(AGENT, [])]
+        body: dict[str, Any] = {"printers": printers}
+        if with_jobs:
+            body["jobs"] = self._recent_jobs()
+        return body
+
+    def _printer_status(self, job: dict) -> str:
+        if job["target"] == AGENT:
+            return self._agent_view(job["kiosk"])["status"]
+        return self.queues[job["target"]].printer_state()["status"]
+
+    def _queue_view(self, target: str, queue: PrintQueue) -> dict:
+        layout = self._layout_config(target)
+        return {"id": target, "kind": layout.printer["kind"], "kiosks": self._kiosks.get(target, []), **queue.printer_state()}
+
+    def _agent_view(self, kiosk: str) -> dict:
+        with self._lock:
+            seen = dict(self._agents_seen.get(kiosk, {}))
+        counts = self.jobs.jobs(target=AGENT, kiosk=kiosk, statuses=("pending", "sent"))
+        connected = seen.get("connected", False)
+        return {
+            "id": f"agent-{kiosk}",
+            "kind": AGENT,
+            "kiosks": [kiosk],
+            "name": f"printer-agent of {self.config.kiosks[kiosk].name}",
+            "status": seen.get("status", "unknown") if connected else "offline",
+            "since": seen.get("since"),
+            "last_error": seen.get("last_error") if connected else "the printer-agent is not connected",
+            "checked_at": seen.get("checked_at"),
+            "connected": connected,
+            "pending": len(counts),
+            "failed": len(self.jobs.jobs(target=AGENT, kiosk=kiosk, statuses=("failed",))),
+            "next_attempt_at": None,
+        }
+
+    def _recent_jobs(self) -> list[dict]:
+        jobs = self.jobs.jobs(newest=RECENT_JOBS)
+        with self.store.read() as tx:
+            numbers = {job["ticket_id"]: (tx.ticket(job["ticket_id"]) or {}).get("number") for job in jobs}
+        keep = ("id", "ticket_id", "kiosk", "target", "status", "attempts", "last_error", "officer_id", "created_at", "updated_at")
+        return [{**{k: job[k] for k in keep}, "number": numbers[job["ticket_id"]]} for job in reversed(jobs)]
+
+    # --- the printer-agents report here (printer.agent_namespace) ---------------------------------
+    def agent_seen(self, kiosk: str, *, connected: bool, status: str | None = None, error: str | None = None) -> None:
+        now = iso(self.clock())
+        with self._lock:
+            seen = self._agents_seen.setdefault(kiosk, {"status": "unknown", "since": now})
+            status = status or seen["status"]
+            if status != seen["status"] or connected != seen.get("connected"):
+                seen["since"] = now
+            seen.update(connected=connected, status=status, last_error=error, checked_at=now)
+
+    # --- layout --------------------------------------------------------------------------------
+    def _layout_config(self, target: str) -> HallConfig:
+        """The hall with the printer section of ``target``; a kiosk's own printer keeps the hall's
+        footer and logo unless it sets its own."""
+        if not target.startswith("kiosk-"):
+            return self.config
+        own = self.config.kiosks[target.removeprefix("kiosk-")].printer
+        assert isinstance(own, dict)
+        inherited = {key: self.config.printer[key] for key in ("footer", "logo") if key in self.config.printer}
+        return replace(self.config, printer={**inherited, **own})
+
+    def _renderer(self, layout: HallConfig):
+        def render(job: dict) -> bytes:
+            return ticket_bytes(self.engine.ticket(job["ticket_id"]), layout, job["track_url"], job["lang"])
+
+        return render

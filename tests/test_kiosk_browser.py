@@ -1,0 +1,124 @@
+"""The kiosk page in headless Chromium against a real server and a loopback network printer."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from printer.loopback import LoopbackPrinter
+from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
+
+pytestmark = pytest.mark.browser
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def printer():
+    with LoopbackPrinter() as printer:
+        yield printer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, printer):
+    folder = tmp_path_factory.mktemp("kiosk")
+    data = {
+        **SMALL_HALL,
+        "printer": {"kind": "network", "host": "127.0.0.1", "port": printer.port, "timeout_seconds": 2},
+        "kiosks": [{"id": "k1", "name": "Kiosk Lobi", "return_seconds": 60}],
+    }
+    config = write_config(folder, data)
+    antre(config, "officer", "add", "admin", "--role", "admin", stdin="rahasia-petugas-1\n")
+    process = ServerProcess(config).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{server.url}/kiosk?id=k1")
+    expect(page.locator("[data-testid=service-A]")).to_be_enabled()
+    yield page
+    page.close()
+
+
+def waiting(server, code: str) -> int:
+    return next(s["waiting"] for s in http("GET", f"{server.url}/api/v1/services")[1] if s["code"] == code)
+
+
+def test_a_tap_shows_the_number_the_api_has_and_the_printer_got(page, server, printer):
+    before = len(printer.tickets)
+    page.click("[data-priority=lansia]")
+    page.click("[data-testid=service-B]")
+    number = page.locator("[data-testid=ticket-number]")
+    expect(number).to_have_text("B001")
+    ticket_id = page.locator("#ticket-qr").get_attribute("alt").rsplit("/", 1)[1]
+    assert http("GET", f"{server.url}/api/v1/tickets/{ticket_id}")[1]["number"] == "B001"
+    tickets = printer.wait_for_tickets(before + 1)
+    assert b"B001" in tickets[-1] and b"\x1dV" in tickets[-1]
+    expect(page.locator("#ticket-priority")).to_contain_text("Lansia")
+    expect(page.locator("[data-testid=print-status]")).to_have_text("Silakan ambil tiket Anda di bawah layar.")
+    assert page.locator("#ticket-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.click("#done")
+    expect(page.locator("[data-testid=service-A]")).to_be_visible()
+    assert page.locator("[data-priority=lansia]").get_attribute("aria-pressed") == "false"
+
+
+def test_a_rapid_triple_tap_takes_one_ticket(page, server):
+    before = waiting(server, "A")
+    page.locator("[data-testid=service-A]").evaluate("button => { button.click(); button.click(); button.click(); }")
+    expect(page.locator("[data-testid=ticket-number]")).to_be_visible()
+    wait_until(lambda: waiting(server, "A") >= before + 1, message="the ticket counted")
+    assert waiting(server, "A") == before + 1
+    assert page.locator("[data-testid=ticket-number]").text_content() == f"A{before + 1:03d}"
+
+
+def test_an_unavailable_service_cannot_be_tapped(page, server):
+    token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": "rahasia-petugas-1"})[1]["token"]
+    assert http("POST", f"{server.url}/api/v1/counters/3/pause", {"reason": "istirahat"}, token=token)[0] == 200
+    try:
+        page.reload()
+        tile = page.locator("[data-testid=service-C]")
+        expect(tile).to_be_disabled(timeout=10_000)
+        expect(tile).to_contain_text("Belum ada loket buka")
+        before = waiting(server, "C")
+        tile.click(force=True)
+        expect(page.locator("#screen-start")).to_be_visible()
+        assert waiting(server, "C") == before
+    finally:
+        http("POST", f"{server.url}/api/v1/counters/3/resume", token=token)
+
+
+def test_the_english_switch_translates_the_kiosk(page):
+    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrian")
+    page.click("[data-testid=lang-switch]")
+    expect(page.locator("#start-title")).to_have_text("Take a Queue Number")
+    expect(page.locator("[data-priority-label=ibu_hamil]")).to_have_text("Pregnant")
+    expect(page.locator("[data-testid=lang-switch]")).to_have_text("Bahasa Indonesia")
+    page.click("[data-testid=service-A]")
+    expect(page.locator(".ticket-label")).to_have_text("Your queue number")
+    page.click("#done")
+    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrian")
+
+
+def test_an_unknown_kiosk_id_says_which_ones_exist(browser, server):
+    page = browser.new_page()
+    response = page.goto(f"{server.url}/kiosk?id=k9")
+    assert response.status == 404
+    expect(page.locator("body")).to_contain_text("Known kiosks: k1")
+    page.close()
