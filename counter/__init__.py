@@ -1,0 +1,170 @@
+"""The officer console at /counter: log in, choose a counter, serve the queue from the keyboard.
+
+The pages are rendered here; every queue action is a request from the page's JavaScript to the
+REST API (/api/v1/counters/...), authenticated by the session cookie plus the page's CSRF token
+(queue_server/session.py). Permissions are the API's: this blueprint only decides which page to show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from queue_server import session as console_session
+from queue_server.accounts import LoginFailed, Throttled, may_act_on
+from queue_server.app import current_hall
+
+bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
+
+PAUSE_REASONS = (
+    ("istirahat", "Istirahat", "Break"),
+    ("sholat", "Sholat", "Prayer"),
+    ("rapat", "Rapat", "Meeting"),
+    ("lainnya", "Lainnya", "Other"),
+)
+SOCKET_IO_CLIENT = Path("vendor/socket.io.min.js")
+REPRINT_RULE = "/api/v1/tickets/<ticket_id>/reprint"
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Console pages carry a CSRF token and an officer's view; never let a shared PC's cache keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _officer() -> dict | None:
+    return current_hall().accounts.authenticate(console_session.session_token())
+
+
+def _counters_of(officer: dict) -> list:
+    return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id)]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site under /counter, so the log-in form cannot be used to send an officer elsewhere."""
+    if target and target.startswith("/counter") and not urlsplit(target).netloc and not target.startswith("//"):
+        return target
+    return url_for("counter.home")
+
+
+def _login_page(error: str = "", status: int = 200, username: str = ""):
+    page = render_template(
+        "counter/login.html",
+        hall=current_hall().config,
+        csrf=console_session.csrf_token(),
+        error=error,
+        username=username,
+        next=request.values.get("next", ""),
+        logged_out=request.args.get("out") == "1",
+    )
+    return page, status
+
+
+@bp.get("/login")
+def login_form():
+    if _officer() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    return _login_page()
+
+
+@bp.post("/login")
+def login():
+    username = request.form.get("username", "").strip().lower()
+    if not console_session.csrf_valid():
+        return _login_page("Formulir kedaluwarsa — silakan coba lagi. / The form expired — please try again.", 400, username)
+    if not username or not request.form.get("password"):
+        return _login_page("Isi nama pengguna dan kata sandi. / Enter your user name and password.", 400, username)
+    try:
+        token, _ = current_hall().accounts.login(username, request.form["password"], request.remote_addr or "")
+    except Throttled as error:
+        return _login_page(f"Terlalu banyak percobaan gagal. / {error.message[0].upper()}{error.message[1:]}.", 429, username)
+    except LoginFailed:
+        return _login_page(
+            "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan. / Wrong user name or password, or the account is disabled.",
+            401,
+            username,
+        )
+    console_session.begin(token)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    """Only with the page's CSRF token: another site must not be able to log an officer out mid-queue."""
+    if not console_session.csrf_valid():
+        return redirect(url_for("counter.home"))
+    token = console_session.end()
+    if token:
+        current_hall().accounts.logout(token)
+    return redirect(url_for("counter.login_form", out=1))
+
+
+@bp.get("", strict_slashes=False)
+def home():
+    officer = _officer()
+    if officer is None:
+        return redirect(url_for("counter.login_form"))
+    counters = _counters_of(officer)
+    if len(counters) == 1:
+        return redirect(url_for("counter.console", counter_id=counters[0].id))
+    return _choose_page(officer)
+
+
+def _choose_page(officer: dict, error: str = "") -> str:
+    hall = current_hall().config
+    return render_template(
+        "counter/choose.html", hall=hall, officer=officer, counters=_counters_of(officer), csrf=console_session.csrf_token(), error=error
+    )
+
+
+@bp.get("/<counter_id>")
+def console(counter_id: str):
+    officer = _officer()
+    if officer is None:
+        return redirect(url_for("counter.login_form", next=request.path))
+    hall = current_hall().config
+    counter = hall.counters.get(counter_id)
+    if counter is None:
+        return _choose_page(officer, "Loket ini tidak ada. / No such counter."), 404
+    if not may_act_on(officer, counter_id):
+        return _choose_page(officer, "Anda tidak ditugaskan di loket ini. / You are not assigned to this counter."), 403
+    return render_template(
+        "counter/console.html",
+        hall=hall,
+        officer=officer,
+        counter=counter,
+        csrf=console_session.csrf_token(),
+        settings=_console_settings(officer, counter),
+        live_client=_live_client(),
+    )
+
+
+def _console_settings(officer: dict, counter) -> dict:
+    """What the page's script needs, embedded as JSON: no extra round trip before the first paint."""
+    hall = current_hall().config
+    return {
+        "counter": {"id": counter.id, "name": counter.name, "services": list(counter.services)},
+        "officer": {"username": officer["username"], "role": officer["role"], "counters": len(_counters_of(officer))},
+        "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in hall.services.values()],
+        "pause_reasons": [{"code": code, "id": label_id, "en": label_en} for code, label_id, label_en in PAUSE_REASONS],
+        "timezone": hall.timezone.key,
+        "can_reprint": _has_rule(REPRINT_RULE),
+        "live": _live_client() is not None,
+    }
+
+
+def _has_rule(rule: str) -> bool:
+    return any(r.rule == rule for r in current_app.url_map.iter_rules())
+
+
+def _live_client() -> str | None:
+    """The Socket.IO client's URL when the live channel runs in this app; the console polls without it."""
+    if "socketio" not in current_app.extensions or not current_app.static_folder:
+        return None
+    if not (Path(current_app.static_folder) / SOCKET_IO_CLIENT).is_file():
+        return None
+    return url_for("static", filename=SOCKET_IO_CLIENT.as_posix())

@@ -1,0 +1,80 @@
+"""The officer console's cookie session and the CSRF guard that goes with it.
+
+Scripts use the Bearer API (CONTRACT.md). A browser page must not hold a token where JavaScript
+can read it, so the console keeps the same log-in token in Flask's signed, HttpOnly session cookie.
+A cookie is sent by the browser whatever page started the request, so every state-changing request
+that relies on it must also carry the session's CSRF token in the ``X-CSRF-Token`` header (or, for
+a plain HTML form, the ``csrf_token`` field): another site can make the browser send the cookie, but
+cannot read the token from the console page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import request, session
+
+from .errors import ApiError
+
+TOKEN_KEY = "officer_token"
+CSRF_KEY = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def begin(token: str) -> str:
+    """Start a fresh session for a log-in token; returns the new CSRF token (a log-in never reuses the old one)."""
+    session.clear()
+    session.permanent = True
+    session[TOKEN_KEY] = token
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+def end() -> str:
+    """Forget the session; returns the log-in token it held (to be revoked), or ''."""
+    token = session_token()
+    session.clear()
+    return token
+
+
+def session_token() -> str:
+    token = session.get(TOKEN_KEY)
+    return token if isinstance(token, str) else ""
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use so that the log-in form is protected too."""
+    if not isinstance(session.get(CSRF_KEY), str):
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+def csrf_valid() -> bool:
+    expected = session.get(CSRF_KEY)
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
+    return isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def require_csrf() -> None:
+    """403 for a state-changing request that carries the session cookie but not its CSRF token."""
+    if request.method not in SAFE_METHODS and not csrf_valid():
+        raise ApiError(
+            403,
+            "csrf_failed",
+            f"missing or wrong {CSRF_HEADER} header: a request made with the console's session cookie must send the "
+            "CSRF token of its page (reload the console page)",
+            CSRF_HEADER,
+        )
+
+
+def request_token(bearer: str) -> str:
+    """The log-in token of this request: the Bearer header if sent, else the session cookie's (CSRF-checked)."""
+    if bearer:
+        return bearer
+    token = session_token()
+    if token:
+        require_csrf()
+    return token

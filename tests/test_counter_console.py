@@ -1,0 +1,320 @@
+"""The officer console in headless Chromium against a real ``antre run``: log in, serve, refuse."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from queue_server.app import open_hall
+from queue_server.config import load_config
+from tests.conftest import PASSWORD
+from tests.support import ServerProcess, http
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def server(config_path):
+    """A real ``antre run`` like conftest's, with siti (counters 1, 2), budi (3) and admin; the accounts are
+    made in-process, which spares two CLI start-ups per test."""
+    hall = open_hall(load_config(config_path))
+    hall.accounts.add("admin", PASSWORD, "admin")
+    hall.accounts.add("siti", PASSWORD, "officer", ["1", "2"])
+    hall.accounts.add("budi", PASSWORD, "officer", ["3"])
+    hall.store.close()
+    process = ServerProcess(config_path).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh browser contexts (separate cookies, like separate PCs), at the desk PC's size."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def open_console(page, server, username: str, counter_id: str):
+    page.goto(f"{server.url}/counter/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    if page.url.rstrip("/").endswith("/counter"):
+        page.click(f'a[href="/counter/{counter_id}"]')
+    expect(page.locator("#counter-name")).to_be_visible()
+    expect(page.locator("#connection")).not_to_have_text("Memuat… Loading…")
+    return page
+
+
+def issue(server, service: str, priority=None) -> dict:
+    status, ticket = http("POST", f"{server.url}/api/v1/tickets", {"service": service, "priority": priority})
+    assert status == 201, ticket
+    return ticket
+
+
+def state(server) -> dict:
+    return http("GET", f"{server.url}/api/v1/state")[1]
+
+
+def counter_state(server, counter_id: str) -> dict:
+    return next(c for c in state(server)["counters"] if c["id"] == counter_id)
+
+
+def current_number(server, counter_id: str):
+    ticket = counter_state(server, counter_id)["ticket"]
+    return ticket and ticket["number"]
+
+
+def waiting_numbers(page) -> list[str]:
+    return page.locator("#waiting-list li .number").all_inner_texts()
+
+
+def csrf_fetch(page, path: str, with_token: bool = True) -> dict:
+    """A request crafted in the officer's own logged-in page, as a curious officer could do from dev tools."""
+    return page.evaluate(
+        """async ([path, withToken]) => {
+            const headers = withToken ? {'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content} : {};
+            const response = await fetch(path, {method: 'POST', headers});
+            return {status: response.status, body: await response.json()};
+        }""",
+        [path, with_token],
+    )
+
+
+# --- log-in -------------------------------------------------------------------------------------
+def test_wrong_password_shows_an_error_and_no_console(server, new_page):
+    page = new_page()
+    page.goto(f"{server.url}/counter")
+    page.fill("#username", "siti")
+    page.fill("#password", "bukan-sandinya")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("kata sandi salah")
+    assert page.locator(".console").count() == 0
+    assert "/login" in page.url
+
+
+def test_right_password_opens_the_console_and_next_shows_the_called_ticket(server, new_page):
+    issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#counter-name")).to_have_text("Loket 1")
+    expect(page.locator("#waiting-count")).to_have_text("1")
+    display = None
+    if requests.get(f"{server.url}/display", timeout=10).status_code == 200:
+        display = new_page()
+        display.goto(f"{server.url}/display")
+    page.click("#btn-next")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    expect(page.locator("#ticket-service")).to_contain_text("KTP Elektronik")
+    expect(page.locator("#fact-calls")).to_have_text("1×")
+    expect(page.locator("#message")).to_contain_text("A001 dipanggil")
+    assert current_number(server, "1") == "A001"
+    if display is not None:
+        expect(display.locator("body")).to_contain_text("A001")
+
+
+def test_space_and_enter_do_what_next_does(server, new_page):
+    for _ in range(2):
+        issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#waiting-count")).to_have_text("2")
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket-number")).to_have_text("A002")
+    assert current_number(server, "1") == "A002"
+
+
+def test_a_double_click_calls_one_ticket(server, new_page):
+    for _ in range(3):
+        issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#waiting-count")).to_have_text("3")
+    page.dblclick("#btn-next")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    expect(page.locator("#waiting-count")).to_have_text("2")
+    assert state(server)["waiting"]["A"] == 2
+    assert current_number(server, "1") == "A001"
+
+
+def test_twenty_visitors_served_with_the_keyboard_alone(server, new_page):
+    for _ in range(20):
+        issue(server, "B")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#waiting-count")).to_have_text("20")
+    for n in range(1, 21):
+        page.keyboard.press("Space")
+        expect(page.locator("#ticket-number")).to_have_text(f"B{n:03d}")
+        page.keyboard.press("a")
+        expect(page.locator("#ticket-status")).to_contain_text("Dilayani")
+    page.keyboard.press("d")
+    expect(page.locator("#today-served")).to_have_text("20")
+    expect(page.locator("#waiting-empty")).to_be_visible()
+    assert state(server)["waiting"]["B"] == 0 and current_number(server, "1") is None
+
+
+def test_priority_tickets_are_marked_and_listed_in_call_order(server, new_page):
+    issue(server, "A")
+    issue(server, "B")
+    issue(server, "A", "lansia")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#waiting-count")).to_have_text("3")
+    assert waiting_numbers(page) == ["A002", "A001", "B001"]
+    expect(page.locator("#waiting-list li.priority")).to_have_count(1)
+    expect(page.locator("#waiting-list li.priority")).to_contain_text("Lansia")
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-priority")).to_contain_text("Lansia")
+
+
+def test_waiting_list_follows_the_queue_live(server, new_page):
+    page = open_console(new_page(), server, "siti", "2")
+    expect(page.locator("#waiting-empty")).to_be_visible()
+    issue(server, "A")
+    issue(server, "B")  # counter 2 does not serve B
+    expect(page.locator("#waiting-list li .number")).to_have_text(["A001"])
+    expect(page.locator("#waiting-count")).to_have_text("1")
+    expect(page.locator("#connection")).to_have_attribute("data-state", re.compile("live|polling"))
+
+
+# --- serving --------------------------------------------------------------------------------------
+def test_transfer_moves_the_ticket_to_the_other_services_waiting_list(server, new_page):
+    issue(server, "A")
+    siti = open_console(new_page(), server, "siti", "1")
+    admin = open_console(new_page(), server, "admin", "3")
+    expect(admin.locator("#waiting-empty")).to_be_visible()
+    siti.keyboard.press("Space")
+    expect(siti.locator("#ticket-number")).to_have_text("A001")
+    siti.keyboard.press("t")
+    expect(siti.locator("#transfer-dialog")).to_be_visible()
+    siti.select_option("#transfer-service", "C")
+    siti.fill("#transfer-note", "bawa paspor lama")
+    siti.keyboard.press("Enter")
+    expect(siti.locator("#current-empty")).to_be_visible()
+    expect(siti.locator("#message")).to_contain_text("dialihkan")
+    assert state(server)["waiting"]["C"] == 1
+    expect(admin.locator("#waiting-list li .number")).to_have_text(["A001"])  # live, without a reload
+    admin.keyboard.press("Space")
+    expect(admin.locator("#ticket-number")).to_have_text("A001")
+    expect(admin.locator("#fact-from")).to_contain_text("A · KTP Elektronik")
+
+
+def test_done_call_specific_no_show_and_pause_resume(server, new_page):
+    for _ in range(3):
+        issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    expect(page.locator("#waiting-count")).to_have_text("3")
+    above = None  # the screen above the counter, once the display pages exist
+    if requests.get(f"{server.url}/display/counter/1", timeout=10).status_code == 200:
+        above = new_page()
+        above.goto(f"{server.url}/display/counter/1")
+
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    page.keyboard.press("a")
+    expect(page.locator("#ticket-status")).to_contain_text("Dilayani")
+    assert counter_state(server, "1")["ticket"]["status"] == "serving"
+    page.keyboard.press("d")
+    expect(page.locator("#current-empty")).to_be_visible()
+    expect(page.locator("#today-served")).to_have_text("1")
+    assert counter_state(server, "1")["ticket"] is None
+
+    page.keyboard.press("c")
+    expect(page.locator("#call-choices li")).to_have_count(2)
+    page.keyboard.press("2")
+    expect(page.locator("#ticket-number")).to_have_text("A003")
+    assert current_number(server, "1") == "A003"
+    if above is not None:
+        expect(above.locator("body")).to_contain_text("A003")
+
+    page.keyboard.press("r")
+    expect(page.locator("#fact-calls")).to_have_text("2×")
+    page.keyboard.press("n")
+    expect(page.locator("#today-no-shows")).to_have_text("1")
+    assert http("GET", f"{server.url}/api/v1/tickets/{page_ticket_id(server, 'A003')}")[1]["status"] == "no_show"
+
+    page.keyboard.press("p")
+    page.click("[data-reason=sholat]")
+    expect(page.locator("#counter-status")).to_contain_text("sholat")
+    expect(page.locator("#btn-next")).to_be_disabled()
+    assert counter_state(server, "1")["status"] == "paused" and counter_state(server, "1")["pause_reason"] == "sholat"
+    page.keyboard.press("p")
+    expect(page.locator("#counter-status")).to_contain_text("Buka")
+    assert counter_state(server, "1")["status"] == "open"
+    page.click("#waiting-list [data-call-ticket]")
+    expect(page.locator("#ticket-number")).to_have_text("A002")
+
+
+def page_ticket_id(server, number: str) -> str:
+    calls = state(server)["recent_calls"]
+    return next(c["ticket"]["id"] for c in calls if c["ticket"]["number"] == number)
+
+
+def test_server_refusals_are_shown_in_words(server, new_page):
+    page = open_console(new_page(), server, "siti", "1")
+    page.keyboard.press("Space")
+    expect(page.locator("#message")).to_contain_text("Tidak ada yang menunggu")
+    page.keyboard.press("r")
+    expect(page.locator("#message")).to_contain_text("Panggil ulang tidak tersedia")
+    issue(server, "A")
+    _, login = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})
+    http("POST", f"{server.url}/api/v1/counters/1/pause", {"reason": "rapat"}, token=login["token"])
+    page.keyboard.press("Space")  # whether or not the page has heard of the pause yet, the refusal is in words
+    expect(page.locator("#message")).to_have_text(re.compile("Loket 1 is paused|Panggil berikutnya tidak tersedia"))
+    assert counter_state(server, "1")["ticket"] is None
+
+
+# --- refusals -----------------------------------------------------------------------------------
+def test_crafted_post_to_another_counter_gets_403_and_changes_nothing(server, new_page):
+    issue(server, "C")
+    page = open_console(new_page(), server, "siti", "1")
+    response = csrf_fetch(page, "/api/v1/counters/3/call-next")
+    assert response["status"] == 403 and response["body"]["error"]["code"] == "forbidden"
+    assert current_number(server, "3") is None and state(server)["waiting"]["C"] == 1
+    page.goto(f"{server.url}/counter/3")
+    expect(page.locator("[role=alert]")).to_contain_text("tidak ditugaskan")
+
+
+def test_post_without_the_csrf_token_is_refused(server, new_page):
+    issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    response = csrf_fetch(page, "/api/v1/counters/1/call-next", with_token=False)
+    assert response["status"] == 403 and response["body"]["error"]["code"] == "csrf_failed"
+    assert current_number(server, "1") is None and state(server)["waiting"]["A"] == 1
+
+
+def test_log_out_ends_the_session(server, new_page):
+    page = open_console(new_page(), server, "siti", "1")
+    page.keyboard.press("Shift+L")
+    expect(page.locator(".message.info")).to_contain_text("sudah keluar")
+    page.goto(f"{server.url}/counter/1")
+    assert "/counter/login" in page.url
