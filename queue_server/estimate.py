@@ -1,16 +1,397 @@
-"""Wait-time estimate shown on the kiosk, the ticket and the API.
+"""Wait-time estimates: when will this ticket be called, given as a range.
 
-A first, honest estimate: the people ahead share the counters open for the service, each taking
-the service's configured duration. It never promises zero while someone is ahead.
+A constant "people ahead × configured minutes" is wrong in both directions in a real hall, so the
+estimate is built from what the hall is doing now:
+
+- position: the tickets call-next will take before this one (priority rules included), per
+  service, on every counter that serves this ticket's service;
+- capacity: the counters of the service, each busy one freeing up after its expected remaining
+  time, a paused one after what is left of a typical pause (and none of them open: no estimate);
+  a counter shared with other services first takes its share of their older tickets; and the
+  hall's planned breaks (``hall.breaks``, the lunch rota) still to come: a counter due for one stops
+  at its next free moment, so a ticket issued at 11:00 is not promised the capacity of a hall
+  that will be half at lunch by the time its turn comes;
+- pace: an exponentially weighted mean and spread of how long a counter is taken per ticket
+  (call to completion, no-shows included), per service, learned from what actually happened, with
+  the configured ``duration_minutes`` as the prior; plus the officers' pause between tickets;
+- what is still to come: a normal ticket is passed by priority visitors who arrive while it waits,
+  in the share priority tickets have of what is issued.
+
+The model part (``ServiceTimes``, ``estimate``) is pure arithmetic and unit-tested on hand-computed
+queues; ``WaitEstimator`` gathers its inputs from a store transaction and learns from committed
+engine events. Everything here is cheap enough for ``Engine.issue``: for a new normal ticket it reads
+only the waiting counts and the counter states, never the waiting list.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+import threading
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .clock import Clock, parse_iso
+from .config import HallConfig
+
+ALPHA = 0.08  # weight of the newest observation: about the last 25 tickets of a service count
+PRIOR_CV = 0.5  # spread of service times before any are observed (sd / mean)
+PRIOR_PAUSES = {"istirahat": 60.0, "sholat": 15.0}  # minutes a pause lasts, by reason, before any is observed
+PRIOR_PAUSE = 30.0  # any other reason (rapat, gangguan sistem …)
+PRIOR_PRIORITY_SHARE = 0.0  # learned from what is issued; nobody is assumed to pass before any is seen
+RESIDUAL_FLOOR = 0.3  # a busy counter still needs at least this share of a mean service
+REL_UNCERTAINTY = 0.15  # what the model cannot see: pauses ahead, priority visitors still to come
+MIN_SPREAD = 1.0  # minutes: never a range narrower than this
+GAP_CAP = 5.0  # minutes: a longer wait between two calls is an idle counter, not a working pause
+HISTORY = 30  # finished tickets per service read at start-up to warm the means
+LEAVING = ("completed", "no_show", "transferred")
 
 
-def estimate_wait(ahead: int, duration_minutes: float, open_counters: int) -> int | None:
-    """Minutes until this ticket is likely called; None when no counter serves it right now."""
-    if open_counters <= 0:
+@dataclass(frozen=True)
+class Estimate:
+    """Minutes until the ticket is likely called: a central value and a range around it."""
+
+    minutes: int
+    low: int
+    high: int
+
+    def fields(self) -> dict:
+        return {"eta_minutes": self.minutes, "eta_range": [self.low, self.high]}
+
+
+NO_ESTIMATE = {"eta_minutes": None, "eta_range": None}
+
+
+@dataclass(frozen=True)
+class CounterNow:
+    """A counter as the estimate sees it: the ticket it is busy with (service, minutes since called),
+    or for how long it has been paused."""
+
+    services: frozenset[str]
+    busy_service: str | None = None
+    busy_minutes: float = 0.0
+    paused_minutes: float | None = None
+    pause_reason: str | None = None
+    breaks: tuple[tuple[float, float], ...] = ()  # planned breaks to come: (minutes until due, minutes long), in order
+
+
+class ServiceTimes:
+    """Exponentially weighted mean and variance of counter minutes per ticket, per service; and, for
+    the hall, the pause between tickets, the length of a counter's pause and the share of priority tickets.
+
+    Written only by the engine's listener (one at a time, under the store's write lock); read from
+    any thread. A torn read cannot happen: each update replaces whole floats.
+    """
+
+    def __init__(self, priors: Mapping[str, float], alpha: float = ALPHA):
+        self.alpha = alpha
+        self._mean = dict(priors)
+        self._var = {code: (PRIOR_CV * m) ** 2 for code, m in priors.items()}
+        self.gap = 0.0
+        self._pause = dict(PRIOR_PAUSES)
+        self.priority_share = PRIOR_PRIORITY_SHARE
+        self._lock = threading.Lock()
+
+    def mean(self, service: str) -> float:
+        return self._mean[service]
+
+    def sd(self, service: str) -> float:
+        return math.sqrt(self._var[service])
+
+    def cycle(self, service: str) -> float:
+        """Counter minutes one ticket of this service costs, the pause before the next call included."""
+        return self._mean[service] + self.gap
+
+    def observe(self, service: str, minutes: float) -> None:
+        """Learn from one ticket that left a counter after ``minutes``; absurd values are clipped, not trusted."""
+        if service not in self._mean or minutes < 0:
+            return
+        with self._lock:
+            mean = self._mean[service]
+            x = min(minutes, 6 * mean + 10)
+            delta = x - mean
+            self._mean[service] = mean + self.alpha * delta
+            self._var[service] = (1 - self.alpha) * (self._var[service] + self.alpha * delta * delta)
+
+    def observe_gap(self, minutes: float) -> None:
+        with self._lock:
+            self.gap += self.alpha * (min(minutes, GAP_CAP) - self.gap)
+
+    def pause(self, reason: str | None) -> float:
+        """Typical length of a pause for this reason (istirahat, sholat, …), in minutes."""
+        return self._pause.get(_reason(reason), PRIOR_PAUSE)
+
+    def observe_pause(self, reason: str | None, minutes: float) -> None:
+        with self._lock:
+            mean = self.pause(reason)
+            self._pause[_reason(reason)] = mean + 2 * self.alpha * (min(minutes, 4 * 60) - mean)
+
+    def observe_issued(self, priority: bool) -> None:
+        with self._lock:
+            self.priority_share += self.alpha / 4 * (float(priority) - self.priority_share)
+
+
+def estimate(
+    service: str,
+    ahead: Mapping[str, int],
+    counters: Sequence[CounterNow],
+    times: ServiceTimes,
+    priority: bool = False,
+    passing_limit: float | None = None,
+) -> Estimate | None:
+    """When the ticket is called, as a range; None when no open counter serves the service."""
+    model = model_minutes(service, ahead, counters, times, priority, passing_limit)
+    return None if model is None else _as_range(*model)
+
+
+def model_minutes(
+    service: str,
+    ahead: Mapping[str, int],
+    counters: Sequence[CounterNow],
+    times: ServiceTimes,
+    priority: bool = False,
+    passing_limit: float | None = None,
+) -> tuple[float, float] | None:
+    """The model's minutes until the ticket is called, and their variance.
+
+    ``ahead`` counts, per service, the tickets call-next takes first; ``passing_limit`` is the
+    hall's ``priority.max_normal_wait_minutes``.
+
+    Each counter of the service first finishes its current ticket (or its pause) and its share of
+    the older tickets of its other services (shared equally by the counters of each such service);
+    the tickets of this service ahead then go to whichever counter frees up first, each counter
+    stopping for its planned breaks still to come. None when every counter of the service is
+    paused: there is nothing honest to promise.
+    """
+    pool = [c for c in counters if service in c.services]
+    if all(c.paused_minutes is not None for c in pool):
         return None
-    return math.ceil(ahead * duration_minutes / open_counters)
+    open_per_service = Tally(code for c in counters for code in c.services)
+    ahead_here = ahead.get(service, 0)
+    free = []
+    variance = ahead_here * times.sd(service) ** 2
+    for counter in pool:
+        residual = _residual(counter, times)
+        start, variance = residual, variance + (PRIOR_CV * residual) ** 2
+        for code in counter.services - {service}:
+            share = ahead.get(code, 0) / open_per_service[code]
+            start += share * times.cycle(code)
+            variance += share * times.sd(code) ** 2
+        free.append(start)
+    minutes = _slot_with_breaks(free, [c.breaks for c in pool], times.cycle(service), ahead_here)
+    if not priority:
+        minutes += _passed_by_priority(minutes, times.priority_share, passing_limit)
+    return minutes, variance / len(pool) ** 2
+
+
+def _passed_by_priority(minutes: float, share: float, limit: float | None) -> float:
+    """Minutes a normal ticket loses to priority visitors who arrive while it waits.
+
+    They pass it in the share they have of what is issued, but the engine never lets them pass a
+    normal ticket that has waited ``limit`` minutes (``priority.max_normal_wait_minutes``): once
+    waits run past it, the head of the queue is overdue most of the time and priority visitors line
+    up instead, so the loss fades out between ``limit`` and twice that.
+    """
+    share = min(share, 0.5)
+    per_minute = share / (1 - share)
+    if limit is None or minutes <= limit:
+        return minutes * per_minute
+    return max(0.0, 2 * limit - minutes) * per_minute
+
+
+def _as_range(minutes: float, variance: float) -> Estimate:
+    spread = max(MIN_SPREAD, math.sqrt(variance + (REL_UNCERTAINTY * minutes) ** 2))
+    # Waits are skewed: one slow visitor ahead delays everyone, while nobody is much faster than quick.
+    return Estimate(round(minutes), math.floor(max(0.0, minutes - spread)), math.ceil(minutes + 1.5 * spread))
+
+
+def _residual(counter: CounterNow, times: ServiceTimes) -> float:
+    """Expected minutes until a counter is free: what is left of a mean service or pause, at least a floor of it."""
+    if counter.paused_minutes is not None:
+        typical = times.pause(counter.pause_reason)
+        return max(typical - counter.paused_minutes, RESIDUAL_FLOOR * typical)
+    if counter.busy_service is None:
+        return 0.0
+    mean = times.cycle(counter.busy_service)
+    return max(mean - counter.busy_minutes, RESIDUAL_FLOOR * mean)
+
+
+def _slot_with_breaks(free: list[float], breaks: list[tuple[tuple[float, float], ...]], cycle: float, n: int) -> float:
+    """Like ``_slot``, with each counter stopping for its planned breaks.
+
+    An officer takes a break that is due at the first free moment (after the visitor at the counter),
+    so a break due at ``s`` delays every start from the first one at or after ``s`` by its length.
+    The starts are walked one by one only while some counter still has a break ahead; from then on
+    ``_slot``'s arithmetic takes over. Cost: O((b + k) log k) for b tickets before the last break.
+    """
+    pending = [list(b) for b in breaks]
+    starts = [_after_breaks(f, p) for f, p in zip(free, pending, strict=True)]
+    if not any(pending):
+        return _slot(starts, cycle, n)
+    heap = [(t, i) for i, t in enumerate(starts)]
+    heapq.heapify(heap)
+    while n and any(pending):
+        t, i = heap[0]
+        heapq.heapreplace(heap, (_after_breaks(t + cycle, pending[i]), i))
+        n -= 1
+    return _slot([t for t, _ in heap], cycle, n)
+
+
+def _after_breaks(moment: float, pending: list[tuple[float, float]]) -> float:
+    """When a counter free at ``moment`` starts its next ticket: after every break that is due by then (taken from ``pending``)."""
+    while pending and pending[0][0] <= moment:
+        moment += pending.pop(0)[1]
+    return moment
+
+
+def _slot(free: list[float], cycle: float, n: int) -> float:
+    """The (n+1)-th start among the sequences ``f, f + cycle, f + 2·cycle …`` of every counter.
+
+    Once every counter has started one ticket the starts repeat every ``cycle``, so only the first
+    round is walked one by one; the rest is arithmetic. Cost: O(k log k) for k counters.
+    """
+    last = max(free)
+    starts_by_last = sum(math.floor((last - f) / cycle) + 1 for f in free)
+    if n < starts_by_last:
+        heap = list(free)
+        heapq.heapify(heap)
+        for _ in range(n):
+            heapq.heapreplace(heap, heap[0] + cycle)
+        return heap[0]
+    following = sorted(f + (math.floor((last - f) / cycle) + 1) * cycle for f in free)
+    rounds, index = divmod(n - starts_by_last, len(free))
+    return following[index] + rounds * cycle
+
+
+Order = Callable[[list[dict], int], list[dict]]
+
+
+class WaitEstimator:
+    """Gathers the estimate's inputs from the store and learns service times from committed events."""
+
+    def __init__(self, hall: HallConfig, clock: Clock, call_order: Order):
+        self.hall = hall
+        self.clock = clock
+        self.call_order = call_order
+        self.times = ServiceTimes({code: s.duration_minutes for code, s in hall.services.items()})
+        self._last_free: dict[str, datetime] = {}
+        self._paused_at: dict[str, tuple[str | None, datetime]] = {}
+        self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
+
+    # --- learning -----------------------------------------------------------------------------------
+    def warm(self, finished: Iterable[dict]) -> None:
+        """Start from the latest finished tickets in the database (oldest first), not from the priors."""
+        for row in finished:
+            self.times.observe(row["service"], _minutes(parse_iso(row["called_at"]), parse_iso(row["finished_at"])))
+            self.times.observe_issued(row["priority"] is not None)
+
+    def observe(self, events: list) -> None:
+        """Engine listener: in-memory arithmetic only, since it runs while the write lock is held."""
+        for event in events:
+            if event.kind in LEAVING and event.ticket and event.ticket.get("called_at"):
+                service = event.details.get("from_service") or event.ticket["service"]
+                at = parse_iso(event.at)
+                self.times.observe(service, _minutes(parse_iso(event.ticket["called_at"]), at))
+                self._last_free[event.counter_id] = at
+            elif event.kind == "called" and event.counter_id in self._last_free:
+                self.times.observe_gap(_minutes(self._last_free.pop(event.counter_id), parse_iso(event.at)))
+            elif event.kind == "issued":
+                self.times.observe_issued(event.details.get("priority") is not None)
+            elif event.kind == "resumed" and event.counter_id in self._paused_at:
+                reason, since = self._paused_at.pop(event.counter_id)
+                self.times.observe_pause(reason, _minutes(since, parse_iso(event.at)))
+            if event.kind == "paused":
+                self._paused_at[event.counter_id] = (event.details.get("reason"), parse_iso(event.at))
+                self._last_pause[event.counter_id] = parse_iso(event.at)
+            if event.kind in ("paused", "cancelled", "expired"):
+                self._last_free.pop(event.counter_id, None)
+
+    # --- estimating ---------------------------------------------------------------------------------
+    def fields(self, tx, ticket: dict, newest: bool = False) -> dict:
+        """``eta_minutes`` and ``eta_range`` for a waiting ticket.
+
+        ``newest``: the ticket was just issued as a normal one, so everything waiting is ahead of it on
+        every counter, and the waiting counts say how much without reading the waiting list.
+        """
+        service = ticket["service"]
+        states = tx.counter_states()
+        pool = self.hall.counters_for_service(service)
+        if all(states.get(c.id, {}).get("status") == "paused" for c in pool):
+            return dict(NO_ESTIMATE)
+        if newest:
+            counts = tx.waiting_counts()
+            ahead = {code: counts.get(code, 0) for code in {s for c in pool for s in c.services}}
+            ahead[service] -= 1
+        else:
+            ahead = self._ahead_in_call_order(tx, ticket, pool, states)
+        counters = self._counters_now(tx, states)
+        model = model_minutes(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
+        if model is None:
+            return dict(NO_ESTIMATE)
+        return _as_range(*model).fields()
+
+    def _counters_now(self, tx, states: dict[str, dict]) -> list[CounterNow]:
+        now = self.clock()
+        return [self._counter_now(tx, counter.id, counter.services, states.get(counter.id), now) for counter in self.hall.counters.values()]
+
+    def _counter_now(self, tx, counter_id: str, services: tuple[str, ...], state: dict | None, now: datetime) -> CounterNow:
+        if state is None:
+            return CounterNow(frozenset(services), breaks=self._breaks_ahead(counter_id, None, now))
+        if state["status"] == "paused":
+            since = parse_iso(state["updated_at"]) if state["updated_at"] else now
+            return CounterNow(
+                frozenset(services),
+                paused_minutes=_minutes(since, now),
+                pause_reason=state["pause_reason"],
+                breaks=self._breaks_ahead(counter_id, since, now),
+            )
+        breaks = self._breaks_ahead(counter_id, self._last_pause.get(counter_id), now)
+        current = tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
+        if current is None or current["status"] not in ("called", "serving") or not current["called_at"]:
+            return CounterNow(frozenset(services), breaks=breaks)
+        return CounterNow(frozenset(services), current["service"], _minutes(parse_iso(current["called_at"]), now), breaks=breaks)
+
+    def _breaks_ahead(self, counter_id: str, last_pause: datetime | None, now: datetime) -> tuple[tuple[float, float], ...]:
+        """The counter's planned breaks of today still to come, as (minutes until due, minutes long).
+
+        A break is still to come until its planned end, unless the counter paused since a break's
+        length before its start: that pause was the break, taken a little early or late.
+        """
+        local = now.astimezone(self.hall.timezone)
+        ahead = []
+        for planned in self.hall.breaks:
+            if counter_id not in planned.counters:
+                continue
+            start = datetime.combine(local.date(), planned.start, self.hall.timezone)
+            end = datetime.combine(local.date(), planned.end, self.hall.timezone)
+            taken = last_pause is not None and last_pause >= start - (end - start)
+            if now < end and not taken:
+                ahead.append((_minutes(now, start), planned.minutes))
+        return tuple(sorted(ahead))
+
+    def _ahead_in_call_order(self, tx, ticket: dict, pool: list, states: dict[str, dict]) -> dict[str, int]:
+        """Per service, the most tickets any open counter of this service takes before this one."""
+        ahead: dict[str, int] = {}
+        waiting_by_services: dict[tuple[str, ...], list[dict]] = {}
+        for counter in pool:
+            waiting = waiting_by_services.get(counter.services)
+            if waiting is None:
+                waiting = waiting_by_services[counter.services] = tx.waiting(counter.services)
+            streak = states.get(counter.id, {}).get("priority_streak", 0)
+            order = self.call_order(waiting, streak)
+            position = next((i for i, t in enumerate(order) if t["id"] == ticket["id"]), len(order))
+            for code, n in Tally(t["service"] for t in order[:position]).items():
+                ahead[code] = max(ahead.get(code, 0), n)
+        return ahead
+
+
+def _reason(text: str | None) -> str:
+    """Pauses are learned by their first word, lower case: "Sholat Dzuhur" and "sholat" are one kind."""
+    words = (text or "").lower().split()
+    return words[0] if words else ""
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 60)

@@ -1,0 +1,123 @@
+// The visitor's live ticket page: follows one ticket over the live channel (audience ticket=ID),
+// announces the call with a beep and a vibration, and lets the holder give up their place.
+const data = JSON.parse(document.getElementById("ticket-data").textContent);
+const { words, langs } = data;
+let ticket = data.ticket;
+let lastSeq = -1;
+let audio = null;
+
+const $ = (id) => document.getElementById(id);
+
+function say(key, t) {
+  const [low, high] = t.eta_range || [0, 0];
+  const counter = (t.counter && t.counter.name) || "";
+  return langs.map((lang) => words[lang][key]
+    .replace("{counter}", counter).replace("{n}", String(t.waiting_ahead)).replace("{low}", low).replace("{high}", high));
+}
+
+function write(element, texts) {
+  element.replaceChildren(...texts.map((text, i) => {
+    const span = document.createElement("span");
+    span.className = i === 0 ? "first" : "second";
+    span.textContent = text;
+    return span;
+  }));
+}
+
+function etaKey(t) {
+  if (!t.eta_range) return "eta_none";
+  return t.eta_range[1] <= 1 ? "eta_soon" : "eta";
+}
+
+function render(t, events = []) {
+  const before = ticket.status;
+  const main = $("ticket");
+  main.className = `status-${t.status}`;
+  main.dataset.status = t.status;
+  write($("status"), say(t.status, t));
+  $("waiting").hidden = t.status !== "waiting";
+  if (t.status === "waiting") {
+    write($("ahead"), say(t.waiting_ahead ? "ahead" : "ahead_none", t));
+    write($("eta"), say(etaKey(t), t));
+  }
+  const recalled = t.status === "called" && (events.includes("recalled") || t.call_count > 1);
+  $("recalled").hidden = !recalled;
+  $("closing").hidden = !["done", "no_show"].includes(t.status);
+  if (!$("closing").hidden) write($("closing"), langs.map((l) => words[l][t.status === "done" ? "thanks" : "missed"]));
+  $("cancel").hidden = !["waiting", "called"].includes(t.status);
+  if (t.status === "called" && (before !== "called" || events.includes("recalled"))) announce();
+  ticket = t;
+}
+
+// --- the call: a short beep (WebAudio, no file) and a vibration, where the phone allows ---------
+function unlockAudio() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!audio && Context) audio = new Context();
+  if (audio && audio.state === "suspended") audio.resume();
+}
+
+function announce() {
+  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+  if (!audio || audio.state !== "running") return;
+  [0, 0.35, 0.7].forEach((offset) => {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.3, audio.currentTime + offset);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + offset + 0.3);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(audio.currentTime + offset);
+    tone.stop(audio.currentTime + offset + 0.3);
+  });
+}
+
+// --- following the ticket -------------------------------------------------------------------------
+function follow() {
+  if (!window.io) {
+    setInterval(refresh, 15000);  // the live channel's script did not load: ask now and then
+    return;
+  }
+  const socket = window.io({ auth: { ticket: ticket.id }, transports: ["websocket", "polling"] });
+  socket.on("connect", () => { $("offline").hidden = true; });
+  socket.on("disconnect", () => { $("offline").hidden = false; });
+  socket.on("connect_error", () => { $("offline").hidden = false; });
+  socket.on("ticket", (message) => {
+    if (message.seq < lastSeq) return;  // snapshots: keep the newest
+    lastSeq = message.seq;
+    render(message.ticket, message.events || []);
+  });
+  // Time alone moves the estimate (a counter's visitor takes longer): refresh it now and then.
+  setInterval(() => { if (socket.connected) socket.emit("sync"); }, 60000);
+}
+
+async function refresh() {
+  try {
+    const response = await fetch(`/api/v1/tickets/${encodeURIComponent(ticket.id)}`, { cache: "no-store" });
+    if (response.ok) render(await response.json());
+  } catch {
+    // offline for now; the next round tries again
+  }
+}
+
+// --- giving up the place --------------------------------------------------------------------------
+async function cancel() {
+  $("cancel-error").hidden = true;
+  try {
+    const response = await fetch(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/cancel`, { method: "POST" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error ? body.error.message : response.status);
+    $("cancel-confirm").hidden = true;
+    render(body);
+  } catch (error) {
+    $("cancel-error").textContent = `${langs.map((l) => words[l].cancel_failed).join(" / ")} (${error.message})`;
+    $("cancel-error").hidden = false;
+  }
+}
+
+$("cancel-ask").addEventListener("click", () => { $("cancel-confirm").hidden = false; $("cancel-ask").hidden = true; });
+$("cancel-no").addEventListener("click", () => { $("cancel-confirm").hidden = true; $("cancel-ask").hidden = false; });
+$("cancel-yes").addEventListener("click", cancel);
+document.addEventListener("pointerdown", unlockAudio);
+document.addEventListener("keydown", unlockAudio);
+render(ticket);
+follow();
