@@ -227,7 +227,9 @@ def main() -> None:
         f"(b) tickets through the engine     {through_engine:8.0f} /s   {through_engine / raw:6.1%} of (a)   target >= 80 %  "
         f"({args.clients} threads; one thread alone: {sequential:.0f} /s)"
     )
-    print(f"(c) tickets through HTTP           {through_http:8.0f} /s   {through_http / raw:6.1%} of (a)   target >= 50 %  ({args.clients} clients)")
+    print(
+        f"(c) tickets through HTTP           {through_http:8.0f} /s   {through_http / raw:6.1%} of (a)   target >= 50 %  ({args.clients} clients)"
+    )
     print(
         f"(d) call-next over HTTP            p50 {statistics.median(latencies):.2f} ms   p99 {percentile(latencies, 99):.2f} ms   "
         f"max {max(latencies):.2f} ms   target p99 < 10 ms  ({args.history} tickets of history)"

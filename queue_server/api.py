@@ -7,11 +7,12 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .accounts import may_act_on
 from .app import current_hall
 from .errors import ApiError
+from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -53,11 +54,12 @@ def _bearer_token() -> str:
 
 
 def officer_required(view: Callable) -> Callable:
-    """Bearer token → ``g.officer``; 401 without a valid one."""
+    """Bearer token, or the console's session cookie with its CSRF token → ``g.officer``; 401 without a valid one."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        officer = current_hall().accounts.authenticate(_bearer_token())
+        g.token = request_token(_bearer_token())
+        officer = current_hall().accounts.authenticate(g.token)
         if officer is None:
             raise ApiError(401, "unauthorized", "log in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
         g.officer = officer
@@ -87,19 +89,50 @@ def services():
     return jsonify(current_hall().engine.services())
 
 
+def _printing():
+    return current_app.extensions["antre_printing"]
+
+
 @bp.post("/tickets")
 def issue_ticket():
+    """A kiosk sends ``request_id`` (one per tap, repeated on retry): the same id answers the same
+    ticket. ``print`` says how its printing goes; the answer never waits for the printer."""
     body = _body()
     if "service" not in body:
         raise ApiError(400, "invalid", "service is required (a service code such as A)", "service")
     lang = "id" if body.get("lang") is None else body["lang"]
-    ticket = current_hall().engine.issue(body["service"], body.get("priority"), body.get("kiosk"), lang)
-    return jsonify(_ticket_json(ticket)), 201
+    base = current_hall().config.public_url or request.host_url.rstrip("/")
+    issuer = current_app.extensions["antre_issuer"]
+    ticket, job, created = issuer.issue(body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base)
+    response = jsonify({**_ticket_json(ticket), "print": _printing().status(job)})
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
 
 
 @bp.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id: str):
-    return jsonify(_ticket_json(current_hall().engine.ticket(ticket_id)))
+    ticket = current_hall().engine.ticket(ticket_id)
+    return jsonify({**_ticket_json(ticket), "print": _printing().status(_printing().latest(ticket_id))})
+
+
+@bp.post("/tickets/<ticket_id>/reprint")
+@officer_required
+def reprint_ticket(ticket_id: str):
+    """Print a ticket again (officers and admins), on the printer of ``kiosk`` if given, else of the
+    kiosk that issued it, else the hall's printer."""
+    kiosk = _text(_body(), "kiosk", required=False)
+    if kiosk is not None and kiosk not in current_hall().config.kiosks:
+        raise ApiError(400, "invalid", f"unknown kiosk {kiosk!r}", "kiosk")
+    job = _printing().reprint(ticket_id, kiosk, _track_url(ticket_id), g.officer["id"])
+    return jsonify(_printing().status(job)), 202
+
+
+@bp.get("/printers")
+def printers():
+    """Every printer with its state and its jobs' counts; an officer's token adds the recent jobs."""
+    officer = current_hall().accounts.authenticate(request_token(_bearer_token()))
+    return jsonify(_printing().printers(with_jobs=officer is not None))
 
 
 @bp.post("/tickets/<ticket_id>/cancel")
@@ -126,7 +159,7 @@ def login():
 @bp.post("/auth/logout")
 @officer_required
 def logout():
-    current_hall().accounts.logout(_bearer_token())
+    current_hall().accounts.logout(g.token)
     return "", 204
 
 
@@ -151,6 +184,19 @@ def counter_waiting(counter_id: str):
         raise ApiError(400, "invalid", "limit must be a whole number from 1 to 200", "limit")
     tickets = current_hall().engine.waiting_for_counter(counter_id, int(limit))
     return jsonify([_ticket_json(t) for t in tickets])
+
+
+@bp.get("/counters/<counter_id>/today")
+@officer_required
+def counter_today(counter_id: str):
+    """The counter's figures for the hall's current local day, as its console shows them."""
+    _counter_officer(counter_id)
+    hall = current_hall()
+    day = hall.engine.local_day(hall.engine.clock())
+    with hall.store.read() as tx:
+        figures = tx.counter_day_figures(counter_id, day)
+    average = {name: None if figures[name] is None else round(figures[name], 1) for name in ("avg_service_seconds", "avg_wait_seconds")}
+    return jsonify(counter=counter_id, day=day, served=figures["served"], no_shows=figures["no_shows"], **average)
 
 
 def _counter_action(name: str, action: Callable[[str, int, dict], Any]) -> None:

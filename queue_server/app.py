@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -44,15 +45,67 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = _secret_key(hall.store)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    # The officer console's session (queue_server/session.py): out of reach of scripts, not sent with
+    # cross-site POSTs, and no longer-lived than the log-in token it carries.
+    app.config.update(
+        SESSION_COOKIE_NAME="antre_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.token_hours),
+    )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["antre"] = hall
+    _add_announcer(app, hall)
 
     from . import api, errors
 
     errors.register(app)
     app.register_blueprint(api.bp)
+    from counter import bp as counter_bp
+
+    app.register_blueprint(counter_bp)
+    _add_printing(app, hall)
+    _add_live(app)
+    from printer.agent_namespace import init_printer_agents
+
+    init_printer_agents(app)
     return app
+
+
+def _add_live(app: Flask) -> None:
+    """The live channel (Socket.IO, after the announcer so calls carry their audio) and the displays."""
+    from display import bp as display_bp
+
+    from .live import init_live
+
+    init_live(app)
+    app.register_blueprint(display_bp)
+
+
+def _add_printing(app: Flask, hall: Hall) -> None:
+    """Printed tickets and the kiosk: print queues (started now if a printer needs watching or jobs
+    are left from before a restart), the issuing rules kiosks follow, and the kiosk pages."""
+    from kiosk import bp as kiosk_bp
+    from kiosk.issuing import Issuer
+    from printer.service import Printing
+
+    printing = Printing(hall.config, hall.store, hall.engine)
+    app.extensions["antre_printing"] = printing
+    app.extensions["antre_issuer"] = Issuer(hall.engine, printing)
+    app.register_blueprint(kiosk_bp)
+    printing.start()
+
+
+def _add_announcer(app: Flask, hall: Hall) -> None:
+    """Announcements: subscribed first, so rendering is queued the moment a call commits (before
+    the live channel tells the displays), with its WAV cache next to the database."""
+    from .announce import Announcer, views
+
+    announcer = Announcer.for_hall(hall.config)
+    hall.engine.subscribe(announcer.on_events)
+    app.extensions["antre_announcer"] = announcer
+    app.register_blueprint(views.bp)
 
 
 def _secret_key(store: Store) -> str:

@@ -162,5 +162,127 @@ def officer_disable(obj: Context, username: str) -> None:
     click.echo(f"disabled {username}")
 
 
+@main.command()
+@click.argument("number")
+@click.argument("counter")
+@click.option("--save", "save_to", type=click.Path(dir_okay=False, path_type=Path), help="Write the WAV here instead of playing it.")
+@click.pass_obj
+def say(obj: Context, number: str, counter: str, save_to: Path | None) -> None:
+    """Speak one call as the hall would, e.g. `antre say A012 1` (COUNTER: an id from the config, or a name)."""
+    from .announce import say_once
+
+    try:
+        click.echo(say_once(obj.config, number, counter, save_to))
+    except (ValueError, OSError) as error:  # a malformed number, an unwritable --save file; voice and player errors are RuntimeErrors
+        fail(str(error))
+
+
+def _hours(ctx: click.Context, param: click.Parameter, value: str | None):
+    """`07:30-16:00` → (time, time); anything else is a usage error naming the option."""
+    if value is None:
+        return None
+    from datetime import time
+
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not HH:MM-HH:MM, e.g. 07:30-16:00") from None
+    if opens >= closes:
+        raise click.BadParameter(f"{value!r}: the end must come after the start")
+    return opens, closes
+
+
+@main.command()
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of every random draw: the same seed gives the same day.")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 250), help="Working days to play (weekends are skipped).")
+@click.option("--date", "first_day", type=click.DateTime(["%Y-%m-%d"]), default="2026-11-02", show_default=True, help="First day.")
+@click.option("--hours", callback=_hours, help="Arrival window HH:MM-HH:MM; default hall.opening_hours, else 07:30-16:00.")
+@click.option("--load", default=0.7, show_default=True, type=click.FloatRange(0.05, 3.0), help="Visitors relative to capacity.")
+@click.option("--no-breaks", is_flag=True, help="Officers take no lunch or prayer pauses.")
+@click.option("--into", type=click.Path(dir_okay=False, path_type=Path), help="Keep the history in this new SQLite file.")
+@click.pass_obj
+def simulate(obj: Context, seed: int, days: int, first_day, hours, load: float, no_breaks: bool, into: Path | None) -> None:
+    """Play a synthetic hall day through the real engine and measure the wait estimate.
+
+    \b
+    Visitors arrive per service with a morning peak (some with priority), officers call, serve
+    (lognormal service times), pause for lunch and prayer, mark no-shows and transfer; some
+    visitors give up. The clock is simulated: a full day of the demo hall takes seconds.
+    Prints per service: tickets, called, mean and p90 wait, the mean absolute error of the
+    estimate given at issue against the wait that happened, the same for a naive baseline
+    (people ahead x the hall's mean service time / open counters), and how often the wait
+    fell inside the estimate's range.
+
+    \b
+      antre simulate --seed 7
+      antre simulate --days 20 --into data/history.db
+    """
+    from .simulate import Scenario
+    from .simulate import simulate as play
+
+    if into is not None and into.exists():
+        fail(f"--into: {into} already exists; the simulator fills a new database, give a new file name")
+    scenario = Scenario(seed=seed, first_day=first_day.date(), days=days, hours=hours, load=load, breaks=not no_breaks)
+    result = play(obj.config, scenario, into)
+    click.echo(f"{obj.config.name}: {days} simulated day(s) from {first_day.date()}, seed {seed}, load {load}")
+    click.echo(result.table())
+    if into is not None:
+        click.echo(f"history kept in {into}")
+
+
+@main.command("printer-agent-key")
+@click.argument("kiosk")
+@click.pass_obj
+def printer_agent_key(obj: Context, kiosk: str) -> None:
+    """Make the key a kiosk's printer-agent logs in with (replaces its earlier key); shown once."""
+    from printer.agent_namespace import issue_agent_key
+
+    found = obj.config.kiosks.get(kiosk)
+    if found is None or found.printer != "agent":
+        fail(f"kiosk {kiosk!r} is not configured with printer: agent (config kiosks)")
+    click.echo(issue_agent_key(obj.hall().store, kiosk))
+
+
+@main.command("printer-agent")
+@click.option("--server", required=True, help="The hall server, e.g. http://192.168.1.10:5000.")
+@click.option("--kiosk", required=True, help="This kiosk's id (config kiosks, with printer: agent).")
+@click.option(
+    "--key", envvar="ANTRE_AGENT_KEY", required=True, help="From 'antre printer-agent-key KIOSK' on the server; or $ANTRE_AGENT_KEY."
+)
+@click.option(
+    "--printer",
+    "printer_spec",
+    help="file:/dev/usb/lp0, usb:VID:PID (hex), serial:/dev/ttyUSB0[:BAUD], network:HOST[:PORT] or dummy; default: the config's printer.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of printed job ids [default: ~/.local/state/antre/agent-KIOSK.ids].",
+)
+@click.pass_obj
+def printer_agent(obj: Context, server: str, kiosk: str, key: str, printer_spec: str | None, state_file: Path | None) -> None:
+    """Print a kiosk's tickets on a printer attached to this PC (USB, serial, file); runs until stopped."""
+    import logging
+    import signal
+
+    from printer.agent import PrinterAgent, parse_printer
+    from printer.connections import open_connection
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        section = parse_printer(printer_spec) if printer_spec else obj.config.printer
+    except ValueError as error:
+        fail(str(error))
+    state_file = state_file or Path.home() / ".local" / "state" / "antre" / f"agent-{kiosk}.ids"
+    agent = PrinterAgent(server, kiosk, key, open_connection(section, Path.cwd()), state_file)
+    signal.signal(signal.SIGTERM, lambda *_: agent.stop())
+    click.echo(f"printer-agent for kiosk {kiosk}: {agent.connection.name}, server {server}", err=True)
+    try:
+        agent.run()
+    except KeyboardInterrupt:
+        agent.stop()
+
+
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ import yaml
 
 PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak")
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy")
+KIOSK_PRINTERS = ("default", "network", "agent", "none")  # or a printer section of the kiosk's own
 LANGUAGES = ("id", "en")
 READING_MODES = ("digits", "cardinal", "mixed")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
@@ -53,9 +55,15 @@ class Counter:
 
 @dataclass(frozen=True)
 class Kiosk:
+    """``printer``: "default" (or "network") prints on the hall's ``printer`` through the server,
+    "agent" through the kiosk PC's printer-agent, "none" not at all; a mapping is the kiosk's own
+    printer, driven by the server like the hall's."""
+
     id: str
     name: str
-    printer: str = "default"
+    printer: str | dict[str, Any] = "default"
+    return_seconds: int = 20  # the confirmation screen goes back to the start after this
+    idle_seconds: int = 60  # a half-finished choice is abandoned after this without a touch
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,21 @@ class Screen:
     id: str
     name: str
     agencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Break:
+    """A planned pause (the hall's ISHOMA rota): these counters stop serving for ``end - start``,
+    from the first free moment after ``start``. The wait estimate counts on it before it begins."""
+
+    start: time
+    end: time
+    reason: str
+    counters: tuple[str, ...]
+
+    @property
+    def minutes(self) -> float:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
 
 
 @dataclass(frozen=True)
@@ -86,9 +109,19 @@ class HallConfig:
     ticker: str
     token_hours: float
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    opening_hours: tuple[time, time] | None = None
+    breaks: tuple[Break, ...] = ()
 
     def counters_for_service(self, code: str) -> list[Counter]:
         return [c for c in self.counters.values() if code in c.services]
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether ``moment`` falls inside ``hall.opening_hours`` in the hall's timezone (always, without it)."""
+        if self.opening_hours is None:
+            return True
+        opens, closes = self.opening_hours
+        now = moment.astimezone(self.timezone).time()
+        return opens <= now < closes
 
 
 # --- the schema -------------------------------------------------------------------------------
@@ -177,7 +210,42 @@ def _url(value: Any) -> str:
 def _opening_hours(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", value):
         raise _Invalid(f"must look like 08:00-15:00, got {value!r}")
+    opens, closes = value.split("-")
+    if closes <= opens:
+        raise _Invalid(f"must close after it opens, got {value!r}")
     return value
+
+
+def _time_range(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", value):
+        raise _Invalid(f"must look like 12:00-13:00, got {value!r}")
+    start, end = value.split("-")
+    if end <= start:
+        raise _Invalid(f"must end after it starts, got {value!r}")
+    return value
+
+
+def _kiosk_printer(value: Any) -> str | dict:
+    """A name, or a printer section whose keys ``_cross_check`` validates with their full path."""
+    if isinstance(value, dict):
+        return value
+    if value not in KIOSK_PRINTERS:
+        raise _Invalid(
+            f"must be one of {', '.join(KIOSK_PRINTERS)} or a printer section such as {{kind: network, host: ...}}, got {value!r}"
+        )
+    return value
+
+
+def _announcement_template(value: Any) -> str:
+    """Only the placeholders the announcer can fill, so a typo fails at start-up, not at the first call."""
+    from .announce.sentence import check_template  # here, not at the top: the announce package imports this module
+
+    text = _string(value)
+    try:
+        check_template(text)
+    except ValueError as error:
+        raise _Invalid(str(error).removeprefix("announcements.template: ")) from None
+    return text
 
 
 HALL = {
@@ -186,6 +254,7 @@ HALL = {
     "language": (_one_of(LANGUAGES), False),
     "opening_hours": (_opening_hours, False),
     "ticker": (_optional_text, False),
+    "breaks": ([{"time": (_time_range, True), "reason": (_string, False), "counters": (_text_list, False)}], False),
 }
 PRIORITY = {
     "max_consecutive": (_number(1, 100, integer=True), False),
@@ -222,18 +291,21 @@ PRINTER = {
 ANNOUNCEMENTS = {
     "enabled": (_boolean, False),
     "language": (_one_of(LANGUAGES), False),
-    "template": (_string, False),
+    "template": (_announcement_template, False),
     "repeat": (_number(1, 5, integer=True), False),
     "reading": (_one_of(READING_MODES), False),
     "voice": (_string, False),
     "rate": (_number(60, 400, integer=True), False),
     "volume": (_number(0, 1), False),
     "output": (_one_of(("display", "server")), False),
+    "cache_mb": (_number(10, 100_000, integer=True), False),
 }
 KIOSK = {
     "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
     "name": (_string, True),
-    "printer": (_string, False),
+    "printer": (_kiosk_printer, False),
+    "return_seconds": (_number(3, 600, integer=True), False),
+    "idle_seconds": (_number(10, 3600, integer=True), False),
 }
 DISPLAY = {
     "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
@@ -256,6 +328,8 @@ TOP = {
     "displays": ([DISPLAY], False),
     "auth": (AUTH, False),
 }
+
+PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
 
 DEFAULT_TEMPLATES = {
     "id": "Nomor antrian {number}, silakan menuju {counter}",
@@ -329,17 +403,32 @@ def _cross_check(cfg: dict, problems: list[str]) -> None:
                 problems.append(f"counters[{i}].services[{j}]: unknown service {code!r}")
         if counter and counter.get("services") == ():
             problems.append(f"counters[{i}].services: a counter must serve at least one service")
+    ids = {c.get("id") for c in counters}
+    for i, planned in enumerate((cfg.get("hall") or {}).get("breaks") or []):
+        if planned and planned.get("counters") == ():
+            problems.append(f"hall.breaks[{i}].counters: must name at least one counter (leave it out for the whole hall)")
+        for j, counter_id in enumerate((planned or {}).get("counters") or ()):
+            if counter_id not in ids:
+                problems.append(f"hall.breaks[{i}].counters[{j}]: unknown counter {counter_id!r}")
     for i, screen in enumerate(cfg.get("displays") or []):
         for j, agency in enumerate((screen or {}).get("agencies") or ()):
             if agency not in agencies:
                 problems.append(f"displays[{i}].agencies[{j}]: no service belongs to agency {agency!r}")
-    printer = cfg.get("printer") or {}
+    _check_printer(cfg.get("printer") or {}, "printer", problems)
+    for i, kiosk in enumerate(cfg.get("kiosks") or []):
+        if kiosk and isinstance(kiosk.get("printer"), dict):
+            kiosk["printer"] = _check(PRINTER, kiosk["printer"], f"kiosks[{i}].printer", problems)
+            _check_printer(kiosk["printer"], f"kiosks[{i}].printer", problems)
+
+
+def _check_printer(printer: dict, path: str, problems: list[str]) -> None:
+    """The keys each kind of printer cannot do without."""
     needs = {"network": "host", "usb": "vendor_id", "serial": "device", "file": "path"}
     kind = printer.get("kind")
     if kind in needs and needs[kind] not in printer:
-        problems.append(f"printer.{needs[kind]}: is required for a {kind} printer")
+        problems.append(f"{path}.{needs[kind]}: is required for a {kind} printer")
     if kind == "usb" and "product_id" not in printer:
-        problems.append("printer.product_id: is required for a usb printer")
+        problems.append(f"{path}.product_id: is required for a usb printer")
 
 
 def parse_config(data: Any, path: Path) -> HallConfig:
@@ -365,10 +454,14 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         "rate": 150,
         "volume": 1.0,
         "output": "display",
+        "cache_mb": 300,
         **(cfg.get("announcements") or {}),
     }
     announcements.setdefault("template", DEFAULT_TEMPLATES[announcements["language"]])
-    printer = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5, **(cfg.get("printer") or {})}
+    printer = {**PRINTER_DEFAULTS, **(cfg.get("printer") or {})}
+    kiosks = [
+        {**k, "printer": {**PRINTER_DEFAULTS, **k["printer"]}} if isinstance(k.get("printer"), dict) else k for k in cfg.get("kiosks") or []
+    ]
     database = Path(cfg["database"])
     if not database.is_absolute():
         database = path.parent / database
@@ -383,14 +476,29 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         max_normal_wait_minutes=priority.get("max_normal_wait_minutes"),
         services={s["code"]: Service(**s) for s in cfg["services"]},
         counters={c["id"]: Counter(**c) for c in cfg["counters"]},
-        kiosks={k["id"]: Kiosk(**k) for k in cfg.get("kiosks") or []},
+        kiosks={k["id"]: Kiosk(**k) for k in kiosks},
         displays={d["id"]: Screen(**d) for d in cfg.get("displays") or []},
         printer=printer,
         announcements=announcements,
         ticker=hall.get("ticker", ""),
         token_hours=(cfg.get("auth") or {}).get("token_hours", 12),
         raw=raw,
+        opening_hours=_hours(hall.get("opening_hours")),
+        breaks=tuple(_break(b, tuple(c["id"] for c in cfg["counters"])) for b in hall.get("breaks") or []),
     )
+
+
+def _break(entry: dict, all_counters: tuple[str, ...]) -> Break:
+    """Without ``counters`` the whole hall pauses; without ``reason`` it is the lunch break."""
+    start, end = _hours(entry["time"])
+    return Break(start, end, entry.get("reason", "istirahat"), entry.get("counters") or all_counters)
+
+
+def _hours(text: str | None) -> tuple[time, time] | None:
+    if text is None:
+        return None
+    opens, closes = text.split("-")
+    return time.fromisoformat(opens), time.fromisoformat(closes)
 
 
 def load_config(path: str | Path) -> HallConfig:

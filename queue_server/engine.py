@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from .clock import Clock, iso, parse_iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
-from .estimate import estimate_wait
+from .estimate import HISTORY, WaitEstimator
 from .store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,10 @@ class Engine:
         self.clock = clock
         self._listeners: list[Listener] = []
         self._rolled_day: str | None = None
+        self.estimates = WaitEstimator(hall, clock, self._call_order)
+        with store.read() as tx:
+            self.estimates.warm(tx.latest_finished(HISTORY))
+        self.subscribe(self.estimates.observe)
 
     # --- plumbing -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -176,8 +180,20 @@ class Engine:
         return ticket
 
     # --- issuing --------------------------------------------------------------------------------
-    def issue(self, service: str, priority: Any = None, kiosk: str | None = None, lang: str = "id", officer_id: int | None = None) -> dict:
-        """Take a number: ``A001``, ``A002``, ... per service per local day."""
+    def issue(
+        self,
+        service: str,
+        priority: Any = None,
+        kiosk: str | None = None,
+        lang: str = "id",
+        officer_id: int | None = None,
+        along: Callable[[Tx, dict], None] | None = None,
+    ) -> dict:
+        """Take a number: ``A001``, ``A002``, ... per service per local day.
+
+        ``along(tx, ticket)`` writes what belongs with the ticket (its print job, the kiosk's
+        request id) in the same transaction: one durable commit, and never a ticket without them.
+        """
         if not isinstance(service, str) or service not in self.hall.services:
             raise InvalidInput(f"unknown service {service!r}", "service")
         category = _priority_category(priority)
@@ -208,9 +224,11 @@ class Engine:
                 called_at=None, started_at=None, finished_at=None, counter_id=None, officer_id=None, transferred_from=None, note=None
             )
             op.record("issued", ticket["id"], officer_id=officer_id, snapshot=ticket, service=service, priority=category, kiosk=kiosk)
+            if along is not None:
+                along(op.tx, ticket)
             # The newest normal ticket has every waiting ticket of its service ahead of it.
             ahead = op.tx.waiting_count(service) - 1 if category is None else None
-            return self._view(op.tx, ticket, ahead)
+            return self._view(op.tx, ticket, ahead, newest=category is None)
 
         return self._apply(apply)
 
@@ -484,8 +502,8 @@ class Engine:
     def _open_counters(self, code: str, paused: set[str]) -> int:
         return sum(1 for c in self.hall.counters_for_service(code) if c.id not in paused)
 
-    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
-        """A ticket as the API and the pages see it."""
+    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None, newest: bool = False) -> dict:
+        """A ticket as the API and the pages see it; ``newest``: a normal ticket just issued (see estimate.py)."""
         service = self.hall.services[ticket["service"]]
         counter = self.hall.counters.get(ticket["counter_id"]) if ticket["counter_id"] else None
         view = {
@@ -505,12 +523,11 @@ class Engine:
             else None,
             "waiting_ahead": None,
             "eta_minutes": None,
+            "eta_range": None,
         }
         if ticket["status"] == "waiting":
-            ahead = tx.waiting_ahead(ticket) if ahead is None else ahead
-            open_counters = self._open_counters(ticket["service"], tx.paused_counters())
-            view["waiting_ahead"] = ahead
-            view["eta_minutes"] = estimate_wait(ahead, service.duration_minutes, open_counters)
+            view["waiting_ahead"] = tx.waiting_ahead(ticket) if ahead is None else ahead
+            view.update(self.estimates.fields(tx, ticket, newest))
         return view
 
     def _counter_view(self, tx: Tx, counter: Counter) -> dict:

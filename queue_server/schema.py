@@ -128,7 +128,38 @@ def _waiting_counts(db: Database) -> None:
         )
 
 
-MIGRATIONS = [_v1_core]
+def _v2_printing(db: Database) -> None:
+    """Print jobs, kept in the hall's file so that a restart loses none, and the kiosks' request
+    ids, so that a kiosk sending the same tap twice gets the same ticket back."""
+    db.execute(
+        """CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket_id TEXT NOT NULL REFERENCES tickets(id),
+            kiosk TEXT,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            track_url TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            officer_id INTEGER REFERENCES officers(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL
+        )"""
+    )
+    db["print_jobs"].create_index(["target", "status", "next_attempt_at"])
+    db["print_jobs"].create_index(["ticket_id"])
+    db["print_jobs"].create_index(["kiosk", "target", "status"])
+    db["issue_requests"].create(
+        {"request_id": str, "ticket_id": str, "created_at": str},
+        pk="request_id",
+        not_null={"ticket_id", "created_at"},
+        foreign_keys=[("ticket_id", "tickets", "id")],
+    )
+
+
+MIGRATIONS = [_v1_core, _v2_printing]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

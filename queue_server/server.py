@@ -40,7 +40,9 @@ class HallServer(BaseApplication):
         """Runs in the worker after the fork, so no SQLite connection or thread crosses a fork."""
         from .app import create_app
 
-        return create_app(self.config_path)
+        app = create_app(self.config_path)
+        app.extensions["antre_announcer"].warm_up()  # the speech process starts now, not at the first call
+        return app
 
 
 def serve(config_path: Path, host: str = "127.0.0.1", port: int = 5000, threads: int = 1000) -> None:

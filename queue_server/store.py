@@ -276,6 +276,37 @@ class Tx:
     def served_today(self, day: str) -> list[dict]:
         return self._all("SELECT * FROM tickets WHERE day = ? AND status = 'done'", (day,))
 
+    def latest_finished(self, per_service: int) -> list[dict]:
+        """The last finished (done or no-show) tickets of each service, oldest first: warms the wait estimate."""
+        return self._all(
+            "SELECT service, priority, called_at, finished_at FROM (SELECT service, priority, called_at, finished_at, "
+            "ROW_NUMBER() OVER (PARTITION BY service ORDER BY finished_at DESC) AS rank FROM tickets "
+            "WHERE status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL) "
+            "WHERE rank <= ? ORDER BY finished_at",
+            (per_service,),
+        )
+
+    def counter_day_figures(self, counter_id: str, day: str) -> dict:
+        """One counter's day from the event log: tickets it completed and marked no-show, with average
+        service time (its last call, or the visitor's arrival when recorded, to completion) and average
+        wait (issue to its last call) of the completed ones, in seconds."""
+        return self._one(
+            """WITH closed AS (
+                SELECT e.kind, e.at AS finished_at, t.issued_at,
+                    (SELECT MAX(c.at) FROM events c WHERE c.ticket_id = t.id AND c.counter_id = e.counter_id AND c.kind = 'called') AS called_at,
+                    (SELECT MAX(s.at) FROM events s WHERE s.ticket_id = t.id AND s.counter_id = e.counter_id AND s.kind = 'started') AS started_at
+                FROM tickets t JOIN events e ON e.ticket_id = t.id
+                WHERE t.day = ? AND e.counter_id = ? AND e.kind IN ('completed', 'no_show')
+            )
+            SELECT COUNT(*) FILTER (WHERE kind = 'completed') AS served,
+                COUNT(*) FILTER (WHERE kind = 'no_show') AS no_shows,
+                AVG(CASE WHEN kind = 'completed' THEN julianday(finished_at) - julianday(COALESCE(started_at, called_at)) END) * 86400
+                    AS avg_service_seconds,
+                AVG(CASE WHEN kind = 'completed' THEN julianday(called_at) - julianday(issued_at) END) * 86400 AS avg_wait_seconds
+            FROM closed""",
+            (day, counter_id),
+        )
+
     # --- counters -----------------------------------------------------------------------------
     def counter_state(self, counter_id: str) -> dict:
         row = self._one("SELECT * FROM counter_state WHERE counter_id = ?", (counter_id,))
@@ -378,3 +409,70 @@ class Tx:
 
     def clear_login_failures(self, username: str) -> None:
         self.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+
+    # --- print jobs and kiosk requests --------------------------------------------------------
+    def add_print_job(self, job: dict) -> dict:
+        columns = list(job)
+        cursor = self.conn.execute(f"INSERT INTO print_jobs ({','.join(columns)}) VALUES ({_marks(columns)})", [job[c] for c in columns])
+        return self.print_job(cursor.lastrowid)
+
+    def print_job(self, job_id: int) -> dict | None:
+        return self._one("SELECT * FROM print_jobs WHERE id = ?", (job_id,))
+
+    def claim_print_job(self, target: str, now: str, lease_until: str) -> dict | None:
+        """Take the oldest due pending job of ``target``: one more attempt, out of reach until ``lease_until``."""
+        job = self._one(
+            "SELECT id FROM print_jobs WHERE target = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1", (target, now)
+        )
+        if job is None:
+            return None
+        self.conn.execute(
+            "UPDATE print_jobs SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?", (lease_until, now, job["id"])
+        )
+        return self.print_job(job["id"])
+
+    def update_print_job(self, job_id: int, **fields: Any) -> dict | None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.conn.execute(f"UPDATE print_jobs SET {assignments} WHERE id = ?", [*fields.values(), job_id])
+        return self.print_job(job_id)
+
+    def print_jobs(
+        self,
+        *,
+        target: str | None = None,
+        kiosk: str | None = None,
+        statuses: Iterable[str] | None = None,
+        ticket_id: str | None = None,
+        newest: int | None = None,
+    ) -> list[dict]:
+        """Jobs matching every given filter, oldest first; ``newest`` keeps only the last ones."""
+        where, params = ["1 = 1"], []
+        for column, value in (("target", target), ("kiosk", kiosk), ("ticket_id", ticket_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if statuses is not None:
+            statuses = tuple(statuses)
+            where.append(f"status IN ({_marks(statuses)})")
+            params.extend(statuses)
+        sql = f"SELECT * FROM print_jobs WHERE {' AND '.join(where)} ORDER BY id"
+        if newest is not None:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT {int(newest)}) ORDER BY id"
+        return self._all(sql, params)
+
+    def print_job_counts(self, target: str) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT status, COUNT(*) FROM print_jobs WHERE target = ? GROUP BY status", (target,)))
+
+    def next_print_attempt_at(self, target: str) -> str | None:
+        row = self.conn.execute("SELECT MIN(next_attempt_at) FROM print_jobs WHERE target = ? AND status = 'pending'", (target,)).fetchone()
+        return row[0]
+
+    def issued_for_request(self, request_id: str) -> str | None:
+        row = self.conn.execute("SELECT ticket_id FROM issue_requests WHERE request_id = ?", (request_id,)).fetchone()
+        return row[0] if row else None
+
+    def add_issue_request(self, request_id: str, ticket_id: str, at: str) -> None:
+        self.conn.execute("INSERT INTO issue_requests (request_id, ticket_id, created_at) VALUES (?, ?, ?)", (request_id, ticket_id, at))
+
+    def forget_issue_requests(self, before: str) -> None:
+        self.conn.execute("DELETE FROM issue_requests WHERE created_at < ?", (before,))

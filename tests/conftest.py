@@ -49,6 +49,8 @@ def app(hall_config, clock):
     app = create_app(hall_config, clock)
     app.config["TESTING"] = True
     yield app
+    app.extensions["antre_announcer"].close()
+    app.extensions["antre_printing"].stop()  # its worker must not read while the store closes
     app.extensions["antre"].store.close()
 
 

@@ -100,7 +100,15 @@ def test_a_later_ticket_sees_the_people_ahead_and_an_estimated_wait(client):
 
 @pytest.mark.parametrize(
     ("sent", "returned"),
-    [(True, True), ("lansia", "lansia"), ("disabilitas", "disabilitas"), ("ibu_hamil", "ibu_hamil"), ("anak", "anak"), (None, None), (False, None)],
+    [
+        (True, True),
+        ("lansia", "lansia"),
+        ("disabilitas", "disabilitas"),
+        ("ibu_hamil", "ibu_hamil"),
+        ("anak", "anak"),
+        (None, None),
+        (False, None),
+    ],
 )
 def test_priority_comes_back_as_true_the_category_or_null(client, sent, returned):
     assert issue(client, priority=sent)["priority"] == returned
@@ -372,7 +380,9 @@ def test_transfer_sends_the_visitor_to_another_service_keeping_the_number(client
     assert called["number"] == "A001"
 
 
-@pytest.mark.parametrize(("body", "field"), [({}, "service"), ({"service": ""}, "service"), ({"service": "Z"}, "service"), ({"service": "A"}, "service")])
+@pytest.mark.parametrize(
+    ("body", "field"), [({}, "service"), ({"service": ""}, "service"), ({"service": "Z"}, "service"), ({"service": "A"}, "service")]
+)
 def test_a_transfer_needs_another_known_service(client, officers, body, field):
     issue(client)
     act(client, officers["siti"], "1", "call-next")
@@ -400,7 +410,9 @@ def test_call_refuses_a_ticket_of_a_service_the_counter_does_not_serve(client, o
     assert "Loket 1" in error["message"]
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [({}, 400, "invalid"), ({"ticket_id": 7}, 400, "invalid"), ({"ticket_id": "nope"}, 404, "not_found")])
+@pytest.mark.parametrize(
+    ("body", "status", "code"), [({}, 400, "invalid"), ({"ticket_id": 7}, 400, "invalid"), ({"ticket_id": "nope"}, 404, "not_found")]
+)
 def test_call_needs_the_id_of_an_existing_ticket(client, officers, body, status, code):
     assert_error(act(client, officers["siti"], "1", "call", body), status, code, "ticket_id")
 
@@ -466,7 +478,10 @@ def test_an_unknown_counter_is_404(client, officers, action):
 @pytest.mark.parametrize("action", COUNTER_ACTIONS)
 def test_a_counter_action_with_a_body_that_is_not_an_object_is_400(client, officers, action):
     response = client.post(
-        f"{API}/counters/1/{action}", data="[1, 2]", content_type="application/json", headers={"Authorization": f"Bearer {officers['siti']}"}
+        f"{API}/counters/1/{action}",
+        data="[1, 2]",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {officers['siti']}"},
     )
     assert_error(response, 400, "invalid", "body")
 
@@ -492,7 +507,11 @@ def test_the_history_of_a_ticket_records_who_did_what(client, officers):
     headers = {"Authorization": f"Bearer {officers['admin']}"}
     history = client.get(f"{API}/tickets/{ticket['id']}/history", headers=headers).get_json()
     siti_id = client.get(f"{API}/auth/me", headers={"Authorization": f"Bearer {officers['siti']}"}).get_json()["id"]
-    assert [(e["kind"], e["counter_id"], e["officer_id"]) for e in history] == [("issued", None, None), ("called", "1", siti_id), ("completed", "1", siti_id)]
+    assert [(e["kind"], e["counter_id"], e["officer_id"]) for e in history] == [
+        ("issued", None, None),
+        ("called", "1", siti_id),
+        ("completed", "1", siti_id),
+    ]
     assert_error(client.get(f"{API}/tickets/{ticket['id']}/history"), 401, "unauthorized")
     assert_error(client.get(f"{API}/tickets/nope/history", headers=headers), 404, "not_found", "ticket_id")
 
@@ -503,7 +522,9 @@ def test_an_unknown_path_is_a_json_404(client, path):
     assert_error(client.get(path), 404, "not_found")
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [("GET", "/tickets", "POST"), ("DELETE", "/services", "GET"), ("GET", "/counters/1/call-next", "POST")])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"), [("GET", "/tickets", "POST"), ("DELETE", "/services", "GET"), ("GET", "/counters/1/call-next", "POST")]
+)
 def test_a_wrong_method_is_a_json_405_listing_the_allowed_ones(client, method, path, allowed):
     response = client.open(f"{API}{path}", method=method)
     error = assert_error(response, 405, "method_not_allowed")

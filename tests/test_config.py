@@ -134,6 +134,26 @@ MISTAKES = {
         lambda d: d["counters"][2].update(services=[]),
         "counters[2].services: a counter must serve at least one service",
     ),
+    "a break that ends before it starts": (
+        lambda d: d["hall"].update(breaks=[{"time": "13:00-12:00"}]),
+        "hall.breaks[0].time: must end after it starts, got '13:00-12:00'",
+    ),
+    "a break time that is not a time range": (
+        lambda d: d["hall"].update(breaks=[{"time": "12.00"}]),
+        "hall.breaks[0].time: must look like 12:00-13:00, got '12.00'",
+    ),
+    "a break for a counter that does not exist": (
+        lambda d: d["hall"].update(breaks=[{"time": "12:00-13:00", "counters": ["1", "9"]}]),
+        "hall.breaks[0].counters[1]: unknown counter '9'",
+    ),
+    "a break naming no counter": (
+        lambda d: d["hall"].update(breaks=[{"time": "12:00-13:00", "counters": []}]),
+        "hall.breaks[0].counters: must name at least one counter (leave it out for the whole hall)",
+    ),
+    "a break without its time": (
+        lambda d: d["hall"].update(breaks=[{"reason": "istirahat"}]),
+        "hall.breaks[0].time: is required",
+    ),
 }
 
 
@@ -142,6 +162,15 @@ def test_each_config_mistake_is_one_line_naming_the_key_path_and_what_is_wrong(c
     change, line = MISTAKES[case]
 
     assert problems_of(broken(tmp_path, change)) == [line]
+
+
+def test_a_break_rota_is_read_with_the_whole_hall_and_lunch_as_defaults(tmp_path):
+    data = copy.deepcopy(SMALL_HALL)
+    data["hall"]["breaks"] = [{"time": "12:00-13:00"}, {"time": "15:00-15:15", "reason": "sholat", "counters": ["2"]}]
+    lunch, prayer = load_config(write_config(tmp_path, data)).breaks
+
+    assert (lunch.reason, lunch.counters, lunch.minutes) == ("istirahat", ("1", "2", "3"), 60)
+    assert (prayer.reason, prayer.counters, prayer.minutes) == ("sholat", ("2",), 15)
 
 
 def test_a_lower_case_service_code_is_refused_with_what_a_code_looks_like(tmp_path):
@@ -154,7 +183,7 @@ def test_a_misspelt_key_is_reported_as_unknown_and_the_key_it_should_have_been_a
     path = broken(tmp_path, lambda d: d["hall"].update(timezon=d["hall"].pop("timezone")))
 
     assert problems_of(path) == [
-        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker)",
+        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker, breaks)",
         "hall.timezone: is required",
     ]
 
