@@ -11,7 +11,7 @@ import pytest
 from queue_server.app import create_app, open_hall
 from queue_server.clock import ManualClock
 from queue_server.config import load_config
-from tests.support import SMALL_HALL, ServerProcess, antre, write_config
+from tests.support import SMALL_HALL, ServerProcess, antre, launch_chromium, write_config
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 PASSWORD = "rahasia-petugas-1"
@@ -85,3 +85,20 @@ def server(config_path: Path):
     process = ServerProcess(config_path).start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole run: its sync API allows only one at a time."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One headless Chromium for every browser test; each test opens its own pages or contexts."""
+    browser = launch_chromium(playwright)
+    yield browser
+    browser.close()

@@ -19,6 +19,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Debian's Chromium, never a downloaded one; the flags keep it off the (closed) network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 SMALL_HALL: dict[str, Any] = {
     "hall": {"name": "MPP Uji", "timezone": "Asia/Jakarta", "language": "id"},
     "database": "antre.db",
@@ -129,3 +140,8 @@ class ServerProcess:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+
+def launch_chromium(playwright: Any, *extra_args: str) -> Any:
+    """Headless Chromium from the given Playwright, with the flags every test uses (plus ``extra_args``)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])

@@ -13,22 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, http, wait_until, write_config
+from tests.support import SMALL_HALL, http, launch_chromium, wait_until, write_config
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("espeak-ng") is None or not Path("/usr/bin/chromium").exists(), reason="needs espeak-ng and chromium"),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 PLAY_DEADLINE = 30.0
 WATCH_MEDIA = """
 window.__media = [];
@@ -47,12 +38,11 @@ def config_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(playwright):
+    """A Chromium of its own, set as on a dedicated display: sound may play without a tap."""
+    browser = launch_chromium(playwright, "--autoplay-policy=no-user-gesture-required")
+    yield browser
+    browser.close()
 
 
 def media(page) -> list[dict]:

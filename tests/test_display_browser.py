@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 TV = {"width": 1920, "height": 1080}
 MIN_NUMBER_PX = 60  # ticket numbers on the tiles: about 3 cm tall on a 55" TV, legible from 10 m
 MIN_NAME_PX = 30
@@ -32,14 +23,6 @@ BIG_HALL = {
     "counters": [{"id": str(n), "name": f"Loket {n}", "services": [chr(ord("A") + (n - 1) // 5)]} for n in range(1, 41)],
     "displays": [{"id": "lantai2", "name": "Layar Lantai 2", "agencies": ["Samsat", "Polres"]}],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from printer.loopback import LoopbackPrinter
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
 
 pytestmark = pytest.mark.browser
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +30,6 @@ def server(tmp_path_factory, printer):
     process = ServerProcess(config).start()
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

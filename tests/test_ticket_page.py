@@ -12,14 +12,6 @@ from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, write_config
 
 API = "/api/v1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 WITH_STANDARD = {
     **SMALL_HALL,
@@ -86,15 +78,6 @@ def live_server(tmp_path_factory):
     process.token = body["token"]
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
