@@ -249,20 +249,23 @@ def _after_breaks(moment: float, pending: list[tuple[float, float]]) -> float:
 def _slot(free: list[float], cycle: float, n: int) -> float:
     """The (n+1)-th start among the sequences ``f, f + cycle, f + 2·cycle …`` of every counter.
 
-    Once every counter has started one ticket the starts repeat every ``cycle``, so only the first
-    round is walked one by one; the rest is arithmetic. Cost: O(k log k) for k counters.
+    Between two consecutive first starts the counters already started repeat every ``cycle``, so
+    each such stretch is arithmetic: find the stretch holding the (n+1)-th start, then index into
+    its period. Cost: O(k²) for k counters, whatever ``n`` (a queue of a thousand costs the same).
     """
-    last = max(free)
-    starts_by_last = sum(math.floor((last - f) / cycle) + 1 for f in free)
-    if n < starts_by_last:
-        heap = list(free)
-        heapq.heapify(heap)
-        for _ in range(n):
-            heapq.heapreplace(heap, heap[0] + cycle)
-        return heap[0]
-    following = sorted(f + (math.floor((last - f) / cycle) + 1) * cycle for f in free)
-    rounds, index = divmod(n - starts_by_last, len(free))
-    return following[index] + rounds * cycle
+    free = sorted(free)
+    for started in range(1, len(free) + 1):
+        if started < len(free) and n >= _starts_before(free[started], free[:started], cycle):
+            continue
+        active, last = free[:started], free[started - 1]
+        following = sorted(f + math.ceil((last - f) / cycle) * cycle for f in active)
+        rounds, index = divmod(n - _starts_before(last, active, cycle), started)
+        return following[index] + rounds * cycle
+    raise AssertionError("unreachable: the last stretch is unbounded")
+
+
+def _starts_before(moment: float, free: list[float], cycle: float) -> int:
+    return sum(math.ceil((moment - f) / cycle) for f in free if f < moment)
 
 
 Order = Callable[[list[dict], int], list[dict]]
