@@ -2,15 +2,25 @@
 
 For each N (50, 200, 500) it prints the latency from the moment a call-next response arrives to the
 moment each client receives its ``called`` message (p50/p99/max over all clients and calls), the
-server's CPU time and RSS, and, after restarting the server on the same port, how long until every
-client has reconnected and received a fresh ``state``. Clients and server share this machine, so the
-figures include the clients' own work. Calls are paced (default one every 0.25 s, some 30 times a
-busy hall's rate); ``--interval 0`` calls back to back, which measures throughput, not latency.
-Usage: ``python bench/live.py [--interval S] [N ...]``.
+CPU time and RSS of the server's worker process during the calls, and, after restarting the server
+on the same port, how long until every client has reconnected and received a fresh ``state``.
+
+Why it is built this way: the clients share the machine with the server, so they must cost as little
+as possible, or the figures measure them. They are ``socketio.AsyncClient`` on aiohttp, hundreds per
+asyncio event loop (no thread per client), spread over a few processes (``--procs``, default 2) so that
+one loop's backlog does not add to the latency of the clients behind it. All timestamps are
+``time.monotonic()``, which on Linux is CLOCK_MONOTONIC, one clock for every process on the machine.
+Calls are paced (default one every 0.25 s, some 30 times a busy hall's rate); ``--interval 0`` calls
+back to back, which measures throughput, not latency.
+Usage: ``python bench/live.py [--interval S] [--procs P] [N ...]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import multiprocessing
 import os
 import signal
 import statistics
@@ -18,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import socketio
@@ -31,32 +40,89 @@ from tests.support import SMALL_HALL, antre, free_port, http, wait_until, write_
 CALLS = 200
 INTERVAL = 0.25
 PASSWORD = "rahasia-bench-1"
+CONNECTING_AT_ONCE = 25  # per process: a hall's displays do not all connect in the same millisecond either
 HALL = {**SMALL_HALL, "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)]}
 
 
+# --- the clients: one asyncio loop per process, driven by the parent over a pipe ---------------------
 class Client:
     """One display: records when each call arrives and how many snapshots it got."""
 
-    def __init__(self, url: str):
+    def __init__(self) -> None:
         self.arrivals: dict[int, float] = {}
         self.states = 0
-        self.sio = socketio.Client(reconnection_delay=0.5, reconnection_delay_max=8)
-        trigger = self.sio.eio._trigger_event  # handle messages in order, in the read thread (as a browser does)
-        self.sio.eio._trigger_event = lambda event, *args, **kwargs: trigger(event, *args)
+        self.sio = socketio.AsyncClient(reconnection_delay=0.5, reconnection_delay_max=8)
         self.sio.on("called", self._called)
         self.sio.on("state", self._state)
-        self.url = url
 
-    def _called(self, message: dict) -> None:
-        self.arrivals[message["event_id"]] = time.perf_counter()
+    async def _called(self, message: dict) -> None:
+        self.arrivals[message["event_id"]] = time.monotonic()
 
-    def _state(self, _message: dict) -> None:
+    async def _state(self, _message: dict) -> None:
         self.states += 1
 
-    def connect(self) -> None:
-        self.sio.connect(self.url, transports=["websocket"], wait_timeout=30)
+
+async def _serve_parent(conn, url: str, n: int) -> None:
+    clients = [Client() for _ in range(n)]
+    gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+
+    async def connect(client: Client) -> None:
+        async with gate:
+            await client.sio.connect(url, transports=["websocket"], wait_timeout=60)
+
+    loop = asyncio.get_running_loop()
+    while True:
+        command = await loop.run_in_executor(None, conn.recv)
+        if command == "connect":
+            await asyncio.gather(*(connect(c) for c in clients))
+            conn.send(True)
+        elif command == "counts":
+            conn.send(([len(c.arrivals) for c in clients], [c.states for c in clients]))
+        elif command == "arrivals":
+            conn.send([c.arrivals for c in clients])
+        elif command == "close":
+            await asyncio.gather(*(c.sio.disconnect() for c in clients))
+            conn.send(True)
+            return
 
 
+def _client_process(conn, url: str, n: int) -> None:
+    logging.disable(logging.ERROR)  # a dropped connection is counted in the figures, not logged 500 times
+    asyncio.run(_serve_parent(conn, url, n))
+
+
+class Fleet:
+    """N clients over P processes; the parent asks them for figures."""
+
+    def __init__(self, url: str, n: int, procs: int):
+        sizes = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
+        self.pipes, self.processes = [], []
+        for size in filter(None, sizes):
+            parent, child = multiprocessing.Pipe()
+            process = multiprocessing.Process(target=_client_process, args=(child, url, size), daemon=True)
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+
+    def ask(self, command: str) -> list:
+        for pipe in self.pipes:
+            pipe.send(command)
+        return [pipe.recv() for pipe in self.pipes]
+
+    def counts(self) -> tuple[list[int], list[int]]:
+        arrivals, states = [], []
+        for a, s in self.ask("counts"):
+            arrivals += a
+            states += s
+        return arrivals, states
+
+    def close(self) -> None:
+        self.ask("close")
+        for process in self.processes:
+            process.join(timeout=10)
+
+
+# --- the server ------------------------------------------------------------------------------------
 class Server:
     def __init__(self, config: Path, port: int):
         self.config, self.port = config, port
@@ -85,22 +151,17 @@ class Server:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
 
-    def usage(self) -> tuple[float, float]:
-        """CPU seconds (user + system) and RSS in MB of the server's processes (gunicorn master + worker)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        cpu = rss = 0.0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) != self.process.pid:  # process group
-                    continue
-                cpu += (int(fields[11]) + int(fields[12])) / tick
-                rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-            except (OSError, IndexError, ValueError):
-                continue
-        return cpu, rss
+    def worker(self) -> int:
+        """The gunicorn worker: the one child of the master that serves the hall."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return int(children[0])
+
+    @staticmethod
+    def usage(pid: int) -> tuple[float, float]:
+        """CPU seconds (user + system) and RSS in MB of one process."""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu, int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -108,74 +169,96 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(n: int, interval: float) -> None:
+def _wait_for_arrivals(fleet: Fleet, quiet: float = 5.0, limit: float = 120.0) -> None:
+    """Until every client has every call, or nothing has arrived for ``quiet`` seconds (a client that
+    lost its connection during the calls never gets the calls it missed: it resyncs through ``state``)."""
+    deadline = time.monotonic() + limit
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        arrivals = fleet.counts()[0]
+        if min(arrivals) >= CALLS:
+            return
+        if sum(arrivals) != last:
+            last, since = sum(arrivals), time.monotonic()
+        elif time.monotonic() - since > quiet:
+            return
+        time.sleep(0.2)
+
+
+def run(n: int, interval: float, procs: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="antre-bench-live-"))
     config = write_config(folder, HALL)
     antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
     server = Server(config, free_port())
     server.start()
     try:
-        measure(server, n, interval)
+        measure(server, n, interval, procs)
     finally:
         server.stop()
 
 
-def measure(server: Server, n: int, interval: float) -> None:
+def measure(server: Server, n: int, interval: float, procs: int) -> None:
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
     for _ in range(CALLS):
         http("POST", f"{server.url}/api/v1/tickets", {"service": "A"})
-    clients = [Client(server.url) for _ in range(n)]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda c: c.connect(), clients))
-    wait_until(lambda: all(c.states for c in clients), 60, message="a state on every client")
-    connect_seconds = time.perf_counter() - started
-    cpu_before, _ = server.usage()
+    fleet = Fleet(server.url, n, procs)
+    started = time.monotonic()
+    fleet.ask("connect")
+    wait_until(lambda: all(fleet.counts()[1]), 60, 0.2, "a state on every client")
+    connect_seconds = time.monotonic() - started
+    worker = server.worker()
+    cpu_before, _ = server.usage(worker)
 
-    answered: dict[int, float] = {}
+    answered: list[float] = []
     for i in range(CALLS):
         time.sleep(interval)
         status, ticket = http("POST", f"{server.url}/api/v1/counters/{i % 8 + 1}/call-next", token=token)
-        at = time.perf_counter()
+        answered.append(time.monotonic())
         assert status == 200, ticket
-        answered[i] = at
     history = http("GET", f"{server.url}/api/v1/state")[1]
-    wait_until(lambda: all(len(c.arrivals) >= CALLS for c in clients), 120, message="every call on every client")
-    cpu_after, rss = server.usage()
+    _wait_for_arrivals(fleet)
+    cpu_after, rss = server.usage(worker)
+    _, states = fleet.counts()
 
-    # event ids of the calls, in order: the n-th call is the n-th called event each client saw
-    latencies = []
-    for client in clients:
-        for i, event_id in enumerate(sorted(client.arrivals)[:CALLS]):
-            latencies.append((client.arrivals[event_id] - answered[i]) * 1000)
+    batches = [a for batch in fleet.ask("arrivals") for a in batch]
+    calls = sorted(set().union(*batches))  # every call reached some client: the i-th event id is the i-th call
+    index = {event_id: i for i, event_id in enumerate(calls)}
+    latencies = [(at - answered[index[e]]) * 1000 for arrivals in batches for e, at in arrivals.items()]
+    missed = n * CALLS - len(latencies)
     print(
         f"N={n:4d}  connect {connect_seconds:5.1f} s  latency ms p50 {statistics.median(latencies):6.1f}  "
         f"p99 {percentile(latencies, 0.99):6.1f}  max {max(latencies):6.1f}  "
-        f"server CPU {cpu_after - cpu_before:5.2f} s for {CALLS} calls  RSS {rss:6.1f} MB  (seq {history['seq']})"
+        f"server worker CPU {cpu_after - cpu_before:5.2f} s for {CALLS} calls  RSS {rss:6.1f} MB  (seq {history['seq']})\n"
+        f"        missed {missed} of {n * CALLS} calls; {sum(s > 1 for s in states)} clients reconnected during the calls",
+        flush=True,
     )
 
     server.stop()
-    before = [c.states for c in clients]
-    restart = time.perf_counter()
+    before = fleet.counts()[1]
+    restart = time.monotonic()
     server.start()
-    up = time.perf_counter() - restart
-    wait_until(lambda: all(c.states > b for c, b in zip(clients, before, strict=True)), 120, message="every client resynced")
+    up = time.monotonic() - restart
+    wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), 120, 0.1, "every client resynced")
     print(
-        f"        restart: server up in {up:4.1f} s, all {n} clients resynced {time.perf_counter() - restart:5.1f} s after the restart began"
+        f"        restart: server up in {up:4.1f} s, all {n} clients resynced {time.monotonic() - restart:5.1f} s after the restart began",
+        flush=True,
     )
-    for client in clients:
-        client.sio.disconnect()
+    fleet.close()
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    interval = INTERVAL
-    if args[:1] == ["--interval"]:
-        interval, args = float(args[1]), args[2:]
-    sizes = [int(a) for a in args] or [50, 200, 500]
-    print(f"live channel: {CALLS} calls {interval:g} s apart, clients on the same machine ({os.cpu_count()} cores)")
-    for n in sizes:
-        run(n, interval)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between calls (0: back to back)")
+    parser.add_argument("--procs", type=int, default=2, help="client processes (one asyncio loop each)")
+    parser.add_argument("sizes", type=int, nargs="*", default=[50, 200, 500], help="numbers of clients")
+    args = parser.parse_args()
+    print(
+        f"live channel: {CALLS} calls {args.interval:g} s apart, clients in {args.procs} asyncio processes "
+        f"on the same machine ({os.cpu_count()} cores)",
+        flush=True,
+    )
+    for n in args.sizes:
+        run(n, args.interval, args.procs)
 
 
 if __name__ == "__main__":
