@@ -4,7 +4,8 @@
   the same id gives back the same ticket (also after a server restart: the ids are stored). Two
   requests with the same id at the same moment wait for each other in this process, which is the
   only one serving the hall (see queue_server/server.py).
-- A kiosk issues nothing outside ``hall.opening_hours`` or for a service with no open counter.
+- A kiosk issues nothing outside ``hall.opening_hours`` or for a service with no open counter
+  (checked inside the ticket's transaction: no extra read on the way, no race with a pause).
 - The print job and the request id are written in the ticket's own transaction (the engine's
   ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
   for the printer.
@@ -16,7 +17,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from printer.service import Printing
 from queue_server.engine import Conflict, Engine, InvalidInput
@@ -50,11 +51,13 @@ class Issuer:
     def _issue(
         self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: str | None, base: str
     ) -> tuple[dict, dict | None, bool]:
-        if kiosk is not None:
-            self._check_available(service)
+        if kiosk is not None and not self.engine.hall.is_open(self.engine.clock()):
+            self._refuse("closed", service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
+            if kiosk is not None and open_counters(self.engine, service, tx.paused_counters()) == 0:
+                self._refuse("no_counter", service)  # rolls the ticket back: nothing is issued
             if request_id is not None:
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
             job = self.printing.new_job(ticket["id"], kiosk, f"{base}/t/{ticket['id']}", lang)
@@ -64,17 +67,17 @@ class Issuer:
         ticket = self.engine.issue(service, priority, kiosk, lang, along=along)
         job = stored[0] if stored else None
         if job is not None:
-            self.printing.submitted(job)
+            self.printing.submitted(job, ticket)
         return ticket, job, True
 
-    def _check_available(self, service: Any) -> None:
-        """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing."""
-        why = availability(self.engine, service)
+    def _refuse(self, why: str, service: str) -> NoReturn:
+        """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing.
+        Open counters are checked inside the ticket's transaction, after the day roll that reopens
+        yesterday's paused counters, so a counter pausing meanwhile cannot slip a ticket through."""
         if why == "closed":
             opens, closes = self.engine.hall.opening_hours
             raise Conflict(f"the hall is closed now; tickets are issued from {opens:%H:%M} to {closes:%H:%M}")
-        if why == "no_counter":
-            raise Conflict(f"no counter is open for service {service} now")
+        raise Conflict(f"no counter is open for service {service} now")
 
     @contextmanager
     def _held(self, request_id: str) -> Iterator[None]:
@@ -90,14 +93,13 @@ class Issuer:
                 self._changed.notify_all()
 
 
-def availability(engine: Engine, service: Any, counters_open: int | None = None) -> str | None:
-    """Why a kiosk may not issue for ``service`` now: ``closed`` (outside opening hours),
-    ``no_counter`` (every counter serving it is paused), or None. Unknown services are the engine's to refuse."""
-    hall = engine.hall
-    if not hall.is_open(engine.clock()):
+def availability(engine: Engine, counters_open: int) -> str | None:
+    """Why a kiosk may not issue now for a service with ``counters_open`` open counters: ``closed``
+    (outside opening hours), ``no_counter`` (every counter serving it is paused), or None."""
+    if not engine.hall.is_open(engine.clock()):
         return "closed"
-    if not isinstance(service, str) or service not in hall.services:
-        return None
-    if counters_open is None:
-        counters_open = next(s["counters_open"] for s in engine.services() if s["code"] == service)
     return "no_counter" if counters_open == 0 else None
+
+
+def open_counters(engine: Engine, service: str, paused: set[str]) -> int:
+    return sum(1 for counter in engine.hall.counters_for_service(service) if counter.id not in paused)

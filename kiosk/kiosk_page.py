@@ -82,7 +82,7 @@ def services():
                 "waiting": row["waiting"],
                 "counters_open": row["counters_open"],
                 "eta_minutes": _rough_wait(row["waiting"], durations[row["code"]], row["counters_open"]),
-                "unavailable": availability(engine, row["code"], row["counters_open"]),
+                "unavailable": availability(engine, row["counters_open"]),
             }
             for row in rows
         ],

@@ -183,6 +183,12 @@ class PrintQueue:
         self.start()
         self._wake.set()
 
+    def printer_status(self) -> str:
+        """``printer_state()["status"]`` alone, from memory: every ticket's answer carries it, so it
+        must cost no query."""
+        with self._lock:
+            return self._state["status"]
+
     def printer_state(self) -> dict:
         """What ``GET /api/v1/printers`` shows for this printer. ``status`` is unknown (not tried
         yet), ok, offline or paper_out; ``since`` is when it last changed."""

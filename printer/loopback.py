@@ -10,6 +10,7 @@ is "switched off" (connections refused) and switch it on later on the same port.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import threading
 import time
@@ -27,8 +28,9 @@ class LoopbackPrinter:
         self.port = 0
         self._server: socket.socket | None = None
         self._threads: list[threading.Thread] = []
-        self._received: list[tuple[bytes, float]] = []  # (bytes, time.monotonic() of the last byte)
+        self._received: list[tuple[int, bytes, float]] = []  # (connection number, bytes, time.monotonic() of the last byte)
         self._changed = threading.Condition()
+        self._connections = itertools.count()  # numbers connections in the order they were accepted
         self.status_requests = 0
 
     def bind(self) -> int:
@@ -69,9 +71,10 @@ class LoopbackPrinter:
 
     @property
     def arrivals(self) -> list[tuple[bytes, float]]:
-        """Each ticket with the ``time.monotonic()`` at which its last byte arrived."""
+        """Each ticket with the ``time.monotonic()`` at which its last byte arrived, in the order the
+        connections were made (their threads may finish in another order)."""
         with self._changed:
-            return [(data, at) for data, at in self._received if data]
+            return [(data, at) for _, data, at in sorted(self._received) if data]
 
     def wait_for_tickets(self, count: int, timeout: float = 10.0) -> list[bytes]:
         """The first ``count`` tickets, waiting at most ``timeout`` seconds for them to arrive."""
@@ -97,9 +100,9 @@ class LoopbackPrinter:
                 conn, _ = server.accept()
             except OSError:  # stop() closed the listening socket
                 return
-            self._spawn(self._serve, conn)
+            self._spawn(self._serve, conn, next(self._connections))
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, number: int) -> None:
         data, last_byte_at, answered = b"", time.monotonic(), 0
         with conn:
             try:
@@ -113,5 +116,5 @@ class LoopbackPrinter:
                 pass
         with self._changed:
             self.status_requests += data.count(PAPER_STATUS_REQUEST)
-            self._received.append((data.removeprefix(PAPER_STATUS_REQUEST), last_byte_at))
+            self._received.append((number, data.removeprefix(PAPER_STATUS_REQUEST), last_byte_at))
             self._changed.notify_all()

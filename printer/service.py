@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT = "default"
 RECENT_JOBS = 50
+ISSUED_VIEWS = 256  # tickets kept as issued for their first print; a bound, not a size anyone reaches
 
 
 class Printing:
@@ -50,6 +52,7 @@ class Printing:
             self.queues[target] = PrintQueue(self.jobs, connection, self._renderer(layout), target=target, retry=retry, clock=clock)
         self.agents = AgentJobs(self.jobs, self._renderer(config), retry=retry, clock=clock)
         self._agents_seen: dict[str, dict[str, Any]] = {}
+        self._issued: OrderedDict[int, dict] = OrderedDict()  # job id -> its ticket as the kiosk showed it
         self._lock = threading.Lock()
 
     # --- routing -------------------------------------------------------------------------------
@@ -69,12 +72,19 @@ class Printing:
             return None
         return new_job(ticket_id, target, iso(self.clock()), kiosk=kiosk, track_url=track_url, lang=lang, officer_id=officer_id)
 
-    def submitted(self, job: dict) -> None:
-        """A stored job: wake its printer's worker, or tell the kiosk's agent."""
+    def submitted(self, job: dict, ticket: dict | None = None) -> None:
+        """A stored job: wake its printer's worker, or tell the kiosk's agent. ``ticket`` is the
+        ticket as just issued: its first print uses it instead of reading the ticket again (whose
+        estimate walks the whole waiting list, in the worker, while the next visitor taps)."""
         if job["target"] == AGENT:
             self.agents.submitted(job)
-        else:
-            self.queues[job["target"]].wake()
+            return
+        if ticket is not None:
+            with self._lock:
+                self._issued[job["id"]] = ticket
+                while len(self._issued) > ISSUED_VIEWS:
+                    self._issued.popitem(last=False)
+        self.queues[job["target"]].wake()
 
     def reprint(self, ticket_id: str, kiosk: str | None, track_url: str, officer_id: int) -> dict:
         """A new job for an existing ticket, on the printer of ``kiosk`` or of the kiosk that issued
@@ -126,8 +136,12 @@ class Printing:
 
     def _printer_status(self, job: dict) -> str:
         if job["target"] == AGENT:
-            return self._agent_view(job["kiosk"])["status"]
-        return self.queues[job["target"]].printer_state()["status"]
+            return self._agent_status(job["kiosk"])
+        return self.queues[job["target"]].printer_status()
+
+    def _agent_status(self, kiosk: str) -> str:
+        with self._lock:
+            return _agent_status(self._agents_seen.get(kiosk, {}))
 
     def _queue_view(self, target: str, queue: PrintQueue) -> dict:
         layout = self._layout_config(target)
@@ -143,7 +157,7 @@ class Printing:
             "kind": AGENT,
             "kiosks": [kiosk],
             "name": f"printer-agent of {self.config.kiosks[kiosk].name}",
-            "status": seen.get("status", "unknown") if connected else "offline",
+            "status": _agent_status(seen),
             "since": seen.get("since"),
             "last_error": seen.get("last_error") if connected else "the printer-agent is not connected",
             "checked_at": seen.get("checked_at"),
@@ -183,6 +197,15 @@ class Printing:
 
     def _renderer(self, layout: HallConfig):
         def render(job: dict) -> bytes:
-            return ticket_bytes(self.engine.ticket(job["ticket_id"]), layout, job["track_url"], job["lang"])
+            with self._lock:
+                issued = self._issued.pop(job["id"], None)
+            # A retry prints the ticket as it is now: people ahead have moved on while the printer was down.
+            ticket = issued if issued is not None and job["attempts"] <= 1 else self.engine.ticket(job["ticket_id"])
+            return ticket_bytes(ticket, layout, job["track_url"], job["lang"])
 
         return render
+
+
+def _agent_status(seen: dict[str, Any]) -> str:
+    """A printer-agent's printer status as last reported, or offline while the agent is away."""
+    return seen.get("status", "unknown") if seen.get("connected") else "offline"

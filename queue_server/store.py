@@ -55,22 +55,33 @@ class Store:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
+    def write(self, durable: bool = True) -> Iterator[Tx]:
         """One atomic write: committed when the block ends, rolled back if it raises.
 
         Threads of this process queue on a lock before asking SQLite for its write lock: SQLite's
         own busy handler waits by sleeping in growing steps, which under a burst of requests
         costs milliseconds per write. Other processes still meet the busy timeout.
+
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``): the change
+        is visible to every connection at once and survives the process dying, and the next durable
+        commit makes it durable too; only a power cut before then loses it. For bookkeeping whose
+        loss in a power cut harms nothing, so that it does not queue at the disk ahead of tickets.
         """
         conn = self._connection()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield Tx(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Tx(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
 
     def transact(self, work: Callable[[Tx], T], committed: Callable[[T], None] | None = None) -> T:
         """Run ``work`` in a durable write transaction, committing together with concurrent callers.

@@ -148,6 +148,21 @@ def test_a_kiosk_issues_nothing_for_a_service_without_an_open_counter(client, of
     assert services["C"]["unavailable"] == "no_counter" and services["A"]["unavailable"] is None
 
 
+def test_a_refused_tap_leaves_nothing_behind_and_a_pause_ends_with_the_day(client, officers_for, clock, printer):
+    """The open-counter check runs inside the ticket's transaction: a refusal rolls back the ticket,
+    its request id and its job; and the day roll that reopens yesterday's counters comes first."""
+    token = officers_for(client)
+    client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"})
+    tap = {"service": "C", "kiosk": "k1", "request_id": "tap-C-000001"}
+    assert client.post(f"{API}/tickets", json=tap).status_code == 409
+    assert client.application.extensions["antre_printing"].jobs.jobs() == []
+    clock.advance(days=1)
+    printer.start()
+    ticket = issue(client, **tap)
+    assert ticket["number"] == "C001" and ticket["print"]["status"] == "pending"
+    assert b"C001" in printer.wait_for_tickets(1)[0]
+
+
 @pytest.fixture
 def officers_for():
     def make(client) -> str:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from printer import MemoryJobStore, PrintQueue, RetryPolicy, open_connection, ticket_bytes
 from printer.connections import FileConnection
 from printer.hallstore import HallJobStore
-from printer.jobs import AgentJobs
+from printer.jobs import AgentJobs, new_job
 from printer.loopback import LoopbackPrinter
 from queue_server.app import open_hall
+from queue_server.clock import iso
 from queue_server.config import load_config
+from queue_server.store import Store
 from tests.support import SMALL_HALL, wait_until, write_config
 
 FAST = RetryPolicy(first_delay=0.05, max_delay=0.2, give_up_after=60, lease=5, check_every=None)
@@ -125,6 +129,20 @@ def test_pending_jobs_survive_a_restart(hall, printer, make_queue):
     after = make_queue(store)
     wait_until(lambda: status(after, job) == "sent", message="job sent by the restarted queue")
     assert_printed_once(after, printer, hall, [ticket["number"]])
+
+
+def test_a_claim_keeps_other_senders_off_at_once_until_its_lease_ends(hall, clock):
+    """A claim does not wait for the disk, yet another connection to the file (another process)
+    sees it at once; a sender that died mid-send leaves the job to the next after the lease."""
+    mine, other_store = HallJobStore(hall.store), Store(hall.store.path)
+    other = HallJobStore(other_store)
+    now = clock()
+    job = mine.add_job(new_job(hall.engine.issue("A")["id"], "default", iso(now)))
+    claimed = mine.claim_job("default", iso(now), iso(now + timedelta(seconds=30)))
+    assert (claimed["id"], claimed["attempts"]) == (job["id"], 1)
+    assert other.claim_job("default", iso(now + timedelta(seconds=29)), iso(now + timedelta(seconds=59))) is None
+    assert other.claim_job("default", iso(now + timedelta(seconds=30)), iso(now + timedelta(seconds=60)))["attempts"] == 2
+    other_store.close()
 
 
 def test_a_job_too_old_to_help_is_failed_not_printed(hall, printer, make_queue):
