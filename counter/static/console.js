@@ -15,6 +15,7 @@ const view = { counter: null, waiting: [], waitingCount: 0, today: null };
 let busy = false;
 let refreshTimer = null;
 let refreshing = null;
+let leaving = false; // logging out: a refresh answered 401 meanwhile must not send us to the log-in page first
 
 // --- messages ---------------------------------------------------------------------------------
 let messageTimer = null;
@@ -363,6 +364,7 @@ function handleProblem(problem) {
     return;
   }
   if (problem.status === 401) {
+    if (leaving) return;
     window.location.assign(`/counter/login?next=${encodeURIComponent(window.location.pathname)}`);
     return;
   }
@@ -405,6 +407,7 @@ function connectLive() {
 }
 
 document.addEventListener('keydown', onKey);
+$('logout')?.form.addEventListener('submit', () => { leaving = true; });
 document.addEventListener('click', onClick);
 $('transfer-form').addEventListener('submit', submitTransfer);
 // A closed dialog must not keep the keyboard focus, or the next shortcut would go to its fields.
