@@ -87,10 +87,17 @@ def ticket_page(ticket_id: str):
     try:
         ticket = hall.engine.ticket(ticket_id)
     except NotFound:
-        return render_template("ticket.html", hall=hall.config, ticket=None, service=None, langs=_langs(hall.config)), 404
+        return render_template("kiosk/ticket.html", hall=hall.config, ticket=None, service=None, langs=_langs(hall.config)), 404
     service = hall.config.services[ticket["service"]]
     return render_template(
-        "ticket.html", hall=hall.config, ticket=ticket, service=service, langs=_langs(hall.config), words=WORDS, say=say, eta_key=eta_key
+        "kiosk/ticket.html",
+        hall=hall.config,
+        ticket=ticket,
+        service=service,
+        langs=_langs(hall.config),
+        words=WORDS,
+        say=say,
+        eta_key=eta_key,
     )
 
 
