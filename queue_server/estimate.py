@@ -329,15 +329,23 @@ class WaitEstimator:
             ahead[service] -= 1
         else:
             ahead = self._ahead_in_call_order(tx, ticket, pool, states)
-        counters = self._counters_now(tx, states)
+        counters = self._counters_now(tx, states, {c.id for c in pool})
         model = model_minutes(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
         if model is None:
             return dict(NO_ESTIMATE)
         return _as_range(*model).fields()
 
-    def _counters_now(self, tx, states: dict[str, dict]) -> list[CounterNow]:
+    def _counters_now(self, tx, states: dict[str, dict], pool: set[str]) -> list[CounterNow]:
+        """Every counter; only those of the ticket's service (``pool``) with their live state, since the
+        others count only for how their services' tickets are shared, and reading their current
+        tickets would cost a query each on every estimate."""
         now = self.clock()
-        return [self._counter_now(tx, counter.id, counter.services, states.get(counter.id), now) for counter in self.hall.counters.values()]
+        return [
+            self._counter_now(tx, counter.id, counter.services, states.get(counter.id), now)
+            if counter.id in pool
+            else CounterNow(frozenset(counter.services))
+            for counter in self.hall.counters.values()
+        ]
 
     def _counter_now(self, tx, counter_id: str, services: tuple[str, ...], state: dict | None, now: datetime) -> CounterNow:
         if state is None:
