@@ -126,6 +126,7 @@ def run_processes(config: Path, role: str, tmp_path: Path) -> list[list]:
 
 @pytest.mark.slow
 def test_two_processes_on_one_database_file_share_numbers_and_calls_without_doubles(six_counter_config, tmp_path):
+    open_hall(load_config(six_counter_config)).store.close()  # set up first, as `antre init` does in a hall
     issued = run_processes(six_counter_config, "issue", tmp_path)
     numbers = [n for batch in issued for n in batch]
     assert sorted(int(n[1:]) for n in numbers) == list(range(1, 601))
