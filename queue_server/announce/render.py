@@ -149,6 +149,7 @@ class Renderer:
         self._voice_id: str | None = None
         self._last_error: str | None = None
         self._thread: threading.Thread | None = None
+        self._usage: tuple[int, int] | None = None  # (files, bytes) in the cache, counted at the first render
         for leftover in self.cache_dir.glob("*.tmp"):
             leftover.unlink(missing_ok=True)
 
@@ -303,7 +304,7 @@ class Renderer:
         finally:
             speech.unlink(missing_ok=True)
         if outcome is None:
-            self._prune()
+            self._count_new(self._file(job.key))
         with self._lock:
             del self._pending[job.key]
             if outcome is None:
@@ -349,8 +350,28 @@ class Renderer:
             out.writeframes(frames)
         os.replace(partial, target)
 
-    def _prune(self) -> None:
-        """Keep the cache within its bounds, removing the least recently used files first."""
+    def _count_new(self, path: Path) -> None:
+        """Add a new file to the running total, and prune only when the cache is over its bounds.
+
+        Scanning the folder after every render would cost a stat per cached file, on the same GIL
+        as the officer pressing Next; the total is counted once and kept up to date instead.
+        """
+        if self._usage is None:
+            self._usage = self._scan()
+        else:
+            with contextlib.suppress(FileNotFoundError):  # another process's prune may have taken it already
+                files, size = self._usage
+                self._usage = (files + 1, size + path.stat().st_size)
+        files, size = self._usage
+        if files > self.max_files or size > self.max_bytes:
+            self._prune()
+
+    def _scan(self) -> tuple[int, int]:
+        sizes = [size for _, size, _ in self._cached_files()]
+        return len(sizes), sum(sizes)
+
+    def _cached_files(self) -> list[tuple[float, int, Path]]:
+        """(last used, size, path) of every cached WAV, least recently used first."""
         files = []
         for path in self.cache_dir.glob("*.wav"):
             try:
@@ -358,7 +379,11 @@ class Renderer:
             except FileNotFoundError:
                 continue
             files.append((info.st_mtime, info.st_size, path))
-        files.sort()
+        return sorted(files)
+
+    def _prune(self) -> None:
+        """Keep the cache within its bounds, removing the least recently used files first."""
+        files = self._cached_files()
         total = sum(size for _, size, _ in files)
         count = len(files)
         for _, size, path in files:
@@ -367,3 +392,4 @@ class Renderer:
             path.unlink(missing_ok=True)
             count -= 1
             total -= size
+        self._usage = (count, total)
