@@ -13,6 +13,7 @@ foresee is simply rendered on demand, as before.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -32,8 +33,10 @@ class Foresight:
     def __init__(self, hall: HallConfig, ahead: Callable[[str, str], None]):
         self.hall = hall
         self.ahead = ahead
-        self.waiting: dict[str, dict[str, tuple[str, bool]]] = {code: {} for code in hall.services}
-        self._where: dict[str, str] = {}  # ticket id → the service it waits for
+        # Per service, its two lanes (priority, normal): ticket id → number, oldest first, so that the
+        # heads of a queue of thousands are found without walking it.
+        self.waiting: dict[str, tuple[dict[str, str], dict[str, str]]] = {code: ({}, {}) for code in hall.services}
+        self._where: dict[str, tuple[str, bool]] = {}  # ticket id → (the service it waits for, priority?)
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -69,11 +72,13 @@ class Foresight:
                 continue
             before = self._where.pop(ticket["id"], None)
             if before is not None:
-                self.waiting[before].pop(ticket["id"], None)
-                touched.add(before)
+                service, is_priority = before
+                self.waiting[service][0 if is_priority else 1].pop(ticket["id"], None)
+                touched.add(service)
             if ticket.get("status") == "waiting" and ticket.get("service") in self.waiting:
-                self.waiting[ticket["service"]][ticket["id"]] = (ticket["number"], bool(ticket.get("priority")))
-                self._where[ticket["id"]] = ticket["service"]
+                is_priority = bool(ticket.get("priority"))
+                self.waiting[ticket["service"]][0 if is_priority else 1][ticket["id"]] = ticket["number"]
+                self._where[ticket["id"]] = (ticket["service"], is_priority)
                 touched.add(ticket["service"])
         return touched
 
@@ -87,12 +92,5 @@ class Foresight:
                     self.ahead(number, counter.id)
 
     def _heads(self, code: str) -> list[str]:
-        normal: list[str] = []
-        priority: list[str] = []
-        for number, is_priority in self.waiting[code].values():
-            line = priority if is_priority else normal
-            if len(line) < DEPTH:
-                line.append(number)
-            if len(normal) == len(priority) == DEPTH:
-                break
-        return priority + normal
+        priority, normal = self.waiting[code]
+        return [*itertools.islice(priority.values(), DEPTH), *itertools.islice(normal.values(), DEPTH)]
