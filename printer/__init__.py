@@ -2,7 +2,7 @@
 connections to the printer, and the print queue that sends jobs off the request path."""
 
 from .connections import Connection, PaperOut, PrinterError, open_connection
-from .jobs import JobStore, MemoryJobStore, PrintQueue, RetryPolicy
+from .jobs import JobStore, PrintQueue, RetryPolicy
 from .layout import PAPERS, Paper, ticket_blocks
 from .paper import ticket_bytes
 from .preview import ticket_image, ticket_png
@@ -11,7 +11,6 @@ __all__ = [
     "PAPERS",
     "Connection",
     "JobStore",
-    "MemoryJobStore",
     "Paper",
     "PaperOut",
     "PrintQueue",

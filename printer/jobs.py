@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -408,67 +407,3 @@ class AgentJobs:
 
 def _age(job: dict, now: datetime) -> float:
     return (now - parse_iso(job["created_at"])).total_seconds()
-
-
-class MemoryJobStore:
-    """A JobStore in a dict, for tests and benchmarks only: it forgets every job when the process
-    ends, which is exactly what the server's store must not do."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[int, dict] = {}
-        self._lock = threading.Lock()
-
-    def add_job(self, job: dict) -> dict:
-        with self._lock:
-            job_id = len(self._jobs) + 1
-            self._jobs[job_id] = {"id": job_id, **job}
-            return dict(self._jobs[job_id])
-
-    def claim_job(self, target: str, now: str, lease_until: str) -> dict | None:
-        with self._lock:
-            due = [j for j in self._jobs.values() if j["target"] == target and j["status"] == "pending" and j["next_attempt_at"] <= now]
-            if not due:
-                return None
-            job = min(due, key=lambda j: j["id"])
-            job.update(attempts=job["attempts"] + 1, next_attempt_at=lease_until, updated_at=now)
-            return dict(job)
-
-    def update_job(self, job_id: int, **fields: Any) -> dict:
-        with self._lock:
-            self._jobs[job_id].update(fields)
-            return dict(self._jobs[job_id])
-
-    def job(self, job_id: int) -> dict | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return dict(job) if job else None
-
-    def jobs(
-        self,
-        *,
-        target: str | None = None,
-        kiosk: str | None = None,
-        statuses: tuple[str, ...] | None = None,
-        ticket_id: str | None = None,
-        newest: int | None = None,
-    ) -> list[dict]:
-        with self._lock:
-            found = [
-                dict(j)
-                for j in sorted(self._jobs.values(), key=lambda j: j["id"])
-                if (target is None or j["target"] == target)
-                and (kiosk is None or j["kiosk"] == kiosk)
-                and (ticket_id is None or j["ticket_id"] == ticket_id)
-                and (statuses is None or j["status"] in statuses)
-            ]
-        return found[-newest:] if newest else found
-
-    def counts(self, target: str) -> dict[str, int]:
-        with self._lock:
-            return dict(Counter(j["status"] for j in self._jobs.values() if j["target"] == target))
-
-    def next_attempt_at(self, target: str) -> str | None:
-        with self._lock:
-            return min(
-                (j["next_attempt_at"] for j in self._jobs.values() if j["target"] == target and j["status"] == "pending"), default=None
-            )
