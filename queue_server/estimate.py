@@ -330,10 +330,8 @@ class WaitEstimator:
         else:
             ahead = self._ahead_in_call_order(tx, ticket, pool, states)
         counters = self._counters_now(tx, states, {c.id for c in pool})
-        model = model_minutes(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
-        if model is None:
-            return dict(NO_ESTIMATE)
-        return _as_range(*model).fields()
+        result = estimate(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
+        return dict(NO_ESTIMATE) if result is None else result.fields()
 
     def _counters_now(self, tx, states: dict[str, dict], pool: set[str]) -> list[CounterNow]:
         """Every counter; only those of the ticket's service (``pool``) with their live state, since the
