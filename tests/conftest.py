@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from printer.loopback import LoopbackPrinter
 from queue_server.app import create_app, open_hall
 from queue_server.clock import ManualClock
 from queue_server.config import load_config
@@ -67,6 +68,15 @@ def officers(app):
     accounts.add("siti", PASSWORD, "officer", ["1", "2"])
     accounts.add("budi", PASSWORD, "officer", ["3"])
     return {name: accounts.login(name, PASSWORD)[0] for name in ("admin", "siti", "budi")}
+
+
+@pytest.fixture
+def printer():
+    """A fake network printer on a loopback port, bound but off until the test calls ``start()``."""
+    printer = LoopbackPrinter()
+    printer.bind()
+    yield printer
+    printer.stop()
 
 
 @pytest.fixture

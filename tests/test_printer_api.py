@@ -18,14 +18,6 @@ API = "/api/v1"
 PUBLIC_URL = "http://192.168.1.10:5000"
 
 
-@pytest.fixture
-def printer():
-    printer = LoopbackPrinter()
-    printer.bind()
-    yield printer
-    printer.stop()
-
-
 def hall_data(printer: LoopbackPrinter, **extra) -> dict:
     network = {"kind": "network", "host": "127.0.0.1", "port": printer.port, "timeout_seconds": 2}
     kiosks = [{"id": "k1", "name": "Kiosk Lobi"}, {"id": "k2", "name": "Kiosk Lantai 2", "printer": "none"}]

@@ -22,14 +22,6 @@ PUBLIC_URL = "http://192.168.1.10:5000"
 
 
 @pytest.fixture
-def printer():
-    printer = LoopbackPrinter()
-    printer.bind()
-    yield printer
-    printer.stop()
-
-
-@pytest.fixture
 def hall(tmp_path, clock, printer):
     data = {
         **SMALL_HALL,
