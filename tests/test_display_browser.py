@@ -176,12 +176,24 @@ def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
     assert act(server, token, "3", "call-next") == 200
     page.wait_for_function("window.syncs === 1", timeout=5_000)
     state = http("GET", f"{server.url}/api/v1/state")[1]
-    wait_until(lambda: page.evaluate("window.antreDisplay.live.last") == state["seq"], message="the page catching up")
-    shown = page.evaluate(
-        """() => ({waiting: window.antreDisplay.model.waiting,
-                   recent: window.antreDisplay.model.recent.map((c) => c.ticket.number),
-                   tiles: Object.fromEntries([...document.querySelectorAll('.tile')].map((t) => [t.dataset.counter, t.querySelector('.number').textContent]))})"""
+    expected = {
+        "waiting": state["waiting"],
+        "recent": [call["ticket"]["number"] for call in state["recent_calls"]],
+        "tiles": {c["id"]: c["ticket"]["number"] if c["ticket"] else "—" for c in state["counters"]},
+    }
+
+    def shown_now() -> dict:
+        return page.evaluate(
+            """() => ({waiting: window.antreDisplay.model.waiting,
+                       recent: window.antreDisplay.model.recent.map((c) => c.ticket.number),
+                       tiles: Object.fromEntries([...document.querySelectorAll('.tile')].map((t) => [t.dataset.counter, t.querySelector('.number').textContent]))})"""
+        )
+
+    # A call and what it changed arrive as separate messages with the same seq: wait for all of them.
+    wait_until(
+        lambda: page.evaluate("window.antreDisplay.live.last") == state["seq"] and shown_now() == expected, message="the page catching up"
     )
-    assert shown["waiting"] == state["waiting"]
-    assert shown["recent"] == [call["ticket"]["number"] for call in state["recent_calls"]]
-    assert shown["tiles"] == {c["id"]: c["ticket"]["number"] if c["ticket"] else "—" for c in state["counters"]}
+    shown = shown_now()
+    assert shown["waiting"] == expected["waiting"]
+    assert shown["recent"] == expected["recent"]
+    assert shown["tiles"] == expected["tiles"]
