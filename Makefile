@@ -35,7 +35,7 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	@scripts/system-packages.sh $(RUN_PACKAGES)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

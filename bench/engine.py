@@ -6,6 +6,11 @@ Prints (a) the raw durable SQLite commit rate with Antre's pragmas, (b) tickets/
 engine, (c) tickets/s through HTTP on loopback against a real ``antre run``, (d) call-next latency
 over HTTP with a large history in the database, (e) the server's resident memory.
 Targets (issue 2): b ≥ 80 % of a, c ≥ 50 % of a, call-next p99 < 10 ms, RSS < 150 MB.
+
+Beside (b), (c) and (d) it prints the limits this machine sets them: (b) with the disk taken out
+(the same engine on a RAM disk, where a commit waits for nothing); (c) for a Flask endpoint that
+does nothing, served as ``antre run`` serves (bench/_bare_server.py); (d) the latency of a bare
+durable commit, paced the same way, measured right after it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,25 +38,49 @@ sys.path.insert(0, str(ROOT))
 from queue_server.app import open_hall  # noqa: E402
 from queue_server.config import load_config  # noqa: E402
 from queue_server.store import BUSY_TIMEOUT_MS  # noqa: E402
-from tests.support import SMALL_HALL, ServerProcess, antre, write_config  # noqa: E402
+from tests.support import SMALL_HALL, ServerProcess, antre, free_port, wait_until, write_config  # noqa: E402
+from tests.support import http as json_request  # noqa: E402
 
 PASSWORD = "bench-password-1"
+RAM_DISK = Path("/dev/shm")
 
 
 def raw_commit_rate(folder: Path, n: int) -> float:
     """(a): the ceiling: one durable commit per row, same pragmas as the store."""
-    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
-        conn.execute(f"PRAGMA {pragma}")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, number TEXT, at TEXT)")
+    conn = _raw_database(folder / "raw.db")
     started = time.perf_counter()
     for i in range(n):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (number, at) VALUES (?, ?)", (f"A{i:03d}", "2026-01-01T00:00:00"))
-        conn.execute("COMMIT")
+        _raw_commit(conn, i)
     rate = n / (time.perf_counter() - started)
     conn.close()
     return rate
+
+
+def raw_commit_latency(folder: Path, n: int, interval: float) -> list[float]:
+    """(d)'s floor: the same bare commit, paced like the officer's presses; no call can be quicker than its commit."""
+    conn = _raw_database(folder / "raw-paced.db")
+    latencies = []
+    for i in range(n):
+        time.sleep(interval)
+        started = time.perf_counter()
+        _raw_commit(conn, i)
+        latencies.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return latencies
+
+
+def _raw_database(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, number TEXT, at TEXT)")
+    return conn
+
+
+def _raw_commit(conn: sqlite3.Connection, i: int) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO t (number, at) VALUES (?, ?)", (f"A{i:03d}", "2026-01-01T00:00:00"))
+    conn.execute("COMMIT")
 
 
 def engine_rate(folder: Path, n: int, threads: int) -> float:
@@ -73,6 +103,35 @@ def engine_rate(folder: Path, n: int, threads: int) -> float:
     rate = per_thread * threads / (time.perf_counter() - started)
     hall.store.close()
     return rate
+
+
+def engine_ceiling(n: int, threads: int) -> float | None:
+    """(b) with no disk wait: the engine's own work is then all that limits it. None without a RAM disk."""
+    if not RAM_DISK.is_dir():
+        return None
+    with tempfile.TemporaryDirectory(prefix="antre-bench-", dir=RAM_DISK) as scratch:
+        return engine_rate(Path(scratch), n, threads)
+
+
+def bare_http_rate(n: int, clients: int) -> float:
+    """(c)'s ceiling: the same server and clients, with an endpoint that does nothing."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "_bare_server.py"), str(port)], stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/api/v1/services"), 30, 0.05, "bench/_bare_server.py")
+        return http_rate(port, n, clients)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return json_request("GET", url, timeout=1)[0] == 200
+    except OSError:
+        return False
 
 
 class Client:
@@ -209,6 +268,8 @@ def main() -> None:
         raw = raw_commit_rate(folder, args.tickets)
         sequential = engine_rate(folder, args.tickets, 1)
         through_engine = engine_rate(folder, args.tickets, args.clients)
+        engine_limit = engine_ceiling(args.tickets, args.clients)
+        http_limit = bare_http_rate(args.tickets, args.clients)
 
         server_folder = _subfolder(folder, "server")
         config = write_config(server_folder, {**SMALL_HALL, "auth": {"token_hours": 24}})
@@ -226,6 +287,7 @@ def main() -> None:
             rss_worker, rss_master = rss_mb(worker), rss_mb(server.process.pid)
         finally:
             server.stop()
+        floor = raw_commit_latency(folder, args.calls, args.interval)
 
     print(f"machine: {os.cpu_count()} cores; databases under {tempfile.gettempdir()}")
     print(f"(a) raw SQLite durable commits     {raw:8.0f} /s")
@@ -233,12 +295,21 @@ def main() -> None:
         f"(b) tickets through the engine     {through_engine:8.0f} /s   {through_engine / raw:6.1%} of (a)   target >= 80 %  "
         f"({args.clients} threads; one thread alone: {sequential:.0f} /s)"
     )
+    if engine_limit is not None:
+        print(f"    ceiling: no disk wait (RAM disk) {engine_limit:8.0f} /s   {engine_limit / raw:6.1%} of (a)")
     print(
         f"(c) tickets through HTTP           {through_http:8.0f} /s   {through_http / raw:6.1%} of (a)   target >= 50 %  ({args.clients} clients)"
     )
     print(
+        f"    ceiling: a bare Flask endpoint   {http_limit:8.0f} /s   {http_limit / raw:6.1%} of (a)   (bench/_bare_server.py, same server)"
+    )
+    print(
         f"(d) call-next over HTTP            p50 {statistics.median(latencies):.2f} ms   p99 {percentile(latencies, 99):.2f} ms   "
         f"max {max(latencies):.2f} ms   target p99 < 10 ms  ({args.history} tickets of history, a press every {args.interval:g} s)"
+    )
+    print(
+        f"    floor: a bare commit, same pace p50 {statistics.median(floor):.2f} ms   p99 {percentile(floor, 99):.2f} ms   "
+        f"max {max(floor):.2f} ms   (the disk's own tail: no call-next is quicker than its commit)"
     )
     print(f"(e) server RSS                     worker {rss_worker:.0f} MB, master {rss_master:.0f} MB   target < 150 MB")
 

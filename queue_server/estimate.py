@@ -32,6 +32,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from .clock import Clock, parse_iso
 from .config import HallConfig
@@ -64,10 +65,9 @@ class Estimate:
 NO_ESTIMATE = {"eta_minutes": None, "eta_range": None}
 
 
-@dataclass(frozen=True)
-class CounterNow:
+class CounterNow(NamedTuple):
     """A counter as the estimate sees it: the ticket it is busy with (service, minutes since called),
-    or for how long it has been paused."""
+    or for how long it has been paused. A tuple, because an estimate builds one per counter."""
 
     services: frozenset[str]
     busy_service: str | None = None
@@ -279,6 +279,8 @@ class WaitEstimator:
         self.clock = clock
         self.call_order = call_order
         self.times = ServiceTimes({code: s.duration_minutes for code, s in hall.services.items()})
+        self._idle = {c.id: CounterNow(frozenset(c.services)) for c in hall.counters.values()}
+        self._pools = {code: [c for c in hall.counters.values() if code in c.services] for code in hall.services}
         self._last_free: dict[str, datetime] = {}
         self._paused_at: dict[str, tuple[str | None, datetime]] = {}
         self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
@@ -320,7 +322,7 @@ class WaitEstimator:
         """
         service = ticket["service"]
         states = tx.counter_states()
-        pool = self.hall.counters_for_service(service)
+        pool = self._pools[service]
         if all(states.get(c.id, {}).get("status") == "paused" for c in pool):
             return dict(NO_ESTIMATE)
         if newest:
@@ -339,28 +341,26 @@ class WaitEstimator:
         tickets would cost a query each on every estimate."""
         now = self.clock()
         return [
-            self._counter_now(tx, counter.id, counter.services, states.get(counter.id), now)
-            if counter.id in pool
-            else CounterNow(frozenset(counter.services))
-            for counter in self.hall.counters.values()
+            self._counter_now(tx, counter_id, idle, states.get(counter_id), now) if counter_id in pool else idle
+            for counter_id, idle in self._idle.items()
         ]
 
-    def _counter_now(self, tx, counter_id: str, services: tuple[str, ...], state: dict | None, now: datetime) -> CounterNow:
+    def _counter_now(self, tx, counter_id: str, idle: CounterNow, state: dict | None, now: datetime) -> CounterNow:
         if state is None:
-            return CounterNow(frozenset(services), breaks=self._breaks_ahead(counter_id, None, now))
+            return idle._replace(breaks=self._breaks_ahead(counter_id, None, now))
         if state["status"] == "paused":
             since = parse_iso(state["updated_at"]) if state["updated_at"] else now
-            return CounterNow(
-                frozenset(services),
+            return idle._replace(
                 paused_minutes=_minutes(since, now),
                 pause_reason=state["pause_reason"],
                 breaks=self._breaks_ahead(counter_id, since, now),
             )
         breaks = self._breaks_ahead(counter_id, self._last_pause.get(counter_id), now)
-        current = tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
-        if current is None or current["status"] not in ("called", "serving") or not current["called_at"]:
-            return CounterNow(frozenset(services), breaks=breaks)
-        return CounterNow(frozenset(services), current["service"], _minutes(parse_iso(current["called_at"]), now), breaks=breaks)
+        current = tx.ticket_in_service(state["ticket_id"]) if state["ticket_id"] else None
+        if current is None:
+            return idle._replace(breaks=breaks)
+        service, called_at = current
+        return idle._replace(busy_service=service, busy_minutes=_minutes(parse_iso(called_at), now), breaks=breaks)
 
     def _breaks_ahead(self, counter_id: str, last_pause: datetime | None, now: datetime) -> tuple[tuple[float, float], ...]:
         """The counter's planned breaks of today still to come, as (minutes until due, minutes long).
@@ -368,6 +368,8 @@ class WaitEstimator:
         A break is still to come until its planned end, unless the counter paused since a break's
         length before its start: that pause was the break, taken a little early or late.
         """
+        if not self.hall.breaks:
+            return ()
         local = now.astimezone(self.hall.timezone)
         ahead = []
         for planned in self.hall.breaks:

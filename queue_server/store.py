@@ -3,7 +3,8 @@
 Rules that keep tickets safe: WAL so readers never block the writer; ``synchronous=FULL`` so a
 ticket whose number was shown survives a power cut; a busy timeout so two processes queue for the
 write lock instead of failing; foreign keys on; one connection per thread, because sqlite3
-connections must not be shared across threads. Writes happen only inside ``Store.write()``, which
+connections must not be shared across threads; checkpoints in a thread of their own
+(``checkpoint.py``), never inside a commit someone is waiting for. Writes happen only inside ``Store.write()``, which
 is one ``BEGIN IMMEDIATE`` transaction: the lock is taken up front, so read-then-write logic
 (next number, next ticket) cannot race another writer.
 """
@@ -13,16 +14,23 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .checkpoint import Checkpointer
 from .schema import migrate
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 OPEN_STATUSES = ("waiting", "called", "serving")
+# Checkpoints run in the background (checkpoint.py); a commit checkpoints itself only when the log
+# has passed this many pages, which only a long unbroken stream of writes reaches: the background
+# checkpoint cannot finish while writes keep coming in.
+BACKSTOP_CHECKPOINT_PAGES = 20_000
+WAL_SIZE_LIMIT = 64 * 2**20  # bytes the log file shrinks back to after such a stream
 
 
 class Store:
@@ -38,6 +46,8 @@ class Store:
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._leading = False
+        self._last_batch = 0
+        self.checkpointer = Checkpointer(self.path)
         migrate(self._connection())
 
     def _connection(self) -> sqlite3.Connection:
@@ -49,6 +59,8 @@ class Store:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -79,6 +91,7 @@ class Store:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
+                self.checkpointer.committed()
             finally:
                 if not durable:
                     conn.execute("PRAGMA synchronous=FULL")
@@ -89,8 +102,8 @@ class Store:
         Group commit: one caller at a time leads. The leader takes every piece of work queued so
         far, runs each inside its own SAVEPOINT (a refused one rolls back alone), commits once, so
         one fsync covers a burst of tickets, then hands the lead to the first caller that queued
-        meanwhile and wakes the callers it served. Waiting callers sleep on their own event, not on
-        a shared lock, so a batch of answers does not queue up behind one another.
+        meanwhile and wakes the callers it served. Waiting callers sleep on their own lock, not on
+        a shared one, so a batch of answers does not queue up behind one another.
         Each caller gets its result, or its exception, only after that commit: nothing is answered
         that is not on disk. ``committed(result)`` runs after the commit, in commit order, before
         the next batch starts: what listeners hear is the order of the log.
@@ -105,18 +118,20 @@ class Store:
                 pending.leads = False
                 self._lead_one_batch()
             else:
-                pending.wake.wait()
-                pending.wake.clear()
+                pending.sleep()
         return pending.outcome()
 
     def _lead_one_batch(self) -> None:
         batch: list[_Pending] = []
         successor = None
         try:
+            if self._last_batch > 1:
+                time.sleep(0)
             with self._write_lock:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._run_batch(batch)
+                self._last_batch = len(batch)
         finally:
             with self._queue_lock:
                 if self._queue:
@@ -125,9 +140,9 @@ class Store:
                 else:
                     self._leading = False
             for item in batch:
-                item.wake.set()
+                item.wake()
             if successor is not None:
-                successor.wake.set()
+                successor.wake()
 
     def _run_batch(self, batch: list[_Pending]) -> None:
         conn = self._connection()
@@ -143,6 +158,7 @@ class Store:
                     conn.execute("ROLLBACK TO work")
                 conn.execute("RELEASE work")
             conn.execute("COMMIT")
+            self.checkpointer.committed()
         except BaseException as error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -167,6 +183,7 @@ class Store:
             conn.execute("COMMIT")
 
     def close(self) -> None:
+        self.checkpointer.close()
         with self._lock:
             for conn in self._all:
                 conn.close()
@@ -175,16 +192,30 @@ class Store:
 
 
 class _Pending:
-    """One caller's work waiting for a group commit."""
+    """One caller's work waiting for a group commit.
+
+    The caller sleeps on a lock of its own that the leader releases: the cheapest hand-over between
+    two threads (an Event would build a Condition and a new lock for every wait).
+    """
 
     def __init__(self, work: Callable[[Tx], Any], committed: Callable[[Any], None] | None):
         self.work = work
         self.committed = committed
         self.done = False
         self.leads = False
-        self.wake = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
+        self._signal = threading.Lock()
+        self._signal.acquire()
+
+    def sleep(self) -> None:
+        """Until ``wake``: to lead a batch, or because the caller's work is committed."""
+        self._signal.acquire()
+
+    def wake(self) -> None:
+        """Each wake is taken by one ``sleep``; a caller is woken at most twice (to lead, then done)."""
+        if self._signal.locked():
+            self._signal.release()
 
     def outcome(self) -> Any:
         if self.error is not None:
@@ -231,6 +262,13 @@ class Tx:
 
     def ticket(self, ticket_id: str) -> dict | None:
         return self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+
+    def ticket_in_service(self, ticket_id: str) -> tuple[str, str] | None:
+        """(service, called at) of a ticket being called or served at a counter; None otherwise."""
+        return self.conn.execute(
+            "SELECT service, called_at FROM tickets WHERE id = ? AND status IN ('called', 'serving') AND called_at IS NOT NULL",
+            (ticket_id,),
+        ).fetchone()
 
     def update_ticket(self, ticket_id: str, **fields: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
