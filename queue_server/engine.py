@@ -12,12 +12,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
 from .clock import Clock, iso, parse_iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
-from .estimate import HISTORY, WaitEstimator
+from .estimate import HISTORY, NEW_DAY, WaitEstimator
 from .store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class Engine:
         self.estimates = WaitEstimator(hall, clock, self._call_order)
         with store.read() as tx:
             self.estimates.warm(tx.latest_finished(HISTORY))
+            self.estimates.warm_pauses(tx.pauses_since(iso(self._midnight(clock()))), tx.paused_counters())
         self.subscribe(self.estimates.observe)
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -113,6 +114,10 @@ class Engine:
 
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
+
+    def _midnight(self, moment: datetime) -> datetime:
+        """The start of ``moment``'s local day in the hall."""
+        return datetime.combine(moment.astimezone(self.hall.timezone).date(), time(), self.hall.timezone)
 
     def _apply(self, work: Callable[[_Operation], T]) -> T:
         """Run one operation as its own savepoint in a group commit; publish its events after the commit.
@@ -161,6 +166,8 @@ class Engine:
         for counter_id, state in op.tx.counter_states().items():
             if state["ticket_id"] or state["priority_streak"] or state["status"] == "paused":
                 op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, status="open", pause_reason=None, updated_at=op.at)
+            if state["status"] == "paused":  # recorded, so that displays and consoles see it open at once
+                op.record("resumed", counter_id=counter_id, by=NEW_DAY)
         op.tx.set_meta("day", op.day)
 
     def _counter(self, counter_id: str) -> Counter:

@@ -48,6 +48,7 @@ MIN_SPREAD = 1.0  # minutes: never a range narrower than this
 GAP_CAP = 5.0  # minutes: a longer wait between two calls is an idle counter, not a working pause
 HISTORY = 30  # finished tickets per service read at start-up to warm the means
 LEAVING = ("completed", "no_show", "transferred")
+NEW_DAY = "new_day"  # the engine's ``by`` on a counter it reopens at the day rollover: not a real pause ending
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,16 @@ class WaitEstimator:
             self.times.observe(row["service"], _minutes(parse_iso(row["called_at"]), parse_iso(row["finished_at"])))
             self.times.observe_issued(row["priority"] is not None)
 
+    def warm_pauses(self, today: Iterable[dict], paused_now: set[str]) -> None:
+        """Today's pauses from the event log (oldest first), so that after a restart a counter that
+        already took its planned break is not expected to take it again, and the pause a counter is
+        in now still teaches how long pauses last when it resumes."""
+        for row in today:
+            at = parse_iso(row["at"])
+            self._last_pause[row["counter_id"]] = at
+            if row["counter_id"] in paused_now:
+                self._paused_at[row["counter_id"]] = (row["reason"], at)
+
     def observe(self, events: list) -> None:
         """Engine listener: in-memory arithmetic only, since it runs while the write lock is held."""
         for event in events:
@@ -306,7 +317,8 @@ class WaitEstimator:
                 self.times.observe_issued(event.details.get("priority") is not None)
             elif event.kind == "resumed" and event.counter_id in self._paused_at:
                 reason, since = self._paused_at.pop(event.counter_id)
-                self.times.observe_pause(reason, _minutes(since, parse_iso(event.at)))
+                if event.details.get("by") != NEW_DAY:
+                    self.times.observe_pause(reason, _minutes(since, parse_iso(event.at)))
             if event.kind == "paused":
                 self._paused_at[event.counter_id] = (event.details.get("reason"), parse_iso(event.at))
                 self._last_pause[event.counter_id] = parse_iso(event.at)

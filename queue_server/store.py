@@ -322,6 +322,13 @@ class Tx:
             (limit,),
         )
 
+    def pauses_since(self, since: str) -> list[dict]:
+        """Every pause recorded since ``since`` (counter, time, reason), oldest first."""
+        return self._all(
+            "SELECT counter_id, at, json_extract(details, '$.reason') AS reason FROM events WHERE kind = 'paused' AND at >= ? ORDER BY id",
+            (since,),
+        )
+
     def served_today(self, day: str) -> list[dict]:
         return self._all("SELECT * FROM tickets WHERE day = ? AND status = 'done'", (day,))
 

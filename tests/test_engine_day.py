@@ -143,3 +143,19 @@ def test_the_first_look_of_a_new_morning_already_shows_yesterdays_queue_gone(eng
     assert all(s["waiting"] == 0 for s in engine.services())
     assert statuses(engine, left_over) == ["expired", "expired"]
     assert engine.waiting_for_counter("1") == []
+
+
+def test_a_counter_paused_overnight_opens_the_next_morning_and_says_so(engine, clock):
+    engine.pause("1", "istirahat")
+    typical_break = engine.estimates.times.pause("istirahat")
+    heard = []
+    engine.subscribe(heard.extend)
+
+    clock.advance(hours=16, minutes=1)  # 00:01 WIB the next day
+    counters = {c["id"]: c for c in engine.state()["counters"]}
+
+    assert counters["1"]["status"] == "open" and counters["1"]["pause_reason"] is None
+    reopened = [e for e in heard if e.kind == "resumed"]
+    assert [(e.counter_id, e.details) for e in reopened] == [("1", {"by": "new_day"})], "displays hear that the counter is open"
+    assert engine.estimates.times.pause("istirahat") == typical_break, "a pause that ran overnight teaches nothing about breaks"
+    assert engine.call_next("1") is None, "the counter works again: it finds nobody waiting, rather than being paused"

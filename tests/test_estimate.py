@@ -188,6 +188,26 @@ def test_a_planned_break_delays_the_tickets_its_counter_would_reach_after_it_is_
     assert eta(rota_engine, tickets[3])[0] == 36  # back at 09:20, before the planned end: not counted twice
 
 
+def test_a_restarted_server_remembers_which_planned_breaks_were_taken(rota_engine, clock):
+    tickets = [rota_engine.issue("C") for _ in range(4)]
+    clock.advance(minutes=20)
+    rota_engine.pause("3", "makan siang")  # the planned 08:30 break, taken at 08:20
+    clock.advance(minutes=60)
+    rota_engine.resume("3")
+    assert eta(rota_engine, tickets[3])[0] == 36
+
+    restarted = Engine(rota_engine.store, rota_engine.hall, clock)
+    assert eta(restarted, tickets[3])[0] == 36, "the break is not expected a second time after a restart"
+
+
+def test_a_pause_that_spans_a_restart_still_teaches_how_long_pauses_last(engine, clock):
+    engine.pause("3", "sholat")
+    clock.advance(minutes=40)
+    restarted = Engine(engine.store, engine.hall, clock)
+    restarted.resume("3")
+    assert restarted.estimates.times.pause("sholat") > engine.estimates.times.pause("sholat")
+
+
 def test_a_counter_due_for_a_break_leaves_the_queue_to_the_others():
     times = ServiceTimes({"A": 6})
     both = [CounterNow(frozenset("A")), CounterNow(frozenset("A"))]
