@@ -8,10 +8,11 @@ import wave
 
 import pytest
 
+from queue_server.announce import announcement_text
 from queue_server.app import create_app
 from queue_server.config import ConfigError, load_config
 from queue_server.engine import Event
-from tests.support import SMALL_HALL, antre, write_config
+from tests.support import SMALL_HALL, antre, wait_until, write_config
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 RENDER_DEADLINE = 15.0
@@ -105,6 +106,44 @@ def test_a_call_through_the_api_is_rendered_and_served_as_wav(app, client, offic
     response = client.get(called["audio_url"])
     assert response.status_code == 200 and response.mimetype == "audio/wav"
     assert response.headers["Server-Timing"].startswith("render;dur=")
+
+
+def spoken_key(announcer, number: str, counter_id: str) -> str:
+    """The cache key of the call of ``number`` to ``counter_id``, as rendering ahead would ask for it."""
+    hall = announcer.hall
+    service = hall.services[number.rstrip("0123456789")]
+    return announcer.renderer.key(
+        announcement_text(number, hall.counters[counter_id].name, service.name, service.agency, announcer.settings)
+    )
+
+
+@needs_espeak
+def test_the_likely_next_calls_are_rendered_before_anyone_presses_next(app, client):
+    announcer = app.extensions["antre_announcer"]
+    announcer.warm_up()  # as a serving hall does; until then nothing is rendered ahead
+    for _ in range(3):
+        client.post("/api/v1/tickets", json={"service": "A"})
+    ready = lambda number, counter: announcer.renderer.state(spoken_key(announcer, number, counter)) == "ready"  # noqa: E731
+    # A is served at Loket 1 and Loket 2: the head and the one behind it, for each of them.
+    wait_until(lambda: all(ready(n, c) for n in ("A001", "A002") for c in ("1", "2")), RENDER_DEADLINE, message="A001 and A002 rendered")
+    assert not ready("A003", "1"), "only the head of the queue and the one behind it"
+
+
+@needs_espeak
+def test_tickets_issued_behind_the_head_do_not_ask_for_it_again(app, client):
+    announcer = app.extensions["antre_announcer"]
+    announcer.warm_up()
+    client.post("/api/v1/tickets", json={"service": "A"})
+    client.post("/api/v1/tickets", json={"service": "A"})
+    wait_until(lambda: announcer.renderer.stats["renders"] == 4 and not announcer.renderer.stats["pending"], RENDER_DEADLINE)
+    asked = announcer.renderer.stats
+    for _ in range(20):
+        client.post("/api/v1/tickets", json={"service": "A"})
+    client.post("/api/v1/tickets", json={"service": "B"})  # a change the foresight thread handles after the twenty
+    key = spoken_key(announcer, "B001", "1")
+    wait_until(lambda: announcer.renderer.state(key) == "ready", RENDER_DEADLINE, message="B001 rendered ahead")
+    assert announcer.renderer.stats["cache_hits"] == asked["cache_hits"], "the heads of A were not asked for again"
+    assert announcer.renderer.stats["renders"] == asked["renders"] + 1
 
 
 @needs_espeak

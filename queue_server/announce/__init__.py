@@ -135,18 +135,19 @@ class Announcer:
         service = self.hall.services.get(ticket["service"])
         return ticket["number"], counter_name, service.name if service else "", service.agency if service else ""
 
-    def _render_ahead(self, number: str, counter_id: str) -> None:
+    def _render_ahead(self, number: str, counter_id: str) -> bool:
         """Foresight's request: the sentence for ``number`` called to ``counter_id``, rendered when idle.
 
         Only once the speech process runs (the server warmed it up, or a call started it): a hall that
-        never calls, such as most tests, renders nothing ahead.
+        never calls, such as most tests, renders nothing ahead. Returns whether it asked.
         """
         if not self.renderer.started:
-            return
+            return False
         counter = self.hall.counters[counter_id]
         service = self.hall.services.get(number.rstrip("0123456789"))
         parts = (number, counter.name, service.name if service else "", service.agency if service else "")
         self.renderer.request(announcement_text(*parts, self.settings), urgent=False)
+        return True
 
     def _text(self, event: Event) -> str | None:
         parts = self._parts(event)

@@ -17,6 +17,7 @@ import itertools
 import logging
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from ..config import HallConfig
@@ -25,18 +26,25 @@ from ..engine import Event
 log = logging.getLogger(__name__)
 
 DEPTH = 2  # per service and kind (normal, priority): the head and the one behind it, for back-to-back calls
+REMEMBERED = 1024  # (number, counter) pairs already asked for, most recent kept
 
 
 class Foresight:
-    """Keeps the waiting tickets per service and asks ``ahead(number, counter_id)`` for likely calls."""
+    """Keeps the waiting tickets per service and asks ``ahead(number, counter_id)`` for likely calls.
 
-    def __init__(self, hall: HallConfig, ahead: Callable[[str, str], None]):
+    ``ahead`` returns whether it took the request. Each likely call is asked for once: the heads of a
+    queue stay the same through many events (every ticket issued behind them), and asking again
+    would only have the renderer look at a file it already has.
+    """
+
+    def __init__(self, hall: HallConfig, ahead: Callable[[str, str], bool]):
         self.hall = hall
         self.ahead = ahead
         # Per service, its two lanes (priority, normal): ticket id → number, oldest first, so that the
         # heads of a queue of thousands are found without walking it.
         self.waiting: dict[str, tuple[dict[str, str], dict[str, str]]] = {code: ({}, {}) for code in hall.services}
         self._where: dict[str, tuple[str, bool]] = {}  # ticket id → (the service it waits for, priority?)
+        self._asked: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -89,7 +97,16 @@ class Foresight:
                 continue
             for code in counter.services:
                 for number in self._heads(code):
-                    self.ahead(number, counter.id)
+                    self._ask(number, counter.id)
+
+    def _ask(self, number: str, counter_id: str) -> None:
+        pair = (number, counter_id)
+        if pair in self._asked:
+            self._asked.move_to_end(pair)
+        elif self.ahead(number, counter_id):
+            self._asked[pair] = None
+            if len(self._asked) > REMEMBERED:
+                self._asked.popitem(last=False)
 
     def _heads(self, code: str) -> list[str]:
         priority, normal = self.waiting[code]
