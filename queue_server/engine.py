@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 UNNAMED_PRIORITY = "prioritas"
+SORTED_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # base64url's, in ASCII order
 LANGS = ("id", "en")
 MAX_NOTE = 200
 
@@ -212,7 +213,7 @@ class Engine:
         def apply(op: _Operation) -> Any:
             seq = op.tx.next_seq(op.day, service)
             ticket = {
-                "id": secrets.token_urlsafe(9),
+                "id": new_ticket_id(op.now),
                 "day": op.day,
                 "prefix": service,
                 "seq": seq,
@@ -560,6 +561,19 @@ class Engine:
             "ticket": {"id": row["id"], "number": row["number"], "service": row["service"], "agency": service.agency},
             "counter": {"id": row["counter_id"], "name": counter.name if counter else row["counter_id"]},
         }
+
+
+def new_ticket_id(moment: datetime) -> str:
+    """Eight characters of time (milliseconds, sorting as text in time order), then 72 random bits.
+
+    Why the time: the ids of tickets issued together sort together, so the indexes on ticket ids (the
+    tickets' own and the event log's) grow at their end instead of changing a random page for every
+    ticket, which made each commit write and sync about twice the pages. The random part keeps an id
+    unguessable: it is the key to the ticket's page, and says nothing of the number.
+    """
+    ms = int(moment.timestamp() * 1000)
+    stamp = "".join(SORTED_ALPHABET[(ms >> shift) & 63] for shift in range(42, -1, -6))
+    return stamp + secrets.token_urlsafe(9)
 
 
 def _priority_category(priority: Any) -> str | None:

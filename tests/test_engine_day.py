@@ -51,6 +51,17 @@ def test_numbering_keeps_counting_past_999_as_a1000(hall, engine):
     assert engine.issue("B")["number"] == "B001"
 
 
+def test_ticket_ids_sort_in_issue_order_so_their_indexes_grow_at_the_end(engine, clock):
+    ids = []
+    for _ in range(5):
+        ids.append(engine.issue("A")["id"])
+        clock.advance(milliseconds=1)
+    clock.advance(days=400)
+    ids.append(engine.issue("A")["id"])
+    assert ids == sorted(ids)
+    assert all(len(i) == 20 for i in ids)
+
+
 def test_ticket_ids_are_long_random_and_not_derivable_from_the_number(engine, tmp_path, clock):
     tickets = [engine.issue("A") for _ in range(50)]
     ids = [t["id"] for t in tickets]
