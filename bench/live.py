@@ -186,15 +186,15 @@ def _wait_for_arrivals(fleet: Fleet, quiet: float = 5.0, limit: float = 120.0) -
 
 
 def run(n: int, interval: float, procs: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="antre-bench-live-"))
-    config = write_config(folder, HALL)
-    antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
-    server = Server(config, free_port())
-    server.start()
-    try:
-        measure(server, n, interval, procs)
-    finally:
-        server.stop()
+    with tempfile.TemporaryDirectory(prefix="antre-bench-live-") as folder:
+        config = write_config(Path(folder), HALL)
+        antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
+        server = Server(config, free_port())
+        server.start()
+        try:
+            measure(server, n, interval, procs)
+        finally:
+            server.stop()
 
 
 def measure(server: Server, n: int, interval: float, procs: int) -> None:
