@@ -66,7 +66,7 @@ def test_the_lobby_shows_a_call_at_once_and_a_recall_again(server, page):
     page.wait_for_function("document.getElementById('now-number').textContent === 'A001'", timeout=5_000)
     assert text(page, "#now-counter") == "Loket 1"
     assert "fresh" in page.get_attribute("#calling", "class")
-    assert page.locator('.tile[data-counter="1"] .number').inner_text() == "A001"
+    page.wait_for_function("document.querySelector('.tile[data-counter=\"1\"] .number').textContent === 'A001'", timeout=5_000)
     assert act(server, token, "1", "recall") == 200
     page.wait_for_function("window.calls.length === 2", timeout=5_000)
     assert page.evaluate("window.calls.map((c) => [c.ticket.number, c.recall])") == [["A001", False], ["A001", True]]
@@ -158,8 +158,9 @@ def test_a_server_restart_shows_the_banner_then_the_right_state_without_a_reload
     issue(server, "C")
     assert act(server, token, "3", "call-next") == 200
     page.wait_for_function("document.getElementById('now-number').textContent === 'C001'", timeout=5_000)
+    # The tile follows the counter message, sent just after the call itself.
+    page.wait_for_function("document.querySelector('.tile[data-counter=\"3\"] .number').textContent === 'C001'", timeout=5_000)
     assert page.evaluate("window.notReloaded") is True
-    assert page.locator('.tile[data-counter="3"] .number').inner_text() == "C001"
 
 
 def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
