@@ -142,6 +142,21 @@ def test_the_cache_is_bounded_and_drops_the_least_recently_used(tmp_path):
         renderer.close()
 
 
+def test_a_full_cache_is_pruned_with_room_to_spare_not_one_file_per_render(tmp_path):
+    renderer = Renderer(tmp_path, Voice("id"), max_files=10)
+    try:
+        keys = []
+        for i in range(12):
+            keys.append(renderer.request(f"Nomor antrian b nol nol {i}"))
+            assert renderer.wait(keys[-1], RENDER_DEADLINE) is not None
+            if i == 10:
+                assert len(list(tmp_path.glob("*.wav"))) == 9, "the eleventh file brings the cache down to nine tenths"
+        assert len(list(tmp_path.glob("*.wav"))) == 10, "the twelfth fits without another prune"
+        assert (tmp_path / f"{keys[-1]}.wav").is_file()
+    finally:
+        renderer.close()
+
+
 def test_a_broken_voice_fails_clearly_and_the_call_still_succeeds(tmp_path, caplog):
     hall = hall_with(tmp_path, voice="no-such-voice")
     announcer = Announcer(hall, tmp_path / "audio")
