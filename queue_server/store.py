@@ -4,9 +4,9 @@ Rules that keep tickets safe: WAL so readers never block the writer; ``synchrono
 ticket whose number was shown survives a power cut; a busy timeout so two processes queue for the
 write lock instead of failing; foreign keys on; one connection per thread, because sqlite3
 connections must not be shared across threads; checkpoints in a thread of their own
-(``checkpoint.py``), never inside a commit someone is waiting for. Writes happen only inside ``Store.write()``, which
-is one ``BEGIN IMMEDIATE`` transaction: the lock is taken up front, so read-then-write logic
-(next number, next ticket) cannot race another writer.
+(``checkpoint.py``), never inside a commit someone is waiting for. Writes happen only inside
+``Store.write()`` and ``Store.transact()``, each one ``BEGIN IMMEDIATE`` transaction: the lock is
+taken up front, so read-then-write logic (next number, next ticket) cannot race another writer.
 """
 
 from __future__ import annotations
@@ -126,6 +126,9 @@ class Store:
         successor = None
         try:
             if self._last_batch > 1:
+                # A burst is on: yield once, so that the callers just answered can queue again and
+                # share this commit. Otherwise a batch of 8 was followed by a batch of 1, each with
+                # its own fsync. A lone caller (an officer's Next) never waits here.
                 time.sleep(0)
             with self._write_lock:
                 with self._queue_lock:
