@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,8 +113,13 @@ class HallConfig:
     opening_hours: tuple[time, time] | None = None
     breaks: tuple[Break, ...] = ()
 
-    def counters_for_service(self, code: str) -> list[Counter]:
-        return [c for c in self.counters.values() if code in c.services]
+    def counters_for_service(self, code: str) -> tuple[Counter, ...]:
+        return self._counters_by_service.get(code, ())
+
+    @cached_property
+    def _counters_by_service(self) -> dict[str, tuple[Counter, ...]]:
+        """Worked out once: the wait estimate asks for every ticket it estimates."""
+        return {code: tuple(c for c in self.counters.values() if code in c.services) for code in self.services}
 
     def is_open(self, moment: datetime) -> bool:
         """Whether ``moment`` falls inside ``hall.opening_hours`` in the hall's timezone (always, without it)."""

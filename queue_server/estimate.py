@@ -281,7 +281,6 @@ class WaitEstimator:
         self.call_order = call_order
         self.times = ServiceTimes({code: s.duration_minutes for code, s in hall.services.items()})
         self._idle = {c.id: CounterNow(frozenset(c.services)) for c in hall.counters.values()}
-        self._pools = {code: [c for c in hall.counters.values() if code in c.services] for code in hall.services}
         self._last_free: dict[str, datetime] = {}
         self._paused_at: dict[str, tuple[str | None, datetime]] = {}
         self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
@@ -334,7 +333,7 @@ class WaitEstimator:
         """
         service = ticket["service"]
         states = tx.counter_states()
-        pool = self._pools[service]
+        pool = self.hall.counters_for_service(service)
         if all(states.get(c.id, {}).get("status") == "paused" for c in pool):
             return dict(NO_ESTIMATE)
         if newest:
@@ -394,7 +393,7 @@ class WaitEstimator:
                 ahead.append((_minutes(now, start), planned.minutes))
         return tuple(sorted(ahead))
 
-    def _ahead_in_call_order(self, tx, ticket: dict, pool: list, states: dict[str, dict]) -> dict[str, int]:
+    def _ahead_in_call_order(self, tx, ticket: dict, pool: Sequence, states: dict[str, dict]) -> dict[str, int]:
         """Per service, the most tickets any open counter of this service takes before this one."""
         ahead: dict[str, int] = {}
         waiting_by_services: dict[tuple[str, ...], list[dict]] = {}
