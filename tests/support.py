@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,9 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+RENDER_DEADLINE = 15.0  # seconds an announcement may take to render (espeak-ng takes tens of milliseconds)
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 # Debian's Chromium, never a downloaded one; the flags keep it off the (closed) network.
 CHROMIUM = "/usr/bin/chromium"

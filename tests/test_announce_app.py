@@ -12,10 +12,7 @@ from queue_server.announce import announcement_text
 from queue_server.app import create_app
 from queue_server.config import ConfigError, load_config
 from queue_server.engine import Event
-from tests.support import SMALL_HALL, antre, wait_until, write_config
-
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-RENDER_DEADLINE = 15.0
+from tests.support import RENDER_DEADLINE, SMALL_HALL, antre, needs_espeak, wait_until, write_config
 
 
 def hall_file(tmp_path, **announcements):

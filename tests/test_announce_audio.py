@@ -24,11 +24,10 @@ from queue_server.clock import ManualClock
 from queue_server.config import HallConfig, parse_config
 from queue_server.engine import Engine, Event
 from queue_server.store import Store
-from tests.support import SMALL_HALL, wait_until
+from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+pytestmark = needs_espeak
 
-RENDER_DEADLINE = 15.0
 SENTENCE = "Nomor antrian a nol nol satu, silakan menuju loket satu"
 
 
@@ -127,13 +126,19 @@ def test_repeat_repeats_the_sentence(tmp_path):
         twice.close()
 
 
+def rendered(renderer: Renderer, text: str) -> str:
+    """Render ``text`` now, one file at a time, and return its key."""
+    key = renderer.request(text)
+    assert renderer.wait(key, RENDER_DEADLINE) is not None
+    return key
+
+
 def test_the_cache_is_bounded_and_drops_the_least_recently_used(tmp_path):
     renderer = Renderer(tmp_path, Voice("id"), max_files=3)
     try:
         keys = []
         for i in range(5):
-            keys.append(renderer.request(f"Nomor antrian a nol nol {i}"))
-            assert renderer.wait(keys[-1], RENDER_DEADLINE) is not None
+            keys.append(rendered(renderer, f"Nomor antrian a nol nol {i}"))
             if i == 2:
                 os.utime(tmp_path / f"{keys[0]}.wav", (0, 0))  # the oldest by far
         assert sorted(p.stem for p in tmp_path.glob("*.wav")) == sorted(keys[2:])
@@ -147,8 +152,7 @@ def test_a_full_cache_is_pruned_with_room_to_spare_not_one_file_per_render(tmp_p
     try:
         keys = []
         for i in range(12):
-            keys.append(renderer.request(f"Nomor antrian b nol nol {i}"))
-            assert renderer.wait(keys[-1], RENDER_DEADLINE) is not None
+            keys.append(rendered(renderer, f"Nomor antrian b nol nol {i}"))
             if i == 10:
                 assert len(list(tmp_path.glob("*.wav"))) == 9, "the eleventh file brings the cache down to nine tenths"
         assert len(list(tmp_path.glob("*.wav"))) == 10, "the twelfth fits without another prune"

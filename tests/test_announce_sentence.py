@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from string import ascii_uppercase
 
 import pytest
 
 from queue_server.announce.sentence import LETTER_NAMES, announcement_text, caption_text, check_template, spoken_number
+from tests.support import needs_espeak
 
 ID_TEMPLATE = "Nomor antrian {number}, silakan menuju {counter}"
 EN_TEMPLATE = "Ticket number {number}, please proceed to {counter}"
@@ -123,7 +123,7 @@ def test_every_field_may_be_used():
     check_template("{number} {counter} {service} {agency} {{literal}}")
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+@needs_espeak
 def test_english_letter_spellings_sound_like_the_letters():
     """espeak-ng must say each spelling exactly as it says the letter itself (e.g. "eh" as A, not "ay" as I)."""
 
