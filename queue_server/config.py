@@ -213,22 +213,22 @@ def _url(value: Any) -> str:
     return value.rstrip("/")
 
 
-def _opening_hours(value: Any) -> str:
-    if not isinstance(value, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", value):
-        raise _Invalid(f"must look like 08:00-15:00, got {value!r}")
-    opens, closes = value.split("-")
-    if closes <= opens:
-        raise _Invalid(f"must close after it opens, got {value!r}")
-    return value
+CLOCK_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
-def _time_range(value: Any) -> str:
-    if not isinstance(value, str) or not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", value):
-        raise _Invalid(f"must look like 12:00-13:00, got {value!r}")
-    start, end = value.split("-")
-    if end <= start:
-        raise _Invalid(f"must end after it starts, got {value!r}")
-    return value
+def _clock_range(example: str, in_order: str) -> Callable[[Any], str]:
+    """A checker for ``HH:MM-HH:MM`` (opening hours, a break): ``example`` is shown when the text is
+    malformed, ``in_order`` ("close after it opens") when the end does not come after the start."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not CLOCK_RANGE.match(value):
+            raise _Invalid(f"must look like {example}, got {value!r}")
+        start, end = value.split("-")
+        if end <= start:
+            raise _Invalid(f"must {in_order}, got {value!r}")
+        return value
+
+    return check
 
 
 def _kiosk_printer(value: Any) -> str | dict:
@@ -258,9 +258,12 @@ HALL = {
     "name": (_string, True),
     "timezone": (_timezone, True),
     "language": (_one_of(LANGUAGES), False),
-    "opening_hours": (_opening_hours, False),
+    "opening_hours": (_clock_range("08:00-15:00", "close after it opens"), False),
     "ticker": (_optional_text, False),
-    "breaks": ([{"time": (_time_range, True), "reason": (_string, False), "counters": (_text_list, False)}], False),
+    "breaks": (
+        [{"time": (_clock_range("12:00-13:00", "end after it starts"), True), "reason": (_string, False), "counters": (_text_list, False)}],
+        False,
+    ),
 }
 PRIORITY = {
     "max_consecutive": (_number(1, 100, integer=True), False),
