@@ -38,8 +38,7 @@ sys.path.insert(0, str(ROOT))
 from queue_server.app import open_hall  # noqa: E402
 from queue_server.config import load_config  # noqa: E402
 from queue_server.store import BUSY_TIMEOUT_MS  # noqa: E402
-from tests.support import SMALL_HALL, ServerProcess, antre, free_port, wait_until, write_config  # noqa: E402
-from tests.support import http as json_request  # noqa: E402
+from tests.support import SMALL_HALL, ServerProcess, antre, free_port, serving, wait_until, write_config  # noqa: E402
 
 PASSWORD = "bench-password-1"
 RAM_DISK = Path("/dev/shm")
@@ -120,18 +119,11 @@ def bare_http_rate(n: int, clients: int) -> float:
         [sys.executable, str(ROOT / "bench" / "_bare_server.py"), str(port)], stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/api/v1/services"), 30, 0.05, "bench/_bare_server.py")
+        wait_until(lambda: serving(f"http://127.0.0.1:{port}"), 30, 0.05, "bench/_bare_server.py")
         return http_rate(port, n, clients)
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return json_request("GET", url, timeout=1)[0] == 200
-    except OSError:
-        return False
 
 
 class Client:

@@ -35,7 +35,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support import SMALL_HALL, antre, free_port, http, wait_until, write_config  # noqa: E402
+from tests.support import SMALL_HALL, antre, free_port, http, serving, wait_until, write_config  # noqa: E402
 
 CALLS = 200
 INTERVAL = 0.25
@@ -140,10 +140,7 @@ class Server:
         wait_until(self._ready, 60, 0.05, "the server")
 
     def _ready(self) -> bool:
-        try:
-            return http("GET", f"{self.url}/api/v1/services", timeout=1)[0] == 200
-        except OSError:
-            return False
+        return serving(self.url)
 
     def stop(self) -> None:
         if self.process.poll() is not None:

@@ -105,6 +105,14 @@ def http(method: str, url: str, body: Any = None, token: str | None = None, time
         return error.code, json.loads(raw) if raw else None
 
 
+def serving(url: str) -> bool:
+    """Whether a hall server (or bench/_bare_server.py) at ``url`` answers yet."""
+    try:
+        return http("GET", f"{url}/api/v1/services", timeout=1)[0] == 200
+    except OSError:
+        return False
+
+
 class ServerProcess:
     """``antre run`` in its own process group, on a fixed port so it can be restarted in place."""
 
@@ -131,10 +139,7 @@ class ServerProcess:
     def _ready(self) -> bool:
         if self.process.poll() is not None:
             raise AssertionError(f"antre run exited with {self.process.returncode}: {self.log_path.read_text()[-2000:]}")
-        try:
-            return http("GET", f"{self.url}/api/v1/services", timeout=1)[0] == 200
-        except OSError:
-            return False
+        return serving(self.url)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:
