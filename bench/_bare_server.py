@@ -15,7 +15,7 @@ from flask import Flask, jsonify, request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queue_server.server import HallServer
+from antre.queue_server.server import HallServer
 
 
 def bare_app() -> Flask:

@@ -32,9 +32,10 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from queue_server.announce import Announcer, announcement_text, views  # noqa: E402
-from queue_server.app import open_hall  # noqa: E402
-from queue_server.config import load_config  # noqa: E402
+from antre.queue_server.announce import Announcer, announcement_text, views  # noqa: E402
+from antre.queue_server.app import open_hall  # noqa: E402
+from antre.queue_server.config import load_config  # noqa: E402
+
 from tests.support import ServerProcess, antre, http, write_config  # noqa: E402
 
 DEADLINE = 30.0

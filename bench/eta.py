@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from queue_server.config import load_config  # noqa: E402
-from queue_server.simulate import Scenario, simulate  # noqa: E402
+from antre.queue_server.config import load_config  # noqa: E402
+from antre.queue_server.simulate import Scenario, simulate  # noqa: E402
 
 
 def main() -> None:

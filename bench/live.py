@@ -131,7 +131,7 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "1200"],
+            [sys.executable, "-m", "antre.queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "1200"],
             cwd=ROOT,
             start_new_session=True,
             stdout=subprocess.DEVNULL,

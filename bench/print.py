@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printer.loopback import LoopbackPrinter
+from antre.printer.loopback import LoopbackPrinter
+
 from tests.support import SMALL_HALL, ServerProcess, antre, write_config
 
 TICKETS = 200

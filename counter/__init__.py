@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from antre.queue_server import session as console_session
+from antre.queue_server.accounts import LoginFailed, Throttled, may_act_on
+from antre.queue_server.app import current_hall
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-
-from queue_server import session as console_session
-from queue_server.accounts import LoginFailed, Throttled, may_act_on
-from queue_server.app import current_hall
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from antre.queue_server.app import current_hall
 from flask import Blueprint, render_template, request
-
-from queue_server.app import current_hall
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
 

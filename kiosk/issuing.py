@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from printer.service import Printing
-from queue_server.engine import Conflict, Engine, InvalidInput
-from queue_server.store import Tx
+from antre.printer.service import Printing
+from antre.queue_server.engine import Conflict, Engine, InvalidInput
+from antre.queue_server.store import Tx
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -13,10 +13,9 @@ import math
 
 import qrcode
 import qrcode.image.svg
+from antre.printer.preview import ticket_png
+from antre.queue_server.app import current_hall
 from flask import Response, abort, jsonify, render_template, request
-
-from printer.preview import ticket_png
-from queue_server.app import current_hall
 
 from . import bp
 from .issuing import availability

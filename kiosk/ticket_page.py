@@ -9,10 +9,9 @@ a plain not-found page, with no hint of which ids do.
 
 from __future__ import annotations
 
+from antre.queue_server.app import current_hall
+from antre.queue_server.engine import NotFound
 from flask import Response, render_template, request
-
-from queue_server.app import current_hall
-from queue_server.engine import NotFound
 
 from . import bp
 

@@ -22,10 +22,9 @@ import secrets
 import threading
 from typing import Any
 
+from antre.queue_server.store import Store
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace
-
-from queue_server.store import Store
 
 from .jobs import AGENT
 from .service import Printing

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from queue_server.store import Store
+from antre.queue_server.store import Store
 
 
 class HallJobStore:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from queue_server.clock import Clock, iso, parse_iso, system_clock
+from antre.queue_server.clock import Clock, iso, parse_iso, system_clock
 
 from .connections import Connection, PaperOut, PrinterError
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 if TYPE_CHECKING:
-    from queue_server.config import HallConfig
+    from antre.queue_server.config import HallConfig
 
 log = logging.getLogger(__name__)
 

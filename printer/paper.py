@@ -16,7 +16,7 @@ from escpos.printer import Dummy
 from .layout import Block, Feed, Logo, Paper, QRCode, Text, paper_for, ticket_blocks
 
 if TYPE_CHECKING:
-    from queue_server.config import HallConfig
+    from antre.queue_server.config import HallConfig
 
 ESCPOS_CODEPAGE = "CP850"  # python-escpos's name for layout.CODEPAGE; sent as ESC t 2
 

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .layout import CHAR_HEIGHT, CHAR_WIDTH, Block, Feed, Logo, Paper, QRCode, Text, paper_for, ticket_blocks
 
 if TYPE_CHECKING:
-    from queue_server.config import HallConfig
+    from antre.queue_server.config import HallConfig
 
 LINE_SPACING = 34  # the printer's default line feed, 1/6 inch at 203 dpi
 MARGIN = 24

@@ -14,10 +14,10 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from queue_server.clock import Clock, iso, system_clock
-from queue_server.config import HallConfig
-from queue_server.engine import Engine, NotFound
-from queue_server.store import Store
+from antre.queue_server.clock import Clock, iso, system_clock
+from antre.queue_server.config import HallConfig
+from antre.queue_server.engine import Engine, NotFound
+from antre.queue_server.store import Store
 
 from .connections import DummyConnection, FileConnection, open_connection
 from .hallstore import HallJobStore

@@ -62,12 +62,12 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
 
     errors.register(app)
     app.register_blueprint(api.bp)
-    from counter import bp as counter_bp
+    from antre.counter import bp as counter_bp
 
     app.register_blueprint(counter_bp)
     _add_printing(app, hall)
     _add_live(app)
-    from printer.agent_namespace import init_printer_agents
+    from antre.printer.agent_namespace import init_printer_agents
 
     init_printer_agents(app)
     return app
@@ -75,7 +75,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
 
 def _add_live(app: Flask) -> None:
     """The live channel (Socket.IO, after the announcer so calls carry their audio) and the displays."""
-    from display import bp as display_bp
+    from antre.display import bp as display_bp
 
     from .live import init_live
 
@@ -86,9 +86,9 @@ def _add_live(app: Flask) -> None:
 def _add_printing(app: Flask, hall: Hall) -> None:
     """Printed tickets and the kiosk: print queues (started now if a printer needs watching or jobs
     are left from before a restart), the issuing rules kiosks follow, and the kiosk pages."""
-    from kiosk import bp as kiosk_bp
-    from kiosk.issuing import Issuer
-    from printer.service import Printing
+    from antre.kiosk import bp as kiosk_bp
+    from antre.kiosk.issuing import Issuer
+    from antre.printer.service import Printing
 
     printing = Printing(hall.config, hall.store, hall.engine)
     app.extensions["antre_printing"] = printing

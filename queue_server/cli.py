@@ -235,7 +235,7 @@ def simulate(obj: Context, seed: int, days: int, first_day, hours, load: float, 
 @click.pass_obj
 def printer_agent_key(obj: Context, kiosk: str) -> None:
     """Make the key a kiosk's printer-agent logs in with (replaces its earlier key); shown once."""
-    from printer.agent_namespace import issue_agent_key
+    from antre.printer.agent_namespace import issue_agent_key
 
     found = obj.config.kiosks.get(kiosk)
     if found is None or found.printer != "agent":
@@ -266,8 +266,8 @@ def printer_agent(obj: Context, server: str, kiosk: str, key: str, printer_spec:
     import logging
     import signal
 
-    from printer.agent import PrinterAgent, parse_printer
-    from printer.connections import open_connection
+    from antre.printer.agent import PrinterAgent, parse_printer
+    from antre.printer.connections import open_connection
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:

@@ -7,11 +7,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from antre.printer.loopback import LoopbackPrinter
+from antre.queue_server.app import create_app, open_hall
+from antre.queue_server.clock import ManualClock
+from antre.queue_server.config import load_config
 
-from printer.loopback import LoopbackPrinter
-from queue_server.app import create_app, open_hall
-from queue_server.clock import ManualClock
-from queue_server.config import load_config
 from tests.support import SMALL_HALL, ServerProcess, antre, launch_chromium, write_config
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))

@@ -79,7 +79,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: fl
 def antre(config: Path, *args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the real ``antre`` command line."""
     return subprocess.run(
-        [sys.executable, "-m", "queue_server.cli", "--config", str(config), *args],
+        [sys.executable, "-m", "antre.queue_server.cli", "--config", str(config), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -126,7 +126,7 @@ class ServerProcess:
     def start(self, timeout: float = 30) -> ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "64"],
+            [sys.executable, "-m", "antre.queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "64"],
             stdout=log,
             stderr=log,
             cwd=ROOT,

@@ -7,11 +7,11 @@ import shutil
 import wave
 
 import pytest
+from antre.queue_server.announce import announcement_text
+from antre.queue_server.app import create_app
+from antre.queue_server.config import ConfigError, load_config
+from antre.queue_server.engine import Event
 
-from queue_server.announce import announcement_text
-from queue_server.app import create_app
-from queue_server.config import ConfigError, load_config
-from queue_server.engine import Event
 from tests.support import RENDER_DEADLINE, SMALL_HALL, antre, needs_espeak, wait_until, write_config
 
 

@@ -15,15 +15,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from antre.queue_server.announce import Announcer, views
+from antre.queue_server.announce.chime import chime
+from antre.queue_server.announce.render import Renderer, Voice, cache_key
+from antre.queue_server.clock import ManualClock
+from antre.queue_server.config import HallConfig, parse_config
+from antre.queue_server.engine import Engine, Event
+from antre.queue_server.store import Store
 from flask import Flask
 
-from queue_server.announce import Announcer, views
-from queue_server.announce.chime import chime
-from queue_server.announce.render import Renderer, Voice, cache_key
-from queue_server.clock import ManualClock
-from queue_server.config import HallConfig, parse_config
-from queue_server.engine import Engine, Event
-from queue_server.store import Store
 from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until
 
 pytestmark = needs_espeak
@@ -170,7 +170,7 @@ def test_a_broken_voice_fails_clearly_and_the_call_still_succeeds(tmp_path, capl
     engine.subscribe(announcer.on_events)
     engine.subscribe(heard.extend)
     try:
-        with caplog.at_level(logging.ERROR, logger="queue_server.announce"):
+        with caplog.at_level(logging.ERROR, logger="antre.queue_server.announce"):
             engine.issue("A")
             ticket = engine.call_next("1")
             assert ticket["number"] == "A001" and ticket["status"] == "called"
@@ -307,7 +307,7 @@ def test_server_speakers_play_calls_in_order_one_at_a_time(tmp_path):
 def test_server_speakers_without_a_player_warn_once(tmp_path, caplog):
     announcer = Announcer(hall_with(tmp_path, output="server"), tmp_path / "audio")
     try:
-        with caplog.at_level(logging.WARNING, logger="queue_server.announce"):
+        with caplog.at_level(logging.WARNING, logger="antre.queue_server.announce"):
             announcer.on_events([call_event(1), call_event(2, "A002")])
         warnings = [r for r in caplog.records if "aplay" in r.getMessage()]
         assert len(warnings) == 1

@@ -6,8 +6,8 @@ import subprocess
 from string import ascii_uppercase
 
 import pytest
+from antre.queue_server.announce.sentence import LETTER_NAMES, announcement_text, caption_text, check_template, spoken_number
 
-from queue_server.announce.sentence import LETTER_NAMES, announcement_text, caption_text, check_template, spoken_number
 from tests.support import needs_espeak
 
 ID_TEMPLATE = "Nomor antrian {number}, silakan menuju {counter}"

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 import yaml
+from antre.queue_server.app import create_app
 
-from queue_server.app import create_app
 from tests.conftest import PASSWORD
 from tests.support import ROOT, SMALL_HALL, write_config
 

@@ -7,8 +7,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from queue_server.checkpoint import Checkpointer
-from queue_server.store import Store
+from antre.queue_server.checkpoint import Checkpointer
+from antre.queue_server.store import Store
+
 from tests.support import wait_until
 
 
@@ -56,7 +57,7 @@ def test_a_failing_checkpoint_is_logged_once_and_the_thread_keeps_going(tmp_path
     not_a_database = tmp_path / "notes.txt"
     not_a_database.write_text("this is not a database" * 500)
     checkpointer = Checkpointer(not_a_database, every=1, delay=0)
-    with caplog.at_level(logging.WARNING, logger="queue_server.checkpoint"):
+    with caplog.at_level(logging.WARNING, logger="antre.queue_server.checkpoint"):
         checkpointer.committed()
         wait_until(lambda: caplog.records, 10, message="the warning")
         checkpointer.committed()

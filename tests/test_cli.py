@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 import pytest
+from antre.queue_server.accounts import LoginFailed
+from antre.queue_server.app import open_hall
+from antre.queue_server.cli import main
+from antre.queue_server.schema import SCHEMA_VERSION
 
-from queue_server.accounts import LoginFailed
-from queue_server.app import open_hall
-from queue_server.cli import main
-from queue_server.schema import SCHEMA_VERSION
 from tests.conftest import PASSWORD
 from tests.support import antre
 

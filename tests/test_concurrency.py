@@ -12,9 +12,9 @@ from http.client import HTTPException
 from pathlib import Path
 
 import pytest
+from antre.queue_server.app import open_hall
+from antre.queue_server.config import load_config
 
-from queue_server.app import open_hall
-from queue_server.config import load_config
 from tests.support import ROOT, SMALL_HALL, ServerProcess, http, wait_until, write_config
 
 SIX_COUNTERS = {
@@ -74,8 +74,8 @@ def test_six_counters_calling_at_once_call_every_ticket_exactly_once(six_counter
 
 WORKER = """
 import json, sys
-from queue_server.app import open_hall
-from queue_server.config import load_config
+from antre.queue_server.app import open_hall
+from antre.queue_server.config import load_config
 
 config, role, first_counter = sys.argv[1], sys.argv[2], int(sys.argv[3])
 hall = open_hall(load_config(config))

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from antre.queue_server.config import ConfigError, load_config
 
-from queue_server.config import ConfigError, load_config
 from tests.support import ROOT, SMALL_HALL, antre, free_port, write_config
 
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 import requests
+from antre.queue_server.app import open_hall
+from antre.queue_server.config import load_config
 
-from queue_server.app import open_hall
-from queue_server.config import load_config
 from tests.conftest import PASSWORD
 from tests.support import ServerProcess, http
 

@@ -7,9 +7,9 @@ The clock only moves when a test says so, so "waiting longest" is decided by the
 from __future__ import annotations
 
 import pytest
+from antre.queue_server.engine import Conflict, InvalidInput, NotFound
 from sqlite_utils import Database
 
-from queue_server.engine import Conflict, InvalidInput, NotFound
 from tests.conftest import PASSWORD
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
-from queue_server.app import open_hall
-from queue_server.config import load_config
+from antre.queue_server.app import open_hall
+from antre.queue_server.config import load_config
+
 from tests.support import write_config
 
 

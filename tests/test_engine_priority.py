@@ -12,9 +12,9 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from antre.queue_server.app import open_hall
+from antre.queue_server.config import load_config
 
-from queue_server.app import open_hall
-from queue_server.config import load_config
 from tests.support import SMALL_HALL, write_config
 
 

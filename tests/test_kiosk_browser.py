@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from antre.printer.loopback import LoopbackPrinter
 from playwright.sync_api import expect
 
-from printer.loopback import LoopbackPrinter
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
 
 pytestmark = pytest.mark.browser

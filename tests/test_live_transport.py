@@ -14,11 +14,11 @@ import time
 
 import pytest
 import socketio
+from antre.queue_server import live_transport
 from werkzeug.serving import make_server
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from queue_server import live_transport
 from tests.conftest import PASSWORD
 from tests.support import http, wait_until
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from antre.printer.agent import PrintedJobs, parse_printer
 
-from printer.agent import PrintedJobs, parse_printer
 from tests.support import ROOT, SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ class Agent:
         self.args = [
             sys.executable,
             "-m",
-            "queue_server.cli",
+            "antre.queue_server.cli",
             "--config",
             str(config),
             "printer-agent",

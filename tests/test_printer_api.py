@@ -8,9 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from antre.printer.loopback import LoopbackPrinter
+from antre.queue_server.app import create_app
 
-from printer.loopback import LoopbackPrinter
-from queue_server.app import create_app
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
 

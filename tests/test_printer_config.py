@@ -7,8 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from antre.queue_server.config import ConfigError, parse_config
 
-from queue_server.config import ConfigError, parse_config
 from tests.support import SMALL_HALL
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

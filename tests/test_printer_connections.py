@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from printer import PaperOut, PrinterError, open_connection
-from printer.connections import DummyConnection, FileConnection, NetworkConnection
-from printer.loopback import LoopbackPrinter
+from antre.printer import PaperOut, PrinterError, open_connection
+from antre.printer.connections import DummyConnection, FileConnection, NetworkConnection
+from antre.printer.loopback import LoopbackPrinter
 
 TICKET = b"\x1b@A012\n\x1dV\x00"
 

@@ -6,11 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
+from antre.printer import PAPERS, ticket_blocks, ticket_bytes, ticket_image, ticket_png
+from antre.printer.layout import MAX_SCALE, Text, printable
+from antre.queue_server.config import load_config
 from PIL import Image
 
-from printer import PAPERS, ticket_blocks, ticket_bytes, ticket_image, ticket_png
-from printer.layout import MAX_SCALE, Text, printable
-from queue_server.config import load_config
 from tests.support import SMALL_HALL, write_config
 
 GS_V = b"\x1dV"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from antre.printer import PrintQueue, RetryPolicy, open_connection, ticket_bytes
+from antre.printer.connections import FileConnection
+from antre.printer.hallstore import HallJobStore
+from antre.printer.jobs import AgentJobs, new_job
+from antre.printer.loopback import LoopbackPrinter
+from antre.queue_server.app import open_hall
+from antre.queue_server.clock import iso
+from antre.queue_server.config import load_config
+from antre.queue_server.store import Store
 
-from printer import PrintQueue, RetryPolicy, open_connection, ticket_bytes
-from printer.connections import FileConnection
-from printer.hallstore import HallJobStore
-from printer.jobs import AgentJobs, new_job
-from printer.loopback import LoopbackPrinter
-from queue_server.app import open_hall
-from queue_server.clock import iso
-from queue_server.config import load_config
-from queue_server.store import Store
 from tests.support import SMALL_HALL, wait_until, write_config
 
 FAST = RetryPolicy(first_delay=0.05, max_delay=0.2, give_up_after=60, lease=5, check_every=None)

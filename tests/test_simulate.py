@@ -9,9 +9,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+from antre.queue_server.config import load_config
+from antre.queue_server.simulate import Scenario, simulate, working_days
 
-from queue_server.config import load_config
-from queue_server.simulate import Scenario, simulate, working_days
 from tests.support import SMALL_HALL, antre, write_config
 
 SHORT = Scenario(seed=11, hours=(time(8, 0), time(9, 0)), load=0.9)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from antre.queue_server.app import create_app
+from antre.queue_server.config import load_config
 
-from queue_server.app import create_app
-from queue_server.config import load_config
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, write_config
 
