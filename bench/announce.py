@@ -10,8 +10,8 @@ Socket.IO client acting as the lobby display fetches each call's ``audio_url`` t
 was ready (0) or had to be waited for. The calls come ``--interval`` seconds apart (a hall of
 100 counters, each calling every minute, makes under two calls a second), so rendering ahead
 (foresight.py) has time to work, as it has in a hall; (c) calls back to back, so it shows the
-on-demand render time when foresight falls behind. Targets (issue 5): (b) p99 < 10 ms; (d) ready before the
-display fetches it in ≥ 99 % of calls.
+on-demand render time when foresight falls behind. Targets (README.md, Announcements): (b) p99 < 10 ms;
+(d) ready before the display fetches it in ≥ 99 % of calls.
 """
 
 from __future__ import annotations

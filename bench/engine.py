@@ -5,7 +5,7 @@
 Prints (a) the raw durable SQLite commit rate with Antre's pragmas, (b) tickets/s through the
 engine, (c) tickets/s through HTTP on loopback against a real ``antre run``, (d) call-next latency
 over HTTP with a large history in the database, (e) the server's resident memory.
-Targets (issue 2): b ≥ 80 % of a, c ≥ 50 % of a, call-next p99 < 10 ms, RSS < 150 MB.
+Targets (README.md, The engine and the API): b ≥ 80 % of a, c ≥ 50 % of a, call-next p99 < 10 ms, RSS < 150 MB.
 
 Beside (b), (c) and (d) it prints the limits this machine sets them: (b) with the disk taken out
 (the same engine on a RAM disk, where a commit waits for nothing); (c) for a Flask endpoint that

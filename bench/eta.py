@@ -9,7 +9,7 @@ mean wait, and how often the wait fell inside the estimate's range.
 ``--no-rota`` hides the hall's break rota (``hall.breaks``) from the estimate. The officers keep the
 same breaks (for the demo hall the simulator's own plan is that rota), so the day is the same and
 only what the estimate knows differs.
-Targets (issue 7): estimate MAE at least 30 % below the baseline's, and below 25 % of the mean wait.
+Targets (README.md, Wait-time estimates): estimate MAE at least 30 % below the baseline's, and below 25 % of the mean wait.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The REST API under /api/v1, as CONTRACT.md describes it; OpenAPI document at /api/v1/openapi.json."""
+"""The REST API under /api/v1, as docs/CONTRACT.md describes it; OpenAPI document at /api/v1/openapi.json."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The officer console's cookie session and the CSRF guard that goes with it.
 
-Scripts use the Bearer API (CONTRACT.md). A browser page must not hold a token where JavaScript
+Scripts use the Bearer API (docs/CONTRACT.md). A browser page must not hold a token where JavaScript
 can read it, so the console keeps the same log-in token in Flask's signed, HttpOnly session cookie.
 A cookie is sent by the browser whatever page started the request, so every state-changing request
 that relies on it must also carry the session's CSRF token in the ``X-CSRF-Token`` header (or, for

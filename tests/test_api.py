@@ -1,4 +1,4 @@
-"""The REST API of CONTRACT.md through Flask's test client: what a kiosk, a display and an officer see."""
+"""The REST API of docs/CONTRACT.md through Flask's test client: what a kiosk, a display and an officer see."""
 
 from __future__ import annotations
 
