@@ -87,8 +87,9 @@ def _add_printing(app: Flask, hall: Hall) -> None:
     """Printed tickets and the kiosk: print queues (started now if a printer needs watching or jobs
     are left from before a restart), the issuing rules kiosks follow, and the kiosk pages."""
     from antre.kiosk import bp as kiosk_bp
-    from antre.kiosk.issuing import Issuer
     from antre.printer.service import Printing
+
+    from .issuing import Issuer
 
     printing = Printing(hall.config, hall.store, hall.engine)
     app.extensions["antre_printing"] = printing
