@@ -132,12 +132,11 @@ class PrinterAgents(Namespace):
                 log.exception("printer-agent: pushing new jobs to kiosk %s failed; it gets them on its next ready", kiosk)
 
 
-def init_printer_agents(app: Flask) -> PrinterAgents | None:
+def init_printer_agents(app: Flask, printing: Printing, store: Store) -> PrinterAgents | None:
     """Register the namespace on the app's SocketIO (the live channel); None when there is none."""
     socketio = app.extensions.get("socketio")
     if socketio is None:
         return None
-    agents = PrinterAgents(app.extensions["antre_printing"], app.extensions["antre"].store)
+    agents = PrinterAgents(printing, store)
     socketio.on_namespace(agents)
-    app.extensions["antre_printer_agents"] = agents
     return agents

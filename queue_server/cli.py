@@ -31,7 +31,7 @@ class Context:
         return self._config
 
     def hall(self):
-        from .app import open_hall
+        from .hall import open_hall
 
         try:
             return open_hall(self.config)
