@@ -85,11 +85,11 @@ class LiveChannel:
     """One per app: the SocketIO server, the audiences of its clients, and the emitter thread."""
 
     def __init__(self, app: Flask, hall: Hall):
-        self.app = app
         self.hall = hall
         self.socketio = SocketIO(app, async_mode="threading", manage_session=False, ping_interval=10, ping_timeout=10)
         self.server = self.socketio.server
-        live_transport.install(self.server.eio)  # one writer wake-up per message is what limits 500 clients
+        # one writer wake-up per message is what limits 500 clients; False: the stock (slow) path
+        self.direct_writes = live_transport.install(self.server.eio)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._audiences: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
