@@ -46,6 +46,9 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     attach_hall(app, hall)
+    # The order matters: the engine tells its listeners in the order they subscribed, so the announcer
+    # comes before the live channel (a call's message names audio already being rendered); the
+    # printer-agents' namespace needs both the print queues and the live channel's SocketIO.
     _add_announcer(app, hall)
     errors.register(app)
     app.register_blueprint(api.bp)
