@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from antre.queue_server.announce import Announcer, announcement_text, views  # noqa: E402
-from antre.queue_server.app import open_hall  # noqa: E402
 from antre.queue_server.config import load_config  # noqa: E402
+from antre.queue_server.hall import attach_hall, open_hall  # noqa: E402
 
 from tests.support import ServerProcess, antre, http, write_config  # noqa: E402
 
@@ -70,7 +70,9 @@ def render_times(announcer: Announcer, n: int) -> list[float]:
 def serve_times(announcer: Announcer, n: int) -> list[float]:
     """(b) one cached WAV fetched repeatedly through the blueprint."""
     app = Flask(__name__)
-    app.extensions["antre_announcer"] = announcer
+    hall = open_hall(announcer.hall)
+    hall.announcer = announcer
+    attach_hall(app, hall)
     app.register_blueprint(views.bp)
     client = app.test_client()
     url = announcer.audio_url(announcer.renderer.key(announcement_text("A999", "Loket 1", "", "", announcer.settings)))
@@ -81,7 +83,10 @@ def serve_times(announcer: Announcer, n: int) -> list[float]:
         response.close()
 
     fetch()
-    return [timed(fetch) for _ in range(n)]
+    try:
+        return [timed(fetch) for _ in range(n)]
+    finally:
+        hall.store.close()
 
 
 def call_to_ready_times(folder: Path, n: int) -> list[float]:

@@ -35,8 +35,8 @@ import sqlite_utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from antre.queue_server.app import open_hall  # noqa: E402
 from antre.queue_server.config import load_config  # noqa: E402
+from antre.queue_server.hall import open_hall  # noqa: E402
 from antre.queue_server.store import BUSY_TIMEOUT_MS  # noqa: E402
 
 from tests.support import SMALL_HALL, ServerProcess, antre, free_port, serving, wait_until, write_config  # noqa: E402

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from antre.queue_server import session as console_session
 from antre.queue_server.accounts import LoginFailed, Throttled, may_act_on
-from antre.queue_server.app import current_hall
+from antre.queue_server.hall import current_hall
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from antre.queue_server.app import current_hall
+from antre.queue_server.hall import current_hall
 from flask import Blueprint, render_template, request
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")

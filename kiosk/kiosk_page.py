@@ -14,11 +14,11 @@ import math
 import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
-from antre.queue_server.app import current_hall
+from antre.queue_server.hall import current_hall
+from antre.queue_server.issuing import availability
 from flask import Response, abort, jsonify, render_template, request
 
 from . import bp
-from .issuing import availability
 
 PRIORITIES = (
     ("lansia", "Lansia", "Elderly"),

@@ -9,8 +9,8 @@ a plain not-found page, with no hint of which ids do.
 
 from __future__ import annotations
 
-from antre.queue_server.app import current_hall
 from antre.queue_server.engine import NotFound
+from antre.queue_server.hall import current_hall
 from flask import Response, render_template, request
 
 from . import bp

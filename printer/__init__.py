@@ -1,24 +1,7 @@
-"""Printed tickets: the layout (ESC/POS bytes and a PNG preview of the same blocks), the
-connections to the printer, and the print queue that sends jobs off the request path."""
+"""Printed tickets: the layout (ESC/POS bytes and a PNG preview of the same blocks, layout.py,
+paper.py, preview.py), the connections to the printer (connections.py), the print queue that sends
+jobs off the request path (jobs.py, service.py), and the printer-agent of a kiosk PC (agent.py).
 
-from .connections import Connection, PaperOut, PrinterError, open_connection
-from .jobs import JobStore, PrintQueue, RetryPolicy
-from .layout import PAPERS, Paper, ticket_blocks
-from .paper import ticket_bytes
-from .preview import ticket_image, ticket_png
-
-__all__ = [
-    "PAPERS",
-    "Connection",
-    "JobStore",
-    "Paper",
-    "PaperOut",
-    "PrintQueue",
-    "PrinterError",
-    "RetryPolicy",
-    "open_connection",
-    "ticket_blocks",
-    "ticket_bytes",
-    "ticket_image",
-    "ticket_png",
-]
+Nothing is imported here: the printer-agent imports this package on a kiosk PC and must not pay
+for the server's layout and preview (Pillow, qrcode, python-escpos's printer classes).
+"""

@@ -20,7 +20,7 @@ from typing import Any
 
 import socketio
 
-from .agent_namespace import NAMESPACE
+from .agent_protocol import NAMESPACE
 from .connections import Connection, PaperOut, PrinterError
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,7 @@
 """The server's side of the printer-agents: a Socket.IO namespace on the hall's live channel.
 
-Protocol (namespace ``/printer-agent``):
-  - connect with ``auth = {kiosk, key}``: the kiosk must be configured with ``printer: agent`` and
-    the key must be the one ``antre printer-agent-key KIOSK`` issued (only its SHA-256 is stored).
-  - agent → ``ready`` ``{status?, error?}``: send me every job not acknowledged yet (after each
-    (re)connect); server → ``job`` ``{id, ticket_id, data}`` (``data``: the ESC/POS bytes).
-  - agent → ``ack`` ``{id}`` after printing (or on seeing a job it printed before);
-    agent → ``status`` ``{status: ok|offline|paper_out, error?, job?}`` for staff.
-New jobs are pushed by one thread of this namespace: the request that issued the ticket never
-waits for laying it out.
+The protocol both ends speak is in agent_protocol.py. New jobs are pushed by one thread of this
+namespace: the request that issued the ticket never waits for laying it out.
 """
 
 from __future__ import annotations
@@ -26,13 +19,11 @@ from antre.queue_server.store import Store
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace
 
+from .agent_protocol import NAMESPACE, STATUSES
 from .jobs import AGENT
 from .service import Printing
 
 log = logging.getLogger(__name__)
-
-NAMESPACE = "/printer-agent"
-STATUSES = ("ok", "offline", "paper_out")
 
 
 def issue_agent_key(store: Store, kiosk: str) -> str:
@@ -132,12 +123,11 @@ class PrinterAgents(Namespace):
                 log.exception("printer-agent: pushing new jobs to kiosk %s failed; it gets them on its next ready", kiosk)
 
 
-def init_printer_agents(app: Flask) -> PrinterAgents | None:
+def init_printer_agents(app: Flask, printing: Printing, store: Store) -> PrinterAgents | None:
     """Register the namespace on the app's SocketIO (the live channel); None when there is none."""
     socketio = app.extensions.get("socketio")
     if socketio is None:
         return None
-    agents = PrinterAgents(app.extensions["antre_printing"], app.extensions["antre"].store)
+    agents = PrinterAgents(printing, store)
     socketio.on_namespace(agents)
-    app.extensions["antre_printer_agents"] = agents
     return agents

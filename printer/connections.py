@@ -15,10 +15,12 @@ import select
 import socket
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Serial, Usb
+
+if TYPE_CHECKING:
+    from escpos.printer import Serial, Usb
 
 # DLE EOT 4: "transmit roll paper sensor status", answered at once even while the printer is busy.
 PAPER_STATUS_REQUEST = b"\x10\x04\x04"
@@ -196,7 +198,9 @@ class FileConnection:
 class _EscposDevice:
     """USB and serial through python-escpos, which knows their plumbing (endpoints, kernel driver
     detaching, serial framing). python-escpos has no public call for ready-made bytes, so ``send``
-    uses ``_raw``, the method all its own commands write through."""
+    uses ``_raw``, the method all its own commands write through. Its printer classes are imported
+    when a device is opened: they bring Pillow, qrcode and PyYAML, which a printer-agent driving a
+    file or network printer has no use for."""
 
     name: str
 
@@ -231,6 +235,8 @@ class UsbConnection(_EscposDevice):
         self.name = f"USB printer {vendor_id:04x}:{product_id:04x}"
 
     def _printer(self) -> Usb:
+        from escpos.printer import Usb
+
         if not Usb.is_usable():
             raise PrinterError(f"{self.name}: USB printing needs pyusb (pip install 'python-escpos[usb]')")
         return Usb(self.vendor_id, self.product_id, timeout=int(self.timeout * 1000))
@@ -242,6 +248,8 @@ class SerialConnection(_EscposDevice):
         self.name = f"serial printer {device}"
 
     def _printer(self) -> Serial:
+        from escpos.printer import Serial
+
         if not Serial.is_usable():
             raise PrinterError(f"{self.name}: serial printing needs pyserial (pip install 'python-escpos[serial]')")
         return Serial(self.device, baudrate=self.baudrate, timeout=self.timeout)

@@ -7,11 +7,11 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from .accounts import may_act_on
-from .app import current_hall
 from .errors import ApiError
+from .hall import current_hall
 from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,7 +90,7 @@ def services():
 
 
 def _printing():
-    return current_app.extensions["antre_printing"]
+    return current_hall().printing
 
 
 @bp.post("/tickets")
@@ -102,8 +102,9 @@ def issue_ticket():
         raise ApiError(400, "invalid", "service is required (a service code such as A)", "service")
     lang = "id" if body.get("lang") is None else body["lang"]
     base = current_hall().config.public_url or request.host_url.rstrip("/")
-    issuer = current_app.extensions["antre_issuer"]
-    ticket, job, created = issuer.issue(body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base)
+    ticket, job, created = current_hall().issuer.issue(
+        body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base
+    )
     response = jsonify({**_ticket_json(ticket), "print": _printing().status(job)})
     if not created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -1,41 +1,31 @@
 """The app factory: one Flask app serves one hall.
 
-Everything the request handlers need hangs off ``app.extensions["antre"]`` as a ``Hall``, so a
-test can build as many independent halls (each with its own temporary database) as it likes.
+Everything the request handlers need is an attribute of the app's ``Hall`` (queue_server/hall.py),
+reached as ``current_hall()``, so a test can build as many independent halls (each with its own
+temporary database) as it likes. This module imports the blueprints; none of them imports it.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app
+from antre.counter import bp as counter_bp
+from antre.display import bp as display_bp
+from antre.kiosk import bp as kiosk_bp
+from antre.printer.agent_namespace import init_printer_agents
+from antre.printer.service import Printing
+from flask import Flask
 
-from .accounts import Accounts
+from . import api, errors
+from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
-from .engine import Engine
+from .hall import Hall, attach_hall, open_hall
+from .issuing import Issuer
+from .live import init_live
 from .store import Store
-
-
-@dataclass
-class Hall:
-    config: HallConfig
-    store: Store
-    engine: Engine
-    accounts: Accounts
-
-
-def current_hall() -> Hall:
-    return current_app.extensions["antre"]
-
-
-def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
-    """The hall without the web: what the CLI, the benchmarks and the simulator use."""
-    store = Store(config.database)
-    return Hall(config, store, Engine(store, config, clock), Accounts(store, config, clock))
 
 
 def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> Flask:
@@ -55,56 +45,40 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["antre"] = hall
+    attach_hall(app, hall)
+    # The order matters: the engine tells its listeners in the order they subscribed, so the announcer
+    # comes before the live channel (a call's message names audio already being rendered); the
+    # printer-agents' namespace needs both the print queues and the live channel's SocketIO.
     _add_announcer(app, hall)
-
-    from . import api, errors
-
     errors.register(app)
     app.register_blueprint(api.bp)
-    from antre.counter import bp as counter_bp
-
     app.register_blueprint(counter_bp)
     _add_printing(app, hall)
-    _add_live(app)
-    from antre.printer.agent_namespace import init_printer_agents
-
-    init_printer_agents(app)
+    _add_live(app, hall)
+    hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     return app
 
 
-def _add_live(app: Flask) -> None:
+def _add_live(app: Flask, hall: Hall) -> None:
     """The live channel (Socket.IO, after the announcer so calls carry their audio) and the displays."""
-    from antre.display import bp as display_bp
-
-    from .live import init_live
-
-    init_live(app)
+    hall.live = init_live(app, hall)
     app.register_blueprint(display_bp)
 
 
 def _add_printing(app: Flask, hall: Hall) -> None:
     """Printed tickets and the kiosk: print queues (started now if a printer needs watching or jobs
     are left from before a restart), the issuing rules kiosks follow, and the kiosk pages."""
-    from antre.kiosk import bp as kiosk_bp
-    from antre.kiosk.issuing import Issuer
-    from antre.printer.service import Printing
-
-    printing = Printing(hall.config, hall.store, hall.engine)
-    app.extensions["antre_printing"] = printing
-    app.extensions["antre_issuer"] = Issuer(hall.engine, printing)
+    hall.printing = Printing(hall.config, hall.store, hall.engine)
+    hall.issuer = Issuer(hall.engine, hall.printing)
     app.register_blueprint(kiosk_bp)
-    printing.start()
+    hall.printing.start()
 
 
 def _add_announcer(app: Flask, hall: Hall) -> None:
     """Announcements: subscribed first, so rendering is queued the moment a call commits (before
     the live channel tells the displays), with its WAV cache next to the database."""
-    from .announce import Announcer, views
-
-    announcer = Announcer.for_hall(hall.config)
-    hall.engine.subscribe(announcer.on_events)
-    app.extensions["antre_announcer"] = announcer
+    hall.announcer = Announcer.for_hall(hall.config)
+    hall.engine.subscribe(hall.announcer.on_events)
     app.register_blueprint(views.bp)
 
 

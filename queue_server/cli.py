@@ -7,14 +7,12 @@ weak password) end with a non-zero exit and a plain sentence on stderr, never a 
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from .config import ConfigError, HallConfig, load_config
-from .engine import QueueError
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -31,7 +29,9 @@ class Context:
         return self._config
 
     def hall(self):
-        from .app import open_hall
+        import sqlite3
+
+        from .hall import open_hall
 
         try:
             return open_hall(self.config)
@@ -64,12 +64,22 @@ class AntreGroup(click.Group):
             for problem in error.problems:
                 click.echo(f"antre: config: {problem}", err=True)
             sys.exit(2)
-        except QueueError as error:
-            fail(error.message)
         except (click.exceptions.Exit, click.Abort):  # RuntimeErrors too: --help, Ctrl-C
             raise
         except RuntimeError as error:
             fail(str(error))
+        except Exception as error:
+            if not _refused_by_the_queue(error):
+                raise
+            fail(error.message)
+
+
+def _refused_by_the_queue(error: Exception) -> bool:
+    """Whether ``error`` is the engine's QueueError. The engine (and SQLite with it) is imported here,
+    only once something failed: ``antre printer-agent`` on a kiosk PC never opens the hall."""
+    from .engine import QueueError
+
+    return isinstance(error, QueueError)
 
 
 @click.group(cls=AntreGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -56,6 +56,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import live_transport
 from .engine import Event, NotFound
+from .hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +84,12 @@ class _Step:
 class LiveChannel:
     """One per app: the SocketIO server, the audiences of its clients, and the emitter thread."""
 
-    def __init__(self, app: Flask):
-        self.app = app
-        self.hall = app.extensions["antre"]
+    def __init__(self, app: Flask, hall: Hall):
+        self.hall = hall
         self.socketio = SocketIO(app, async_mode="threading", manage_session=False, ping_interval=10, ping_timeout=10)
         self.server = self.socketio.server
-        live_transport.install(self.server.eio)  # one writer wake-up per message is what limits 500 clients
+        # one writer wake-up per message is what limits 500 clients; False: the stock (slow) path
+        self.direct_writes = live_transport.install(self.server.eio)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._audiences: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
@@ -348,12 +349,12 @@ class LiveChannel:
             "audio_url": audio_url,
             "caption": caption,
             # false when the hall's speakers hang on the server (announcements.output: server): displays stay silent
-            "play_audio": getattr(self.app.extensions.get("antre_announcer"), "play_audio", False),
+            "play_audio": getattr(self.hall.announcer, "play_audio", False),
         }
 
     def _audio(self, event: Event) -> tuple[str | None, str | None]:
         """The announcement's URL and caption; without an announcer, a URL that answers 404 JSON."""
-        announcer = self.app.extensions.get("antre_announcer")
+        announcer = self.hall.announcer
         if announcer is None:
             return f"/api/v1/audio/call-{event.id}.wav", None
         try:
@@ -369,9 +370,7 @@ def _room(audience: tuple[str, str | None]) -> str:
     return HALL if kind == HALL else f"{kind}:{key}"
 
 
-def init_live(app: Flask) -> LiveChannel:
-    """Attach the live channel to ``app`` (``app.extensions["antre_live"]``; SocketIO keeps itself in
-    ``app.extensions["socketio"]``)."""
-    live = LiveChannel(app)
-    app.extensions["antre_live"] = live
-    return live
+def init_live(app: Flask, hall: Hall) -> LiveChannel:
+    """Attach the live channel for ``hall`` to ``app`` (the factory keeps it as ``hall.live``;
+    SocketIO keeps itself in ``app.extensions["socketio"]``)."""
+    return LiveChannel(app, hall)

@@ -25,10 +25,11 @@ What stays as it was:
 How it is installed: ``install(engineio_server)`` gives one Engine.IO server a ``sockets`` dict
 that turns each new ``engineio.socket.Socket`` into a ``DirectSocket`` (same object, subclass with the
 overrides below). Nothing global is patched. It relies on internals of the libraries it was written
-against — python-engineio 4.15.1 (``Socket.poll``/``send``/``queue``/``_websocket_handler``, the writer
-loop calling ``poll``), simple-websocket 1.1.0 (``Server.ws`` is the wsproto connection, ``Server.sock``
-the socket, ``Server.connected``) and wsproto 1.3; ``install`` checks them and the engineio version
-(``TESTED_ENGINEIO``) and, if anything differs, logs a warning and leaves the stock behaviour.
+against — python-engineio (``Socket.poll``/``send``/``queue``/``_websocket_handler``, the writer loop
+calling ``poll``), simple-websocket (``Server.ws`` is the wsproto connection, ``Server.sock`` the
+socket, ``Server.connected``) and wsproto; their tested versions are in tested_versions.py. ``install``
+checks the versions and the shapes it uses and, if anything differs, logs a warning and leaves the
+stock behaviour.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ import queue
 import socket
 import threading
 import time
-from importlib import metadata
 from typing import Any
+
+from .tested_versions import outside_tested
 
 log = logging.getLogger(__name__)
 
-TESTED_ENGINEIO = ((4, 15), (4, 16))  # [from, to): the versions whose internals this was checked against
+RELIED_ON = ("python-engineio", "simple-websocket", "wsproto")  # whose internals this module uses
 MAX_BACKLOG = 1 << 20  # bytes a client may fall behind before it is disconnected
 _FLUSH = object()  # put on a socket's queue to wake its writer thread for the backlog
 
@@ -230,13 +232,7 @@ class _AdoptingSockets(dict):
 def _problems(eio: Any) -> list[str]:
     if engineio is None:
         return ["python-engineio, simple-websocket or wsproto cannot be imported"]
-    problems = []
-    try:
-        version = tuple(int(p) for p in metadata.version("python-engineio").split(".")[:2])
-    except (metadata.PackageNotFoundError, ValueError):
-        version = None
-    if version is None or not TESTED_ENGINEIO[0] <= version < TESTED_ENGINEIO[1]:
-        problems.append(f"python-engineio {version} is outside the tested range {TESTED_ENGINEIO}")
+    problems = [problem for name in RELIED_ON if (problem := outside_tested(name))]
     if getattr(eio, "async_mode", None) != "threading":
         problems.append(f"async_mode is {getattr(eio, 'async_mode', None)!r}, not 'threading'")
     for name in ("poll", "send", "check_ping_timeout", "_websocket_handler", "close"):

@@ -39,9 +39,10 @@ class HallServer(BaseApplication):
     def load(self):
         """Runs in the worker after the fork, so no SQLite connection or thread crosses a fork."""
         from .app import create_app
+        from .hall import hall_of
 
         app = create_app(self.config_path)
-        app.extensions["antre_announcer"].warm_up()  # the speech process starts now, not at the first call
+        hall_of(app).announcer.warm_up()  # the speech process starts now, not at the first call
         return app
 
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from .app import open_hall
 from .clock import ManualClock
 from .config import PRIORITY_CATEGORIES, HallConfig
 from .engine import Engine
+from .hall import open_hall
 
 DEFAULT_HOURS = (time(7, 30), time(16, 0))
 # Relative arrival rate by local hour: people come early, the hall is quiet at lunch and late on.

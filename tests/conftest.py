@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from antre.printer.loopback import LoopbackPrinter
-from antre.queue_server.app import create_app, open_hall
+from antre.queue_server.app import create_app
 from antre.queue_server.clock import ManualClock
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import hall_of, open_hall
 
 from tests.support import SMALL_HALL, ServerProcess, antre, launch_chromium, write_config
 
@@ -50,9 +51,9 @@ def app(hall_config, clock):
     app = create_app(hall_config, clock)
     app.config["TESTING"] = True
     yield app
-    app.extensions["antre_announcer"].close()
-    app.extensions["antre_printing"].stop()  # its worker must not read while the store closes
-    app.extensions["antre"].store.close()
+    hall_of(app).announcer.close()
+    hall_of(app).printing.stop()  # its worker must not read while the store closes
+    hall_of(app).store.close()
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def client(app):
 @pytest.fixture
 def officers(app):
     """An admin, an officer of counters 1 and 2, and an officer of counter 3; returns their tokens."""
-    accounts = app.extensions["antre"].accounts
+    accounts = hall_of(app).accounts
     accounts.add("admin", PASSWORD, "admin")
     accounts.add("siti", PASSWORD, "officer", ["1", "2"])
     accounts.add("budi", PASSWORD, "officer", ["3"])

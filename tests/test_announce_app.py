@@ -11,6 +11,7 @@ from antre.queue_server.announce import announcement_text
 from antre.queue_server.app import create_app
 from antre.queue_server.config import ConfigError, load_config
 from antre.queue_server.engine import Event
+from antre.queue_server.hall import hall_of
 
 from tests.support import RENDER_DEADLINE, SMALL_HALL, antre, needs_espeak, wait_until, write_config
 
@@ -82,13 +83,13 @@ def test_a_bad_announcement_key_is_named(tmp_path, announcements, problem):
 # --- the app ---------------------------------------------------------------------------------------
 def heard_calls(app) -> list[Event]:
     heard: list[Event] = []
-    app.extensions["antre"].engine.subscribe(lambda events: heard.extend(e for e in events if e.kind in ("called", "recalled")))
+    hall_of(app).engine.subscribe(lambda events: heard.extend(e for e in events if e.kind in ("called", "recalled")))
     return heard
 
 
 @needs_espeak
 def test_a_call_through_the_api_is_rendered_and_served_as_wav(app, client, officers, auth, tmp_path):
-    announcer = app.extensions["antre_announcer"]
+    announcer = hall_of(app).announcer
     assert announcer.renderer.cache_dir == tmp_path / "audio-cache"
     heard = heard_calls(app)
     client.post("/api/v1/tickets", json={"service": "A"})
@@ -116,7 +117,7 @@ def spoken_key(announcer, number: str, counter_id: str) -> str:
 
 @needs_espeak
 def test_the_likely_next_calls_are_rendered_before_anyone_presses_next(app, client):
-    announcer = app.extensions["antre_announcer"]
+    announcer = hall_of(app).announcer
     announcer.warm_up()  # as a serving hall does; until then nothing is rendered ahead
     for _ in range(3):
         client.post("/api/v1/tickets", json={"service": "A"})
@@ -128,7 +129,7 @@ def test_the_likely_next_calls_are_rendered_before_anyone_presses_next(app, clie
 
 @needs_espeak
 def test_tickets_issued_behind_the_head_do_not_ask_for_it_again(app, client):
-    announcer = app.extensions["antre_announcer"]
+    announcer = hall_of(app).announcer
     announcer.warm_up()
     client.post("/api/v1/tickets", json={"service": "A"})
     client.post("/api/v1/tickets", json={"service": "A"})
@@ -146,9 +147,9 @@ def test_tickets_issued_behind_the_head_do_not_ask_for_it_again(app, client):
 @needs_espeak
 def test_with_a_broken_voice_the_call_succeeds_and_its_audio_says_why(tmp_path, clock):
     app = create_app(load_config(hall_file(tmp_path, voice="no-such-voice")), clock)
-    announcer = app.extensions["antre_announcer"]
+    announcer = hall_of(app).announcer
     try:
-        accounts = app.extensions["antre"].accounts
+        accounts = hall_of(app).accounts
         accounts.add("siti", "rahasia-petugas-1", "officer", ["1"])
         token = accounts.login("siti", "rahasia-petugas-1")[0]
         heard = heard_calls(app)
@@ -164,17 +165,17 @@ def test_with_a_broken_voice_the_call_succeeds_and_its_audio_says_why(tmp_path, 
         assert "no-such-voice" in failed.get_json()["error"]["message"]
     finally:
         announcer.close()
-        app.extensions["antre"].store.close()
+        hall_of(app).store.close()
 
 
 def test_server_speakers_keep_the_display_silent(tmp_path, clock):
     app = create_app(load_config(hall_file(tmp_path, output="server")), clock)
-    announcer = app.extensions["antre_announcer"]
+    announcer = hall_of(app).announcer
     try:
         assert announcer.play_audio is False
     finally:
         announcer.close()
-        app.extensions["antre"].store.close()
+        hall_of(app).store.close()
 
 
 # --- antre say --------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import shutil
 import sys
 import wave
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,8 +23,10 @@ from antre.queue_server.announce.render import Renderer, Voice, cache_key
 from antre.queue_server.clock import ManualClock
 from antre.queue_server.config import HallConfig, parse_config
 from antre.queue_server.engine import Engine, Event
+from antre.queue_server.hall import attach_hall, open_hall
 from antre.queue_server.store import Store
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until
 
@@ -184,8 +188,8 @@ def test_a_broken_voice_fails_clearly_and_the_call_still_succeeds(tmp_path, capl
         assert status["ok"] is False and "no-such-voice" in status["last_error"]
         assert "no-such-voice" in caplog.text
 
-        app = tiny_app(announcer)
-        response = app.test_client().get(announcer.audio_url(key))
+        with audio_client(announcer) as client:
+            response = client.get(announcer.audio_url(key))
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "render_failed"
     finally:
@@ -217,33 +221,41 @@ def speech_processes() -> list[int]:
     return found
 
 
-def tiny_app(announcer: Announcer) -> Flask:
+@contextmanager
+def audio_client(announcer: Announcer) -> Iterator[FlaskClient]:
+    """The audio blueprint alone, serving a hall whose announcer is ``announcer``."""
     app = Flask(__name__)
-    app.extensions["antre_announcer"] = announcer
+    hall = open_hall(announcer.hall)
+    hall.announcer = announcer
+    attach_hall(app, hall)
     app.register_blueprint(views.bp)
-    return app
+    try:
+        yield app.test_client()
+    finally:
+        hall.store.close()
 
 
 def test_audio_url_serves_wav_waiting_for_a_render_in_flight(announcer):
-    client = tiny_app(announcer).test_client()
-    event = call_event(7, "B012", "2")
-    announcer.on_events([event])
-    url = announcer.audio_url(announcer.audio_key(event))
-    assert url.startswith("/api/v1/audio/") and url.endswith(".wav")
+    with audio_client(announcer) as client:
+        event = call_event(7, "B012", "2")
+        announcer.on_events([event])
+        url = announcer.audio_url(announcer.audio_key(event))
+        assert url.startswith("/api/v1/audio/") and url.endswith(".wav")
 
-    response = client.get(url)  # asked at once: the view waits for the render
-    assert response.status_code == 200
-    assert response.mimetype == "audio/wav"
-    assert response.data[:4] == b"RIFF" and response.data[8:12] == b"WAVE"
-    assert "max-age" in response.headers["Cache-Control"]
+        response = client.get(url)  # asked at once: the view waits for the render
+        assert response.status_code == 200
+        assert response.mimetype == "audio/wav"
+        assert response.data[:4] == b"RIFF" and response.data[8:12] == b"WAVE"
+        assert "max-age" in response.headers["Cache-Control"]
 
-    partial = client.get(url, headers={"Range": "bytes=0-99"})
-    assert partial.status_code == 206 and len(partial.data) == 100
+        partial = client.get(url, headers={"Range": "bytes=0-99"})
+        assert partial.status_code == 206 and len(partial.data) == 100
 
 
 @pytest.mark.parametrize("key", ["0123456789abcdef0123456789abcdef", "nope", "0123456789ABCDEF0123456789ABCDEF"])
 def test_unknown_audio_is_a_json_404(announcer, key):
-    response = tiny_app(announcer).test_client().get(f"/api/v1/audio/{key}.wav")
+    with audio_client(announcer) as client:
+        response = client.get(f"/api/v1/audio/{key}.wav")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
 

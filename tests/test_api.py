@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 import yaml
 from antre.queue_server.app import create_app
+from antre.queue_server.hall import hall_of
 
 from tests.conftest import PASSWORD
 from tests.support import ROOT, SMALL_HALL, write_config
@@ -129,7 +130,7 @@ def test_track_url_uses_the_configured_public_url(tmp_path, clock):
         ticket = app.test_client().post(f"{API}/tickets", json={"service": "A"}).get_json()
         assert ticket["track_url"] == f"http://192.168.1.10:5000/t/{ticket['id']}"
     finally:
-        app.extensions["antre"].store.close()
+        hall_of(app).store.close()
 
 
 def test_a_ticket_reads_back_with_its_current_status_and_counter(client, officers):
@@ -268,7 +269,7 @@ def test_a_logged_out_token_stops_working(client, officers):
 
 
 def test_a_disabled_officer_is_logged_out_and_cannot_log_in(app, client, officers):
-    app.extensions["antre"].accounts.disable("siti")
+    hall_of(app).accounts.disable("siti")
     assert_error(act(client, officers["siti"], "1", "call-next"), 401, "unauthorized")
     assert_error(login(client, "siti"), 401, "unauthorized")
 
@@ -553,4 +554,4 @@ def test_the_demo_config_loads_as_an_api(tmp_path, clock):
         services = app.test_client().get(f"{API}/services").get_json()
         assert len(services) == len(demo["services"])
     finally:
-        app.extensions["antre"].store.close()
+        hall_of(app).store.close()

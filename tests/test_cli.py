@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import pytest
 from antre.queue_server.accounts import LoginFailed
-from antre.queue_server.app import open_hall
 from antre.queue_server.cli import main
+from antre.queue_server.hall import open_hall
 from antre.queue_server.schema import SCHEMA_VERSION
 
 from tests.conftest import PASSWORD

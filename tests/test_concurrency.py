@@ -12,8 +12,8 @@ from http.client import HTTPException
 from pathlib import Path
 
 import pytest
-from antre.queue_server.app import open_hall
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 
 from tests.support import ROOT, SMALL_HALL, ServerProcess, http, wait_until, write_config
 
@@ -74,7 +74,7 @@ def test_six_counters_calling_at_once_call_every_ticket_exactly_once(six_counter
 
 WORKER = """
 import json, sys
-from antre.queue_server.app import open_hall
+from antre.queue_server.hall import open_hall
 from antre.queue_server.config import load_config
 
 config, role, first_counter = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -6,8 +6,8 @@ import re
 
 import pytest
 import requests
-from antre.queue_server.app import open_hall
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
 from tests.support import ServerProcess, http

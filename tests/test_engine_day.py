@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
-from antre.queue_server.app import open_hall
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 
 from tests.support import write_config
 

@@ -12,8 +12,8 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from antre.queue_server.app import open_hall
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 
 from tests.support import SMALL_HALL, write_config
 

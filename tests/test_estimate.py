@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-from antre.queue_server.app import open_hall
 from antre.queue_server.config import load_config
 from antre.queue_server.engine import Engine
 from antre.queue_server.estimate import CounterNow, ServiceTimes, estimate
+from antre.queue_server.hall import open_hall
 
 from tests.support import SMALL_HALL, write_config
 

@@ -15,6 +15,7 @@ import time
 import pytest
 import socketio
 from antre.queue_server import live_transport
+from antre.queue_server.hall import hall_of
 from werkzeug.serving import make_server
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
@@ -95,7 +96,7 @@ def in_process(app, officers):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server, app.extensions["antre_live"].server.eio, officers["admin"]
+    yield server, hall_of(app).live.server.eio, officers["admin"]
     server.shutdown()
     thread.join(timeout=5)
 

@@ -113,6 +113,24 @@ def test_a_key_only_for_agent_kiosks(hall):
     assert result.returncode == 1 and "kiosk 'k2' is not configured with printer: agent" in result.stderr
 
 
+def test_a_running_agent_imported_nothing_of_the_server(hall, tmp_path):
+    """Started as on a kiosk PC, connected, one ticket printed: Python's own import log (-X importtime)
+    names no Flask, Flask-SocketIO, queue engine or SQLite (tests/test_seams.py checks the same quickly)."""
+    config, server, key = hall
+    agent = Agent(config, server, key, tmp_path)
+    agent.args[1:1] = ["-X", "importtime"]
+    agent.start()
+    try:
+        ticket = issue(server)
+        wait_until(lambda: ticket["number"].encode() in agent.printed(), timeout=20, message=f"the ticket printed ({agent.log})")
+    finally:
+        agent.stop()
+    lines = agent.log.read_text().splitlines()
+    imported = {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+    assert "antre.printer.agent" in imported
+    assert sorted(imported & {"flask", "flask_socketio", "sqlite3", "sqlite_utils", "antre.queue_server.engine"}) == []
+
+
 def test_printed_job_ids_survive_a_restart(tmp_path):
     ids = PrintedJobs(tmp_path / "state" / "printed.ids")
     ids.add(7)

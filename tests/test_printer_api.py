@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from antre.printer.loopback import LoopbackPrinter
 from antre.queue_server.app import create_app
+from antre.queue_server.hall import hall_of
 
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
@@ -36,8 +37,8 @@ def make_app(tmp_path, clock):
 
     yield make
     for app in made:
-        app.extensions["antre_printing"].stop()
-        app.extensions["antre"].store.close()
+        hall_of(app).printing.stop()
+        hall_of(app).store.close()
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_a_refused_tap_leaves_nothing_behind_and_a_pause_ends_with_the_day(clien
     client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"})
     tap = {"service": "C", "kiosk": "k1", "request_id": "tap-C-000001"}
     assert client.post(f"{API}/tickets", json=tap).status_code == 409
-    assert client.application.extensions["antre_printing"].jobs.jobs() == []
+    assert hall_of(client.application).printing.jobs.jobs() == []
     clock.advance(days=1)
     printer.start()
     ticket = issue(client, **tap)
@@ -158,7 +159,7 @@ def test_a_refused_tap_leaves_nothing_behind_and_a_pause_ends_with_the_day(clien
 @pytest.fixture
 def officers_for():
     def make(client) -> str:
-        accounts = client.application.extensions["antre"].accounts
+        accounts = hall_of(client.application).accounts
         accounts.add("admin", PASSWORD, "admin")
         return accounts.login("admin", PASSWORD)[0]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from antre.printer import PaperOut, PrinterError, open_connection
-from antre.printer.connections import DummyConnection, FileConnection, NetworkConnection
+from antre.printer.connections import DummyConnection, FileConnection, NetworkConnection, PaperOut, PrinterError, open_connection
 from antre.printer.loopback import LoopbackPrinter
 
 TICKET = b"\x1b@A012\n\x1dV\x00"

@@ -6,8 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
-from antre.printer import PAPERS, ticket_blocks, ticket_bytes, ticket_image, ticket_png
-from antre.printer.layout import MAX_SCALE, Text, printable
+from antre.printer.layout import MAX_SCALE, PAPERS, Text, printable, ticket_blocks
+from antre.printer.paper import ticket_bytes
+from antre.printer.preview import ticket_image, ticket_png
 from antre.queue_server.config import load_config
 from PIL import Image
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from antre.printer import PrintQueue, RetryPolicy, open_connection, ticket_bytes
-from antre.printer.connections import FileConnection
+from antre.printer.connections import FileConnection, open_connection
 from antre.printer.hallstore import HallJobStore
-from antre.printer.jobs import AgentJobs, new_job
+from antre.printer.jobs import AgentJobs, PrintQueue, RetryPolicy, new_job
 from antre.printer.loopback import LoopbackPrinter
-from antre.queue_server.app import open_hall
+from antre.printer.paper import ticket_bytes
 from antre.queue_server.clock import iso
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 from antre.queue_server.store import Store
 
 from tests.support import SMALL_HALL, wait_until, write_config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from antre.queue_server.hall import hall_of
 
 from tests.conftest import PASSWORD
 
@@ -179,7 +180,7 @@ def test_session_expires_with_its_token(siti, clock):
 
 def test_disabled_officer_loses_the_console(siti, app):
     client, _ = siti
-    app.extensions["antre"].accounts.disable("siti")
+    hall_of(app).accounts.disable("siti")
     assert client.get("/counter/1").status_code == 302
 
 

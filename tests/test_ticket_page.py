@@ -7,6 +7,7 @@ import re
 import pytest
 from antre.queue_server.app import create_app
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import hall_of
 
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, write_config
@@ -28,7 +29,7 @@ def standard_client(tmp_path):
     app = create_app(load_config(write_config(tmp_path, WITH_STANDARD)))
     app.config["TESTING"] = True
     yield app.test_client()
-    app.extensions["antre"].store.close()
+    hall_of(app).store.close()
 
 
 def test_the_page_shows_number_service_agency_status_estimate_requirements_and_fee(standard_client):

@@ -1,7 +1,7 @@
 """``GET /api/v1/audio/<key>.wav``: the announcement audio named in each ``called`` message.
 
-Register with ``app.register_blueprint(views.bp)`` and put the hall's Announcer in
-``app.extensions["antre_announcer"]``. A display usually asks a few milliseconds after the call, so a
+Register with ``app.register_blueprint(views.bp)``; the audio comes from the hall's announcer
+(``current_hall().announcer``). A display usually asks a few milliseconds after the call, so a
 render still in flight is waited for (briefly) rather than answered with an error the display would
 have to retry. The audio behind a key never changes, so browsers may keep it. The response says how
 long it waited for the renderer (``Server-Timing: render;dur=MS``, 0 when the file was ready), which
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify, send_file
+from flask import Blueprint, jsonify, send_file
+
+from ..hall import current_hall
 
 bp = Blueprint("announce", __name__)
 
@@ -28,7 +30,7 @@ def _error(status: int, code: str, message: str):
 
 @bp.get("/api/v1/audio/<key>.wav")
 def audio(key: str):
-    announcer = current_app.extensions.get("antre_announcer")
+    announcer = current_hall().announcer
     if announcer is None:
         return _error(404, "not_found", "announcements are not set up on this server")
     renderer = announcer.renderer

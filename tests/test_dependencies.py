@@ -1,0 +1,45 @@
+"""Pinned where it relies on internals: the packages queue_server/tested_versions.py names are
+declared in pyproject.toml with exactly the tested range, installed inside it, and the live channel
+really takes its fast path with them (tests/test_live_transport.py drives real clients through it)."""
+
+from __future__ import annotations
+
+import tomllib
+
+from antre.queue_server.hall import hall_of
+from antre.queue_server.tested_versions import TESTED, outside_tested
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from tests.support import ROOT
+
+
+def declared() -> dict[str, Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = (Requirement(line) for line in project["dependencies"])
+    return {canonicalize_name(r.name): r for r in requirements}
+
+
+def test_every_package_whose_internals_are_used_is_installed_inside_its_tested_range():
+    problems = [problem for name in TESTED if (problem := outside_tested(name))]
+    assert problems == [], (
+        "re-check what README 'Upgrading dependencies' lists, then move the range in tested_versions.py and pyproject.toml"
+    )
+
+
+def test_pyproject_declares_each_of_them_with_exactly_the_tested_range():
+    requirements = declared()
+    for name, tested in TESTED.items():
+        assert name in requirements, f"{name} is relied on but not declared in pyproject.toml"
+        assert requirements[name].specifier == SpecifierSet(tested.specifier), f"{name}: pyproject says {requirements[name].specifier}"
+
+
+def test_the_live_channel_writes_websocket_frames_directly_with_the_installed_versions(app):
+    assert hall_of(app).live.direct_writes, "live_transport.install refused: see the warning it logged"
+
+
+def test_python_escpos_still_has_the_raw_write_usb_and_serial_printing_go_through():
+    from escpos.printer import Serial, Usb
+
+    assert callable(getattr(Usb, "_raw", None)) and callable(getattr(Serial, "_raw", None))
