@@ -586,4 +586,6 @@ class WaitingLanes:
             "ORDER BY queue_at, day, prefix, seq",
             (*self.services, cutoff),
         ).fetchall()
-        return [self._count("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (row[0], *row)) - i for i, row in enumerate(rows)]
+        return [
+            self._count("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (row[0], *row)) - i for i, row in enumerate(rows)
+        ]
