@@ -496,6 +496,8 @@ class Engine:
             if (counter.services, streak) not in known:
                 known[counter.services, streak] = self.rule.position(ticket, tx.lanes(counter.services), streak, now)
             places[counter.id] = known[counter.services, streak]
+        if not places:  # a service no counter serves yet: its place in its own queue
+            places[""] = self.rule.position(ticket, tx.lanes((ticket["service"],)), 0, now)
         return places
 
     def _waiting_ahead(self, places: dict[str, int], states: dict[str, dict]) -> int:
