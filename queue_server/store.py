@@ -306,10 +306,6 @@ class Tx:
         """Kept up to date by triggers on tickets (see schema.py), so it costs one row per service."""
         return dict(self.conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"))
 
-    def waiting_count(self, service: str) -> int:
-        row = self.conn.execute("SELECT n FROM waiting_counts WHERE service = ?", (service,)).fetchone()
-        return row[0] if row else 0
-
     def stale_open_tickets(self, before_day: str) -> list[dict]:
         placeholders = _marks(OPEN_STATUSES)
         return self._all(
