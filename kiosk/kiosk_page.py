@@ -9,7 +9,6 @@ from the internet.
 from __future__ import annotations
 
 import io
-import math
 
 import qrcode
 import qrcode.image.svg
@@ -68,11 +67,12 @@ def _settings(kiosk) -> dict:
 @bp.get("/kiosk/services.json")
 def services():
     """What the start screen shows, polled every few seconds: per service the waiting count, the
-    estimated wait of a ticket taken now, and why it cannot be taken (``closed``, ``no_counter``)."""
+    engine's estimate for a normal ticket taken now (the figure the ticket itself would carry), and
+    why it cannot be taken (``closed``, ``no_counter``)."""
     engine = current_hall().engine
     rows = engine.services()
     hall = engine.hall
-    durations = {s.code: s.duration_minutes for s in hall.services.values()}
+    estimates = engine.new_ticket_estimates()
     return jsonify(
         open=hall.is_open(engine.clock()),
         services=[
@@ -80,18 +80,12 @@ def services():
                 "code": row["code"],
                 "waiting": row["waiting"],
                 "counters_open": row["counters_open"],
-                "eta_minutes": _rough_wait(row["waiting"], durations[row["code"]], row["counters_open"]),
+                "eta_minutes": estimates[row["code"]]["eta_minutes"],
                 "unavailable": availability(engine, row["counters_open"]),
             }
             for row in rows
         ],
     )
-
-
-def _rough_wait(waiting: int, duration: float, counters_open: int) -> int | None:
-    """A tile's hint, refreshed every few seconds: the people waiting shared by the open counters.
-    The ticket itself carries the engine's estimate (``eta_minutes``), which knows more."""
-    return math.ceil(waiting * duration / counters_open) if counters_open else None
 
 
 @bp.get("/kiosk/qr/<ticket_id>.svg")

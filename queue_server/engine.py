@@ -12,10 +12,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
+from itertools import islice
 from typing import Any, TypeVar
 
-from .clock import Clock, iso, parse_iso, system_clock
+from .call_order import CallRule
+from .clock import Clock, iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
 from .estimate import HISTORY, NEW_DAY, WaitEstimator
 from .store import Store, Tx
@@ -102,7 +104,8 @@ class Engine:
         self.clock = clock
         self._listeners: list[Listener] = []
         self._rolled_day: str | None = None
-        self.estimates = WaitEstimator(hall, clock, self._call_order)
+        self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
+        self.estimates = WaitEstimator(hall, clock, self.rule)
         with store.read() as tx:
             self.estimates.warm(tx.latest_finished(HISTORY))
             self.estimates.warm_pauses(tx.pauses_since(iso(self._midnight(clock()))), tx.paused_counters())
@@ -234,9 +237,7 @@ class Engine:
             op.record("issued", ticket["id"], officer_id=officer_id, snapshot=ticket, service=service, priority=category, kiosk=kiosk)
             if along is not None:
                 along(op.tx, ticket)
-            # The newest normal ticket has every waiting ticket of its service ahead of it.
-            ahead = op.tx.waiting_count(service) - 1 if category is None else None
-            return self._view(op.tx, ticket, ahead, newest=category is None)
+            return self._view(op.tx, ticket)
 
         return self._apply(apply)
 
@@ -300,25 +301,9 @@ class Engine:
         op.tx.set_counter_state(counter.id, ticket_id=None, updated_at=op.at)
 
     def _choose_next(self, op: _Operation, counter: Counter, state: dict) -> dict | None:
-        """Priority first, but not more than max_consecutive in a row while normal tickets wait,
-        and never past a normal ticket that has waited longer than max_normal_wait_minutes."""
-        priority = op.tx.oldest_waiting(counter.services, priority=True)
-        normal = op.tx.oldest_waiting(counter.services, priority=False)
-        if priority is None or normal is None:
-            return priority or normal
-        if self._normal_goes_first(normal, priority, state["priority_streak"], op.now):
-            return normal
-        return priority
-
-    def _normal_goes_first(self, normal: dict, priority: dict, streak: int, now: datetime) -> bool:
-        """An overdue normal ticket is not passed over, but it does not pass a priority ticket older than itself."""
-        limit = self.hall.max_normal_wait_minutes
-        overdue = (
-            limit is not None
-            and normal["queue_at"] < priority["queue_at"]
-            and now - parse_iso(normal["queue_at"]) > timedelta(minutes=limit)
-        )
-        return overdue or streak >= self.hall.max_consecutive_priority
+        """The call order's choice between the heads of the two lanes (see call_order.py)."""
+        heads = [op.tx.oldest_waiting(counter.services, priority=lane) for lane in (True, False)]
+        return self.rule.first(heads, state["priority_streak"], op.now)
 
     def _call(self, op: _Operation, counter: Counter, state: dict, ticket: dict, officer_id: int | None) -> dict:
         streak = state["priority_streak"] + 1 if ticket["priority"] else 0
@@ -480,25 +465,46 @@ class Engine:
         self._ensure_today()
         counter = self._counter(counter_id)
         with self.store.read() as tx:
-            tickets = tx.waiting(counter.services)
+            # The first ``limit`` calls take at most ``limit`` tickets from each lane.
+            heads = [t for lane in (True, False) for t in tx.waiting(counter.services, priority=lane, limit=limit)]
             streak = tx.counter_state(counter.id)["priority_streak"]
-            ordered = self._call_order(tickets, streak)
-            return [self._view(tx, t, ahead=i) for i, t in enumerate(ordered[:limit])]
+            ordered = islice(self.rule.order(heads, streak, self.clock()), limit)
+            return [self._view(tx, t, ahead=i) for i, t in enumerate(ordered)]
 
-    def _call_order(self, tickets: list[dict], streak: int) -> list[dict]:
-        """Replay call-next's choice over a waiting list, so a console can show what comes next."""
-        priority = [t for t in tickets if t["priority"]]
-        normal = [t for t in tickets if not t["priority"]]
+    def new_ticket_estimates(self) -> dict[str, dict]:
+        """Per service, ``eta_minutes`` and ``eta_range`` of a normal ticket taken now: the kiosk's tiles."""
+        self._ensure_today()
         now = self.clock()
-        order = []
-        while priority and normal:
-            if self._normal_goes_first(normal[0], priority[0], streak, now):
-                order.append(normal.pop(0))
-                streak = 0
-            else:
-                order.append(priority.pop(0))
-                streak += 1
-        return order + priority + normal
+        day = self.local_day(now)
+        with self.store.read() as tx:
+            states = tx.counter_states()
+            estimates = {}
+            for code in self.hall.services:
+                ticket = {"id": None, "service": code, "priority": None, "queue_at": iso(now), "day": day, "prefix": code}
+                ticket["seq"] = tx.next_seq(day, code)
+                estimates[code] = self.estimates.fields(tx, ticket, self._places(tx, ticket, states, now), states)
+            return estimates
+
+    def _places(self, tx: Tx, ticket: dict, states: dict[str, dict], now: datetime) -> dict[str, int]:
+        """For each counter of the ticket's service: how many tickets its successive call-nexts take
+        before this one. Counted, not walked (call_order.CallRule.position); counters serving the
+        same services with the same priority run share one answer."""
+        places: dict[str, int] = {}
+        known: dict[tuple, int] = {}
+        for counter in self.hall.counters_for_service(ticket["service"]):
+            streak = states.get(counter.id, {}).get("priority_streak", 0)
+            if (counter.services, streak) not in known:
+                known[counter.services, streak] = self.rule.position(ticket, tx.lanes(counter.services), streak, now)
+            places[counter.id] = known[counter.services, streak]
+        if not places:  # a service no counter serves yet: its place in its own queue
+            places[""] = self.rule.position(ticket, tx.lanes((ticket["service"],)), 0, now)
+        return places
+
+    def _waiting_ahead(self, places: dict[str, int], states: dict[str, dict]) -> int:
+        """The fewest tickets called before this one by any open counter of its service (any counter
+        while all are paused). With one counter: exactly the tickets called before it. See README."""
+        open_places = [n for counter_id, n in places.items() if states.get(counter_id, {}).get("status") != "paused"]
+        return min(open_places or places.values())
 
     # --- views ----------------------------------------------------------------------------------
     def _ticket(self, tx: Tx, ticket_id: Any) -> dict:
@@ -510,8 +516,8 @@ class Engine:
     def _open_counters(self, code: str, paused: set[str]) -> int:
         return sum(1 for c in self.hall.counters_for_service(code) if c.id not in paused)
 
-    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None, newest: bool = False) -> dict:
-        """A ticket as the API and the pages see it; ``newest``: a normal ticket just issued (see estimate.py)."""
+    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
+        """A ticket as the API and the pages see it; ``ahead``: its place in a counter's list, when shown in one."""
         service = self.hall.services[ticket["service"]]
         counter = self.hall.counters.get(ticket["counter_id"]) if ticket["counter_id"] else None
         view = {
@@ -534,8 +540,10 @@ class Engine:
             "eta_range": None,
         }
         if ticket["status"] == "waiting":
-            view["waiting_ahead"] = tx.waiting_ahead(ticket) if ahead is None else ahead
-            view.update(self.estimates.fields(tx, ticket, newest))
+            states = tx.counter_states()
+            places = self._places(tx, ticket, states, self.clock())
+            view["waiting_ahead"] = self._waiting_ahead(places, states) if ahead is None else ahead
+            view.update(self.estimates.fields(tx, ticket, places, states))
         return view
 
     def _counter_view(self, tx: Tx, counter: Counter) -> dict:

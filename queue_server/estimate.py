@@ -3,7 +3,7 @@
 A constant "people ahead × configured minutes" is wrong in both directions in a real hall, so the
 estimate is built from what the hall is doing now:
 
-- position: the tickets call-next will take before this one (priority rules included), per
+- position: the tickets call-next will take before this one (the call order, call_order.py), per
   service, on every counter that serves this ticket's service;
 - capacity: the counters of the service, each busy one freeing up after its expected remaining
   time, a paused one after what is left of a typical pause (and none of them open: no estimate);
@@ -19,8 +19,9 @@ estimate is built from what the hall is doing now:
 
 The model part (``ServiceTimes``, ``estimate``) is pure arithmetic and unit-tested on hand-computed
 queues; ``WaitEstimator`` gathers its inputs from a store transaction and learns from committed
-engine events. Everything here is cheap enough for ``Engine.issue``: for a new normal ticket it reads
-only the waiting counts and the counter states, never the waiting list.
+engine events. Everything here is cheap enough for ``Engine.issue``: when the call order puts every
+waiting ticket ahead (a new normal ticket, as a rule) it reads only the waiting counts and the counter
+states, never the waiting list.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+from bisect import insort
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from .call_order import CallRule, call_key
 from .clock import Clock, parse_iso
 from .config import HallConfig
 
@@ -269,16 +272,13 @@ def _starts_before(moment: float, free: list[float], cycle: float) -> int:
     return sum(math.ceil((moment - f) / cycle) for f in free if f < moment)
 
 
-Order = Callable[[list[dict], int], list[dict]]
-
-
 class WaitEstimator:
     """Gathers the estimate's inputs from the store and learns service times from committed events."""
 
-    def __init__(self, hall: HallConfig, clock: Clock, call_order: Order):
+    def __init__(self, hall: HallConfig, clock: Clock, rule: CallRule):
         self.hall = hall
         self.clock = clock
-        self.call_order = call_order
+        self.rule = rule
         self.times = ServiceTimes({code: s.duration_minutes for code, s in hall.services.items()})
         self._idle = {c.id: CounterNow(frozenset(c.services)) for c in hall.counters.values()}
         self._last_free: dict[str, datetime] = {}
@@ -325,21 +325,23 @@ class WaitEstimator:
                 self._last_free.pop(event.counter_id, None)
 
     # --- estimating ---------------------------------------------------------------------------------
-    def fields(self, tx, ticket: dict, newest: bool = False) -> dict:
-        """``eta_minutes`` and ``eta_range`` for a waiting ticket.
+    def fields(self, tx, ticket: dict, places: Mapping[str, int], states: dict[str, dict]) -> dict:
+        """``eta_minutes`` and ``eta_range`` for a waiting ticket (or one about to be taken: no ``id``).
 
-        ``newest``: the ticket was just issued as a normal one, so everything waiting is ahead of it on
-        every counter, and the waiting counts say how much without reading the waiting list.
+        ``places``: per counter of its service, the tickets that counter calls before it (the call
+        order's count). When that is everything waiting for the counter, as for a new normal ticket,
+        the waiting counts say how much of each service without reading the waiting list.
         """
         service = ticket["service"]
-        states = tx.counter_states()
         pool = self.hall.counters_for_service(service)
         if all(states.get(c.id, {}).get("status") == "paused" for c in pool):
             return dict(NO_ESTIMATE)
-        if newest:
-            counts = tx.waiting_counts()
-            ahead = {code: counts.get(code, 0) for code in {s for c in pool for s in c.services}}
-            ahead[service] -= 1
+        counts = tx.waiting_counts()
+        others = {code: counts.get(code, 0) for code in {s for c in pool for s in c.services}}
+        if ticket["id"] is not None:
+            others[service] -= 1
+        if all(places[c.id] == sum(others[code] for code in c.services) for c in pool):
+            ahead = others
         else:
             ahead = self._ahead_in_call_order(tx, ticket, pool, states)
         counters = self._counters_now(tx, states, {c.id for c in pool})
@@ -394,17 +396,23 @@ class WaitEstimator:
         return tuple(sorted(ahead))
 
     def _ahead_in_call_order(self, tx, ticket: dict, pool: Sequence, states: dict[str, dict]) -> dict[str, int]:
-        """Per service, the most tickets any open counter of this service takes before this one."""
+        """Per service, the most tickets any counter of this service calls before this one (replayed)."""
         ahead: dict[str, int] = {}
         waiting_by_services: dict[tuple[str, ...], list[dict]] = {}
+        now = self.clock()
         for counter in pool:
             waiting = waiting_by_services.get(counter.services)
             if waiting is None:
-                waiting = waiting_by_services[counter.services] = tx.waiting(counter.services)
+                waiting = [t for t in tx.waiting(counter.services) if t["id"] != ticket["id"]]
+                insort(waiting, ticket, key=call_key)
+                waiting_by_services[counter.services] = waiting
             streak = states.get(counter.id, {}).get("priority_streak", 0)
-            order = self.call_order(waiting, streak)
-            position = next((i for i, t in enumerate(order) if t["id"] == ticket["id"]), len(order))
-            for code, n in Tally(t["service"] for t in order[:position]).items():
+            before = Tally()
+            for called in self.rule.order(waiting, streak, now):
+                if called is ticket:
+                    break
+                before[called["service"]] += 1
+            for code, n in before.items():
                 ahead[code] = max(ahead.get(code, 0), n)
         return ahead
 

@@ -279,7 +279,10 @@ class LiveChannel:
             services.update(v for k, v in event.details.items() if k in ("from_service", "to_service") and v)
             if event.kind in ("paused", "resumed") and event.counter_id in self.hall.config.counters:
                 services.update(self.hall.config.counters[event.counter_id].services)
-        return services
+        # A ticket's place is counted over every service of its counters (call_order.py): a B ticket
+        # called at a counter serving A and B moves the A tickets' places too.
+        config = self.hall.config
+        return services | {shared for code in services for c in config.counters_for_service(code) for shared in c.services}
 
     def _send_snapshots(self, sids: list[str]) -> None:
         snapshot = self._fresh_snapshot()

@@ -159,7 +159,17 @@ def _v2_printing(db: Database) -> None:
     )
 
 
-MIGRATIONS = [_v1_core, _v2_printing]
+def _v3_priority_lane(db: Database) -> None:
+    """The waiting priority tickets in queue order, on their own: where a ticket stands in the call
+    order is counted (queue_server/call_order.py), and the priority lane's counts must not walk past
+    every normal ticket waiting. Priority tickets are called first, so this index stays small."""
+    db.execute(
+        "CREATE INDEX tickets_waiting_priority ON tickets (service, queue_at, day, prefix, seq) "
+        "WHERE status = 'waiting' AND priority IS NOT NULL"
+    )
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -31,6 +31,9 @@ OPEN_STATUSES = ("waiting", "called", "serving")
 # checkpoint cannot finish while writes keep coming in.
 BACKSTOP_CHECKPOINT_PAGES = 20_000
 WAL_SIZE_LIMIT = 64 * 2**20  # bytes the log file shrinks back to after such a stream
+# The waiting priority tickets' own index (schema v3). Named, because without statistics SQLite
+# prefers the index of every waiting ticket and would walk past the normal ones.
+PRIORITY_LANE = "tickets INDEXED BY tickets_waiting_priority"
 
 
 class Store:
@@ -278,39 +281,30 @@ class Tx:
         self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*fields.values(), ticket_id])
 
     def oldest_waiting(self, services: Iterable[str], priority: bool) -> dict | None:
-        """The ticket call-next would take from one lane (priority or normal) of these services."""
-        services = tuple(services)
-        lane = "priority IS NOT NULL" if priority else "priority IS NULL"
-        return self._one(
-            f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({_marks(services)}) AND {lane} "
-            "ORDER BY queue_at, day, prefix, seq LIMIT 1",
-            services,
-        )
+        """The head of one lane (priority or normal) of these services: what call-next chooses between."""
+        heads = self.waiting(services, priority=priority, limit=1)
+        return heads[0] if heads else None
 
-    def waiting(self, services: Iterable[str]) -> list[dict]:
-        """Every waiting ticket of these services, oldest first (lanes are mixed by the caller)."""
+    def waiting(self, services: Iterable[str], priority: bool | None = None, limit: int | None = None) -> list[dict]:
+        """Waiting tickets of these services in queue order (call_order.call_key): every one, or one
+        lane's (``priority`` True or False), or its first ``limit``. The lanes are mixed by the call order."""
         services = tuple(services)
-        return self._all(
-            f"SELECT * FROM tickets WHERE status = 'waiting' AND service IN ({_marks(services)}) ORDER BY queue_at, day, prefix, seq",
-            services,
+        lane = {None: "", True: " AND priority IS NOT NULL", False: " AND priority IS NULL"}[priority]
+        sql = (
+            f"SELECT * FROM {PRIORITY_LANE if priority else 'tickets'} WHERE status = 'waiting' AND service IN ({_marks(services)}){lane} "
+            "ORDER BY queue_at, day, prefix, seq"
         )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._all(sql, services)
+
+    def lanes(self, services: Iterable[str]) -> WaitingLanes:
+        """The waiting tickets of these services as the call order counts them (call_order.Lanes)."""
+        return WaitingLanes(self, tuple(services))
 
     def waiting_counts(self) -> dict[str, int]:
         """Kept up to date by triggers on tickets (see schema.py), so it costs one row per service."""
         return dict(self.conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"))
-
-    def waiting_count(self, service: str) -> int:
-        row = self.conn.execute("SELECT n FROM waiting_counts WHERE service = ?", (service,)).fetchone()
-        return row[0] if row else 0
-
-    def waiting_ahead(self, ticket: dict) -> int:
-        """Tickets of the same service that call-next takes before this one, by lane then age."""
-        lane_rule = "priority IS NOT NULL AND queue_at < ?" if ticket["priority"] is not None else "(priority IS NOT NULL OR queue_at < ?)"
-        row = self.conn.execute(
-            f"SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND id != ? AND {lane_rule}",
-            (ticket["service"], ticket["id"], ticket["queue_at"]),
-        ).fetchone()
-        return row[0]
 
     def stale_open_tickets(self, before_day: str) -> list[dict]:
         placeholders = _marks(OPEN_STATUSES)
@@ -535,3 +529,59 @@ class Tx:
 
     def forget_issue_requests(self, before: str) -> None:
         self.conn.execute("DELETE FROM issue_requests WHERE created_at < ?", (before,))
+
+
+class WaitingLanes:
+    """One counter's waiting tickets counted for the call order (``call_order.Lanes``), by index.
+
+    The priority lane is counted on its own partial index (schema v3), which holds only waiting
+    priority tickets. The normal lane is the rest: the per-service waiting counts minus the priority
+    lane, and "before a ticket" is everything minus what comes from it on, so that a ticket just
+    issued, at the end of the queue, costs a count over a few index entries, not over the queue.
+    """
+
+    def __init__(self, tx: Tx, services: tuple[str, ...]):
+        self.tx = tx
+        self.services = services
+        self._in = f"status = 'waiting' AND service IN ({_marks(services)})"
+        self._totals: dict[bool, int] = {}
+
+    def _count(self, where: str, params: Iterable[Any] = (), table: str = "tickets") -> int:
+        sql = f"SELECT COUNT(*) FROM {table} WHERE {self._in} AND {where}"
+        return self.tx.conn.execute(sql, (*self.services, *params)).fetchone()[0]
+
+    def _priority(self, where: str, params: Iterable[Any] = ()) -> int:
+        return self._count(f"priority IS NOT NULL AND {where}", params, PRIORITY_LANE)
+
+    def total(self, priority: bool) -> int:
+        if priority not in self._totals:
+            counts = self.tx.waiting_counts()
+            everyone = sum(counts.get(code, 0) for code in self.services)
+            self._totals[True] = self._priority("1")
+            self._totals[False] = everyone - self._totals[True]
+        return self._totals[priority]
+
+    def before(self, ticket: dict) -> int:
+        key = (ticket["queue_at"], ticket["day"], ticket["prefix"], ticket["seq"])
+        if ticket["priority"]:
+            return self._priority("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (key[0], *key))
+        # From the ticket on (itself included when it waits): for a ticket just issued, a few entries.
+        everyone, priority = self.tx.conn.execute(
+            f"SELECT COUNT(*), COUNT(priority) FROM tickets WHERE {self._in} AND queue_at >= ? "
+            "AND (queue_at > ? OR (day, prefix, seq) >= (?, ?, ?))",
+            (*self.services, key[0], *key),
+        ).fetchone()
+        return self.total(False) - (everyone - priority)
+
+    def overdue_normals(self, cutoff: str) -> int:
+        return self._count("queue_at < ?", (cutoff,)) - self._priority("queue_at < ?", (cutoff,))
+
+    def old_priority(self, cutoff: str) -> list[int]:
+        rows = self.tx.conn.execute(
+            f"SELECT queue_at, day, prefix, seq FROM {PRIORITY_LANE} WHERE {self._in} AND priority IS NOT NULL AND queue_at < ? "
+            "ORDER BY queue_at, day, prefix, seq",
+            (*self.services, cutoff),
+        ).fetchall()
+        return [
+            self._count("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (row[0], *row)) - i for i, row in enumerate(rows)
+        ]

@@ -67,6 +67,17 @@ def test_services_lists_every_service_with_its_waiting_count_and_open_counters(c
     assert (by_code["C"]["waiting"], by_code["C"]["counters_open"]) == (1, 1)
 
 
+def test_a_kiosk_tile_shows_the_wait_the_next_ticket_is_given(client):
+    for service in ("A", "B", "A", "B", "A"):
+        issue(client, service=service)
+    issue(client, priority="lansia")
+
+    for code in "ABC":
+        tile = next(s for s in client.get("/kiosk/services.json").get_json()["services"] if s["code"] == code)
+        assert tile["eta_minutes"] == issue(client, service=code)["eta_minutes"], code
+        assert (tile["eta_minutes"] > 0) == (code != "C"), "only Paspor has nobody waiting"
+
+
 def test_issuing_a_ticket_returns_201_with_every_field_the_contract_names(client):
     response = client.post(f"{API}/tickets", json={"service": "A"})
     assert response.status_code == 201

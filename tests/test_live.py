@@ -215,6 +215,17 @@ def test_a_phone_follows_only_its_own_ticket(server, follow, admin):
     assert first["id"] not in str(phone.messages)
 
 
+def test_a_phone_hears_its_place_move_when_its_counter_calls_another_service(server, follow, admin):
+    assert api(server, "POST", "/counters/2/pause", {"reason": "istirahat"}, token=admin)[0] == 200  # Loket 1 alone serves A
+    issue(server, "B")
+    mine = issue(server)
+    phone = follow(ticket=mine["id"])
+    assert phone.of("ticket")[0]["ticket"]["waiting_ahead"] == 1, "Loket 1 calls the older B ticket first"
+    assert api(server, "POST", "/counters/1/call-next", token=admin)[0] == 200
+    wait_until(lambda: len(phone.of("ticket")) == 2, message="the phone's place moving up")
+    assert phone.of("ticket")[1]["ticket"]["waiting_ahead"] == 0
+
+
 @pytest.mark.parametrize(
     ("query", "problem"),
     [
