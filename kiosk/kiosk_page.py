@@ -15,6 +15,7 @@ import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
 from antre.queue_server.app import current_hall
+from antre.queue_server.i18n import known
 from flask import Response, abort, jsonify, render_template, request
 
 from . import bp
@@ -109,8 +110,14 @@ def preview(ticket_id: str):
     """The printed ticket as a picture, at the printer's width in dots: what the paper looks like."""
     url = _track_url(ticket_id)
     ticket = current_hall().engine.ticket(ticket_id)
-    lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else None
+    lang = known(request.args.get("lang")) or _ticket_language(ticket_id)
     return Response(ticket_png(ticket, current_hall().config, url, lang), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _ticket_language(ticket_id: str) -> str:
+    """The language the ticket was taken in, so the picture says what its paper says."""
+    with current_hall().store.read() as tx:
+        return tx.ticket(ticket_id)["lang"]
 
 
 def _track_url(ticket_id: str) -> str:

@@ -1,0 +1,126 @@
+"""The one catalogue of user-facing words: ``translations/<lang>.po``, one gettext file per language.
+
+Every word a visitor or an officer reads or hears — pages, their scripts, the printed ticket, the
+fixed words of announcements, error messages — is looked up here by a stable key such as
+``kiosk.title``. Keys rather than Indonesian sentences as msgids: a test can tell a missing entry
+from a translated one, the Indonesian wording can be corrected (antrian → antrean) without touching
+code, and one Indonesian word used in two places may be translated two ways.
+
+The ``.po`` files are read with Babel when first needed and compiled in memory, so there is no
+compile step and no binary ``.mo`` in the repository; ``pip install .`` ships the ``.po`` files.
+A language is a file: ``LANGUAGES`` is whatever ``translations/`` holds, Indonesian first.
+Placeholders are gettext's python-format, ``%(name)s``; plural entries get ``%(num)s``.
+
+Plain Python, no Flask: the engine, the printer and the announcer use it as well as the pages.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+TRANSLATIONS = Path(__file__).with_name("translations")
+SOURCE_LANGUAGE = "id"
+LANGUAGES: tuple[str, ...] = tuple(sorted((p.stem for p in TRANSLATIONS.glob("*.po")), key=lambda lang: (lang != SOURCE_LANGUAGE, lang)))
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> Catalog:
+    """The parsed ``.po`` file of one language (its messages, plural rule and header)."""
+    with (TRANSLATIONS / f"{lang}.po").open("rb") as file:
+        return read_po(file, locale=lang)
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> Translations:
+    """gettext translations of ``lang``, compiled in memory; a key missing here falls back to the
+    Indonesian entry (the catalogue test keeps that from ever being needed)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue(lang))
+    buffer.seek(0)
+    compiled = Translations(buffer)
+    if lang != SOURCE_LANGUAGE:
+        compiled.add_fallback(translations(SOURCE_LANGUAGE))
+    return compiled
+
+
+def known(lang: Any) -> str | None:
+    """``lang`` if the catalogue has it, else None."""
+    return lang if isinstance(lang, str) and lang in LANGUAGES else None
+
+
+def second_language(lang: str) -> str:
+    """The language of a page's sub-labels: English under any other language, Indonesian under English."""
+    return SOURCE_LANGUAGE if lang == "en" else "en"
+
+
+def gettext(lang: str, key: str, **params: Any) -> str:
+    """The words of ``key`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
+    text = translations(lang).gettext(key)
+    return text % params if params else text
+
+
+def ngettext(lang: str, key: str, num: int, **params: Any) -> str:
+    """The form of ``key`` that suits ``num`` in ``lang`` (``%(num)s`` is filled in); the plural
+    entry's ``msgid_plural`` is the same key."""
+    return translations(lang).ngettext(key, key, num) % {"num": num, **params}
+
+
+def negotiate(accept_language: str | None, default: str) -> str:
+    """The best language of an ``Accept-Language`` header that the catalogue has, else ``default``."""
+    ranked = []
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            quality = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        lang = known(tag.split("-")[0].strip().lower())
+        if lang and quality > 0:
+            ranked.append((-quality, index, lang))
+    return min(ranked)[2] if ranked else default
+
+
+def plural_categories(lang: str) -> dict[str, int]:
+    """Which plural form a script should use for each CLDR category that ``Intl.PluralRules`` gives
+    (``one``, ``other``, ...): worked out from the catalogue's own ``Plural-Forms`` rule, so a
+    script and the server always choose the same form."""
+    choose, locale = translations(lang).plural, Locale.parse(lang)
+    found: dict[str, int] = {}
+    for n in range(1000):
+        found.setdefault(locale.plural_form(n), int(choose(n)))
+    return found
+
+
+def script_texts(langs: tuple[str, ...], *prefixes: str) -> dict[str, Any]:
+    """The entries a page's script needs, embedded in the page as JSON (see queue_server/static/i18n.js):
+    per language the messages whose key starts with one of ``prefixes`` (a plural entry is a list
+    of its forms) and the plural categories."""
+    return {
+        "langs": list(langs),
+        "messages": {lang: _messages(lang, prefixes) for lang in langs},
+        "plurals": {lang: plural_categories(lang) for lang in langs},
+    }
+
+
+def _messages(lang: str, prefixes: tuple[str, ...]) -> dict[str, str | list[str]]:
+    found: dict[str, str | list[str]] = {}
+    for key in keys():
+        if key.startswith(prefixes):
+            message = catalogue(lang).get(key) or catalogue(SOURCE_LANGUAGE)[key]
+            found[key] = list(message.string) if isinstance(message.string, tuple | list) else message.string
+    return found
+
+
+@lru_cache(maxsize=1)
+def keys() -> tuple[str, ...]:
+    """Every key of the source catalogue, in file order."""
+    return tuple(message.id if isinstance(message.id, str) else message.id[0] for message in catalogue(SOURCE_LANGUAGE) if message.id)
