@@ -61,6 +61,7 @@ _SUBSTITUTES = str.maketrans(  # what Unicode decomposition cannot bring back to
     }
 )
 
+
 @dataclass(frozen=True)
 class Paper:
     width_mm: int

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from . import i18n
 from .accounts import Accounts
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -56,6 +57,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["antre"] = hall
+    _add_languages(app, config)
     _add_announcer(app, hall)
 
     from . import api, errors
@@ -71,6 +73,13 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
 
     init_printer_agents(app)
     return app
+
+
+def _add_languages(app: Flask, config: HallConfig) -> None:
+    """Every template gets the catalogue's words (queue_server/i18n.py) in ``lang``, the hall's
+    language unless the page passes another."""
+    app.jinja_env.globals.update(i18n.template_globals())
+    app.context_processor(lambda: {"lang": config.language})
 
 
 def _add_live(app: Flask) -> None:

@@ -17,7 +17,7 @@ Plain Python, no Flask: the engine, the printer and the announcer use it as well
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +26,23 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 TRANSLATIONS = Path(__file__).with_name("translations")
 SOURCE_LANGUAGE = "id"
 LANGUAGES: tuple[str, ...] = tuple(sorted((p.stem for p in TRANSLATIONS.glob("*.po")), key=lambda lang: (lang != SOURCE_LANGUAGE, lang)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> Catalog:
     """The parsed ``.po`` file of one language (its messages, plural rule and header)."""
     with (TRANSLATIONS / f"{lang}.po").open("rb") as file:
         return read_po(file, locale=lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> Translations:
     """gettext translations of ``lang``, compiled in memory; a key missing here falls back to the
     Indonesian entry (the catalogue test keeps that from ever being needed)."""
@@ -63,9 +66,9 @@ def second_language(lang: str) -> str:
 
 
 def gettext(lang: str, key: str, **params: Any) -> str:
-    """The words of ``key`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
-    text = translations(lang).gettext(key)
-    return text % params if params else text
+    """The words of ``key`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``
+    (always formatted, as gettext's python-format expects: a literal percent sign is ``%%``)."""
+    return translations(lang).gettext(key) % params
 
 
 def ngettext(lang: str, key: str, num: int, **params: Any) -> str:
@@ -109,6 +112,51 @@ def script_texts(langs: tuple[str, ...], *prefixes: str) -> dict[str, Any]:
         "messages": {lang: _messages(lang, prefixes) for lang in langs},
         "plurals": {lang: plural_categories(lang) for lang in langs},
     }
+
+
+def template_globals() -> dict[str, Any]:
+    """What every template gets: ``_``/``ngettext`` in the page's language (the ``lang`` variable,
+    the hall's by default) and ``_2``/``ngettext2`` in its second language (the sub-labels), with
+    ``both`` writing a label and its sub-label; ``texts(prefix, ...)`` is what the page's
+    script needs, for both languages. As with Jinja's own newstyle gettext, an entry is
+    trusted markup (it may hold ``<kbd>``) and the values filled in are escaped. (Plain globals
+    rather than jinja2.ext.i18n: its callables cannot be told a second language.)"""
+
+    @pass_context
+    def first(ctx: Context, key: str, **params: Any) -> Markup:
+        return _markup(ctx["lang"], key, None, params)
+
+    @pass_context
+    def first_n(ctx: Context, key: str, num: int, **params: Any) -> Markup:
+        return _markup(ctx["lang"], key, num, params)
+
+    @pass_context
+    def second(ctx: Context, key: str, **params: Any) -> Markup:
+        return _markup(second_language(ctx["lang"]), key, None, params)
+
+    @pass_context
+    def second_n(ctx: Context, key: str, num: int, **params: Any) -> Markup:
+        return _markup(second_language(ctx["lang"]), key, num, params)
+
+    @pass_context
+    def both(ctx: Context, key: str, **params: Any) -> Markup:
+        other = second_language(ctx["lang"])
+        return Markup('%s <span class="en" lang="%s">%s</span>') % (first(ctx, key, **params), other, second(ctx, key, **params))
+
+    @pass_context
+    def texts(ctx: Context, *prefixes: str) -> dict[str, Any]:
+        return script_texts((ctx["lang"], second_language(ctx["lang"])), *prefixes)
+
+    return {"_": first, "gettext": first, "ngettext": first_n, "_2": second, "ngettext2": second_n, "both": both, "texts": texts, "second_language": second_language}
+
+
+def _markup(lang: str, key: str, num: int | None, params: dict[str, Any]) -> Markup:
+    compiled = translations(lang)
+    text = compiled.gettext(key) if num is None else compiled.ngettext(key, key, num)
+    values = {name: escape(value) for name, value in params.items()}
+    if num is not None:
+        values["num"] = num
+    return Markup(text % values)
 
 
 def _messages(lang: str, prefixes: tuple[str, ...]) -> dict[str, str | list[str]]:
