@@ -23,6 +23,7 @@ from flask import Response, abort, jsonify, render_template, request
 from . import bp
 from .issuing import availability
 
+
 @bp.get("/kiosk")
 def kiosk():
     hall = current_hall().config

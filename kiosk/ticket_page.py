@@ -16,6 +16,7 @@ from flask import Response, render_template, request
 
 from . import bp
 
+
 def say(lang: str, key: str, ticket: dict) -> str:
     """One sentence about a ticket (``phone.<key>`` in the catalogue), as the server renders it
     before the script takes over; the script fills the same entries the same way."""

@@ -67,14 +67,25 @@ def second_language(lang: str) -> str:
 
 def gettext(lang: str, key: str, **params: Any) -> str:
     """The words of ``key`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``
-    (always formatted, as gettext's python-format expects: a literal percent sign is ``%%``)."""
-    return translations(lang).gettext(key) % params
+    (always formatted, as gettext's python-format expects: a literal percent sign is ``%%``).
+    A plural entry takes the form that suits ``params["num"]``."""
+    return _lookup(lang, key, params.get("num")) % params
 
 
 def ngettext(lang: str, key: str, num: int, **params: Any) -> str:
-    """The form of ``key`` that suits ``num`` in ``lang`` (``%(num)s`` is filled in); the plural
-    entry's ``msgid_plural`` is the same key."""
-    return translations(lang).ngettext(key, key, num) % {"num": num, **params}
+    """The form of the plural entry ``key`` that suits ``num`` in ``lang`` (``%(num)s`` is filled in)."""
+    return gettext(lang, key, num=num, **params)
+
+
+def _lookup(lang: str, key: str, num: int | None) -> str:
+    """A plural entry's ``msgid_plural`` is its own key again; one ``num`` chooses its form."""
+    compiled = translations(lang)
+    return compiled.ngettext(key, key, num) if num is not None and key in _plural_keys() else compiled.gettext(key)
+
+
+@cache
+def _plural_keys() -> frozenset[str]:
+    return frozenset(message.id[0] for message in catalogue(SOURCE_LANGUAGE) if message.pluralizable)
 
 
 def negotiate(accept_language: str | None, default: str) -> str:
@@ -151,12 +162,10 @@ def template_globals() -> dict[str, Any]:
 
 
 def _markup(lang: str, key: str, num: int | None, params: dict[str, Any]) -> Markup:
-    compiled = translations(lang)
-    text = compiled.gettext(key) if num is None else compiled.ngettext(key, key, num)
-    values = {name: escape(value) for name, value in params.items()}
+    values = {name: escape(value) if isinstance(value, str) else value for name, value in params.items()}
     if num is not None:
         values["num"] = num
-    return Markup(text % values)
+    return Markup(_lookup(lang, key, values.get("num")) % values)
 
 
 def _messages(lang: str, prefixes: tuple[str, ...]) -> dict[str, str | list[str]]:
