@@ -369,7 +369,7 @@ class Engine:
         return self._move_current(counter_id, officer_id, ("called", "serving"), "complete", "done", "completed")
 
     def no_show(self, counter_id: str, officer_id: int | None = None) -> dict:
-        return self._move_current(counter_id, officer_id, ("called",), "mark as no-show", "no_show", "no_show")
+        return self._move_current(counter_id, officer_id, ("called",), "no-show", "no_show", "no_show")
 
     def _move_current(
         self,
