@@ -158,7 +158,16 @@ def template_globals() -> dict[str, Any]:
     def texts(ctx: Context, *prefixes: str) -> dict[str, Any]:
         return script_texts((ctx["lang"], second_language(ctx["lang"])), *prefixes)
 
-    return {"_": first, "gettext": first, "ngettext": first_n, "_2": second, "ngettext2": second_n, "both": both, "texts": texts, "second_language": second_language}
+    return {
+        "_": first,
+        "gettext": first,
+        "ngettext": first_n,
+        "_2": second,
+        "ngettext2": second_n,
+        "both": both,
+        "texts": texts,
+        "second_language": second_language,
+    }
 
 
 def _markup(lang: str, key: str, num: int | None, params: dict[str, Any]) -> Markup:

@@ -14,7 +14,12 @@ from jinja2 import Environment
 
 from tests.support import ROOT, SMALL_HALL, write_config
 
-SOURCES = [p for folder in ("queue_server", "kiosk", "display", "counter", "printer") for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".html", ".js")]
+SOURCES = [
+    p
+    for folder in ("queue_server", "kiosk", "display", "counter", "printer")
+    for p in (ROOT / folder).rglob("*")
+    if p.suffix in (".py", ".html", ".js")
+]
 TEMPLATES = [p for p in SOURCES if p.suffix == ".html"]
 KEY = re.compile(r"""["'`]((?:kiosk|phone|display|console|paper|priority|pause|error|announce)\.[a-z0-9_.-]+)["'`]""")
 # Literals that look like keys but are not: blueprints' static endpoints, a file name, config paths.
@@ -25,19 +30,27 @@ ALLOWED = {"A", "Enter", "Esc", "R", "D", "N", "T", "C", "P", "K", "L"}
 
 
 def entries(lang: str) -> dict[str, tuple[str, ...]]:
-    return {m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, tuple) else (m.string,) for m in i18n.catalogue(lang) if m.id}
+    return {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, tuple) else (m.string,)
+        for m in i18n.catalogue(lang)
+        if m.id
+    }
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_language_has_every_key_translated_with_its_plural_forms_and_placeholders(lang):
     source, own = entries(i18n.SOURCE_LANGUAGE), entries(lang)
-    assert own.keys() == source.keys(), f"{lang}.po: missing {sorted(source.keys() - own.keys())}, extra {sorted(own.keys() - source.keys())}"
+    assert own.keys() == source.keys(), (
+        f"{lang}.po: missing {sorted(source.keys() - own.keys())}, extra {sorted(own.keys() - source.keys())}"
+    )
     forms = i18n.catalogue(lang).num_plurals
     for key, texts in own.items():
         assert all(text.strip() for text in texts), f"{lang}.po: {key} is empty"
         if key in i18n._plural_keys():
             assert len(texts) == forms, f"{lang}.po: {key} has {len(texts)} forms, the language has {forms}"
-        assert set(PLACEHOLDER.findall(" ".join(texts))) == set(PLACEHOLDER.findall(" ".join(source[key]))), f"{lang}.po: {key} placeholders"
+        assert set(PLACEHOLDER.findall(" ".join(texts))) == set(PLACEHOLDER.findall(" ".join(source[key]))), (
+            f"{lang}.po: {key} placeholders"
+        )
 
 
 def test_indonesian_has_one_plural_form_and_english_two():
@@ -52,7 +65,9 @@ def test_every_key_the_code_uses_is_in_the_catalogue():
     known = set(entries(i18n.SOURCE_LANGUAGE))
     used = {(path.relative_to(ROOT).as_posix(), key) for path in SOURCES for key in KEY.findall(path.read_text())}
     assert len(used) > 150  # the scan finds the keys at all
-    missing = sorted((path, key) for path, key in used if key not in known and not key.endswith((".", "_", ".css", ".js")) and not NOT_KEYS.search(key))
+    missing = sorted(
+        (path, key) for path, key in used if key not in known and not key.endswith((".", "_", ".css", ".js")) and not NOT_KEYS.search(key)
+    )
     assert not missing, missing
 
 
