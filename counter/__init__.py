@@ -17,12 +17,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 
-PAUSE_REASONS = (
-    ("istirahat", "Istirahat", "Break"),
-    ("sholat", "Sholat", "Prayer"),
-    ("rapat", "Rapat", "Meeting"),
-    ("lainnya", "Lainnya", "Other"),
-)
+PAUSE_REASONS = ("istirahat", "sholat", "rapat", "lainnya")  # their words: pause.<code> in the catalogue
 SOCKET_IO_CLIENT = Path("vendor/socket.io.min.js")
 REPRINT_RULE = "/api/v1/tickets/<ticket_id>/reprint"
 
@@ -50,12 +45,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("counter.home")
 
 
-def _login_page(error: str = "", status: int = 200, username: str = ""):
+def _login_page(error: str = "", status: int = 200, username: str = "", **params: object):
+    """``error`` is a catalogue key, shown in both languages with ``params`` filled in."""
     page = render_template(
         "counter/login.html",
         hall=current_hall().config,
         csrf=console_session.csrf_token(),
         error=error,
+        error_params=params,
         username=username,
         next=request.values.get("next", ""),
         logged_out=request.args.get("out") == "1",
@@ -74,19 +71,15 @@ def login_form():
 def login():
     username = request.form.get("username", "").strip().lower()
     if not console_session.csrf_valid():
-        return _login_page("Formulir kedaluwarsa — silakan coba lagi. / The form expired — please try again.", 400, username)
+        return _login_page("console.form_expired", 400, username)
     if not username or not request.form.get("password"):
-        return _login_page("Isi nama pengguna dan kata sandi. / Enter your user name and password.", 400, username)
+        return _login_page("console.form_empty", 400, username)
     try:
         token, _ = current_hall().accounts.login(username, request.form["password"], request.remote_addr or "")
     except Throttled as error:
-        return _login_page(f"Terlalu banyak percobaan gagal. / {error.message[0].upper()}{error.message[1:]}.", 429, username)
+        return _login_page("console.throttled", 429, username, **error.params)
     except LoginFailed:
-        return _login_page(
-            "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan. / Wrong user name or password, or the account is disabled.",
-            401,
-            username,
-        )
+        return _login_page("console.login_failed", 401, username)
     console_session.begin(token)
     return redirect(_safe_next(request.form.get("next")))
 
@@ -128,9 +121,9 @@ def console(counter_id: str):
     hall = current_hall().config
     counter = hall.counters.get(counter_id)
     if counter is None:
-        return _choose_page(officer, "Loket ini tidak ada. / No such counter."), 404
+        return _choose_page(officer, "console.no_such_counter"), 404
     if not may_act_on(officer, counter_id):
-        return _choose_page(officer, "Anda tidak ditugaskan di loket ini. / You are not assigned to this counter."), 403
+        return _choose_page(officer, "console.not_assigned"), 403
     return render_template(
         "counter/console.html",
         hall=hall,
@@ -149,7 +142,7 @@ def _console_settings(officer: dict, counter) -> dict:
         "counter": {"id": counter.id, "name": counter.name, "services": list(counter.services)},
         "officer": {"username": officer["username"], "role": officer["role"], "counters": len(_counters_of(officer))},
         "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in hall.services.values()],
-        "pause_reasons": [{"code": code, "id": label_id, "en": label_en} for code, label_id, label_en in PAUSE_REASONS],
+        "pause_reasons": list(PAUSE_REASONS),
         "timezone": hall.timezone.key,
         "can_reprint": _has_rule(REPRINT_RULE),
         "live": _live_client() is not None,

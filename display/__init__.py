@@ -33,8 +33,10 @@ def _hall_facts() -> dict[str, Any]:
     }
 
 
-def _missing(title: str, message: str, hint: str):
-    return render_template("display/missing.html", title=title, message=message, hint=hint, hall=current_hall().config.name), 404
+def _missing(what: str, wanted: str, known: list[str]):
+    """A readable page for a screen or counter id the config does not have (``what``: screen, counter)."""
+    page = render_template("display/missing.html", what=what, wanted=wanted, known=", ".join(known) or "—", hall=current_hall().config.name)
+    return page, 404
 
 
 @bp.get("/display")
@@ -47,12 +49,7 @@ def lobby():
     if screen_id is not None:
         screen = config.displays.get(screen_id)
         if screen is None:
-            known = ", ".join(config.displays) or "—"
-            return _missing(
-                "Layar tidak dikenal · Unknown screen",
-                f"Tidak ada layar dengan id “{screen_id}” di konfigurasi aula.",
-                f"Layar yang dikenal / known screens: {known}. Periksa alamat di browser layar ini (…/display?screen=ID).",
-            )
+            return _missing("screen", screen_id, list(config.displays))
     rotate = request.args.get("rotate", "")
     seconds = max(MIN_ROTATE_SECONDS, int(rotate)) if rotate.isdigit() else DEFAULT_ROTATE_SECONDS
     facts["screen"] = {"id": screen.id, "name": screen.name, "agencies": list(screen.agencies)} if screen else None
@@ -65,11 +62,7 @@ def counter(counter_id: str):
     config = current_hall().config
     found = config.counters.get(counter_id)
     if found is None:
-        return _missing(
-            "Loket tidak dikenal · Unknown counter",
-            f"Tidak ada loket dengan id “{counter_id}” di konfigurasi aula.",
-            "Loket yang dikenal / known counters: " + ", ".join(config.counters) + ". Periksa alamat di browser layar ini.",
-        )
+        return _missing("counter", counter_id, list(config.counters))
     facts = _hall_facts()
     facts["counter"] = next(c for c in facts["counters"] if c["id"] == counter_id)
     return render_template("display/counter.html", facts=facts, hall=config.name, counter=found)

@@ -1,6 +1,7 @@
 """The touchscreen kiosk at /kiosk?id=k1, and the pictures its confirmation screen shows.
 
-The page gets the hall's static facts (services, agencies, counters, texts) embedded as JSON, then
+The page gets the hall's static facts (services, agencies, counters) and its words (``kiosk.*`` in
+both languages, from the catalogue) embedded as JSON, then
 polls ``GET /api/v1/services`` for the waiting counts; taking a ticket is ``POST /api/v1/tickets``
 with a ``request_id`` per tap. The QR code is drawn here, server-side, so the kiosk needs nothing
 from the internet.
@@ -13,18 +14,13 @@ import io
 import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
+from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.hall import current_hall
+from antre.queue_server.i18n import known
 from antre.queue_server.issuing import availability
 from flask import Response, abort, jsonify, render_template, request
 
 from . import bp
-
-PRIORITIES = (
-    ("lansia", "Lansia", "Elderly"),
-    ("disabilitas", "Disabilitas", "Disability"),
-    ("ibu_hamil", "Ibu hamil", "Pregnant"),
-    ("anak", "Anak", "Child"),
-)
 
 
 @bp.get("/kiosk")
@@ -33,9 +29,8 @@ def kiosk():
     kiosk_id = request.args.get("id")
     kiosk = hall.kiosks.get(kiosk_id) if kiosk_id else None
     if kiosk_id and kiosk is None:
-        known = ", ".join(hall.kiosks) or "none configured"
-        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=known), 404
-    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk))
+        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=PRIORITY_CATEGORIES)
 
 
 def _settings(kiosk) -> dict:
@@ -60,7 +55,6 @@ def _settings(kiosk) -> dict:
             }
             for s in hall.services.values()
         ],
-        "priorities": [{"code": code, "id": name_id, "en": name_en} for code, name_id, name_en in PRIORITIES],
     }
 
 
@@ -103,8 +97,14 @@ def preview(ticket_id: str):
     """The printed ticket as a picture, at the printer's width in dots: what the paper looks like."""
     url = _track_url(ticket_id)
     ticket = current_hall().engine.ticket(ticket_id)
-    lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else None
+    lang = known(request.args.get("lang")) or _ticket_language(ticket_id)
     return Response(ticket_png(ticket, current_hall().config, url, lang), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _ticket_language(ticket_id: str) -> str:
+    """The language the ticket was taken in, so the picture says what its paper says."""
+    with current_hall().store.read() as tx:
+        return tx.ticket(ticket_id)["lang"]
 
 
 def _track_url(ticket_id: str) -> str:

@@ -11,67 +11,20 @@ from __future__ import annotations
 
 from antre.queue_server.engine import NotFound
 from antre.queue_server.hall import current_hall
+from antre.queue_server.i18n import gettext, ngettext, second_language
 from flask import Response, render_template, request
 
 from . import bp
 
-# Every sentence of the page in both languages; the script gets the same table, so what the server
-# renders first and what the live updates write can never disagree.
-WORDS = {
-    "id": {
-        "waiting": "Menunggu giliran",
-        "called": "Silakan menuju {counter}",
-        "serving": "Sedang dilayani di {counter}",
-        "done": "Selesai",
-        "no_show": "Nomor Anda terlewat",
-        "cancelled": "Antrean dibatalkan",
-        "expired": "Nomor ini sudah tidak berlaku",
-        "ahead": "{n} orang di depan Anda",
-        "ahead_none": "Anda berikutnya",
-        "eta": "Perkiraan tunggu sekitar {low}–{high} menit",
-        "eta_soon": "Perkiraan: sebentar lagi",
-        "eta_none": "Belum ada loket yang buka untuk layanan ini",
-        "recalled": "Dipanggil ulang",
-        "thanks": "Terima kasih telah menggunakan layanan kami.",
-        "missed": "Silakan hubungi petugas informasi.",
-        "cancel": "Batalkan antrean",
-        "cancel_sure": "Yakin ingin membatalkan? Nomor ini tidak bisa dipakai lagi.",
-        "cancel_yes": "Ya, batalkan",
-        "cancel_no": "Tidak",
-        "cancel_failed": "Gagal membatalkan, coba lagi.",
-        "offline": "Menyambung ulang…",
-    },
-    "en": {
-        "waiting": "Waiting for your turn",
-        "called": "Please go to {counter}",
-        "serving": "Being served at {counter}",
-        "done": "Done",
-        "no_show": "Your number was missed",
-        "cancelled": "Cancelled",
-        "expired": "This number is no longer valid",
-        "ahead": "{n} people ahead of you",
-        "ahead_none": "You are next",
-        "eta": "Estimated wait about {low}–{high} minutes",
-        "eta_soon": "Estimated: very soon",
-        "eta_none": "No counter is open for this service yet",
-        "recalled": "Called again",
-        "thanks": "Thank you for visiting.",
-        "missed": "Please ask at the information desk.",
-        "cancel": "Cancel my place",
-        "cancel_sure": "Cancel for sure? This number cannot be used again.",
-        "cancel_yes": "Yes, cancel",
-        "cancel_no": "No",
-        "cancel_failed": "Could not cancel, please try again.",
-        "offline": "Reconnecting…",
-    },
-}
-
 
 def say(lang: str, key: str, ticket: dict) -> str:
-    """One sentence about a ticket, as the server renders it before the script takes over."""
+    """One sentence about a ticket (``phone.<key>`` in the catalogue), as the server renders it
+    before the script takes over; the script fills the same entries the same way."""
     low, high = ticket.get("eta_range") or (0, 0)
     counter = (ticket.get("counter") or {}).get("name", "")
-    return WORDS[lang][key].format(counter=counter, n=ticket.get("waiting_ahead"), low=low, high=high)
+    if key == "ahead":
+        return ngettext(lang, "phone.ahead", ticket["waiting_ahead"])
+    return gettext(lang, f"phone.{key}", counter=counter, low=low, high=high)
 
 
 def eta_key(ticket: dict) -> str:
@@ -94,15 +47,14 @@ def ticket_page(ticket_id: str):
         ticket=ticket,
         service=service,
         langs=_langs(hall.config),
-        words=WORDS,
         say=say,
         eta_key=eta_key,
     )
 
 
 def _langs(hall) -> tuple[str, str]:
-    """The hall's language first, the other one second."""
-    return ("en", "id") if hall.language == "en" else ("id", "en")
+    """The hall's language first, its second language under it."""
+    return (hall.language, second_language(hall.language))
 
 
 @bp.after_request

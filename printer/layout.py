@@ -17,6 +17,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from antre.queue_server.i18n import gettext, ngettext
+from babel.dates import format_date
 from PIL import Image
 
 if TYPE_CHECKING:
@@ -58,61 +60,6 @@ _SUBSTITUTES = str.maketrans(  # what Unicode decomposition cannot bring back to
         "œ": "oe",
     }
 )
-
-TEXTS = {
-    "id": {
-        "number": "NOMOR ANTRIAN",
-        "priority": "PRIORITAS",
-        "ahead": "Di depan Anda: {n} orang",
-        "eta": "Perkiraan: {m} menit",
-        "eta_soon": "Perkiraan: segera",
-        "eta_unknown": "Loket belum buka",
-        "scan": "Pindai untuk memantau antrian Anda",
-        "footer": "Mohon menunggu nomor Anda dipanggil",
-        "days": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-        "months": (
-            "Januari",
-            "Februari",
-            "Maret",
-            "April",
-            "Mei",
-            "Juni",
-            "Juli",
-            "Agustus",
-            "September",
-            "Oktober",
-            "November",
-            "Desember",
-        ),
-        "categories": {"lansia": "LANSIA", "disabilitas": "DISABILITAS", "ibu_hamil": "IBU HAMIL", "anak": "ANAK"},
-    },
-    "en": {
-        "number": "QUEUE NUMBER",
-        "priority": "PRIORITY",
-        "ahead": "Ahead of you: {n} people",
-        "eta": "Estimated wait: {m} min",
-        "eta_soon": "Estimated wait: soon",
-        "eta_unknown": "No counter open yet",
-        "scan": "Scan to follow your place in the queue",
-        "footer": "Please wait until your number is called",
-        "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        "months": (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        "categories": {"lansia": "ELDERLY", "disabilitas": "DISABILITY", "ibu_hamil": "PREGNANT", "anak": "CHILD"},
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -167,7 +114,7 @@ def paper_for(hall: HallConfig) -> Paper:
 def ticket_blocks(ticket: dict, hall: HallConfig, track_url: str, lang: str | None = None) -> list[Block]:
     """The ticket as blocks; ``lang`` is the visitor's choice at the kiosk, the hall's language otherwise."""
     paper = paper_for(hall)
-    words = TEXTS[lang or hall.language]
+    lang = lang or hall.language
     blocks: list[Block] = []
     logo = _logo(hall, paper)
     if logo is not None:
@@ -176,19 +123,19 @@ def ticket_blocks(ticket: dict, hall: HallConfig, track_url: str, lang: str | No
     blocks.append(Text(RULE * paper.columns))
     blocks += _wrapped(ticket["agency"], paper)
     blocks += _wrapped(ticket["service_name"], paper, bold=True, height=2)
-    blocks += [Feed(), Text(words["number"])]
+    blocks += [Feed(), Text(printable(gettext(lang, "paper.number")))]
     number = printable(ticket["number"])
     blocks.append(Text(number, width=max(1, min(MAX_SCALE, paper.columns // len(number))), height=NUMBER_HEIGHT, bold=True))
     if ticket.get("priority"):
-        blocks += _wrapped(_priority_label(ticket["priority"], words), paper, bold=True, invert=True)
+        blocks += _wrapped(_priority_label(ticket["priority"], lang), paper, bold=True, invert=True)
     blocks.append(Feed())
     issued = datetime.fromisoformat(ticket["issued_at"]).astimezone(hall.timezone)
-    blocks += _joined([_date(issued, words), f"{issued:%H:%M} {issued.tzname()}"], paper)
-    blocks += _joined(_waiting(ticket, words), paper)
+    blocks += _joined([format_date(issued, "EEEE, d MMMM y", locale=lang), f"{issued:%H:%M} {issued.tzname()}"], paper)
+    blocks += _joined(_waiting(ticket, lang), paper)
     blocks += [Feed(), QRCode(track_url)]
-    blocks += _wrapped(words["scan"], paper)
+    blocks += _wrapped(gettext(lang, "paper.scan"), paper)
     blocks.append(Text(RULE * paper.columns))
-    blocks += _wrapped(hall.printer.get("footer", words["footer"]), paper)
+    blocks += _wrapped(hall.printer["footer"] if "footer" in hall.printer else gettext(lang, "paper.footer"), paper)
     return blocks
 
 
@@ -262,24 +209,22 @@ def _joined(parts: list[str], paper: Paper) -> list[Text]:
     return [Text(line) for wrapped in lines for line in textwrap.wrap(wrapped, paper.columns)]
 
 
-def _date(moment: datetime, words: dict) -> str:
-    return f"{words['days'][moment.weekday()]}, {moment.day} {words['months'][moment.month - 1]} {moment.year}"
-
-
-def _waiting(ticket: dict, words: dict) -> list[str]:
+def _waiting(ticket: dict, lang: str) -> list[str]:
     ahead = ticket.get("waiting_ahead")
     if ahead is None:  # a reprint of a ticket already called: the queue position no longer applies
         return []
     eta = ticket.get("eta_minutes")
     if eta is None:
-        estimate = words["eta_unknown"]
+        estimate = gettext(lang, "paper.eta_unknown")
     elif ahead == 0:
-        estimate = words["eta_soon"]
+        estimate = gettext(lang, "paper.eta_soon")
     else:
-        estimate = words["eta"].format(m=eta)
-    return [words["ahead"].format(n=ahead), estimate]
+        estimate = ngettext(lang, "paper.eta", eta)
+    return [ngettext(lang, "paper.ahead", ahead), estimate]
 
 
-def _priority_label(priority: str | bool, words: dict) -> str:
-    category = words["categories"].get(priority) if isinstance(priority, str) else None
-    return f"{words['priority']}: {category}" if category else words["priority"]
+def _priority_label(priority: str | bool, lang: str) -> str:
+    """The priority line, such as PRIORITAS: LANSIA: the category in the words the kiosk and the console use."""
+    label = gettext(lang, "paper.priority")
+    category = f"priority.{priority}" if isinstance(priority, str) else None
+    return f"{label}: {gettext(lang, category)}".upper() if category else label

@@ -92,7 +92,7 @@ class Printing:
         with self.store.read() as tx:
             ticket = tx.ticket(ticket_id)
         if ticket is None:
-            raise NotFound("no ticket with that id", "ticket_id")
+            raise NotFound("error.no_ticket", "ticket_id")
         kiosk = kiosk or ticket["kiosk"]
         job = self.new_job(ticket_id, kiosk, track_url, ticket["lang"] or self.config.language, officer_id)
         if job is None:

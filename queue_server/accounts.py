@@ -47,19 +47,19 @@ class Accounts:
     def add(self, username: str, password: str, role: str = "officer", counters: list[str] | None = None) -> dict:
         counters = counters or []
         if not USERNAME.match(username or ""):
-            raise InvalidInput("username must be 2-32 characters: lower-case letters, digits, '.', '_' or '-'", "username")
+            raise InvalidInput("error.username", "username")
         if role not in ROLES:
-            raise InvalidInput(f"role must be one of {', '.join(ROLES)}", "role")
+            raise InvalidInput("error.role", "role", roles=", ".join(ROLES))
         if len(password or "") < MIN_PASSWORD:
-            raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters", "password")
+            raise InvalidInput("error.password", "password", min=MIN_PASSWORD)
         unknown = [c for c in counters if c not in self.hall.counters]
         if unknown:
-            raise InvalidInput(f"unknown counter {unknown[0]!r} (known: {', '.join(self.hall.counters)})", "counters")
+            raise InvalidInput("error.unknown_counter_known", "counters", counter=unknown[0], known=", ".join(self.hall.counters))
         if role == "officer" and not counters:
-            raise InvalidInput("an officer needs at least one counter (--counters ID,ID)", "counters")
+            raise InvalidInput("error.officer_counters", "counters")
         with self.store.write() as tx:
             if tx.officer_by_username(username):
-                raise Conflict(f"officer {username!r} already exists")
+                raise Conflict("error.officer_exists", username=username)
             officer_id = tx.insert_officer(username, generate_password_hash(password), role, counters, iso(self.clock()))
             return _public(tx.officer(officer_id))
 
@@ -72,7 +72,7 @@ class Accounts:
         with self.store.write() as tx:
             officer = tx.officer_by_username(username)
             if officer is None:
-                raise NotFound(f"no officer named {username!r}", "username")
+                raise NotFound("error.no_officer", "username", username=username)
             tx.update_officer(officer["id"], active=0)
             tx.delete_tokens(officer_id=officer["id"])
             return _public(tx.officer(officer["id"]))
@@ -89,7 +89,7 @@ class Accounts:
             if not valid or not officer["active"]:
                 tx.add_login_failure(str(username)[:64], remote, iso(now))
         if not valid or not officer["active"]:
-            raise LoginFailed("wrong user name or password, or the account is disabled")
+            raise LoginFailed("error.login_failed")
         token = secrets.token_urlsafe(32)
         with self.store.write() as tx:
             tx.clear_login_failures(username)
@@ -104,7 +104,7 @@ class Accounts:
             if len(failures) >= limit:
                 free_at = parse_iso(failures[-limit]) + THROTTLE_WINDOW
                 minutes = max(1, math.ceil((free_at - now).total_seconds() / 60))
-                raise Throttled(f"too many failed log-ins; try again in {minutes} minute{'s' if minutes > 1 else ''}")
+                raise Throttled("error.throttled", num=minutes)
 
     def authenticate(self, token: str) -> dict | None:
         """The active officer a token belongs to, or None for an unknown, expired or revoked token."""

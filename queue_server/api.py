@@ -25,7 +25,7 @@ def _body() -> dict:
         return {}
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "the request body must be a JSON object", "body")
+        raise ApiError(400, "invalid", "error.body", "body")
     return body
 
 
@@ -34,7 +34,7 @@ def _text(body: dict, name: str, required: bool = True) -> Any:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value:
-        raise ApiError(400, "invalid", f"{name} is required and must be text", name)
+        raise ApiError(400, "invalid", "error.text_required", name, name=name)
     return value
 
 
@@ -61,7 +61,7 @@ def officer_required(view: Callable) -> Callable:
         g.token = request_token(_bearer_token())
         officer = current_hall().accounts.authenticate(g.token)
         if officer is None:
-            raise ApiError(401, "unauthorized", "log in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
+            raise ApiError(401, "unauthorized", "error.log_in_first")
         g.officer = officer
         return view(*args, **kwargs)
 
@@ -72,9 +72,9 @@ def _counter_officer(counter_id: str) -> int:
     """The acting officer's id, after checking they may act on this counter (403 otherwise)."""
     hall = current_hall()
     if counter_id not in hall.config.counters:
-        raise ApiError(404, "not_found", f"unknown counter {counter_id!r}", "counter")
+        raise ApiError(404, "not_found", "error.unknown_counter", "counter", counter=counter_id)
     if not may_act_on(g.officer, counter_id):
-        raise ApiError(403, "forbidden", f"officer {g.officer['username']} is not assigned to counter {counter_id}")
+        raise ApiError(403, "forbidden", "error.not_assigned", username=g.officer["username"], counter=counter_id)
     return g.officer["id"]
 
 
@@ -99,8 +99,8 @@ def issue_ticket():
     ticket. ``print`` says how its printing goes; the answer never waits for the printer."""
     body = _body()
     if "service" not in body:
-        raise ApiError(400, "invalid", "service is required (a service code such as A)", "service")
-    lang = "id" if body.get("lang") is None else body["lang"]
+        raise ApiError(400, "invalid", "error.service_required", "service")
+    lang = current_hall().config.language if body.get("lang") is None else body["lang"]
     base = current_hall().config.public_url or request.host_url.rstrip("/")
     ticket, job, created = current_hall().issuer.issue(
         body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base
@@ -124,7 +124,7 @@ def reprint_ticket(ticket_id: str):
     kiosk that issued it, else the hall's printer."""
     kiosk = _text(_body(), "kiosk", required=False)
     if kiosk is not None and kiosk not in current_hall().config.kiosks:
-        raise ApiError(400, "invalid", f"unknown kiosk {kiosk!r}", "kiosk")
+        raise ApiError(400, "invalid", "error.unknown_kiosk", "kiosk", kiosk=kiosk)
     job = _printing().reprint(ticket_id, kiosk, _track_url(ticket_id), g.officer["id"])
     return jsonify(_printing().status(job)), 202
 
@@ -182,7 +182,7 @@ def counter_waiting(counter_id: str):
     _counter_officer(counter_id)
     limit = request.args.get("limit", "10")
     if not limit.isdigit() or not 1 <= int(limit) <= 200:
-        raise ApiError(400, "invalid", "limit must be a whole number from 1 to 200", "limit")
+        raise ApiError(400, "invalid", "error.limit", "limit")
     tickets = current_hall().engine.waiting_for_counter(counter_id, int(limit))
     return jsonify([_ticket_json(t) for t in tickets])
 

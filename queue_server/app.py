@@ -18,7 +18,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors
+from . import api, errors, i18n
 from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -46,6 +46,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     attach_hall(app, hall)
+    _add_languages(app, config)
     # The order matters: the engine tells its listeners in the order they subscribed, so the announcer
     # comes before the live channel (a call's message names audio already being rendered); the
     # printer-agents' namespace needs both the print queues and the live channel's SocketIO.
@@ -57,6 +58,13 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     return app
+
+
+def _add_languages(app: Flask, config: HallConfig) -> None:
+    """Every template gets the catalogue's words (queue_server/i18n.py) in ``lang``, the hall's
+    language unless the page passes another."""
+    app.jinja_env.globals.update(i18n.template_globals())
+    app.context_processor(lambda: {"lang": config.language})
 
 
 def _add_live(app: Flask, hall: Hall) -> None:

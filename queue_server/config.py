@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from . import i18n
+
 PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak")
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy")
 KIOSK_PRINTERS = ("default", "network", "agent", "none")  # or a printer section of the kiosk's own
-LANGUAGES = ("id", "en")
+LANGUAGES = i18n.LANGUAGES  # a language is a file of the catalogue (queue_server/translations)
 READING_MODES = ("digits", "cardinal", "mixed")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -340,12 +342,6 @@ TOP = {
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
 
-DEFAULT_TEMPLATES = {
-    "id": "Nomor antrian {number}, silakan menuju {counter}",
-    "en": "Ticket number {number}, please proceed to {counter}",
-}
-
-
 def _check(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
     """Clean ``value`` against ``schema``, appending a line to ``problems`` for each mistake."""
     if isinstance(schema, dict):
@@ -466,7 +462,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         "cache_mb": 300,
         **(cfg.get("announcements") or {}),
     }
-    announcements.setdefault("template", DEFAULT_TEMPLATES[announcements["language"]])
+    announcements.setdefault("template", i18n.gettext(announcements["language"], "announce.template"))
     printer = {**PRINTER_DEFAULTS, **(cfg.get("printer") or {})}
     kiosks = [
         {**k, "printer": {**PRINTER_DEFAULTS, **k["printer"]}} if isinstance(k.get("printer"), dict) else k for k in cfg.get("kiosks") or []

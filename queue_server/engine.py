@@ -20,6 +20,7 @@ from .call_order import CallRule
 from .clock import Clock, iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
 from .estimate import HISTORY, NEW_DAY, WaitEstimator
+from .i18n import LANGUAGES, gettext
 from .store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,32 @@ T = TypeVar("T")
 
 UNNAMED_PRIORITY = "prioritas"
 SORTED_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # base64url's, in ASCII order
-LANGS = ("id", "en")
+LANGS = LANGUAGES
 MAX_NOTE = 200
 
 
 class QueueError(Exception):
-    """An operation the engine refused; nothing was changed."""
+    """An operation the engine refused; nothing was changed.
+
+    It carries a catalogue key (``error.*``) and its values rather than a sentence: the API says it
+    in the language the request asks for (queue_server/errors.py); ``message`` is the English one,
+    for logs and the command line.
+    """
 
     code = "error"
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, field: str | None = None, **params: Any):
+        self.key = key
+        self.params = params
         self.field = field
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        return gettext(lang, self.key, **self.params)
 
 
 class InvalidInput(QueueError):
@@ -177,7 +191,7 @@ class Engine:
     def _counter(self, counter_id: str) -> Counter:
         counter = self.hall.counters.get(counter_id)
         if counter is None:
-            raise NotFound(f"unknown counter {counter_id!r}", "counter")
+            raise NotFound("error.unknown_counter", "counter", counter=counter_id)
         return counter
 
     def _current(self, op: _Operation, counter: Counter, allowed: tuple[str, ...], action: str) -> dict:
@@ -185,9 +199,9 @@ class Engine:
         state = op.tx.counter_state(counter.id)
         ticket = op.tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
         if ticket is None:
-            raise Conflict(f"{counter.name} has no current ticket to {action}")
+            raise Conflict(f"error.no_current.{action}", counter=counter.name)
         if ticket["status"] not in allowed:
-            raise Conflict(f"ticket {ticket['number']} is {ticket['status'].replace('_', '-')}; cannot {action} it now")
+            raise Conflict(f"error.cannot.{action}", number=ticket["number"], status=ticket["status"].replace("_", "-"))
         return ticket
 
     # --- issuing --------------------------------------------------------------------------------
@@ -206,12 +220,12 @@ class Engine:
         request id) in the same transaction: one durable commit, and never a ticket without them.
         """
         if not isinstance(service, str) or service not in self.hall.services:
-            raise InvalidInput(f"unknown service {service!r}", "service")
+            raise InvalidInput("error.unknown_service", "service", service=service)
         category = _priority_category(priority)
         if kiosk is not None and (not isinstance(kiosk, str) or kiosk not in self.hall.kiosks):
-            raise InvalidInput(f"unknown kiosk {kiosk!r}", "kiosk")
+            raise InvalidInput("error.unknown_kiosk", "kiosk", kiosk=kiosk)
         if lang not in LANGS:
-            raise InvalidInput(f"lang must be one of {', '.join(LANGS)}", "lang")
+            raise InvalidInput("error.lang", "lang", langs=", ".join(LANGS))
 
         def apply(op: _Operation) -> Any:
             seq = op.tx.next_seq(op.day, service)
@@ -247,7 +261,7 @@ class Engine:
         def apply(op: _Operation) -> Any:
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] not in ("waiting", "called"):
-                raise Conflict(f"ticket {ticket['number']} is {ticket['status']} and can no longer be cancelled")
+                raise Conflict("error.not_cancellable", number=ticket["number"], status=ticket["status"])
             op.tx.update_ticket(ticket_id, status="cancelled", finished_at=op.at)
             if ticket["status"] == "called":
                 op.tx.set_counter_state(ticket["counter_id"], ticket_id=None, updated_at=op.at)
@@ -279,9 +293,9 @@ class Engine:
             state = self._open_state(op, counter)
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] != "waiting":
-                raise Conflict(f"ticket {ticket['number']} is {ticket['status']}, not waiting")
+                raise Conflict("error.not_waiting", number=ticket["number"], status=ticket["status"])
             if ticket["service"] not in counter.services:
-                raise Conflict(f"{counter.name} does not serve service {ticket['service']}")
+                raise Conflict("error.not_served_here", counter=counter.name, service=ticket["service"])
             self._finish_current(op, counter, state, officer_id)
             return self._call(op, counter, state, ticket, officer_id)
 
@@ -290,7 +304,7 @@ class Engine:
     def _open_state(self, op: _Operation, counter: Counter) -> dict:
         state = op.tx.counter_state(counter.id)
         if state["status"] == "paused":
-            raise Conflict(f"{counter.name} is paused; resume it before calling")
+            raise Conflict("error.paused_no_call", counter=counter.name)
         return state
 
     def _finish_current(self, op: _Operation, counter: Counter, state: dict, officer_id: int | None) -> None:
@@ -340,7 +354,7 @@ class Engine:
         return self._move_current(counter_id, officer_id, ("called", "serving"), "complete", "done", "completed")
 
     def no_show(self, counter_id: str, officer_id: int | None = None) -> dict:
-        return self._move_current(counter_id, officer_id, ("called",), "mark as no-show", "no_show", "no_show")
+        return self._move_current(counter_id, officer_id, ("called",), "no-show", "no_show", "no_show")
 
     def _move_current(
         self,
@@ -369,14 +383,14 @@ class Engine:
         """Send the current visitor to another service, keeping their number and place by issue time."""
         counter = self._counter(counter_id)
         if not isinstance(service, str) or service not in self.hall.services:
-            raise InvalidInput(f"unknown service {service!r}", "service")
+            raise InvalidInput("error.unknown_service", "service", service=service)
         if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-            raise InvalidInput(f"note must be text of at most {MAX_NOTE} characters", "note")
+            raise InvalidInput("error.note", "note", max=MAX_NOTE)
 
         def apply(op: _Operation) -> Any:
             ticket = self._current(op, counter, ("called", "serving"), "transfer")
             if ticket["service"] == service:
-                raise InvalidInput(f"ticket {ticket['number']} is already for service {service}", "service")
+                raise InvalidInput("error.same_service", "service", number=ticket["number"], service=service)
             op.tx.update_ticket(
                 ticket["id"], status="waiting", service=service, transferred_from=ticket["service"], counter_id=None, note=note
             )
@@ -390,15 +404,15 @@ class Engine:
     def pause(self, counter_id: str, reason: str, officer_id: int | None = None) -> dict:
         counter = self._counter(counter_id)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_NOTE:
-            raise InvalidInput(f"reason must be a short text such as istirahat, sholat or rapat (at most {MAX_NOTE} characters)", "reason")
+            raise InvalidInput("error.reason", "reason", max=MAX_NOTE)
 
         def apply(op: _Operation) -> Any:
             state = op.tx.counter_state(counter.id)
             if state["status"] == "paused":
-                raise Conflict(f"{counter.name} is already paused")
+                raise Conflict("error.already_paused", counter=counter.name)
             if state["ticket_id"]:
                 current = op.tx.ticket(state["ticket_id"])
-                raise Conflict(f"finish or transfer ticket {current['number']} before pausing {counter.name}")
+                raise Conflict("error.busy_no_pause", number=current["number"], counter=counter.name)
             op.tx.set_counter_state(counter.id, status="paused", pause_reason=reason.strip(), officer_id=officer_id, updated_at=op.at)
             op.record("paused", counter_id=counter.id, officer_id=officer_id, reason=reason.strip())
             return self._counter_view(op.tx, counter)
@@ -410,7 +424,7 @@ class Engine:
 
         def apply(op: _Operation) -> Any:
             if op.tx.counter_state(counter.id)["status"] != "paused":
-                raise Conflict(f"{counter.name} is not paused")
+                raise Conflict("error.not_paused", counter=counter.name)
             op.tx.set_counter_state(counter.id, status="open", pause_reason=None, officer_id=officer_id, updated_at=op.at)
             op.record("resumed", counter_id=counter.id, officer_id=officer_id)
             return self._counter_view(op.tx, counter)
@@ -510,7 +524,7 @@ class Engine:
     def _ticket(self, tx: Tx, ticket_id: Any) -> dict:
         ticket = tx.ticket(ticket_id) if isinstance(ticket_id, str) else None
         if ticket is None:
-            raise NotFound("no ticket with that id", "ticket_id")
+            raise NotFound("error.no_ticket", "ticket_id")
         return ticket
 
     def _open_counters(self, code: str, paused: set[str]) -> int:
@@ -591,4 +605,4 @@ def _priority_category(priority: Any) -> str | None:
         return UNNAMED_PRIORITY
     if isinstance(priority, str) and priority in PRIORITY_CATEGORIES:
         return priority
-    raise InvalidInput(f"priority must be one of {', '.join(PRIORITY_CATEGORIES)}, true, or null", "priority")
+    raise InvalidInput("error.priority", "priority", categories=", ".join(PRIORITY_CATEGORIES))

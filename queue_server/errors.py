@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .accounts import LoginFailed, Throttled
 from .engine import Conflict, InvalidInput, NotFound, QueueError
+from .i18n import gettext, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +20,8 @@ STATUS = {InvalidInput: 400, LoginFailed: 401, NotFound: 404, Conflict: 409, Thr
 class ApiError(QueueError):
     """An error raised by the web layer itself (authentication, permissions, malformed bodies)."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message, field)
+    def __init__(self, status: int, code: str, key: str, field: str | None = None, **params: Any):
+        super().__init__(key, field, **params)
         self.status = status
         self.code = code
 
@@ -31,9 +33,15 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return jsonify(error=body), status
 
 
+def request_language() -> str:
+    """The language of the words an answer carries: the best of ``Accept-Language`` that the
+    catalogue has (the kiosk sends the visitor's choice, the console the hall's), else the hall's."""
+    return negotiate(request.headers.get("Accept-Language"), current_app.extensions["antre"].config.language)
+
+
 def _queue_error(error: QueueError):
     status = getattr(error, "status", None) or STATUS.get(type(error), 400)
-    response, status = error_response(status, error.code, error.message, error.field)
+    response, status = error_response(status, error.code, error.text(request_language()), error.field)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response, status
@@ -41,11 +49,10 @@ def _queue_error(error: QueueError):
 
 def _http_error(error: HTTPException):
     code = (error.name or "error").lower().replace(" ", "_")
-    message = {
-        404: f"nothing at {request.path}",
-        405: f"{request.method} is not allowed on {request.path}",
-        413: "the request body is too large",
-    }.get(error.code, error.description or error.name)
+    if error.code in (404, 405, 413):
+        message = gettext(request_language(), f"error.http_{error.code}", method=request.method, path=request.path)
+    else:
+        message = error.description or error.name
     response, status = error_response(error.code or 500, code, message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -54,7 +61,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "the server hit an unexpected error; it was logged for the administrator")
+    return error_response(500, "internal_error", gettext(request_language(), "error.internal"))
 
 
 def register(app: Flask) -> None:

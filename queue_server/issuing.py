@@ -38,7 +38,7 @@ class Issuer:
     ) -> tuple[dict, dict | None, bool]:
         """(ticket, its print job or None, True if this request made it / False if an earlier one did)."""
         if request_id is not None and (not isinstance(request_id, str) or not REQUEST_ID.match(request_id)):
-            raise InvalidInput("request_id must be 8 to 64 letters, digits, - or _ (one per tap, repeated on retry)", "request_id")
+            raise InvalidInput("error.request_id", "request_id")
         if request_id is None:
             return self._issue(service, priority, kiosk, lang, None, track_url_base)
         with self._held(request_id):
@@ -76,8 +76,8 @@ class Issuer:
         yesterday's paused counters, so a counter pausing meanwhile cannot slip a ticket through."""
         if why == "closed":
             opens, closes = self.engine.hall.opening_hours
-            raise Conflict(f"the hall is closed now; tickets are issued from {opens:%H:%M} to {closes:%H:%M}")
-        raise Conflict(f"no counter is open for service {service} now")
+            raise Conflict("error.closed", opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}")
+        raise Conflict("error.no_counter_open", service=service)
 
     @contextmanager
     def _held(self, request_id: str) -> Iterator[None]:

@@ -61,13 +61,7 @@ def csrf_valid() -> bool:
 def require_csrf() -> None:
     """403 for a state-changing request that carries the session cookie but not its CSRF token."""
     if request.method not in SAFE_METHODS and not csrf_valid():
-        raise ApiError(
-            403,
-            "csrf_failed",
-            f"missing or wrong {CSRF_HEADER} header: a request made with the console's session cookie must send the "
-            "CSRF token of its page (reload the console page)",
-            CSRF_HEADER,
-        )
+        raise ApiError(403, "csrf_failed", "error.csrf", CSRF_HEADER, header=CSRF_HEADER)
 
 
 def request_token(bearer: str) -> str:

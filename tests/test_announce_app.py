@@ -98,7 +98,7 @@ def test_a_call_through_the_api_is_rendered_and_served_as_wav(app, client, offic
 
     called, recalled = (announcer.call_fields(event) for event in heard)
     assert called == recalled, "a recall speaks the same sentence, from the cache"
-    assert called["caption"] == "Nomor antrian A001, silakan menuju Loket 1"
+    assert called["caption"] == "Nomor antrean A001, silakan menuju Loket 1"
     assert called["play_audio"] is True
     assert announcer.renderer.wait(called["audio_url"].rsplit("/", 1)[1].removesuffix(".wav"), RENDER_DEADLINE) is not None
     response = client.get(called["audio_url"])
@@ -185,7 +185,7 @@ def test_antre_say_saves_one_announcement(tmp_path):
     target = tmp_path / "check.wav"
     done = antre(config, "say", "A012", "1", "--save", str(target))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"saved {target} (") and "Nomor antrian a nol dua belas, silakan menuju loket satu" in done.stdout
+    assert done.stdout.startswith(f"saved {target} (") and "Nomor antrean a nol dua belas, silakan menuju loket satu" in done.stdout
     with wave.open(str(target), "rb") as audio:
         assert audio.getsampwidth() == 2 and 1.5 <= audio.getnframes() / audio.getframerate() <= 12
     assert list((tmp_path / "audio-cache").glob("*.wav")), "the hall's cache is warmed as well"

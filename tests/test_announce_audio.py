@@ -32,7 +32,7 @@ from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until
 
 pytestmark = needs_espeak
 
-SENTENCE = "Nomor antrian a nol nol satu, silakan menuju loket satu"
+SENTENCE = "Nomor antrean a nol nol satu, silakan menuju loket satu"
 
 
 def hall_with(tmp_path: Path, **announcements) -> HallConfig:
@@ -142,7 +142,7 @@ def test_the_cache_is_bounded_and_drops_the_least_recently_used(tmp_path):
     try:
         keys = []
         for i in range(5):
-            keys.append(rendered(renderer, f"Nomor antrian a nol nol {i}"))
+            keys.append(rendered(renderer, f"Nomor antrean a nol nol {i}"))
             if i == 2:
                 os.utime(tmp_path / f"{keys[0]}.wav", (0, 0))  # the oldest by far
         assert sorted(p.stem for p in tmp_path.glob("*.wav")) == sorted(keys[2:])
@@ -156,7 +156,7 @@ def test_a_full_cache_is_pruned_with_room_to_spare_not_one_file_per_render(tmp_p
     try:
         keys = []
         for i in range(12):
-            keys.append(rendered(renderer, f"Nomor antrian b nol nol {i}"))
+            keys.append(rendered(renderer, f"Nomor antrean b nol nol {i}"))
             if i == 10:
                 assert len(list(tmp_path.glob("*.wav"))) == 9, "the eleventh file brings the cache down to nine tenths"
         assert len(list(tmp_path.glob("*.wav"))) == 10, "the twelfth fits without another prune"
@@ -199,12 +199,12 @@ def test_a_broken_voice_fails_clearly_and_the_call_still_succeeds(tmp_path, capl
 
 def test_a_killed_speech_process_is_restarted(announcer):
     renderer = announcer.renderer
-    first = renderer.request("Nomor antrian a nol nol satu")
+    first = renderer.request("Nomor antrean a nol nol satu")
     assert renderer.wait(first, RENDER_DEADLINE) is not None
     for pid in speech_processes():
         os.kill(pid, 9)
-    second = renderer.request("Nomor antrian a nol nol dua")
-    third = renderer.request("Nomor antrian a nol nol tiga")
+    second = renderer.request("Nomor antrean a nol nol dua")
+    third = renderer.request("Nomor antrean a nol nol tiga")
     renderer.wait(second, RENDER_DEADLINE)
     assert renderer.wait(third, RENDER_DEADLINE) is not None
 
@@ -273,10 +273,10 @@ def test_disabled_announcements_give_no_audio(tmp_path):
 
 def test_say_renders_one_announcement_for_the_command_line(announcer):
     path, text = announcer.say("A012", "1")
-    assert text == "Nomor antrian a nol dua belas, silakan menuju loket satu"
+    assert text == "Nomor antrean a nol dua belas, silakan menuju loket satu"
     assert path.is_file() and samples(path)[0].nframes > 0
     assert announcer.say("A012", "1") == (path, text)
-    assert announcer.say("B7", "Meja Informasi")[1] == "Nomor antrian be tujuh, silakan menuju meja informasi"
+    assert announcer.say("B7", "Meja Informasi")[1] == "Nomor antrean be tujuh, silakan menuju meja informasi"
     with pytest.raises(ValueError, match="not a ticket number"):
         announcer.say("12A", "1")
 

@@ -6,11 +6,11 @@ import subprocess
 from string import ascii_uppercase
 
 import pytest
-from antre.queue_server.announce.sentence import LETTER_NAMES, announcement_text, caption_text, check_template, spoken_number
+from antre.queue_server.announce.sentence import announcement_text, caption_text, check_template, letter_names, spoken_number
 
 from tests.support import needs_espeak
 
-ID_TEMPLATE = "Nomor antrian {number}, silakan menuju {counter}"
+ID_TEMPLATE = "Nomor antrean {number}, silakan menuju {counter}"
 EN_TEMPLATE = "Ticket number {number}, please proceed to {counter}"
 
 NUMBERS = [
@@ -56,12 +56,12 @@ def test_ticket_numbers_are_spelled_out(language, reading, number, spoken):
 
 SENTENCES = [
     # (language, reading, template, number, counter, service, agency, sentence)
-    ("id", "mixed", ID_TEMPLATE, "A001", "Loket 12", "", "", "Nomor antrian a nol nol satu, silakan menuju loket dua belas"),
-    ("id", "mixed", ID_TEMPLATE, "B010", "Loket 1", "", "", "Nomor antrian be nol sepuluh, silakan menuju loket satu"),
-    ("id", "cardinal", ID_TEMPLATE, "C120", "Meja Informasi", "", "", "Nomor antrian ce seratus dua puluh, silakan menuju meja informasi"),
-    ("id", "mixed", ID_TEMPLATE, "A005", "Loket B", "", "", "Nomor antrian a nol nol lima, silakan menuju loket be"),
-    ("id", "digits", ID_TEMPLATE, "A005", "Loket 2A", "", "", "Nomor antrian a nol nol lima, silakan menuju loket dua a"),
-    ("id", "mixed", ID_TEMPLATE, "KT100", "Loket 100", "", "", "Nomor antrian ka te seratus, silakan menuju loket seratus"),
+    ("id", "mixed", ID_TEMPLATE, "A001", "Loket 12", "", "", "Nomor antrean a nol nol satu, silakan menuju loket dua belas"),
+    ("id", "mixed", ID_TEMPLATE, "B010", "Loket 1", "", "", "Nomor antrean be nol sepuluh, silakan menuju loket satu"),
+    ("id", "cardinal", ID_TEMPLATE, "C120", "Meja Informasi", "", "", "Nomor antrean ce seratus dua puluh, silakan menuju meja informasi"),
+    ("id", "mixed", ID_TEMPLATE, "A005", "Loket B", "", "", "Nomor antrean a nol nol lima, silakan menuju loket be"),
+    ("id", "digits", ID_TEMPLATE, "A005", "Loket 2A", "", "", "Nomor antrean a nol nol lima, silakan menuju loket dua a"),
+    ("id", "mixed", ID_TEMPLATE, "KT100", "Loket 100", "", "", "Nomor antrean ka te seratus, silakan menuju loket seratus"),
     (
         "id",
         "mixed",
@@ -96,7 +96,7 @@ def test_the_sentence_follows_the_template(language, reading, template, number, 
 
 def test_the_caption_shows_the_number_as_printed():
     settings = {"language": "id", "reading": "mixed", "template": ID_TEMPLATE}
-    assert caption_text("A001", "Loket 12", "KTP", "Disdukcapil", settings) == "Nomor antrian A001, silakan menuju Loket 12"
+    assert caption_text("A001", "Loket 12", "KTP", "Disdukcapil", settings) == "Nomor antrean A001, silakan menuju Loket 12"
 
 
 @pytest.mark.parametrize("number", ["A", "001", "a001", "ABC001", "A-001", ""])
@@ -132,4 +132,4 @@ def test_english_letter_spellings_sound_like_the_letters():
         out = subprocess.run(["espeak-ng", "-v", "en", "-q", "-x", ", ".join(words)], capture_output=True, text=True, check=True).stdout
         return [word.replace("'", "").replace(",", "") for word in out.split()]
 
-    assert phonemes([LETTER_NAMES["en"][letter] for letter in ascii_uppercase]) == phonemes(list(ascii_uppercase))
+    assert phonemes([letter_names("en")[letter] for letter in ascii_uppercase]) == phonemes(list(ascii_uppercase))

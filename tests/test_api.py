@@ -19,6 +19,25 @@ COUNTER_ACTIONS = ["call-next", "recall", "start", "complete", "no-show", "trans
 
 
 # --- helpers ------------------------------------------------------------------------------------
+@pytest.fixture
+def client(app):
+    """A client that asks for English (Accept-Language), the language of the messages checked below;
+    without the header the answers speak the hall's language (test_errors_speak_the_language_asked_for)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_errors_speak_the_language_asked_for(app):
+    client = app.test_client()
+    body = {"service": "Z"}
+    assert client.post(f"{API}/tickets", json=body).get_json()["error"]["message"] == "layanan 'Z' tidak dikenal"
+    english = client.post(f"{API}/tickets", json=body, headers={"Accept-Language": "en-GB,en;q=0.9,id;q=0.5"}).get_json()["error"]
+    assert english == {"code": "invalid", "message": "unknown service 'Z'", "field": "service"}
+    unknown = client.post(f"{API}/tickets", json=body, headers={"Accept-Language": "fr"}).get_json()["error"]
+    assert unknown["message"] == "layanan 'Z' tidak dikenal"
+
+
 def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
     """A JSON error of the contract's shape (never HTML), with this status, code and blamed field."""
     assert response.status_code == status, response.get_data(as_text=True)

@@ -47,7 +47,7 @@ def test_the_small_test_hall_gets_sensible_defaults(hall_config):
     assert hall_config.max_consecutive_priority == 3
     assert hall_config.max_normal_wait_minutes is None
     assert hall_config.printer["kind"] == "dummy", "with no printer configured nothing crashes for lack of one"
-    assert hall_config.announcements["template"] == "Nomor antrian {number}, silakan menuju {counter}"
+    assert hall_config.announcements["template"] == "Nomor antrean {number}, silakan menuju {counter}"
 
 
 # --- one line per mistake --------------------------------------------------------------------------

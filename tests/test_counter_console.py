@@ -272,7 +272,7 @@ def test_server_refusals_are_shown_in_words(server, new_page):
     _, login = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})
     http("POST", f"{server.url}/api/v1/counters/1/pause", {"reason": "rapat"}, token=login["token"])
     page.keyboard.press("Space")  # whether or not the page has heard of the pause yet, the refusal is in words
-    expect(page.locator("#message")).to_have_text(re.compile("Loket 1 is paused|Panggil berikutnya tidak tersedia"))
+    expect(page.locator("#message")).to_have_text(re.compile("Loket 1 sedang dijeda|Panggil berikutnya tidak tersedia"))
     assert counter_state(server, "1")["ticket"] is None
 
 

@@ -330,7 +330,7 @@ def _called_at_2(engine):
 REFUSALS = {
     "start twice": (_serving_at_2, lambda e, _: e.start("2"), "A001 is serving; cannot start it now"),
     "recall a visitor already being served": (_serving_at_2, lambda e, _: e.recall("2"), "A001 is serving; cannot recall it now"),
-    "no-show for a visitor already being served": (_serving_at_2, lambda e, _: e.no_show("2"), "cannot mark as no-show it now"),
+    "no-show for a visitor already being served": (_serving_at_2, lambda e, _: e.no_show("2"), "A001 is serving; cannot mark it as a no-show now"),
     "complete with nobody at the counter": (lambda e: None, lambda e, _: e.complete("2"), "Loket 2 has no current ticket to complete"),
     "recall with nobody at the counter": (lambda e: None, lambda e, _: e.recall("2"), "Loket 2 has no current ticket to recall"),
     "cancel a finished ticket": (_done, lambda e, t: e.cancel(t["id"]), "A001 is done and can no longer be cancelled"),

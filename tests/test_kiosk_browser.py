@@ -89,7 +89,7 @@ def test_an_unavailable_service_cannot_be_tapped(page, server):
 
 
 def test_the_english_switch_translates_the_kiosk(page):
-    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrian")
+    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
     page.click("[data-testid=lang-switch]")
     expect(page.locator("#start-title")).to_have_text("Take a Queue Number")
     expect(page.locator("[data-priority-label=ibu_hamil]")).to_have_text("Pregnant")
@@ -97,7 +97,7 @@ def test_the_english_switch_translates_the_kiosk(page):
     page.click("[data-testid=service-A]")
     expect(page.locator(".ticket-label")).to_have_text("Your queue number")
     page.click("#done")
-    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrian")
+    expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
 
 
 def test_an_unknown_kiosk_id_says_which_ones_exist(browser, server):

@@ -43,7 +43,9 @@ def make_app(tmp_path, clock):
 
 @pytest.fixture
 def client(make_app, printer):
-    return make_app(hall_data(printer)).test_client()
+    client = make_app(hall_data(printer)).test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusals checked below are the English ones
+    return client
 
 
 def issue(client, **body) -> dict:
@@ -122,7 +124,7 @@ def test_a_kiosk_issues_nothing_outside_opening_hours(make_app, printer, clock):
     app = make_app({**data, "hall": {**data["hall"], "opening_hours": "09:00-15:00"}})
     client = app.test_client()  # the clock says 08:00 in Jakarta
     response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"})
-    assert response.status_code == 409 and "closed now; tickets are issued from 09:00 to 15:00" in response.get_json()["error"]["message"]
+    assert response.status_code == 409 and "aula sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
     assert client.get("/kiosk/services.json").get_json()["open"] is False
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
     assert issue(client, kiosk="k1")["number"] == "A001"

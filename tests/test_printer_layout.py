@@ -66,7 +66,7 @@ def test_ticket_bytes_carry_everything_a_ticket_needs(tmp_path):
         b"Mal Pelayanan Publik Kota Contoh",
         b"Disdukcapil",
         b"KTP Elektronik",
-        b"NOMOR ANTRIAN",
+        b"NOMOR ANTREAN",
         b"A012",
         b"Rabu, 25 November 2026 \xfa 08:05 WIB",
         b"Di depan Anda: 4 orang \xfa Perkiraan: 15 menit",

@@ -143,7 +143,7 @@ def test_crafted_post_to_another_counter_is_forbidden_and_changes_nothing(siti):
     client, csrf = siti
     client.post("/api/v1/tickets", json={"service": "C"})
     response = client.post("/api/v1/counters/3/call-next", headers={"X-CSRF-Token": csrf})
-    assert response.status_code == 403 and "not assigned to counter 3" in response.get_json()["error"]["message"]
+    assert response.status_code == 403 and "tidak ditugaskan di loket 3" in response.get_json()["error"]["message"]
     assert counter_ticket(client, "3") is None
     assert client.get("/api/v1/state").get_json()["waiting"]["C"] == 1
     assert client.get("/api/v1/counters/3/waiting").status_code == 403

@@ -48,6 +48,7 @@ def test_the_page_shows_number_service_agency_status_estimate_requirements_and_f
         "Menunggu giliran",
         "Waiting for your turn",
         "2 orang di depan Anda",
+        "2 people ahead of you",
         f"sekitar {low}–{high} menit",
         "Fotokopi Kartu Keluarga",
         "Surat pengantar RT/RW",
@@ -119,6 +120,7 @@ def test_the_page_follows_the_ticket_live_from_waiting_to_called_recalled_and_do
     phone.goto(ticket["track_url"])
     expect(phone.locator("#number")).to_have_text(ticket["number"])
     expect(phone.locator("#ahead")).to_contain_text("1 orang di depan Anda")
+    expect(phone.locator("#ahead")).to_contain_text("1 person ahead of you")
     phone.evaluate("window.reloadMarker = 1")  # gone if the page reloads
 
     assert act(live_server, "3", "call-next")["id"] == ahead["id"]

@@ -1,6 +1,8 @@
 // Requests from the console to the REST API: the session cookie goes along by itself, the page's
 // CSRF token goes in a header, and every failure becomes a sentence the officer can read.
 
+import { langs, t } from '/static/js/i18n.js';
+
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
 export class ApiProblem extends Error {
@@ -11,16 +13,14 @@ export class ApiProblem extends Error {
   }
 }
 
-const STATUS_WORDS = {
-  401: 'Sesi berakhir — silakan masuk lagi. / Your session ended — please log in again.',
-  403: 'Ditolak. / Refused.',
-  404: 'Tidak ditemukan. / Not found.',
-  409: 'Tidak bisa sekarang. / Not possible now.',
-  429: 'Terlalu banyak permintaan. / Too many requests.',
-};
+const STATUS_WORDS = [401, 403, 404, 409, 429]; // console.status.<status> in the catalogue; others are a server error
+
+function statusWords(lang, status) {
+  return STATUS_WORDS.includes(status) ? t(lang, `console.status.${status}`) : t(lang, 'console.status.other', { status });
+}
 
 export async function api(method, path, body) {
-  const options = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' };
+  const options = { method, headers: { Accept: 'application/json', 'Accept-Language': langs[0] }, credentials: 'same-origin', cache: 'no-store' };
   if (method !== 'GET') options.headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
@@ -30,14 +30,14 @@ export async function api(method, path, body) {
   try {
     response = await fetch(`/api/v1${path}`, options);
   } catch {
-    throw new ApiProblem('Server tidak dapat dihubungi — periksa jaringan. / Cannot reach the server — check the network.', 0, 'network');
+    throw new ApiProblem(langs.map((lang) => t(lang, 'console.status.network')).join(' / '), 0, 'network');
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (response.ok) return data;
   const detail = data?.error?.message;
-  const words = STATUS_WORDS[response.status] || `Kesalahan server (${response.status}). / Server error.`;
-  throw new ApiProblem(detail ? `${words.split(' / ')[0]} ${capitalise(detail)}.` : words, response.status, data?.error?.code);
+  const words = detail ? `${statusWords(langs[0], response.status)} ${capitalise(detail)}.` : langs.map((lang) => statusWords(lang, response.status)).join(' / ');
+  throw new ApiProblem(words, response.status, data?.error?.code);
 }
 
 function capitalise(text) {

@@ -3,7 +3,8 @@
 // a request is in flight, so a double click or a held key calls one ticket, not two.
 
 import { api, ApiProblem } from './api.js';
-import { clockTime, duration, minutesBetween, priorityLabel, seconds } from './format.js';
+import { clockTime, duration, minutesBetween, pair, priorityLabel, seconds } from './format.js';
+import { both, langs, t } from '/static/js/i18n.js';
 
 const settings = JSON.parse(document.getElementById('console-settings').textContent);
 const counterId = settings.counter.id;
@@ -68,11 +69,7 @@ function scheduleRefresh(delay = 120) {
 function setConnection(state) {
   const el = $('connection');
   el.dataset.state = state;
-  el.innerHTML = {
-    live: 'Langsung <span class="en">Live</span>',
-    polling: 'Diperbarui berkala <span class="en">Auto-refresh</span>',
-    offline: 'Terputus <span class="en">Offline</span>',
-  }[state];
+  el.innerHTML = both(`console.connection.${state}`);
 }
 
 // --- rendering --------------------------------------------------------------------------------
@@ -89,8 +86,8 @@ function renderCounterStatus() {
   const pill = $('counter-status');
   pill.dataset.status = paused ? 'paused' : 'open';
   pill.innerHTML = paused
-    ? `Jeda <span class="en">Paused</span>${view.counter.pause_reason ? ` · ${escapeHtml(view.counter.pause_reason)}` : ''}`
-    : 'Buka <span class="en">Open</span>';
+    ? `${both('console.paused')}${view.counter.pause_reason ? ` · ${escapeHtml(view.counter.pause_reason)}` : ''}`
+    : both('console.open');
 }
 
 function renderCurrent() {
@@ -100,15 +97,13 @@ function renderCurrent() {
   $('current-ticket').hidden = !ticket;
   $('current-empty').hidden = Boolean(ticket);
   $('ticket-status').innerHTML = ticket
-    ? ticket.status === 'serving' ? 'Dilayani <span class="en">Serving</span>' : 'Dipanggil <span class="en">Called</span>'
+    ? both(ticket.status === 'serving' ? 'console.serving' : 'console.called')
     : '';
   if (!ticket) {
-    $('empty-title').textContent = paused ? `Loket dijeda — ${view.counter.pause_reason || ''}` : 'Belum ada nomor dipanggil';
-    $('empty-hint').innerHTML = paused
-      ? 'Tekan <kbd>P</kbd> untuk melanjutkan. <span class="en">Press P to resume.</span>'
-      : view.waitingCount
-        ? 'Tekan <kbd>Spasi</kbd> atau <kbd>Enter</kbd> untuk memanggil nomor berikutnya. <span class="en">Press Space or Enter to call the next ticket.</span>'
-        : 'Belum ada yang menunggu. <span class="en">Nobody is waiting yet.</span>';
+    $('empty-title').textContent = paused
+      ? t(langs[0], 'console.paused_title', { reason: view.counter.pause_reason || '' })
+      : t(langs[0], 'console.none_called');
+    $('empty-hint').innerHTML = both(paused ? 'console.hint_resume' : view.waitingCount ? 'console.hint_call' : 'console.nobody_yet');
     return;
   }
   $('ticket-number').textContent = ticket.number;
@@ -129,7 +124,8 @@ function renderWaiting() {
   list.replaceChildren(...view.waiting.map(waitingItem));
   $('waiting-empty').hidden = view.waiting.length > 0;
   const more = view.waitingCount - view.waiting.length;
-  $('waiting-services').textContent = `Layanan ${settings.counter.services.join(', ')}${more > 0 ? ` · ${more} lagi / more` : ''}`;
+  const services = t(langs[0], 'console.waiting_services', { codes: settings.counter.services.join(', ') });
+  $('waiting-services').textContent = more > 0 ? `${services} · ${pair('console.more', { num: more })}` : services;
   const next = view.counter?.status === 'paused' ? null : view.waiting[0];
   $('next-up').textContent = next ? `→ ${next.number}` : '';
 }
@@ -149,8 +145,8 @@ function waitingItem(ticket, index) {
   button.type = 'button';
   button.className = 'btn small call-this';
   button.dataset.callTicket = ticket.id;
-  button.innerHTML = 'Panggil <span class="en">Call</span>';
-  button.title = `Panggil ${ticket.number} sekarang / Call ${ticket.number} now`;
+  button.innerHTML = both('console.call_this');
+  button.title = pair('console.call_this_title', { number: ticket.number });
   item.append(button);
   return item;
 }
@@ -194,12 +190,6 @@ function renderButtons() {
 }
 
 // --- actions ----------------------------------------------------------------------------------
-const ACTION_NAMES = {
-  'call-next': 'Panggil berikutnya', recall: 'Panggil ulang', start: 'Pengunjung datang', complete: 'Selesai',
-  'no-show': 'Tidak hadir', transfer: 'Alihkan', call: 'Panggil nomor tertentu', pause: 'Jeda', resume: 'Lanjutkan',
-  reprint: 'Cetak ulang',
-};
-
 async function perform(button, path, body, describe) {
   if (busy) return;
   busy = true;
@@ -219,19 +209,20 @@ async function perform(button, path, body, describe) {
   }
 }
 
+// What the message line says after each simple action (console.did.<action> in the catalogue).
 const SIMPLE = {
-  'call-next': (t) => (t ? `${t.number} dipanggil. / ${t.number} called.` : 'Tidak ada yang menunggu. / Nobody is waiting.'),
-  recall: (t) => `${t.number} dipanggil ulang. / ${t.number} called again.`,
-  start: (t) => `${t.number} sedang dilayani. / Serving ${t.number}.`,
-  complete: (t) => `${t.number} selesai. / ${t.number} done.`,
-  'no-show': (t) => `${t.number} tidak hadir. / ${t.number} marked as no-show.`,
-  resume: () => 'Loket dibuka lagi. / Counter resumed.',
+  'call-next': (ticket) => (ticket ? pair('console.did.call', { number: ticket.number }) : pair('console.did.nobody')),
+  recall: (ticket) => pair('console.did.recall', { number: ticket.number }),
+  start: (ticket) => pair('console.did.start', { number: ticket.number }),
+  complete: (ticket) => pair('console.did.complete', { number: ticket.number }),
+  'no-show': (ticket) => pair('console.did.no-show', { number: ticket.number }),
+  resume: () => pair('console.did.resume'),
 };
 
 function runAction(action, button) {
   if (busy) return;
   if (!allowed(action)) {
-    say(`${ACTION_NAMES[action]} tidak tersedia sekarang. / Not available now.`, 'hint');
+    say(langs.map((lang) => t(lang, 'console.not_available', { action: t(lang, `console.action.${action}`) })).join(' / '), 'hint');
     return;
   }
   if (SIMPLE[action]) perform(button, `${base}/${action}`, undefined, SIMPLE[action]);
@@ -243,12 +234,12 @@ function runAction(action, button) {
 
 function callTicket(ticketId, button) {
   closeDialogs();
-  perform(button, `${base}/call`, { ticket_id: ticketId }, (t) => `${t.number} dipanggil. / ${t.number} called.`);
+  perform(button, `${base}/call`, { ticket_id: ticketId }, (ticket) => pair('console.did.call', { number: ticket.number }));
 }
 
 function reprint(button) {
   const ticket = view.counter.ticket;
-  perform(button, `/tickets/${encodeURIComponent(ticket.id)}/reprint`, {}, () => `Tiket ${ticket.number} dicetak ulang. / Ticket reprinted.`);
+  perform(button, `/tickets/${encodeURIComponent(ticket.id)}/reprint`, {}, () => pair('console.did.reprint', { number: ticket.number }));
 }
 
 // --- dialogs ----------------------------------------------------------------------------------
@@ -284,7 +275,7 @@ function submitTransfer(event) {
   const note = $('transfer-note').value.trim();
   closeDialogs();
   perform($('btn-transfer'), `${base}/transfer`, note ? { service, note } : { service },
-    (t) => `${t.number} dialihkan ke ${serviceName(service)}. / Transferred.`);
+    (ticket) => pair('console.did.transfer', { number: ticket.number, service: serviceName(service) }));
 }
 
 function openCall() {
@@ -306,7 +297,7 @@ function openCall() {
 
 function pause(reason, button) {
   closeDialogs();
-  perform(button, `${base}/pause`, { reason }, () => `Loket dijeda (${reason}). / Counter paused.`);
+  perform(button, `${base}/pause`, { reason }, () => pair('console.did.pause', { reason: t(langs[0], `pause.${reason}`) }));
 }
 
 // --- keyboard and clicks ----------------------------------------------------------------------
@@ -360,7 +351,7 @@ function onClick(event) {
 // --- errors -----------------------------------------------------------------------------------
 function handleProblem(problem) {
   if (!(problem instanceof ApiProblem)) {
-    say(`Kesalahan tak terduga: ${problem.message}`);
+    say(t(langs[0], 'console.unexpected', { message: problem.message }));
     return;
   }
   if (problem.status === 401) {

@@ -1,15 +1,16 @@
-// How times, durations and categories read on the console (Indonesian first, English second).
+// How times, durations and categories read on the console (the hall's language first, the second after).
 
-const PRIORITY = {
-  lansia: 'Lansia · Elderly',
-  disabilitas: 'Disabilitas · Disability',
-  ibu_hamil: 'Ibu hamil · Pregnant',
-  anak: 'Anak · Child',
-};
+import { langs, t } from '/static/js/i18n.js';
+
+/** A sentence in both of the page's languages, "Indonesian / English", for the message line. */
+export function pair(key, params = {}) {
+  return langs.map((lang) => t(lang, key, params)).join(' / ');
+}
 
 export function priorityLabel(priority) {
   if (!priority) return '';
-  return PRIORITY[priority] || 'Prioritas · Priority';
+  const key = typeof priority === 'string' ? `priority.${priority}` : 'priority.unnamed';
+  return langs.map((lang) => t(lang, key)).join(' · ');
 }
 
 export function clockTime(iso, timeZone) {
@@ -24,10 +25,10 @@ export function minutesBetween(fromIso, toIso) {
 
 export function duration(minutes) {
   if (minutes === null || minutes === undefined) return '–';
-  if (minutes < 1) return '< 1 mnt';
+  if (minutes < 1) return t(langs[0], 'console.duration_short');
   const whole = Math.round(minutes);
-  if (whole < 60) return `${whole} mnt`;
-  return `${Math.floor(whole / 60)} j ${whole % 60} mnt`;
+  if (whole < 60) return t(langs[0], 'console.duration_minutes', { minutes: whole });
+  return t(langs[0], 'console.duration_hours', { hours: Math.floor(whole / 60), minutes: whole % 60 });
 }
 
 export function seconds(value) {

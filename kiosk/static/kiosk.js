@@ -3,36 +3,10 @@
 // One tap = one ticket: every tile is locked while a request is in flight, and the request carries
 // a request_id that the server answers with the same ticket when the kiosk retries it.
 
+import { langs, t as translated } from '/static/js/i18n.js';
+
 const settings = JSON.parse(document.getElementById('kiosk-settings').textContent);
 const $ = (id) => document.getElementById(id);
-
-const TEXTS = {
-  id: {
-    title: 'Ambil Nomor Antrian', lead_agency: 'Sentuh instansi yang Anda tuju', lead_service: 'Sentuh layanan yang Anda perlukan',
-    priority_title: 'Layanan prioritas', priority_hint: '(pilih jika berlaku)', back: '‹ Kembali', issuing: 'Mengambil nomor…',
-    your_number: 'Nomor antrian Anda', counters: 'Loket', ahead: 'Di depan Anda', eta: 'Perkiraan tunggu', scan: 'Pindai untuk memantau antrian dari ponsel',
-    done: 'Selesai', try_again: 'Kembali', switch: 'English', people: (n) => `${n} orang`, minutes: (m) => `± ${m} menit`, soon: 'Segera',
-    waiting: (n) => `${n} menunggu`, services: (n) => `${n} layanan`, eta_unknown: 'Loket belum buka', countdown: (s) => `(${s})`,
-    closed: 'Tutup', no_counter: 'Belum ada loket buka', closed_banner: (h) => `Pengambilan nomor dibuka pukul ${h[0]}–${h[1]}.`,
-    closed_now: 'Di luar jam layanan',
-    printing: 'Tiket sedang dicetak…', printed: 'Silakan ambil tiket Anda di bawah layar.', no_printer: 'Simpan nomor ini atau pindai QR.',
-    printer_failed: 'Printer bermasalah — simpan nomor ini atau pindai QR', network: 'Koneksi bermasalah. Nomor belum diambil — silakan coba lagi.',
-    refused: 'Nomor tidak dapat diambil: ', priorities: {},
-  },
-  en: {
-    title: 'Take a Queue Number', lead_agency: 'Touch the agency you are visiting', lead_service: 'Touch the service you need',
-    priority_title: 'Priority service', priority_hint: '(choose if it applies)', back: '‹ Back', issuing: 'Taking your number…',
-    your_number: 'Your queue number', counters: 'Counter', ahead: 'Ahead of you', eta: 'Estimated wait', scan: 'Scan to follow the queue on your phone',
-    done: 'Done', try_again: 'Back', switch: 'Bahasa Indonesia', people: (n) => `${n} ${n === 1 ? 'person' : 'people'}`, minutes: (m) => `about ${m} min`,
-    soon: 'Soon', waiting: (n) => `${n} waiting`, services: (n) => `${n} ${n === 1 ? 'service' : 'services'}`, eta_unknown: 'No counter open yet',
-    countdown: (s) => `(${s})`, closed: 'Closed', no_counter: 'No counter open', closed_banner: (h) => `Numbers are issued from ${h[0]} to ${h[1]}.`,
-    closed_now: 'Outside service hours',
-    printing: 'Printing your ticket…', printed: 'Please take your ticket below the screen.', no_printer: 'Keep this number or scan the QR code.',
-    printer_failed: 'Printer problem — keep this number or scan the QR code', network: 'Connection problem. No number was taken — please try again.',
-    refused: 'No number could be taken: ', priorities: {},
-  },
-};
-for (const p of settings.priorities) { TEXTS.id.priorities[p.code] = p.id; TEXTS.en.priorities[p.code] = p.en; }
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
 const POLL_MS = 5000;
@@ -41,7 +15,7 @@ const TRY_MS = 5000;
 const TRIES = 3;
 
 const state = {
-  lang: settings.language === 'en' ? 'en' : 'id',
+  lang: settings.language,
   agency: null, priority: null, live: {}, open: true,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
   ticket: null, returnTimer: null, idleTimer: null, printWatch: null,
@@ -53,9 +27,13 @@ for (const service of settings.services) {
 }
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
 
-function t(key, ...args) {
-  const value = TEXTS[state.lang][key];
-  return typeof value === 'function' ? value(...args) : value;
+// The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
+function t(key, params) {
+  return translated(state.lang, `kiosk.${key}`, params);
+}
+
+function priorityName(code) {
+  return translated(state.lang, `priority.${code}`);
 }
 
 // --- screens --------------------------------------------------------------------------------
@@ -67,9 +45,9 @@ function show(name) {
 function translate() {
   document.documentElement.lang = state.lang;
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  for (const el of document.querySelectorAll('[data-priority-label]')) el.textContent = t('priorities')[el.dataset.priorityLabel];
+  for (const el of document.querySelectorAll('[data-priority-label]')) el.textContent = priorityName(el.dataset.priorityLabel);
   $('lang-switch').textContent = t('switch');
-  $('lang-switch').lang = state.lang === 'id' ? 'en' : 'id';
+  $('lang-switch').lang = otherLanguage();
   renderTiles();
   if (state.ticket) renderTicket();
 }
@@ -83,7 +61,7 @@ function serviceState(service) {
 
 function etaText(eta, waiting) {
   if (eta === null || eta === undefined) return t('eta_unknown');
-  return waiting === 0 || eta <= 0 ? t('soon') : t('minutes', eta);
+  return waiting === 0 || eta <= 0 ? t('soon') : t('minutes', { minutes: eta });
 }
 
 function renderTiles() {
@@ -96,7 +74,8 @@ function renderTiles() {
   tiles.replaceChildren(...(showAgencies ? [...byAgency.keys()].map(agencyTile) : servicesShown().map(serviceTile)));
   const banner = $('closed-banner');
   banner.hidden = state.open;
-  banner.textContent = settings.opening_hours ? `${t('closed_now')}. ${t('closed_banner', settings.opening_hours)}` : t('closed_now');
+  const [opens, closes] = settings.opening_hours || [];
+  banner.textContent = opens ? `${t('closed_now')}. ${t('closed_banner', { opens, closes })}` : t('closed_now');
 }
 
 function servicesShown() {
@@ -108,7 +87,7 @@ function agencyTile(agency) {
   const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
   const available = services.some((s) => !serviceState(s).unavailable);
   const button = tile(available, `agency-${slug(agency)}`);
-  button.append(el('span', 'tile-title', agency), el('span', 'tile-sub', `${t('services', services.length)} · ${t('waiting', waiting)}`));
+  button.append(el('span', 'tile-title', agency), el('span', 'tile-sub', `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`));
   if (!available) button.append(el('span', 'tile-reason', t(services.map((s) => serviceState(s).unavailable).find(Boolean) || 'closed')));
   button.addEventListener('click', () => { state.agency = agency; renderTiles(); });
   return button;
@@ -126,7 +105,7 @@ function serviceTile(service) {
     button.append(el('span', 'tile-reason', t(live.unavailable)));
   } else if (live.waiting !== null) {
     const facts = el('span', 'tile-facts');
-    facts.append(el('span', 'waiting', t('waiting', live.waiting)), el('span', 'eta', etaText(live.eta, live.waiting)));
+    facts.append(el('span', 'waiting', t('waiting', { num: live.waiting })), el('span', 'eta', etaText(live.eta, live.waiting)));
     button.append(facts);
   }
   button.addEventListener('click', () => take(service, button));
@@ -185,7 +164,7 @@ async function take(service, button) {
     showTicket();
   } catch (error) {
     if (error.refused) state.pending = null; // refused for good: the next tap is a new request
-    $('error-text').textContent = error.refused ? t('refused') + error.message : t('network');
+    $('error-text').textContent = error.refused ? t('refused', { reason: error.message }) : t('network');
     show('error');
     armReturn(settings.return_seconds, () => reset());
   } finally {
@@ -201,7 +180,9 @@ async function post(pending) {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), TRY_MS);
     try {
-      const response = await fetch('/api/v1/tickets', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: abort.signal });
+      const response = await fetch('/api/v1/tickets', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': state.lang }, body, signal: abort.signal,
+      });
       const data = await response.json();
       if (response.ok) return data;
       if (response.status < 500) throw Object.assign(new Error(data.error?.message || response.statusText), { refused: true });
@@ -228,11 +209,11 @@ function renderTicket() {
   $('ticket-service').textContent = ticket.service_name;
   $('ticket-agency').textContent = ticket.agency;
   $('ticket-counters').textContent = ticket.serviceInfo.counters.join(', ');
-  $('ticket-ahead').textContent = ticket.waiting_ahead === null ? '—' : t('people', ticket.waiting_ahead);
+  $('ticket-ahead').textContent = ticket.waiting_ahead === null ? '—' : t('people', { num: ticket.waiting_ahead });
   $('ticket-eta').textContent = etaText(ticket.eta_minutes, ticket.waiting_ahead);
-  const priority = ticket.priority ? t('priorities')[ticket.priority] || t('priority_title') : '';
+  const priority = typeof ticket.priority === 'string' ? priorityName(ticket.priority) : ticket.priority ? priorityName('unnamed') : '';
   $('ticket-priority').hidden = !priority;
-  $('ticket-priority').textContent = priority ? `${t('priority_title')}: ${priority}` : '';
+  $('ticket-priority').textContent = priority ? t('ticket_priority', { priority }) : '';
   $('ticket-qr').src = `/kiosk/qr/${encodeURIComponent(ticket.id)}.svg`;
   $('ticket-qr').alt = ticket.track_url;
   renderPrint();
@@ -274,10 +255,10 @@ function watchPrinting() {
 function armReturn(seconds, then) {
   clearInterval(state.returnTimer);
   let left = seconds;
-  $('countdown').textContent = t('countdown', left);
+  $('countdown').textContent = `(${left})`;
   state.returnTimer = setInterval(() => {
     left -= 1;
-    $('countdown').textContent = t('countdown', left);
+    $('countdown').textContent = `(${left})`;
     if (left <= 0) { clearInterval(state.returnTimer); then(); }
   }, 1000);
 }
@@ -288,7 +269,7 @@ function reset() {
   state.ticket = null;
   state.agency = null;
   setPriority(null);
-  state.lang = settings.language === 'en' ? 'en' : 'id';
+  state.lang = settings.language;
   translate();
   show('start');
 }
@@ -311,7 +292,12 @@ function tick() {
   $('clock').textContent = now.replace('.', ':');
 }
 
-$('lang-switch').addEventListener('click', () => { state.lang = state.lang === 'id' ? 'en' : 'id'; translate(); });
+// "English" switches to the page's second language until the next visitor (reset), and back.
+function otherLanguage() {
+  return langs.find((lang) => lang !== state.lang);
+}
+
+$('lang-switch').addEventListener('click', () => { state.lang = otherLanguage(); translate(); });
 $('back').addEventListener('click', () => { state.agency = null; renderTiles(); });
 $('done').addEventListener('click', () => reset());
 $('error-back').addEventListener('click', () => reset());

@@ -1,18 +1,20 @@
 // The visitor's live ticket page: follows one ticket over the live channel (audience ticket=ID),
 // announces the call with a beep and a vibration, and lets the holder give up their place.
+import { langs, t as translated } from "/static/js/i18n.js";
+
 const data = JSON.parse(document.getElementById("ticket-data").textContent);
-const { words, langs } = data;
 let ticket = data.ticket;
 let lastSeq = -1;
 let audio = null;
 
 const $ = (id) => document.getElementById(id);
 
+// One sentence about a ticket (phone.* in the catalogue), in the page's languages: the same entries
+// the server filled in before the script took over (kiosk/ticket_page.py, say).
 function say(key, t) {
   const [low, high] = t.eta_range || [0, 0];
   const counter = (t.counter && t.counter.name) || "";
-  return langs.map((lang) => words[lang][key]
-    .replace("{counter}", counter).replace("{n}", String(t.waiting_ahead)).replace("{low}", low).replace("{high}", high));
+  return langs.map((lang) => translated(lang, `phone.${key}`, { counter, num: t.waiting_ahead, low, high }));
 }
 
 function write(element, texts) {
@@ -43,7 +45,7 @@ function render(t, events = []) {
   const recalled = t.status === "called" && (events.includes("recalled") || t.call_count > 1);
   $("recalled").hidden = !recalled;
   $("closing").hidden = !["done", "no_show"].includes(t.status);
-  if (!$("closing").hidden) write($("closing"), langs.map((l) => words[l][t.status === "done" ? "thanks" : "missed"]));
+  if (!$("closing").hidden) write($("closing"), say(t.status === "done" ? "thanks" : "missed", t));
   $("cancel").hidden = !["waiting", "called"].includes(t.status);
   if (t.status === "called" && (before !== "called" || events.includes("recalled"))) announce();
   ticket = t;
@@ -103,13 +105,13 @@ async function refresh() {
 async function cancel() {
   $("cancel-error").hidden = true;
   try {
-    const response = await fetch(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/cancel`, { method: "POST" });
+    const response = await fetch(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/cancel`, { method: "POST", headers: { "Accept-Language": langs[0] } });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : response.status);
     $("cancel-confirm").hidden = true;
     render(body);
   } catch (error) {
-    $("cancel-error").textContent = `${langs.map((l) => words[l].cancel_failed).join(" / ")} (${error.message})`;
+    $("cancel-error").textContent = `${say("cancel_failed", ticket).join(" / ")} (${error.message})`;
     $("cancel-error").hidden = false;
   }
 }

@@ -23,17 +23,17 @@ from typing import Any
 
 from num2words import num2words
 
+from ..i18n import gettext
+
 FIELDS = ("number", "counter", "service", "agency")
 TICKET_NUMBER = re.compile(r"^([A-Z]{1,2})(\d+)$")
 
-# Letter names in alphabet order. "fe" for V and "ki" for Q are what Indonesians say (and what
-# espeak-ng's own letter table says); "eh" is what English espeak-ng reads as A ("ay" comes out as I).
-_SPELLINGS = {
-    "id": "a be ce de e ef ge ha i je ka el em en o pe ki er es te u fe we eks ye zet",
-    "en": "eh bee see dee ee ef gee aitch eye jay kay el em en oh pee cue ar ess tee you vee double-u ex why zed",
-}
-LETTER_NAMES = {language: dict(zip(ascii_uppercase, names.split(), strict=True)) for language, names in _SPELLINGS.items()}
-AND = {"id": "dan", "en": "and"}
+
+
+def letter_names(language: str) -> dict[str, str]:
+    """A to Z as the voice says them, from the catalogue's ``announce.letters`` (26 words in
+    alphabet order, spelled for espeak-ng: see the comment on that entry)."""
+    return dict(zip(ascii_uppercase, gettext(language, "announce.letters").split(), strict=True))
 
 # In a name: a run of digits, an "&", a capital letter standing alone ("Loket B", "Loket 2A"), a title-case word.
 _NAME_PART = re.compile(r"\d+|&|(?<![^\W\d_])[A-Z](?![^\W\d_])|\b[A-Z][a-z]+\b")
@@ -68,7 +68,7 @@ def spoken_number(number: str, language: str, reading: str) -> str:
     if match is None:
         raise ValueError(f"not a ticket number: {number!r} (expected one or two capital letters and digits, such as A001)")
     prefix, digits = match.groups()
-    letters = [LETTER_NAMES[language][letter] for letter in prefix]
+    letters = [letter_names(language)[letter] for letter in prefix]
     zero = cardinal(0, language)
     if reading == "digits":
         said = [cardinal(int(d), language) for d in digits]
@@ -94,9 +94,9 @@ def spoken_name(name: str, language: str) -> str:
         if part.isdigit():
             return f" {cardinal(int(part), language)} "
         if part == "&":
-            return f" {AND[language]} "
+            return f" {gettext(language, 'announce.and')} "
         if len(part) == 1:
-            return f" {LETTER_NAMES[language][part]} "
+            return f" {letter_names(language)[part]} "
         return part.lower()
 
     return " ".join(_NAME_PART.sub(say, name).split())

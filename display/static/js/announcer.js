@@ -12,6 +12,8 @@
 // The <audio> elements live in the page (hidden) so that tools and tests can hear their
 // play/ended events; each carries data-seq.
 
+import { langs, t } from "/static/js/i18n.js";
+
 const STALE_MS = 120000; // a call still waiting after two minutes (nobody tapped "Aktifkan suara") is dropped
 const WATCHDOG_MS = 30000; // longer than any announcement; a stalled file must not hold up the queue
 const CAPTION_ONLY_MS = 4000; // how long a caption stays when its audio cannot be played
@@ -52,8 +54,8 @@ function setUp() {
     caption: element("div", { class: "antre-caption", role: "status", "aria-live": "polite", hidden: "" }),
     overlay: element("div", { class: "antre-unmute", hidden: "" }),
   };
-  const button = element("button", { type: "button" }, "Aktifkan suara");
-  button.append(element("small", {}, "Enable sound"));
+  const button = element("button", { type: "button" }, t(langs[0], "display.enable_sound"));
+  button.append(element("small", { lang: langs[1] }, t(langs[1], "display.enable_sound")));
   button.addEventListener("click", unblock);
   box.overlay.append(button);
   document.body.append(box.audio, box.caption, box.overlay);

@@ -1,7 +1,8 @@
-// The screen above one counter: its name, its agency, the number it serves, or "Istirahat" and why.
+// The screen above one counter: its name, its agency, the number it serves, or the break and why.
 // It follows only its own counter on the live channel (audience counter=ID).
 
 import { Live, clockParts } from './live.js';
+import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
 const facts = JSON.parse(document.getElementById('hall-facts').textContent);
@@ -9,15 +10,15 @@ const own = facts.counter;
 const $ = (id) => document.getElementById(id);
 let freshTimer = null;
 
-function status(text, english, reason = '') {
+// The status line: the entry display.<key> in the hall's language, its second language under it.
+function status(key, reason = '') {
   const node = $('status');
-  node.textContent = text;
-  if (english) {
-    const en = document.createElement('span');
-    en.className = 'en';
-    en.textContent = english;
-    node.append(en);
-  }
+  node.textContent = t(langs[0], `display.${key}`);
+  const second = document.createElement('span');
+  second.className = 'en';
+  second.lang = langs[1];
+  second.textContent = t(langs[1], `display.${key}`);
+  node.append(second);
   if (reason) {
     const why = document.createElement('span');
     why.className = 'reason';
@@ -32,11 +33,11 @@ function show(counter) {
   const ticket = paused ? null : counter.ticket;
   document.body.classList.toggle('paused', paused);
   document.body.classList.toggle('idle', !paused && !ticket);
-  $('number').textContent = paused ? 'ISTIRAHAT' : ticket ? ticket.number : '—';
-  if (paused) status('Loket sedang istirahat', 'Counter closed for a break', counter.pause_reason || '');
-  else if (!ticket) status('Silakan menunggu', 'Please wait');
-  else if (ticket.status === 'serving') status('Sedang dilayani', 'Now serving', ticket.service_name || '');
-  else status('Silakan ke loket ini', 'Please come to this counter', ticket.service_name || '');
+  $('number').textContent = paused ? t(langs[0], 'display.break_number') : ticket ? ticket.number : '—';
+  if (paused) status('paused', counter.pause_reason || '');
+  else if (!ticket) status('wait');
+  else if (ticket.status === 'serving') status('serving', ticket.service_name || '');
+  else status('come', ticket.service_name || '');
 }
 
 function flash() {
@@ -55,7 +56,7 @@ live.addEventListener('called', ({ detail }) => {
   if (detail.counter.id !== own.id) return;
   $('number').textContent = detail.ticket.number;
   document.body.classList.remove('idle', 'paused');
-  status(detail.recall ? 'Panggilan ulang' : 'Silakan ke loket ini', detail.recall ? 'Recall' : 'Please come to this counter', detail.ticket.service_name || '');
+  status(detail.recall ? 'recall' : 'come', detail.ticket.service_name || '');
   flash();
 });
 

@@ -7,6 +7,7 @@
 
 import { Live, clockParts, el } from './live.js';
 import { Pager } from './pages.js';
+import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
 const facts = JSON.parse(document.getElementById('hall-facts').textContent);
@@ -40,7 +41,7 @@ function buildGroup(agency, list, continued = false) {
   const group = el('div', 'group');
   group.dataset.agency = agency;
   const name = el('div', 'group-name', agency);
-  if (continued) name.append(el('span', 'more', ' (lanjutan)'));
+  if (continued) name.append(el('span', 'more', ` ${t(langs[0], 'display.continued')}`));
   const row = el('div', 'tiles');
   row.append(...list.map((c) => tiles.get(c.id) || buildTile(c)));
   group.append(name, row);
@@ -95,7 +96,7 @@ function showCounter(counter) {
   tile.classList.toggle('idle', !paused && !ticket);
   tile.classList.toggle('called', !paused && ticket?.status === 'called');
   tile.classList.toggle('serving', !paused && ticket?.status === 'serving');
-  tile.querySelector('.number').textContent = paused ? 'ISTIRAHAT' : ticket ? ticket.number : '—';
+  tile.querySelector('.number').textContent = paused ? t(langs[0], 'display.break_number') : ticket ? ticket.number : '—';
   tile.querySelector('.reason').textContent = paused ? counter.pause_reason || '' : '';
 }
 
@@ -124,7 +125,7 @@ function showNow(call, fresh) {
   if (!call) {
     panel.classList.add('idle');
     $('now-number').textContent = '—';
-    $('now-counter').textContent = 'Menunggu panggilan';
+    $('now-counter').textContent = t(langs[0], 'display.no_call');
     $('now-agency').textContent = '';
     $('now-caption').textContent = '';
     return;
@@ -134,7 +135,7 @@ function showNow(call, fresh) {
   $('now-number').textContent = view.number;
   $('now-counter').textContent = view.counter;
   $('now-agency').textContent = [view.agency, view.service].filter(Boolean).join(' · ');
-  $('now-caption').textContent = view.recall ? 'Panggilan ulang · Recall' : call.caption || '';
+  $('now-caption').textContent = view.recall ? langs.map((lang) => t(lang, 'display.recall')).join(' · ') : call.caption || '';
   if (fresh) flash(panel, 'now');
 }
 
@@ -189,7 +190,7 @@ live.addEventListener('called', ({ detail }) => {
 
 // --- header, ticker, rotation -------------------------------------------------------------------
 function tick() {
-  const { time, date } = clockParts(facts.timezone);
+  const { time, date } = clockParts(facts.timezone, langs[0]);
   $('clock').textContent = time;
   $('date').textContent = date;
 }
