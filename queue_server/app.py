@@ -70,6 +70,9 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     from antre.printer.agent_namespace import init_printer_agents
 
     init_printer_agents(app)
+    from .ops import init_ops
+
+    init_ops(app)
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -57,7 +58,25 @@ def _unexpected(error: Exception):
     return error_response(500, "internal_error", "the server hit an unexpected error; it was logged for the administrator")
 
 
+def _database_error(error: sqlite3.DatabaseError):
+    """A full disk or a damaged file is the administrator's to fix: say which, not "unexpected".
+
+    A full disk refuses writes only; what is saved can still be read, so displays and ticket pages
+    keep working while the administrator frees space."""
+    reason = getattr(error, "sqlite_errorname", "")
+    if reason == "SQLITE_FULL":
+        log.error("disk full: %s %s could not be saved (%s)", request.method, request.path, error)
+        return error_response(507, "disk_full", "disk full: the server cannot save anything new until space is freed on its disk")
+    if reason in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        log.error("database damaged on %s %s: %s", request.method, request.path, error)
+        return error_response(
+            500, "database_damaged", "the hall's database is damaged: stop the server and restore the latest backup (antre restore)"
+        )
+    return _unexpected(error)
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(QueueError, _queue_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlite3.DatabaseError, _database_error)
     app.register_error_handler(Exception, _unexpected)
