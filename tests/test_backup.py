@@ -174,7 +174,10 @@ def test_the_daily_backup_runs_at_the_halls_local_time_and_keeps_the_newest(tmp_
     (folder / "notes.txt").write_text("not a backup")
     days = iter(range(1, 6))
     schedule = BackupSchedule(
-        hall.config.database, BackupSettings(folder, time(2, 30), keep=3), JAKARTA, lambda: datetime(2026, 11, next(days), 2, 30, tzinfo=JAKARTA)
+        hall.config.database,
+        BackupSettings(folder, time(2, 30), keep=3),
+        JAKARTA,
+        lambda: datetime(2026, 11, next(days), 2, 30, tzinfo=JAKARTA),
     )
     made = [schedule.run_once().path.name for _ in range(5)]
     assert sorted(p.name for p in folder.iterdir()) == sorted(["notes.txt", *made[-3:]])
