@@ -41,7 +41,7 @@ def init_ops(app: Flask) -> Ops:
     """Wire the metrics to the engine, the store, the printers and the live channel; start the daily backup.
 
     Called by the app factory after printing and the live channel exist."""
-    hall, printing, live = _parts(app)
+    hall, printing, live, _announcer = _parts(app)
     metrics = HallMetrics()
     hall.engine.subscribe(metrics.on_events)
     hall.store.observe_commits(metrics.on_commit)
@@ -59,9 +59,10 @@ def init_ops(app: Flask) -> Ops:
     return ops
 
 
-def _parts(app: Flask) -> tuple[Any, Any, Any]:
-    """The hall, its print service and its live channel: the one place that knows where the app keeps them."""
-    return app.extensions["antre"], app.extensions["antre_printing"], app.extensions["antre_live"]
+def _parts(app: Flask) -> tuple[Any, Any, Any, Any]:
+    """The hall, its print service, live channel and announcer: the one place that knows where the app keeps them."""
+    extensions = app.extensions
+    return extensions["antre"], extensions["antre_printing"], extensions["antre_live"], extensions["antre_announcer"]
 
 
 @bp.get("/metrics")
@@ -83,12 +84,12 @@ def healthz():
 
 
 def health_checks(app: Flask) -> dict[str, dict[str, Any]]:
-    hall, printing, live = _parts(app)
+    hall, printing, live, announcer = _parts(app)
     checks = {
         "database": _database(hall.store),
         "disk": _disk(hall.config.database.parent),
         "printers": _printers(printing),
-        "speech": _speech(app.extensions["antre_announcer"]),
+        "speech": _speech(announcer),
         "live": live.health(),
     }
     schedule = app.extensions["antre_ops"].schedule
