@@ -25,6 +25,7 @@ from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
+from .ops import init_ops
 from .store import Store
 
 
@@ -57,6 +58,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> 
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
+    init_ops(app, hall)
     return app
 
 

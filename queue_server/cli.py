@@ -110,6 +110,7 @@ def init(obj: Context) -> None:
     """Create the hall's database, or migrate it to this version (safe to run again)."""
     from .schema import SCHEMA_VERSION
 
+    _refuse_damaged(obj)
     hall = obj.hall()
     hall.store.close()
     click.echo(f"database {obj.config.database} ready (schema version {SCHEMA_VERSION})")
@@ -124,9 +125,67 @@ def run(obj: Context, host: str, port: int, threads: int) -> None:
     """Serve the hall: API, kiosk, displays and officer console (gunicorn, one process)."""
     from .server import serve
 
+    _refuse_damaged(obj)
     obj.hall().store.close()
     click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
     serve(obj.config_path.resolve(), host, port, threads)
+
+
+def _refuse_damaged(obj: Context) -> None:
+    """A damaged page passes opening the file and then fails every request that reads it: stop here instead."""
+    from .backup import damage
+
+    problem = damage(obj.config.database)
+    if problem is None:
+        return
+    backups = f" (the daily backups are in {obj.config.backup.folder})" if obj.config.backup else ""
+    fail(
+        f"database {obj.config.database} is damaged: {problem}. Nothing was started. Restore the latest backup{backups} with "
+        f"'antre --config {obj.config_path} restore BACKUP_FILE'; the damaged file is kept beside it as .before-restore."
+    )
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path())  # a string: a trailing / means a folder to create
+@click.pass_obj
+def backup_command(obj: Context, dest: str) -> None:
+    """Copy the hall's database to DEST while the hall runs (DEST: a file, or a folder for a time-stamped file).
+
+    The copy is one consistent moment, made without stopping issuing, and it is checked (PRAGMA
+    integrity_check) before it is reported done.
+    """
+    import sqlite3
+
+    from .backup import backup
+
+    try:
+        copy = backup(obj.config.database, dest)
+    except (OSError, sqlite3.Error) as error:
+        fail(f"backup to {dest} failed: {error}")
+    click.echo(f"backup written: {copy.summary()} in {copy.seconds:.1f} s")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def restore_command(obj: Context, src: Path) -> None:
+    """Replace the hall's database with the backup SRC; stop the server first.
+
+    SRC is checked before anything changes. The database it replaces is kept beside it as
+    DATABASE.before-restore (numbered if that exists).
+    """
+    import sqlite3
+
+    from .backup import restore
+
+    try:
+        copy = restore(obj.config.database, src)
+    except (OSError, sqlite3.Error) as error:
+        fail(f"restore from {src} failed: {error}")
+    click.echo(f"restored {src} into {copy.summary()}")
+    if copy.previous is not None:
+        click.echo(f"the database it replaced is kept as {copy.previous}")
+    click.echo(f"start the server again: antre --config {obj.config_path} run")
 
 
 @main.group()

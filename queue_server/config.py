@@ -39,6 +39,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """Config ``backup``: a copy into ``folder`` every day at ``at`` (the hall's local time), keeping ``keep``
+    (queue_server/backup.py makes the copies)."""
+
+    folder: Path
+    at: time
+    keep: int = 7
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
@@ -114,6 +124,7 @@ class HallConfig:
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     opening_hours: tuple[time, time] | None = None
     breaks: tuple[Break, ...] = ()
+    backup: BackupSettings | None = None
 
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
@@ -213,6 +224,19 @@ def _url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
         raise _Invalid(f"must be an http(s) URL such as http://192.168.1.10:5000, got {value!r}")
     return value.rstrip("/")
+
+
+CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: Any) -> time:
+    """``HH:MM``. YAML 1.1 reads an unquoted ``23:00`` as the base-60 number 1380: taken back as 23:00."""
+    if isinstance(value, int) and not isinstance(value, bool) and 60 <= value < 24 * 60:
+        return time(*divmod(value, 60))
+    match = CLOCK.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise _Invalid(f"must be a time of day HH:MM such as 02:30, got {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 CLOCK_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
@@ -326,6 +350,11 @@ DISPLAY = {
 AUTH = {
     "token_hours": (_number(0.25, 24 * 31), False),
 }
+BACKUP = {
+    "folder": (_string, True),
+    "time": (_clock, True),
+    "keep": (_number(1, 3650, integer=True), False),
+}
 TOP = {
     "hall": (HALL, True),
     "database": (_string, True),
@@ -338,6 +367,7 @@ TOP = {
     "kiosks": ([KIOSK], False),
     "displays": ([DISPLAY], False),
     "auth": (AUTH, False),
+    "backup": (BACKUP, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -490,7 +520,16 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         raw=raw,
         opening_hours=_hours(hall.get("opening_hours")),
         breaks=tuple(_break(b, tuple(c["id"] for c in cfg["counters"])) for b in hall.get("breaks") or []),
+        backup=_backup(cfg.get("backup"), path),
     )
+
+
+def _backup(section: dict | None, path: Path) -> BackupSettings | None:
+    """The daily backup; ``folder`` is relative to the config file, like ``database``."""
+    if not section:
+        return None
+    folder = Path(section["folder"])
+    return BackupSettings(folder if folder.is_absolute() else path.parent / folder, section["time"], section.get("keep", 7))
 
 
 def _break(entry: dict, all_counters: tuple[str, ...]) -> Break:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .accounts import LoginFailed, Throttled
 from .engine import Conflict, InvalidInput, NotFound, QueueError
+from .hall import current_hall
 from .i18n import gettext, negotiate
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def request_language() -> str:
     """The language of the words an answer carries: the best of ``Accept-Language`` that the
     catalogue has (the kiosk sends the visitor's choice, the console the hall's), else the hall's."""
-    return negotiate(request.headers.get("Accept-Language"), current_app.extensions["antre"].config.language)
+    return negotiate(request.headers.get("Accept-Language"), current_hall().config.language)
 
 
 def _queue_error(error: QueueError):
@@ -64,7 +66,23 @@ def _unexpected(error: Exception):
     return error_response(500, "internal_error", gettext(request_language(), "error.internal"))
 
 
+def _database_error(error: sqlite3.DatabaseError):
+    """A full disk or a damaged file is the administrator's to fix: say which, not "unexpected".
+
+    A full disk refuses writes only; what is saved can still be read, so displays and ticket pages
+    keep working while the administrator frees space."""
+    reason = getattr(error, "sqlite_errorname", "")
+    if reason == "SQLITE_FULL":
+        log.error("disk full: %s %s could not be saved (%s)", request.method, request.path, error)
+        return error_response(507, "disk_full", gettext(request_language(), "error.disk_full"))
+    if reason in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        log.error("database damaged on %s %s: %s", request.method, request.path, error)
+        return error_response(500, "database_damaged", gettext(request_language(), "error.database_damaged"))
+    return _unexpected(error)
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(QueueError, _queue_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlite3.DatabaseError, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .announce import Announcer
     from .issuing import Issuer
     from .live import LiveChannel
+    from .ops import Ops
 
 _SLOT = "antre"  # the hall's one place on the Flask app, next to Flask-SocketIO's own "socketio"
 
@@ -41,6 +42,7 @@ class Hall:
     issuer: Issuer | None = None
     live: LiveChannel | None = None
     printer_agents: PrinterAgents | None = None
+    ops: Ops | None = None
 
 
 def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:

@@ -159,6 +159,26 @@ class LiveChannel:
             self._audiences[sid] = audience
         self._jobs.put(sid)
 
+    # --- for health and metrics ----------------------------------------------------------------------
+    def clients(self) -> dict[str, int]:
+        """Connected clients per audience kind (hall, counter, ticket)."""
+        with self._lock:
+            kinds = [kind for kind, _ in self._audiences.values()]
+        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket")}
+
+    def health(self) -> dict[str, Any]:
+        """Whether messages can go out: the emitter thread runs once a client has connected."""
+        started = self._thread is not None
+        alive = started and self._thread.is_alive()
+        check = {
+            "ok": alive or not started,
+            "emitter": "running" if alive else ("stopped" if started else "idle"),
+            "clients": sum(self.clients().values()),
+        }
+        if not check["ok"]:
+            check["error"] = "the live channel's emitter has stopped: displays get no calls; restart the server"
+        return check
+
     # --- the emitter thread -------------------------------------------------------------------------
     def _start(self) -> None:
         """Started by the first client: until someone listens there is nobody to tell."""

@@ -50,6 +50,7 @@ class Store:
         self._queue: list[_Pending] = []
         self._leading = False
         self._last_batch = 0
+        self._commit_observers: list[Callable[[float, bool], None]] = []
         self.checkpointer = Checkpointer(self.path)
         migrate(self._connection())
 
@@ -93,11 +94,23 @@ class Store:
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
-                self.checkpointer.committed()
+                self._commit(conn, durable)
             finally:
                 if not durable:
                     conn.execute("PRAGMA synchronous=FULL")
+
+    def observe_commits(self, observer: Callable[[float, bool], None]) -> None:
+        """Call ``observer(seconds, durable)`` after each commit with the time the COMMIT took (the
+        metrics' commit latency). It runs under the write lock: it must be cheap and must not raise."""
+        self._commit_observers.append(observer)
+
+    def _commit(self, conn: sqlite3.Connection, durable: bool) -> None:
+        started = time.perf_counter()
+        conn.execute("COMMIT")
+        seconds = time.perf_counter() - started
+        self.checkpointer.committed()
+        for observer in self._commit_observers:
+            observer(seconds, durable)
 
     def transact(self, work: Callable[[Tx], T], committed: Callable[[T], None] | None = None) -> T:
         """Run ``work`` in a durable write transaction, committing together with concurrent callers.
@@ -163,8 +176,7 @@ class Store:
                     item.error = error
                     conn.execute("ROLLBACK TO work")
                 conn.execute("RELEASE work")
-            conn.execute("COMMIT")
-            self.checkpointer.committed()
+            self._commit(conn, durable=True)
         except BaseException as error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

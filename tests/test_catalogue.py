@@ -11,6 +11,7 @@ from antre.printer.paper import ticket_bytes
 from antre.printer.preview import ticket_png
 from antre.queue_server import i18n
 from antre.queue_server.config import load_config
+from antre.queue_server.hall import hall_of
 from jinja2 import Environment
 
 from tests.support import ROOT, SMALL_HALL, write_config
@@ -121,8 +122,8 @@ def test_an_english_ticket_prints_english_words_with_the_right_plural(tmp_path):
 def test_the_preview_of_an_english_ticket_is_the_english_ticket(client):
     ticket = client.post("/api/v1/tickets", json={"service": "A", "lang": "en"}).get_json()
     shown = client.get(f"/kiosk/ticket/{ticket['id']}.png").get_data()
-    hall = client.application.extensions["antre"].config
-    view = client.application.extensions["antre"].engine.ticket(ticket["id"])
+    hall = hall_of(client.application).config
+    view = hall_of(client.application).engine.ticket(ticket["id"])
     url = f"http://localhost/t/{ticket['id']}"
     assert shown == ticket_png(view, hall, url, "en")
     assert shown != ticket_png(view, hall, url, "id")
