@@ -27,7 +27,7 @@ READING_MODES = ("digits", "cardinal", "mixed")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 # werkzeug's own scrypt default (N=2**15, r=8, p=1), written out so a hall can see and set it.
 DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"
-SCRYPT_METHOD = re.compile(r"^scrypt:(\d+):(\d+):(\d+)$")
+SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -261,7 +261,7 @@ def _announcement_template(value: Any) -> str:
 def _password_hash(value: Any) -> str:
     """scrypt parameters for new passwords, within what hashlib and OpenSSL accept: werkzeug asks for
     132·N·R·P bytes, which must stay under 2 GiB and, below N = 128, is less than scrypt needs."""
-    match = SCRYPT_METHOD.match(value) if isinstance(value, str) else None
+    match = SCRYPT_METHOD.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise _Invalid(f"must look like scrypt:N:R:P, such as the default {DEFAULT_PASSWORD_HASH}, got {value!r}")
     n, r, p = map(int, match.groups())

@@ -18,11 +18,11 @@ from gunicorn.workers.gthread import ThreadWorker
 
 
 class HallWorker(ThreadWorker):
-    """gunicorn's gthread worker that, on SIGTERM, also closes the live channel's connections.
+    """gunicorn's gthread worker that, on SIGTERM, also drops the live channel's connections.
 
     gthread stops by waiting for every open connection, up to ``graceful_timeout``; a display's
     WebSocket never closes by itself, so each stop or restart took the whole 5 s while any screen was
-    connected, and the screens only noticed when the process died. Closing them from a thread of
+    connected, and the screens only noticed when the process died. Dropping them from a thread of
     its own (a signal handler must not block) lets the requests in flight finish as before.
     """
 
