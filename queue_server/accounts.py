@@ -1,8 +1,10 @@
 """Officer accounts, log-in tokens and log-in throttling; plain Python like the engine.
 
-Passwords are stored as werkzeug (scrypt) hashes; a log-in token is shown to the client once and
-stored only as its SHA-256, so a copy of the database does not hand out working sessions. Repeated
-wrong passwords for one user name, or from one address, are refused for a while (HTTP 429) so that
+Passwords are stored as werkzeug scrypt hashes made with the hall's ``auth.password_hash``
+parameters (full strength unless a test hall lowers them); each hash names its own parameters, so
+passwords set before a change still check. A log-in token is shown to the client once and stored
+only as its SHA-256, so a copy of the database does not hand out working sessions. Repeated wrong
+passwords for one user name, or from one address, are refused for a while (HTTP 429) so that
 a password cannot be guessed at the speed of a script.
 """
 
@@ -57,10 +59,11 @@ class Accounts:
             raise InvalidInput("error.unknown_counter_known", "counters", counter=unknown[0], known=", ".join(self.hall.counters))
         if role == "officer" and not counters:
             raise InvalidInput("error.officer_counters", "counters")
+        password_hash = generate_password_hash(password, self.hall.password_hash)  # before the write lock: it is slow on purpose
         with self.store.write() as tx:
             if tx.officer_by_username(username):
                 raise Conflict("error.officer_exists", username=username)
-            officer_id = tx.insert_officer(username, generate_password_hash(password), role, counters, iso(self.clock()))
+            officer_id = tx.insert_officer(username, password_hash, role, counters, iso(self.clock()))
             return _public(tx.officer(officer_id))
 
     def list(self) -> list[dict]:

@@ -27,6 +27,9 @@ KIOSK_PRINTERS = ("default", "network", "agent", "none")  # or a printer section
 LANGUAGES = i18n.LANGUAGES  # a language is a file of the catalogue (queue_server/translations)
 READING_MODES = ("digits", "cardinal", "mixed")
 SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
+# werkzeug's own scrypt default (N=2**15, r=8, p=1), written out so a hall can see and set it.
+DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"
+SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -125,6 +128,7 @@ class HallConfig:
     opening_hours: tuple[time, time] | None = None
     breaks: tuple[Break, ...] = ()
     backup: BackupSettings | None = None
+    password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
 
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
@@ -280,6 +284,22 @@ def _announcement_template(value: Any) -> str:
     return text
 
 
+def _password_hash(value: Any) -> str:
+    """scrypt parameters for new passwords, within what hashlib and OpenSSL accept: werkzeug asks for
+    132·N·R·P bytes, which must stay under 2 GiB and, below N = 128, is less than scrypt needs."""
+    match = SCRYPT_METHOD.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise _Invalid(f"must look like scrypt:N:R:P, such as the default {DEFAULT_PASSWORD_HASH}, got {value!r}")
+    n, r, p = map(int, match.groups())
+    if n < 128 or n & (n - 1):
+        raise _Invalid(f"N must be a power of two of at least 128, such as 32768, got {value!r}")
+    if r < 1 or p < 1:
+        raise _Invalid(f"R and P must be at least 1, got {value!r}")
+    if 132 * n * r * p >= 2**31:
+        raise _Invalid(f"needs too much memory (132 x N x R x P bytes must stay under 2 GiB), got {value!r}")
+    return value
+
+
 HALL = {
     "name": (_string, True),
     "timezone": (_timezone, True),
@@ -349,6 +369,7 @@ DISPLAY = {
 }
 AUTH = {
     "token_hours": (_number(0.25, 24 * 31), False),
+    "password_hash": (_password_hash, False),
 }
 BACKUP = {
     "folder": (_string, True),
@@ -517,6 +538,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         announcements=announcements,
         ticker=hall.get("ticker", ""),
         token_hours=(cfg.get("auth") or {}).get("token_hours", 12),
+        password_hash=(cfg.get("auth") or {}).get("password_hash", DEFAULT_PASSWORD_HASH),
         raw=raw,
         opening_hours=_hours(hall.get("opening_hours")),
         breaks=tuple(_break(b, tuple(c["id"] for c in cfg["counters"])) for b in hall.get("breaks") or []),

@@ -187,6 +187,13 @@ class LiveChannel:
                 self._thread = threading.Thread(target=self._run, name="antre-live", daemon=True)
                 self._thread.start()
 
+    def disconnect_all(self) -> None:
+        """Drop every client's connection, as a server going away does, but at once: a WebSocket never
+        ends by itself, so a stopping server would wait its whole grace period for them. Aborted, not
+        closed: Engine.IO's close packet would tell the clients (the print agent too) not to reconnect."""
+        for sock in list(self.server.eio.sockets.values()):
+            sock.close(wait=False, abort=True)
+
     def close(self) -> None:
         if self._thread is not None:
             self._jobs.put(None)

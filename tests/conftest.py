@@ -13,7 +13,7 @@ from antre.queue_server.clock import ManualClock
 from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of, open_hall
 
-from tests.support import SMALL_HALL, ServerProcess, antre, launch_chromium, write_config
+from tests.support import SMALL_HALL, ServerProcess, launch_chromium, write_config
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 PASSWORD = "rahasia-petugas-1"
@@ -90,9 +90,16 @@ def auth():
 
 @pytest.fixture
 def server(config_path: Path):
-    """A real ``antre run`` (gunicorn) on a free loopback port, with officers siti (1,2) and admin."""
-    antre(config_path, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
-    antre(config_path, "officer", "add", "siti", "--counters", "1,2", stdin=PASSWORD + "\n")
+    """A real ``antre run`` (gunicorn) on a free loopback port, with officers admin, siti (1, 2) and
+    budi (3). The accounts are made in-process, not with ``antre officer add`` (test_cli's subject):
+    two command start-ups fewer per test."""
+    hall = open_hall(load_config(config_path))
+    try:
+        hall.accounts.add("admin", PASSWORD, "admin")
+        hall.accounts.add("siti", PASSWORD, "officer", ["1", "2"])
+        hall.accounts.add("budi", PASSWORD, "officer", ["3"])
+    finally:
+        hall.store.close()
     process = ServerProcess(config_path).start()
     yield process
     process.stop()

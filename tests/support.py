@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+TEST_PASSWORD_HASH = "scrypt:128:8:1"
 SMALL_HALL: dict[str, Any] = {
     "hall": {"name": "MPP Uji", "timezone": "Asia/Jakarta", "language": "id"},
     "database": "antre.db",
@@ -49,6 +50,9 @@ SMALL_HALL: dict[str, Any] = {
         {"id": "3", "name": "Loket 3", "services": ["C"]},
     ],
     "kiosks": [{"id": "k1", "name": "Kiosk Lobi"}],
+    # The cheapest scrypt the config accepts: a full-strength hash costs 0.1 s, and the tests make
+    # hundreds. test_cli keeps one hall at the production default.
+    "auth": {"password_hash": TEST_PASSWORD_HASH},
 }
 
 

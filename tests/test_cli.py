@@ -9,17 +9,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import click
 import pytest
 from antre.queue_server.accounts import LoginFailed
 from antre.queue_server.cli import main
+from antre.queue_server.config import load_config
 from antre.queue_server.hall import open_hall
 from antre.queue_server.schema import SCHEMA_VERSION
 
 from tests.conftest import PASSWORD
-from tests.support import antre
+from tests.support import SMALL_HALL, antre, write_config
 
 
 def run_all(config: Path, runs: list[tuple[tuple[str, ...], str]]) -> list:
@@ -125,6 +127,25 @@ def test_officer_add_reads_the_password_from_stdin_and_the_officer_can_log_in(co
     assert hall.accounts.authenticate(token)["username"] == "siti"
     with pytest.raises(LoginFailed):
         hall.accounts.login("siti", PASSWORD + "\r")
+
+
+def test_a_hall_that_leaves_out_auth_password_hash_stores_full_strength_scrypt(tmp_path):
+    """The one test paying for production's hash (about 0.1 s a time): every other test hall lowers it."""
+    config = write_config(tmp_path, {key: value for key, value in SMALL_HALL.items() if key != "auth"})
+
+    added = antre(config, "officer", "add", "kepala", "--role", "admin", stdin=PASSWORD + "\n")
+
+    assert added.returncode == 0, added.stderr
+    with closing(sqlite3.connect(load_config(config).database)) as db:
+        (stored,) = db.execute("SELECT password_hash FROM officers").fetchone()
+    assert stored.startswith("scrypt:32768:8:1$"), stored
+    hall = open_hall(load_config(config))
+    try:
+        assert hall.accounts.login("kepala", PASSWORD)[1]["username"] == "kepala"
+        with pytest.raises(LoginFailed):
+            hall.accounts.login("kepala", PASSWORD[:-1])
+    finally:
+        hall.store.close()
 
 
 REFUSED_ADDS = {

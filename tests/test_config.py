@@ -154,6 +154,26 @@ MISTAKES = {
         lambda d: d["hall"].update(breaks=[{"reason": "istirahat"}]),
         "hall.breaks[0].time: is required",
     ),
+    "a password hash other than scrypt": (
+        lambda d: d["auth"].update(password_hash="pbkdf2:sha256:600000"),
+        "auth.password_hash: must look like scrypt:N:R:P, such as the default scrypt:32768:8:1, got 'pbkdf2:sha256:600000'",
+    ),
+    "a scrypt N that is not a power of two": (
+        lambda d: d["auth"].update(password_hash="scrypt:30000:8:1"),
+        "auth.password_hash: N must be a power of two of at least 128, such as 32768, got 'scrypt:30000:8:1'",
+    ),
+    "a scrypt N too small for scrypt to run": (
+        lambda d: d["auth"].update(password_hash="scrypt:64:8:1"),
+        "auth.password_hash: N must be a power of two of at least 128, such as 32768, got 'scrypt:64:8:1'",
+    ),
+    "a scrypt R of zero": (
+        lambda d: d["auth"].update(password_hash="scrypt:32768:0:1"),
+        "auth.password_hash: R and P must be at least 1, got 'scrypt:32768:0:1'",
+    ),
+    "scrypt parameters that need more memory than a log-in may take": (
+        lambda d: d["auth"].update(password_hash="scrypt:1048576:16:1"),
+        "auth.password_hash: needs too much memory (132 x N x R x P bytes must stay under 2 GiB), got 'scrypt:1048576:16:1'",
+    ),
 }
 
 

@@ -6,29 +6,13 @@ import re
 
 import pytest
 import requests
-from antre.queue_server.config import load_config
-from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
-from tests.support import ServerProcess, http
+from tests.support import http
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-
-
-@pytest.fixture
-def server(config_path):
-    """A real ``antre run`` like conftest's, with siti (counters 1, 2), budi (3) and admin; the accounts are
-    made in-process, which spares two CLI start-ups per test."""
-    hall = open_hall(load_config(config_path))
-    hall.accounts.add("admin", PASSWORD, "admin")
-    hall.accounts.add("siti", PASSWORD, "officer", ["1", "2"])
-    hall.accounts.add("budi", PASSWORD, "officer", ["3"])
-    hall.store.close()
-    process = ServerProcess(config_path).start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture
