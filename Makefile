@@ -4,6 +4,8 @@ PYTHON ?= python3
 CONFIG ?= config.yaml
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# pytest-xdist processes for make test: the suite waits on servers and browsers, so two keep both cores busy
+TEST_WORKERS ?= 2
 BIN    := $(VENV)/bin
 
 RUN_PACKAGES  := espeak-ng
@@ -27,7 +29,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	@scripts/system-packages.sh $(TEST_PACKAGES)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

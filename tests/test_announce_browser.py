@@ -67,7 +67,10 @@ def open_lobby(browser, url: str):
 
 
 def announcer_ready(page) -> None:
-    """announcer.js is loaded and knows the hall's seq (so what came before is not played)."""
+    """announcer.js is loaded and knows the hall's seq (so what came before is not played), and the
+    lobby is on the live channel. A call made before it connects arrives in the snapshot sent on
+    connect, not as a call, and is rightly not played."""
+    page.locator("body[data-live=connected]").wait_for(state="attached", timeout=10_000)
     page.evaluate(
         "async () => { while (!window.antreAnnouncer) await new Promise((r) => setTimeout(r, 20)); await window.antreAnnouncer.ready; }"
     )

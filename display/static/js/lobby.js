@@ -162,6 +162,7 @@ const live = new Live();
 live.addEventListener('status', ({ detail }) => {
   $('offline').hidden = detail.connected;
   document.body.classList.toggle('offline', !detail.connected);
+  document.body.dataset.live = detail.connected ? 'connected' : 'offline'; // for kiosk-mode scripts and tests
 });
 
 live.addEventListener('state', ({ detail }) => {
