@@ -137,6 +137,7 @@ class PrintQueue:
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self._listeners: list[Listener] = []
+        self._observers: list[Callable[[dict], None]] = []
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -170,6 +171,12 @@ class PrintQueue:
         """Call ``listener(job, printer_state)`` after every job change, and ``listener(None,
         printer_state)`` when a check changes the printer's status: for the kiosk and staff pages."""
         self._listeners.append(listener)
+
+    def observe_jobs(self, observer: Callable[[dict], None]) -> None:
+        """Call ``observer(job)`` after every job change, without the printer's state: reading that
+        state costs two queries on the worker's thread, between one job and the next, so a listener
+        that only counts jobs (the metrics) must not ask for it."""
+        self._observers.append(observer)
 
     def enqueue(self, ticket_id: str, kiosk: str | None = None, **fields: Any) -> dict:
         """Store a job for the ticket, start the worker if it sleeps, and return the job."""
@@ -314,14 +321,15 @@ class PrintQueue:
         return job
 
     def _notify(self, job: dict | None) -> None:
-        if not self._listeners:
-            return
-        state = self.printer_state()
-        for listener in self._listeners:
+        calls: list[tuple[Callable[..., None], tuple]] = [(observer, (job,)) for observer in self._observers if job is not None]
+        if self._listeners:
+            state = self.printer_state()
+            calls += [(listener, (job, state)) for listener in self._listeners]
+        for call, args in calls:
             try:
-                listener(job, state)
+                call(*args)
             except Exception:
-                log.exception("print queue listener %r failed", listener)
+                log.exception("print queue listener %r failed", call)
 
     def _too_old(self, job: dict, now: datetime) -> bool:
         return _age(job, now) > self.retry.give_up_after

@@ -47,7 +47,7 @@ def init_ops(app: Flask, hall: Hall) -> Ops:
     hall.engine.subscribe(metrics.on_events)
     hall.store.observe_commits(metrics.on_commit)
     for target, queue in printing.queues.items():
-        queue.subscribe(lambda job, _state, target=target: metrics.on_print_job(target, job))
+        queue.observe_jobs(lambda job, target=target: metrics.on_print_job(target, job))
     printing.agents.subscribe(lambda job: metrics.on_print_job(f"agent-{job['kiosk']}", job))
     metrics.gauge("antre_live_clients", "Connected live-channel clients, by audience.", "audience", live.clients)
     settings = hall.config.backup
