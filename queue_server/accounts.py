@@ -12,16 +12,18 @@ about a hundred guesses a day per address. The wait belongs to the pair, so wron
 from elsewhere never lock an officer out at their own desk. An attacker with many addresses meets
 hourly caps, per user name and for the whole hall; past them only addresses the user name has
 logged in from lately may try. An unknown user name costs the same password check as a known one,
-so the answer's timing does not tell which names exist. The password check is slow on purpose and
-runs outside the write lock: a log-in never holds up a ticket.
+so the answer's timing does not tell which names exist. The password check is slow on purpose: it
+runs outside the write lock, and on all cores but one at most, so log-ins never hold up a ticket.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import secrets
+import threading
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -44,6 +46,8 @@ CAP_WINDOW = timedelta(hours=1)
 CAP_PER_USER = 30  # failures for one user name, from anywhere, per hour, before only its known addresses may try
 CAP_PER_HALL = 300  # failures in the whole hall per hour, likewise
 KNOWN_FOR = timedelta(days=30)  # an address a user name logged in from stays known this long
+# Password checks at once: all cores but one, so that a burst of log-ins leaves a core for tickets.
+PARALLEL_CHECKS = max(1, (os.cpu_count() or 2) - 1)
 
 
 class LoginFailed(QueueError):
@@ -59,6 +63,7 @@ class Accounts:
         self.store = store
         self.hall = hall
         self.clock = clock
+        self._checking = threading.BoundedSemaphore(PARALLEL_CHECKS)
 
     # --- managing officers (CLI) ----------------------------------------------------------------
     def add(self, username: str, password: str, role: str = "officer", counters: list[str] | None = None) -> dict:
@@ -123,7 +128,8 @@ class Accounts:
     def _password_matches(self, officer: dict | None, password: str) -> bool:
         """The same scrypt work for an unknown name as for a known one; never under the write lock."""
         stored = officer["password_hash"] if officer is not None else self._decoy_hash
-        matches = check_password_hash(stored, password if isinstance(password, str) else "")
+        with self._checking:
+            matches = check_password_hash(stored, password if isinstance(password, str) else "")
         return matches and officer is not None and bool(officer["active"])
 
     @cached_property
