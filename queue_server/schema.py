@@ -169,7 +169,15 @@ def _v3_priority_lane(db: Database) -> None:
     )
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane]
+def _v4_login_addresses(db: Database) -> None:
+    """Where each officer has logged in from, so that a flood of wrong passwords from elsewhere
+    cannot keep an officer out at their own desk; and failures by time alone, for the hall-wide cap
+    and for forgetting old failures."""
+    db["login_addresses"].create({"username": str, "remote": str, "at": str}, pk=("username", "remote"), not_null={"at"})
+    db["login_failures"].create_index(["at"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -464,16 +464,33 @@ class Tx:
     def add_login_failure(self, username: str, remote: str, at: str) -> None:
         self.conn.execute("INSERT INTO login_failures (username, remote, at) VALUES (?, ?, ?)", (username, remote, at))
 
-    def login_failures_since(self, username: str, since: str) -> list[str]:
-        rows = self.conn.execute("SELECT at FROM login_failures WHERE username = ? AND at >= ? ORDER BY at", (username, since))
+    def login_failures(self, since: str, *, username: str | None = None, remote: str | None = None) -> list[str]:
+        """When each failure since ``since`` happened, oldest first: for one user name, one address,
+        the pair, or (neither given) the whole hall."""
+        where, params = ["at >= ?"], [since]
+        if username is not None:
+            where.append("username = ?")
+            params.append(username)
+        if remote is not None:
+            where.append("remote = ?")
+            params.append(remote)
+        rows = self.conn.execute(f"SELECT at FROM login_failures WHERE {' AND '.join(where)} ORDER BY at", params)
         return [r[0] for r in rows]
 
-    def login_failures_from(self, remote: str, since: str) -> list[str]:
-        rows = self.conn.execute("SELECT at FROM login_failures WHERE remote = ? AND at >= ? ORDER BY at", (remote, since))
-        return [r[0] for r in rows]
+    def clear_login_failures(self, username: str, remote: str) -> None:
+        self.conn.execute("DELETE FROM login_failures WHERE username = ? AND remote = ?", (username, remote))
 
-    def clear_login_failures(self, username: str) -> None:
-        self.conn.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+    def forget_login_failures(self, before: str) -> None:
+        self.conn.execute("DELETE FROM login_failures WHERE at < ?", (before,))
+
+    def remember_login_address(self, username: str, remote: str, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO login_addresses (username, remote, at) VALUES (?, ?, ?) ON CONFLICT(username, remote) DO UPDATE SET at = excluded.at",
+            (username, remote, at),
+        )
+
+    def login_address_known(self, username: str, remote: str, since: str) -> bool:
+        return self._one("SELECT 1 AS known FROM login_addresses WHERE username = ? AND remote = ? AND at >= ?", (username, remote, since)) is not None
 
     # --- print jobs and kiosk requests --------------------------------------------------------
     def add_print_job(self, job: dict) -> dict:

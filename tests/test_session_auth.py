@@ -66,7 +66,7 @@ def test_console_login_is_throttled_like_the_api(client, officers):
         assert log_in(client, "siti", "salah-sekali").status_code == 401
     response = log_in(client, "siti")
     assert response.status_code == 429
-    assert "Terlalu banyak percobaan gagal" in response.text and "try again in 15 minutes" in response.text
+    assert "Terlalu banyak percobaan gagal" in response.text and "try again in 1 minute" in response.text
     assert client.post("/api/v1/auth/login", json={"username": "siti", "password": PASSWORD}).status_code == 429
 
 
