@@ -77,6 +77,7 @@ class HallServer(BaseApplication):
         self.config_path = config_path
         self.disconnect_clients: Callable[[], None] = lambda: None  # set in the worker by load()
         self.language = "id"  # of gunicorn's own error answers; the hall's, set by load()
+        self.own_url = own_url(host, port)
         self.options = {
             "bind": f"{host}:{port}",
             "workers": 1,
@@ -101,8 +102,7 @@ class HallServer(BaseApplication):
         from .app import create_app
         from .hall import hall_of
 
-        host, port = self.options["bind"].rsplit(":", 1)
-        app = create_app(self.config_path, own_url=own_url(host, int(port)))
+        app = create_app(self.config_path, own_url=self.own_url)
         hall = hall_of(app)
         hall.announcer.warm_up()  # the speech process starts now, not at the first call
         self.disconnect_clients = hall.live.disconnect_all
