@@ -32,6 +32,7 @@ class Issuer:
         self.engine = engine
         self.printing = printing
         self._busy: set[str] = set()
+        self._forgotten_before: str | None = None  # request ids older than this are deleted
         self._changed = threading.Condition()
 
     def issue(
@@ -60,6 +61,7 @@ class Issuer:
             if kiosk is not None and open_counters(self.engine, service, tx.paused_counters()) == 0:
                 self._refuse("no_counter", service)  # rolls the ticket back: nothing is issued
             if request_id is not None:
+                self._forget_earlier_days(tx)
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
             job = self.printing.new_job(ticket["id"], kiosk, f"{base}/t/{ticket['id']}", lang)
             if job is not None:
@@ -75,6 +77,13 @@ class Issuer:
         """Request ids last the local day, as its tickets do: a retry after midnight is a new tap for
         a new ticket, not yesterday's expired one."""
         return iso(self.engine._midnight(self.engine.clock()))
+
+    def _forget_earlier_days(self, tx: Tx) -> None:
+        """Delete the request ids of earlier days, once a day: they answer nothing any more."""
+        today = self._today_began()
+        if self._forgotten_before != today:
+            tx.forget_issue_requests(before=today)
+            self._forgotten_before = today
 
     def _refuse(self, why: str, service: str) -> NoReturn:
         """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing.

@@ -90,6 +90,15 @@ def test_a_retry_after_midnight_is_a_new_ticket_not_yesterdays(client, clock):
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == today.get_json()["id"]
 
 
+def test_request_ids_of_earlier_days_are_not_kept(client, app, clock):
+    client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day1-0001"})
+    clock.advance(days=1)
+    client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day2-0001"})
+    with hall_of(app).store.read() as tx:
+        assert tx.issued_for_request("tap-day1-0001", since="") is None
+        assert tx.issued_for_request("tap-day2-0001", since="") is not None
+
+
 # --- the Host header ----------------------------------------------------------------------------
 @pytest.fixture
 def printing_app(tmp_path, clock, printer):
