@@ -113,8 +113,7 @@ def _track_url(ticket_id: str) -> str:
     with hall.store.read() as tx:
         if tx.ticket(ticket_id) is None:
             abort(404)
-    base = hall.config.public_url or request.host_url.rstrip("/")
-    return f"{base}/t/{ticket_id}"
+    return f"{hall.public_base}/t/{ticket_id}"
 
 
 @bp.after_request

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .accounts import may_act_on
 from .errors import ApiError
@@ -20,13 +23,51 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 
 # --- request helpers ----------------------------------------------------------------------------
 def _body() -> dict:
-    """The JSON object sent, or {} for an empty body; anything else is a 400 that says so."""
-    if not request.get_data():
+    """The JSON object sent, or {} for an empty body; anything else is refused, saying why.
+
+    A body sent in chunks (no Content-Length) is held to the same 64 KB as any other; only
+    ``application/json`` is read (415 otherwise: a form or text body is not guessed at); nesting too
+    deep for the parser is a malformed body (400), not a crash; a field the OpenAPI document does not
+    name is refused (400 naming it), so a misspelt one is not silently ignored.
+    """
+    data = request.get_data()
+    if not data:
         return {}
-    body = request.get_json(force=True, silent=True)
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(data) >= limit:
+        raise RequestEntityTooLarge()  # werkzeug cuts a chunked body at the limit instead of refusing it
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "error.content_type")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid", "error.body", "body")
+    unknown = next((name for name in body if name not in _known_fields()), None)
+    if unknown is not None:
+        raise ApiError(400, "invalid", "error.unknown_field", unknown, name=unknown)
     return body
+
+
+def _known_fields() -> frozenset[str]:
+    """The body fields the OpenAPI document gives this endpoint (its request schema's properties)."""
+    path = request.url_rule.rule.removeprefix(bp.url_prefix).replace("<", "{").replace(">", "}")
+    return _request_fields().get((request.method.lower(), path), frozenset())
+
+
+@cache
+def _request_fields() -> dict[tuple[str, str], frozenset[str]]:
+    document = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+    fields = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+            if ref:
+                fields[(method, path)] = frozenset(schemas[ref.rsplit("/", 1)[1]].get("properties", {}))
+    return fields
 
 
 def _text(body: dict, name: str, required: bool = True) -> Any:
@@ -39,8 +80,7 @@ def _text(body: dict, name: str, required: bool = True) -> Any:
 
 
 def _track_url(ticket_id: str) -> str:
-    base = current_hall().config.public_url or request.host_url.rstrip("/")
-    return f"{base}/t/{ticket_id}"
+    return f"{current_hall().public_base}/t/{ticket_id}"
 
 
 def _ticket_json(ticket: dict) -> dict:
@@ -101,9 +141,8 @@ def issue_ticket():
     if "service" not in body:
         raise ApiError(400, "invalid", "error.service_required", "service")
     lang = current_hall().config.language if body.get("lang") is None else body["lang"]
-    base = current_hall().config.public_url or request.host_url.rstrip("/")
     ticket, job, created = current_hall().issuer.issue(
-        body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base
+        body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), current_hall().public_base
     )
     response = jsonify({**_ticket_json(ticket), "print": _printing().status(job)})
     if not created:
@@ -181,7 +220,7 @@ def ticket_history(ticket_id: str):
 def counter_waiting(counter_id: str):
     _counter_officer(counter_id)
     limit = request.args.get("limit", "10")
-    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+    if not re.fullmatch("[0-9]{1,3}", limit) or not 1 <= int(limit) <= 200:  # isdigit() also passes "²", which int() cannot read
         raise ApiError(400, "invalid", "error.limit", "limit")
     tickets = current_hall().engine.waiting_for_counter(counter_id, int(limit))
     return jsonify([_ticket_json(t) for t in tickets])

@@ -29,10 +29,13 @@ from .ops import init_ops
 from .store import Store
 
 
-def create_app(config: HallConfig | str | Path, clock: Clock = system_clock) -> Flask:
+def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own_url: str = "http://localhost") -> Flask:
+    """``own_url``: where this app is served (the server passes its bind address); tickets' QR codes
+    point there when the config sets no ``public_url``."""
     if not isinstance(config, HallConfig):
         config = load_config(config)
     hall = open_hall(config, clock)
+    hall.own_url = own_url
     app = Flask(__name__)
     app.config["SECRET_KEY"] = _secret_key(hall.store)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024

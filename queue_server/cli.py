@@ -128,7 +128,20 @@ def run(obj: Context, host: str, port: int, threads: int) -> None:
     _refuse_damaged(obj)
     obj.hall().store.close()
     click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
+    _warn_without_public_url(obj.config, host, port)
     serve(obj.config_path.resolve(), host, port, threads)
+
+
+def _warn_without_public_url(config: HallConfig, host: str, port: int) -> None:
+    """Printed QR codes need an address phones reach; without ``public_url`` they get the bind address."""
+    from .server import own_url
+
+    if config.public_url is None:
+        click.echo(
+            f"antre: warning: public_url is not set; tickets' QR codes point to {own_url(host, port)}. "
+            "Set public_url in the config to the address phones on the hall network reach.",
+            err=True,
+        )
 
 
 def _refuse_damaged(obj: Context) -> None:

@@ -43,6 +43,13 @@ class Hall:
     live: LiveChannel | None = None
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
+    own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
+
+    @property
+    def public_base(self) -> str:
+        """The base of every ticket's ``track_url`` and printed QR code: ``public_url``, else the
+        server's own address, never the request's ``Host`` header (any client may set that)."""
+        return (self.config.public_url or self.own_url).rstrip("/")
 
 
 def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:

@@ -1,7 +1,7 @@
 """Taking a ticket, as the kiosk needs it: once per tap, only while it can be served, and printed.
 
 - One tap = one ticket: the kiosk sends a ``request_id`` per tap and repeats it when it retries;
-  the same id gives back the same ticket (also after a server restart: the ids are stored). Two
+  the same id gives back the same ticket that day (also after a server restart: the ids are stored). Two
   requests with the same id at the same moment wait for each other in this process, which is the
   only one serving the hall (see queue_server/server.py).
 - A kiosk issues nothing outside ``hall.opening_hours`` or for a service with no open counter
@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from antre.printer.service import Printing
+from antre.queue_server.clock import iso
 from antre.queue_server.engine import Conflict, Engine, InvalidInput
 from antre.queue_server.store import Tx
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a trailing newline through
 
 
 class Issuer:
@@ -31,19 +32,20 @@ class Issuer:
         self.engine = engine
         self.printing = printing
         self._busy: set[str] = set()
+        self._forgotten_before: str | None = None  # request ids older than this are deleted
         self._changed = threading.Condition()
 
     def issue(
         self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: Any, track_url_base: str
     ) -> tuple[dict, dict | None, bool]:
         """(ticket, its print job or None, True if this request made it / False if an earlier one did)."""
-        if request_id is not None and (not isinstance(request_id, str) or not REQUEST_ID.match(request_id)):
+        if request_id is not None and (not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id)):
             raise InvalidInput("error.request_id", "request_id")
         if request_id is None:
             return self._issue(service, priority, kiosk, lang, None, track_url_base)
         with self._held(request_id):
             with self.engine.store.read() as tx:
-                earlier = tx.issued_for_request(request_id)
+                earlier = tx.issued_for_request(request_id, since=self._today_began())
             if earlier is not None:
                 return self.engine.ticket(earlier), self.printing.latest(earlier), False
             return self._issue(service, priority, kiosk, lang, request_id, track_url_base)
@@ -59,6 +61,7 @@ class Issuer:
             if kiosk is not None and open_counters(self.engine, service, tx.paused_counters()) == 0:
                 self._refuse("no_counter", service)  # rolls the ticket back: nothing is issued
             if request_id is not None:
+                self._forget_earlier_days(tx)
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
             job = self.printing.new_job(ticket["id"], kiosk, f"{base}/t/{ticket['id']}", lang)
             if job is not None:
@@ -69,6 +72,18 @@ class Issuer:
         if job is not None:
             self.printing.submitted(job, ticket)
         return ticket, job, True
+
+    def _today_began(self) -> str:
+        """Request ids last the local day, as its tickets do: a retry after midnight is a new tap for
+        a new ticket, not yesterday's expired one."""
+        return iso(self.engine._midnight(self.engine.clock()))
+
+    def _forget_earlier_days(self, tx: Tx) -> None:
+        """Delete the request ids of earlier days, once a day: they answer nothing any more."""
+        today = self._today_began()
+        if self._forgotten_before != today:
+            tx.forget_issue_requests(before=today)
+            self._forgotten_before = today
 
     def _refuse(self, why: str, service: str) -> NoReturn:
         """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing.

@@ -9,12 +9,18 @@ the thread count bounds the number of live displays and phones (default 1000).
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
+
+from .i18n import gettext
 
 
 class HallWorker(ThreadWorker):
@@ -30,11 +36,48 @@ class HallWorker(ThreadWorker):
         super().handle_exit(sig, frame)
         threading.Thread(target=self.app.disconnect_clients, name="antre-stop", daemon=True).start()
 
+    def handle_error(self, req, client, addr, exc) -> None:
+        """gunicorn's own answers (a request it cannot parse, a header too large, a crash outside
+        Flask) in the API's JSON error shape instead of its HTML page. gunicorn still decides the
+        status and logs; only the page it writes is caught and replaced."""
+        page = _CapturedPage()
+        super().handle_error(req, page, addr, exc)
+        status = page.status()
+        key = "error.internal" if status >= 500 else "error.bad_request"
+        code = "internal_error" if status >= 500 else "bad_request"
+        message = gettext(self.app.language, key, status=status)
+        body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+        head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        try:
+            util.write_nonblock(client, head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("Failed to send error message.")
+
+
+class _CapturedPage:
+    """Stands in for the client's socket while gunicorn writes its error page, to read its status."""
+
+    def __init__(self) -> None:
+        self.written = b""
+
+    def gettimeout(self) -> float:
+        return 0.0  # already non-blocking: gunicorn writes at once
+
+    def sendall(self, data: bytes) -> None:
+        self.written += data
+
+    def status(self) -> int:
+        """The status on the page's first line, ``HTTP/1.1 400 Bad Request``; 500 if none."""
+        parts = self.written.split(b" ", 2)
+        return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 500
+
 
 class HallServer(BaseApplication):
     def __init__(self, config_path: Path, host: str, port: int, threads: int):
         self.config_path = config_path
         self.disconnect_clients: Callable[[], None] = lambda: None  # set in the worker by load()
+        self.language = "id"  # of gunicorn's own error answers; the hall's, set by load()
+        self.own_url = own_url(host, port)
         self.options = {
             "bind": f"{host}:{port}",
             "workers": 1,
@@ -59,11 +102,27 @@ class HallServer(BaseApplication):
         from .app import create_app
         from .hall import hall_of
 
-        app = create_app(self.config_path)
+        app = create_app(self.config_path, own_url=self.own_url)
         hall = hall_of(app)
         hall.announcer.warm_up()  # the speech process starts now, not at the first call
         self.disconnect_clients = hall.live.disconnect_all
+        self.language = hall.config.language
         return app
+
+
+def own_url(host: str, port: int) -> str:
+    """The server's own address as phones on the hall network reach it: the bind address, or for a
+    wildcard bind (0.0.0.0) the address of the interface that routes outwards (a UDP "connect" sends
+    nothing), else the host name."""
+    if host not in ("0.0.0.0", "::", ""):
+        return f"http://{host}:{port}"
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never reached, only routed
+            address = probe.getsockname()[0]
+    except OSError:
+        address = socket.gethostname()
+    return f"http://{address}:{port}"
 
 
 def serve(config_path: Path, host: str = "127.0.0.1", port: int = 5000, threads: int = 1000) -> None:

@@ -6,14 +6,21 @@ A cookie is sent by the browser whatever page started the request, so every stat
 that relies on it must also carry the session's CSRF token in the ``X-CSRF-Token`` header (or, for
 a plain HTML form, the ``csrf_token`` field): another site can make the browser send the cookie, but
 cannot read the token from the console page.
+
+Flask's cookie is signed, not secret: anyone holding it reads its content in base64. So the log-in
+token goes in encrypted (Fernet, with a key derived from the hall's secret key): a copied cookie
+does not give away a Bearer token that works without the CSRF check.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 
-from flask import request, session
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app, request, session
 
 from .errors import ApiError
 
@@ -28,7 +35,7 @@ def begin(token: str) -> str:
     """Start a fresh session for a log-in token; returns the new CSRF token (a log-in never reuses the old one)."""
     session.clear()
     session.permanent = True
-    session[TOKEN_KEY] = token
+    session[TOKEN_KEY] = _sealer().encrypt(token.encode()).decode()
     session[CSRF_KEY] = secrets.token_urlsafe(32)
     return session[CSRF_KEY]
 
@@ -41,8 +48,20 @@ def end() -> str:
 
 
 def session_token() -> str:
-    token = session.get(TOKEN_KEY)
-    return token if isinstance(token, str) else ""
+    """The log-in token the cookie holds; '' without one, or for one not sealed with this hall's key."""
+    sealed = session.get(TOKEN_KEY)
+    if not isinstance(sealed, str):
+        return ""
+    try:
+        return _sealer().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return ""
+
+
+def _sealer() -> Fernet:
+    """Fernet under a key of its own, derived from the app's secret key (which also signs the cookie)."""
+    key = hashlib.sha256(b"antre session token|" + current_app.secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def csrf_token() -> str:

@@ -549,12 +549,17 @@ class Tx:
         row = self.conn.execute("SELECT MIN(next_attempt_at) FROM print_jobs WHERE target = ? AND status = 'pending'", (target,)).fetchone()
         return row[0]
 
-    def issued_for_request(self, request_id: str) -> str | None:
-        row = self.conn.execute("SELECT ticket_id FROM issue_requests WHERE request_id = ?", (request_id,)).fetchone()
+    def issued_for_request(self, request_id: str, since: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT ticket_id FROM issue_requests WHERE request_id = ? AND created_at >= ?", (request_id, since)
+        ).fetchone()
         return row[0] if row else None
 
     def add_issue_request(self, request_id: str, ticket_id: str, at: str) -> None:
-        self.conn.execute("INSERT INTO issue_requests (request_id, ticket_id, created_at) VALUES (?, ?, ?)", (request_id, ticket_id, at))
+        """Replaces the same id from an earlier day: ids last a day (queue_server/issuing.py)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO issue_requests (request_id, ticket_id, created_at) VALUES (?, ?, ?)", (request_id, ticket_id, at)
+        )
 
     def forget_issue_requests(self, before: str) -> None:
         self.conn.execute("DELETE FROM issue_requests WHERE created_at < ?", (before,))

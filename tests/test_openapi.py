@@ -65,9 +65,9 @@ class Checker:
 def call(client, document):
     checker = Checker(document)
 
-    def call(method: str, path: str, json=None, token: str | None = None, data=None, expect: int | None = None):
+    def call(method: str, path: str, json=None, token: str | None = None, data=None, expect: int | None = None, content_type=None):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = client.open(f"{API}{path}", method=method.upper(), json=json, data=data, headers=headers)
+        response = client.open(f"{API}{path}", method=method.upper(), json=json, data=data, headers=headers, content_type=content_type)
         checker.check(method, f"{API}{path}", response)
         if expect is not None:
             assert response.status_code == expect, response.get_data(as_text=True)
@@ -93,7 +93,8 @@ def test_public_endpoints_answer_as_documented(call):
     ticket = call("post", "/tickets", json={"service": "A", "priority": "lansia", "kiosk": "k1"}, expect=201).get_json()
     call("post", "/tickets", json={"service": "A", "priority": True}, expect=201)
     call("post", "/tickets", json={"service": "nope"}, expect=400)
-    call("post", "/tickets", data="not json", expect=400)
+    call("post", "/tickets", data="not json", expect=415)
+    call("post", "/tickets", data="not json", content_type="application/json", expect=400)
     call("get", f"/tickets/{ticket['id']}", expect=200)
     call("get", "/tickets/unknown-id", expect=404)
     call("get", f"/tickets/{ticket['id']}/history", expect=401)
