@@ -134,6 +134,22 @@ def test_a_printer_that_answered_and_then_hangs_is_offline_and_its_jobs_wait(hal
     assert_printed_once(queue, printer, hall, [first["number"], *(t["number"] for t in tickets)])
 
 
+def test_a_printer_that_answered_before_a_restart_and_hangs_after_it_is_offline_at_once(hall, printer, make_queue):
+    """Restarting the server is what staff try first: it must not turn the hung printer back into
+    one whose silence is trusted."""
+    printer.start()
+    store = HallJobStore(hall.store)
+    before = make_queue(store, NetworkConnection("127.0.0.1", printer.port, timeout=0.5))
+    first = before.enqueue(hall.engine.issue("A")["id"])
+    wait_until(lambda: status(before, first) == "sent", message="a ticket printed before the restart")
+    before.stop()
+    printer.hung = True
+    after = make_queue(store, NetworkConnection("127.0.0.1", printer.port, timeout=0.5))
+    job = after.enqueue(hall.engine.issue("A")["id"])
+    wait_until(lambda: store.job(job["id"])["attempts"] >= 2, message="a second attempt")
+    assert status(after, job) == "pending" and after.printer_state()["status"] == "offline"
+
+
 def test_pending_jobs_survive_a_restart(hall, printer, make_queue):
     store = HallJobStore(hall.store)  # the hall's database file, which outlives the process
     before = make_queue(store)
