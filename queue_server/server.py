@@ -19,6 +19,8 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
+from .config import ConfigError
+
 
 class AlreadyServed(RuntimeError):
     """Another ``antre run`` serves this database; the message says which one and what to do."""
@@ -49,7 +51,7 @@ class ServingClaim:
             self.path.parent.mkdir(parents=True, exist_ok=True)  # as opening the database would
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise RuntimeError(f"cannot claim database {self.database} for this server: {self.path} ({error.strerror or error})") from None
+            raise ConfigError([f"database: cannot open {self.path} ({error.strerror or error})"]) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
