@@ -69,7 +69,7 @@ class ServingClaim:
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing is letting go: no other descriptor of the file is open here
+            os.close(self._fd)  # lets go: the worker, which shared the descriptor, has ended by now
             self._fd = None
 
 
