@@ -71,7 +71,7 @@ class NetworkConnection:
     short timeout of its own. Here each failure becomes a sentence staff can act on, and before
     sending the printer is asked whether it has paper (DLE EOT 4). A printer that never answers
     that question is remembered as one that does not report status, so only its first ticket waits
-    ``status_timeout`` for the answer.
+    ``status_timeout`` for the answer; one that did answer and falls silent is offline.
     """
 
     def __init__(self, host: str, port: int = 9100, timeout: float = 5.0, status_timeout: float = 0.3):
@@ -110,11 +110,16 @@ class NetworkConnection:
             raise PrinterError(f"{self.name} cannot be reached ({error.strerror or error})") from None
 
     def _check_paper(self, sock: socket.socket) -> None:
+        """Ask for the paper status. A printer that answered before and is silent now is offline:
+        it accepts the connection but has stopped reading (hung, or its buffer full), so the ticket
+        would sit in the network's buffers, marked sent and never printed. It gets the full
+        ``timeout`` to answer, not ``status_timeout``, so a slow network does not hold it back."""
         if self.reports_status is False:
             return
+        known = self.reports_status is True
         try:
             sock.sendall(PAPER_STATUS_REQUEST)
-            sock.settimeout(self.status_timeout)
+            sock.settimeout(self.timeout if known else self.status_timeout)
             status = sock.recv(1)
         except TimeoutError:
             status = b""
@@ -122,6 +127,11 @@ class NetworkConnection:
             raise PrinterError(f"{self.name} dropped the connection ({error.strerror or error})") from None
         finally:
             sock.settimeout(self.timeout)
+        if not status and known:
+            raise PrinterError(
+                f"{self.name} takes the connection but no longer answers, though it did before "
+                "(hung, or a paper jam?): tickets wait until it answers; switch it off and on"
+            )
         if not status or status[0] & STATUS_FIXED_MASK != STATUS_FIXED_BITS:
             self.reports_status = False
             return

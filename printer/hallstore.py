@@ -56,3 +56,12 @@ class HallJobStore:
     def next_attempt_at(self, target: str) -> str | None:
         with self.store.read() as tx:
             return tx.next_print_attempt_at(target)
+
+    def note(self, printer: str) -> str | None:
+        """What the print queue keeps about a printer across restarts (meta ``printer_note:NAME``)."""
+        with self.store.read() as tx:
+            return tx.meta(f"printer_note:{printer}")
+
+    def set_note(self, printer: str, note: str) -> None:
+        with self.store.write() as tx:
+            tx.set_meta(f"printer_note:{printer}", note)

@@ -34,6 +34,7 @@ from .connections import Connection, PaperOut, PrinterError
 
 log = logging.getLogger(__name__)
 
+REPORTS_STATUS = "reports_status"  # the note kept on a printer that has answered a status question
 AGENT = "agent"  # the target of jobs printed by a kiosk's printer-agent; any other target is a server-side printer
 MAX_IDLE_SECONDS = 60.0
 
@@ -81,6 +82,12 @@ class JobStore(Protocol):
     def next_attempt_at(self, target: str) -> str | None:
         """The earliest next_attempt_at among pending jobs of ``target``."""
         ...
+
+    def note(self, printer: str) -> str | None:
+        """What was learnt about the printer named ``printer`` (a connection's name) before a restart."""
+        ...
+
+    def set_note(self, printer: str, note: str) -> None: ...
 
 
 def new_job(
@@ -146,6 +153,7 @@ class PrintQueue:
         self._failures = 0
         self._hold_until = 0.0  # time.monotonic() before which the failing printer is left alone
         self._next_check = 0.0
+        self._noted: bool | None = None  # the connection's reports_status as last kept in the store
 
     # --- the outside -------------------------------------------------------------------------
     @property
@@ -211,10 +219,13 @@ class PrintQueue:
 
     # --- the worker --------------------------------------------------------------------------
     def _run(self) -> None:
+        self._recall()
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                if self._step():
+                busy = self._step()
+                self._remember()
+                if busy:
                     continue
                 wait = self._idle_seconds()
             except Exception:
@@ -258,6 +269,23 @@ class PrintQueue:
             return
         self._printer_ok()
         self._change(job, now, status="sent", last_error=None)
+
+    def _recall(self) -> None:
+        """A network printer known to answer status questions stays known across a restart: if it
+        has hung meanwhile, it is offline at once instead of swallowing the next tickets unread."""
+        try:
+            if hasattr(self.connection, "reports_status") and self.store.note(self.connection.name) == REPORTS_STATUS:
+                self.connection.reports_status = True
+        except Exception:
+            log.exception("print queue: what was known about %s could not be read", self.connection.name)
+        self._noted = getattr(self.connection, "reports_status", None)
+
+    def _remember(self) -> None:
+        """Keep whether the printer answers status questions, when a job or a check has changed it."""
+        known = getattr(self.connection, "reports_status", None)
+        if known is not self._noted:
+            self.store.set_note(self.connection.name, REPORTS_STATUS if known else "")
+            self._noted = known
 
     def _check(self) -> None:
         before = self._state["status"]

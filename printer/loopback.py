@@ -3,6 +3,8 @@
 It behaves like a real TCP 9100 printer where Antre can tell the difference: one connection per
 ticket, and an answer to the paper status request (DLE EOT 4) — "paper present" or "paper out",
 as ``paper`` says — unless ``answers_status`` is off, like the many printers that stay silent.
+With ``hung`` on it accepts connections and never reads them, like a printer that has locked up:
+what is sent to it fills the network's buffers and never comes out.
 ``bind()`` takes the port without listening, so a test can point a print queue at a printer that
 is "switched off" (connections refused) and switch it on later on the same port.
 """
@@ -24,6 +26,8 @@ class LoopbackPrinter:
     def __init__(self, *, paper: bool = True, answers_status: bool = True):
         self.paper = paper
         self.answers_status = answers_status
+        self.hung = False
+        self._held: list[socket.socket] = []  # connections accepted while hung, never read
         self.host = "127.0.0.1"
         self.port = 0
         self._server: socket.socket | None = None
@@ -54,6 +58,9 @@ class LoopbackPrinter:
                 self._server.shutdown(socket.SHUT_RDWR)
             self._server.close()
             self._server = None
+        for conn in self._held:
+            conn.close()
+        self._held.clear()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -100,7 +107,10 @@ class LoopbackPrinter:
                 conn, _ = server.accept()
             except OSError:  # stop() closed the listening socket
                 return
-            self._spawn(self._serve, conn, next(self._connections))
+            if self.hung:
+                self._held.append(conn)
+            else:
+                self._spawn(self._serve, conn, next(self._connections))
 
     def _serve(self, conn: socket.socket, number: int) -> None:
         data, last_byte_at, answered = b"", time.monotonic(), 0

@@ -123,13 +123,14 @@ def init(obj: Context) -> None:
 @click.pass_obj
 def run(obj: Context, host: str, port: int, threads: int) -> None:
     """Serve the hall: API, kiosk, displays and officer console (gunicorn, one process)."""
-    from .server import serve
+    from .server import ServingClaim, serve
 
-    _refuse_damaged(obj)
-    obj.hall().store.close()
-    click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
-    _warn_without_public_url(obj.config, host, port)
-    serve(obj.config_path.resolve(), host, port, threads)
+    with ServingClaim(obj.config.database, f"http://{host}:{port}"):  # refused (exit 1, one line) while another run serves it
+        _refuse_damaged(obj)
+        obj.hall().store.close()
+        click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
+        _warn_without_public_url(obj.config, host, port)
+        serve(obj.config_path.resolve(), host, port, threads)
 
 
 def _warn_without_public_url(config: HallConfig, host: str, port: int) -> None:

@@ -21,7 +21,7 @@ from antre.queue_server.hall import open_hall
 from antre.queue_server.schema import SCHEMA_VERSION
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, antre, write_config
+from tests.support import SMALL_HALL, ServerProcess, antre, free_port, serving, write_config
 
 
 def run_all(config: Path, runs: list[tuple[tuple[str, ...], str]]) -> list:
@@ -104,6 +104,34 @@ def test_init_creates_the_database_and_running_it_again_changes_nothing(config_p
         assert hall.engine.state()["waiting"]["A"] == 1, "and its tickets"
     finally:
         hall.store.close()
+
+
+# --- run ---------------------------------------------------------------------------------------------------
+
+
+def test_a_second_run_on_a_database_already_served_exits_with_one_line_and_the_first_keeps_serving(tmp_path, config_path, server):
+    """Two servers on one database each showed their displays only their own calls (464 and 436 of 900).
+    The second config reaches the same file by another path: the database counts, not the config."""
+    other = tmp_path / "other"
+    other.mkdir()
+    same_database = write_config(other, {**SMALL_HALL, "database": "../antre.db"})
+    port = free_port()
+    second = antre(same_database, "run", "--port", str(port), timeout=30)
+    line = one_line(second)
+    assert second.returncode == 1
+    assert line.startswith(f"antre: database {tmp_path / 'antre.db'} is already served by another 'antre run'")
+    assert server.url in line, "it says which server holds the database"
+    assert not serving(f"http://127.0.0.1:{port}")
+    assert serving(server.url)
+
+
+def test_a_killed_server_does_not_keep_its_database_from_being_served_again(config_path, server):
+    server.kill()
+    again = ServerProcess(config_path).start()
+    try:
+        assert serving(again.url)
+    finally:
+        again.stop()
 
 
 # --- officer add -----------------------------------------------------------------------------------------

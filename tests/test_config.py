@@ -292,6 +292,7 @@ def test_antre_with_a_broken_config_exits_non_zero_with_the_problem_lines_and_no
         ("yaml", ("officer", "list")),
         ("missing", ("init",)),
         ("database", ("init",)),
+        ("database", ("run", "--port", str(free_port()))),
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(runs, pool.map(lambda run: antre(configs[run[0]], *run[1], timeout=20), runs), strict=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from antre.printer.connections import FileConnection, open_connection
+from antre.printer.connections import FileConnection, NetworkConnection, open_connection
 from antre.printer.hallstore import HallJobStore
 from antre.printer.jobs import AgentJobs, PrintQueue, RetryPolicy, new_job
 from antre.printer.loopback import LoopbackPrinter
@@ -112,6 +112,42 @@ def test_paper_out_holds_the_job_until_paper_is_loaded(hall, printer, make_queue
     printer.paper = True
     printer.wait_for_tickets(1)
     wait_until(lambda: status(queue, job) == "sent", message="job sent after paper was loaded")
+
+
+def test_a_printer_that_answered_and_then_hangs_is_offline_and_its_jobs_wait(hall, printer, make_queue):
+    """It still accepts TCP but reads nothing: each small ticket fits in the network's buffers, so
+    sending it succeeded and five of five jobs passed for sent while nothing came out."""
+    printer.start()
+    queue = make_queue(connection=NetworkConnection("127.0.0.1", printer.port, timeout=0.5))
+    first = hall.engine.issue("A")
+    queue.enqueue(first["id"])
+    printer.wait_for_tickets(1)
+    printer.hung = True
+    tickets = [hall.engine.issue("A") for _ in range(5)]
+    jobs = [queue.enqueue(ticket["id"]) for ticket in tickets]
+    wait_until(lambda: queue.store.job(jobs[0]["id"])["attempts"] >= 2, message="a second attempt at the first job")
+    state = queue.printer_state()
+    assert state["status"] == "offline" and "no longer answers" in state["last_error"]
+    assert [status(queue, job) for job in jobs] == ["pending"] * 5
+    printer.hung = False  # switched off and on
+    wait_until(lambda: all(status(queue, job) == "sent" for job in jobs), message="the waiting jobs printed")
+    assert_printed_once(queue, printer, hall, [first["number"], *(t["number"] for t in tickets)])
+
+
+def test_a_printer_that_answered_before_a_restart_and_hangs_after_it_is_offline_at_once(hall, printer, make_queue):
+    """Restarting the server is what staff try first: it must not turn the hung printer back into
+    one whose silence is trusted."""
+    printer.start()
+    store = HallJobStore(hall.store)
+    before = make_queue(store, NetworkConnection("127.0.0.1", printer.port, timeout=0.5))
+    first = before.enqueue(hall.engine.issue("A")["id"])
+    wait_until(lambda: status(before, first) == "sent", message="a ticket printed before the restart")
+    before.stop()
+    printer.hung = True
+    after = make_queue(store, NetworkConnection("127.0.0.1", printer.port, timeout=0.5))
+    job = after.enqueue(hall.engine.issue("A")["id"])
+    wait_until(lambda: store.job(job["id"])["attempts"] >= 2, message="a second attempt")
+    assert status(after, job) == "pending" and after.printer_state()["status"] == "offline"
 
 
 def test_pending_jobs_survive_a_restart(hall, printer, make_queue):
