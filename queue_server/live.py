@@ -55,7 +55,7 @@ from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import live_transport
-from .engine import Event, NotFound
+from .engine import Event, NotFound, public_ticket
 from .hall import Hall
 
 log = logging.getLogger(__name__)
@@ -365,13 +365,13 @@ class LiveChannel:
             "event_id": event.id,
             "at": event.at,
             "recall": event.kind == "recalled",
-            "ticket": {
+            "ticket": public_ticket({
                 "id": ticket["id"],
                 "number": ticket["number"],
                 "service": ticket["service"],
                 "service_name": service.name if service else ticket["service"],
                 "agency": service.agency if service else "",
-            },
+            }),
             "counter": {
                 "id": event.counter_id,
                 "name": event.details.get("counter_name") or (counter.name if counter else event.counter_id),
