@@ -21,6 +21,7 @@ Server → client:
     connect and on ``sync`` to the hall and counter audiences.
   - ``called`` ``{seq, prev, event_id, at, recall, ticket: {id, number, service, service_name, agency},
     counter: {id, name}, audio_url, caption, play_audio}`` — hall, and the counter's own audience.
+    These audiences are public: no message to them names a ticket id (``id`` is null; an id cancels).
   - ``counter`` ``{seq, prev, counter}`` — a counter changed (ticket, serving, paused with reason, open);
     ``counter`` has the shape of an entry of ``state.counters``. Hall, and that counter's audience.
   - ``queue`` ``{seq, prev, waiting: {CODE: n}}`` — a waiting count changed. Hall only.
