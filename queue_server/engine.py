@@ -278,7 +278,9 @@ class Engine:
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] == "called":
                 counter = self.hall.counters.get(ticket["counter_id"])
-                raise Conflict("error.called_not_cancellable", number=ticket["number"], counter=counter.name if counter else ticket["counter_id"])
+                raise Conflict(
+                    "error.called_not_cancellable", number=ticket["number"], counter=counter.name if counter else ticket["counter_id"]
+                )
             if ticket["status"] != "waiting":
                 raise Conflict("error.not_cancellable", number=ticket["number"], status=ticket["status"])
             op.tx.update_ticket(ticket_id, status="cancelled", finished_at=op.at)

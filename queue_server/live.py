@@ -366,13 +366,15 @@ class LiveChannel:
             "event_id": event.id,
             "at": event.at,
             "recall": event.kind == "recalled",
-            "ticket": public_ticket({
-                "id": ticket["id"],
-                "number": ticket["number"],
-                "service": ticket["service"],
-                "service_name": service.name if service else ticket["service"],
-                "agency": service.agency if service else "",
-            }),
+            "ticket": public_ticket(
+                {
+                    "id": ticket["id"],
+                    "number": ticket["number"],
+                    "service": ticket["service"],
+                    "service_name": service.name if service else ticket["service"],
+                    "agency": service.agency if service else "",
+                }
+            ),
             "counter": {
                 "id": event.counter_id,
                 "name": event.details.get("counter_name") or (counter.name if counter else event.counter_id),
