@@ -183,7 +183,9 @@ def cancel_ticket(ticket_id: str):
 
 @bp.get("/state")
 def state():
-    snapshot = current_hall().engine.state()
+    """Public, without ticket ids; an officer's token (the console's reprint) adds them."""
+    officer = current_hall().accounts.authenticate(request_token(_bearer_token()))
+    snapshot = current_hall().engine.state(with_ids=officer is not None)
     return jsonify({"seq": snapshot.pop("last_event"), **snapshot})
 
 
@@ -232,7 +234,7 @@ def counter_today(counter_id: str):
     """The counter's figures for the hall's current local day, as its console shows them."""
     _counter_officer(counter_id)
     hall = current_hall()
-    day = hall.engine.local_day(hall.engine.clock())
+    day = hall.engine.today()
     with hall.store.read() as tx:
         figures = tx.counter_day_figures(counter_id, day)
     average = {name: None if figures[name] is None else round(figures[name], 1) for name in ("avg_service_seconds", "avg_wait_seconds")}

@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -158,8 +158,14 @@ class Engine:
 
     def _ensure_today(self) -> None:
         """Reads show today's queue: yesterday's leftovers expire before anyone looks at them."""
-        if self._rolled_day != self.local_day(self.clock()):
+        if self._rolled_day is None or self._rolled_day < self.local_day(self.clock()):
             self._apply(lambda op: None)
+
+    def today(self) -> str:
+        """The hall's current local day: the clock's, unless the clock stepped back behind a day
+        already begun (see ``_roll_day``)."""
+        day = self.local_day(self.clock())
+        return max(day, self._rolled_day or day)
 
     def _publish(self, events: list[Event]) -> None:
         if not events:
@@ -174,9 +180,15 @@ class Engine:
         """At the first operation of a new local day, close what yesterday left open.
 
         ``_rolled_day`` remembers a day this process already saw committed, sparing the hot path a
-        read; the stored day only moves forward, so the memory cannot be wrong.
+        read. The stored day only moves forward: a clock stepped back across midnight (an NTP
+        correction, a wrong manual setting) leaves the operation on the day already begun, instead
+        of rolling back to yesterday, clearing every counter and orphaning the tickets called there.
         """
-        if self._rolled_day == op.day or op.tx.meta("day") == op.day:
+        if self._rolled_day == op.day:
+            return
+        stored = op.tx.meta("day")
+        if stored is not None and stored >= op.day:
+            op.day = stored
             return
         for ticket in op.tx.stale_open_tickets(op.day):
             op.tx.update_ticket(ticket["id"], status="expired", finished_at=op.at)
@@ -256,15 +268,22 @@ class Engine:
         return self._apply(apply)
 
     def cancel(self, ticket_id: str, officer_id: int | None = None) -> dict:
-        """The visitor gives up their place (from their ticket page, or through staff)."""
+        """The visitor gives up their place while it waits (from their ticket page, or through staff).
+
+        Once called, the ticket is the officer's: they finish it (done, no-show). Whoever learnt the
+        id could otherwise clear the officer's counter at the moment the visitor was called.
+        """
 
         def apply(op: _Operation) -> Any:
             ticket = self._ticket(op.tx, ticket_id)
-            if ticket["status"] not in ("waiting", "called"):
+            if ticket["status"] == "called":
+                counter = self.hall.counters.get(ticket["counter_id"])
+                raise Conflict(
+                    "error.called_not_cancellable", number=ticket["number"], counter=counter.name if counter else ticket["counter_id"]
+                )
+            if ticket["status"] != "waiting":
                 raise Conflict("error.not_cancellable", number=ticket["number"], status=ticket["status"])
             op.tx.update_ticket(ticket_id, status="cancelled", finished_at=op.at)
-            if ticket["status"] == "called":
-                op.tx.set_counter_state(ticket["counter_id"], ticket_id=None, updated_at=op.at)
             op.record("cancelled", ticket_id, ticket["counter_id"], officer_id, previous_status=ticket["status"])
             return self._view(op.tx, op.tx.ticket(ticket_id))
 
@@ -459,20 +478,30 @@ class Engine:
             for s in self.hall.services.values()
         ]
 
-    def state(self, recent: int = 10) -> dict:
-        """What a display shows: every counter, the last calls, the waiting counts."""
+    def state(self, recent: int = 10, with_ids: bool = False) -> dict:
+        """What a display shows: every counter, today's last calls, the waiting counts.
+
+        Public unless ``with_ids`` (for officers): its tickets carry no id (``public_ticket``).
+        Calls of an earlier local day are not "recent": yesterday's A001 must not show on today's lobby.
+        """
         self._ensure_today()
+        since = iso(datetime.combine(date.fromisoformat(self.today()), time(), self.hall.timezone))
         with self.store.read() as tx:
             counters = [self._counter_view(tx, c) for c in self.hall.counters.values()]
-            calls = tx.recent_calls(recent)
+            calls = tx.recent_calls(recent, since)
             waiting = tx.waiting_counts()
             last_event = tx.last_event_id()
-        return {
+        state = {
             "last_event": last_event,
             "counters": counters,
             "recent_calls": [self._call_view(row) for row in calls],
             "waiting": {code: waiting.get(code, 0) for code in self.hall.services},
         }
+        if not with_ids:
+            for item in state["counters"] + state["recent_calls"]:
+                if item["ticket"] is not None:
+                    item["ticket"] = public_ticket(item["ticket"])
+        return state
 
     def waiting_for_counter(self, counter_id: str, limit: int = 10) -> list[dict]:
         """The next tickets in the order call-next would take them (priority rules applied)."""
@@ -489,7 +518,7 @@ class Engine:
         """Per service, ``eta_minutes`` and ``eta_range`` of a normal ticket taken now: the kiosk's tiles."""
         self._ensure_today()
         now = self.clock()
-        day = self.local_day(now)
+        day = self.today()
         with self.store.read() as tx:
             states = tx.counter_states()
             estimates = {}
@@ -583,6 +612,12 @@ class Engine:
             "ticket": {"id": row["id"], "number": row["number"], "service": row["service"], "agency": service.agency},
             "counter": {"id": row["counter_id"], "name": counter.name if counter else row["counter_id"]},
         }
+
+
+def public_ticket(ticket: dict) -> dict:
+    """A ticket as anyone may see it (displays, the live channel's hall and counter audiences):
+    without its id, which opens the visitor's page and cancels their place. The key stays, null."""
+    return {**ticket, "id": None}
 
 
 def new_ticket_id(moment: datetime) -> str:

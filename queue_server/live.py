@@ -21,6 +21,7 @@ Server → client:
     connect and on ``sync`` to the hall and counter audiences.
   - ``called`` ``{seq, prev, event_id, at, recall, ticket: {id, number, service, service_name, agency},
     counter: {id, name}, audio_url, caption, play_audio}`` — hall, and the counter's own audience.
+    These audiences are public: no message to them names a ticket id (``id`` is null; an id cancels).
   - ``counter`` ``{seq, prev, counter}`` — a counter changed (ticket, serving, paused with reason, open);
     ``counter`` has the shape of an entry of ``state.counters``. Hall, and that counter's audience.
   - ``queue`` ``{seq, prev, waiting: {CODE: n}}`` — a waiting count changed. Hall only.
@@ -55,7 +56,7 @@ from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import live_transport
-from .engine import Event, NotFound
+from .engine import Event, NotFound, public_ticket
 from .hall import Hall
 
 log = logging.getLogger(__name__)
@@ -365,13 +366,15 @@ class LiveChannel:
             "event_id": event.id,
             "at": event.at,
             "recall": event.kind == "recalled",
-            "ticket": {
-                "id": ticket["id"],
-                "number": ticket["number"],
-                "service": ticket["service"],
-                "service_name": service.name if service else ticket["service"],
-                "agency": service.agency if service else "",
-            },
+            "ticket": public_ticket(
+                {
+                    "id": ticket["id"],
+                    "number": ticket["number"],
+                    "service": ticket["service"],
+                    "service_name": service.name if service else ticket["service"],
+                    "agency": service.agency if service else "",
+                }
+            ),
             "counter": {
                 "id": event.counter_id,
                 "name": event.details.get("counter_name") or (counter.name if counter else event.counter_id),

@@ -324,11 +324,13 @@ class Tx:
             f"SELECT id, status, counter_id FROM tickets WHERE day < ? AND status IN ({placeholders})", (before_day, *OPEN_STATUSES)
         )
 
-    def recent_calls(self, limit: int) -> list[dict]:
+    def recent_calls(self, limit: int, since: str) -> list[dict]:
+        """The last ``limit`` calls and recalls made at or after ``since``, newest first; walked back
+        along the time index, so a day without calls costs nothing however long the history."""
         return self._all(
             "SELECT e.id AS event_id, e.at, e.kind, e.counter_id, t.* FROM events e JOIN tickets t ON t.id = e.ticket_id "
-            "WHERE e.kind IN ('called', 'recalled') ORDER BY e.id DESC LIMIT ?",
-            (limit,),
+            "WHERE e.kind IN ('called', 'recalled') AND e.at >= ? ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            (since, limit),
         )
 
     def pauses_since(self, since: str) -> list[dict]:

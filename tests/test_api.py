@@ -242,6 +242,32 @@ def test_state_shows_counters_recent_calls_and_waiting_counts(client, officers):
     assert now["recent_calls"][0]["recall"] is False
 
 
+def test_a_called_ticket_cannot_be_cancelled_by_whoever_learnt_its_id(client, officers):
+    ticket = issue(client)
+    act(client, officers["siti"], "2", "call-next")
+
+    error = assert_error(client.post(f"{API}/tickets/{ticket['id']}/cancel"), 409, "conflict")
+
+    assert error["message"] == "ticket A001 has been called to Loket 2 and can no longer be cancelled: the officer there finishes it"
+    assert client.get(f"{API}/tickets/{ticket['id']}").get_json()["status"] == "called"
+    assert state(client)["counters"][1]["ticket"]["number"] == "A001", "the officer's counter is not cleared"
+
+
+def test_the_public_state_names_no_ticket_id_and_an_officers_state_does(client, officers):
+    called, waiting = issue(client), issue(client)
+    act(client, officers["siti"], "1", "call-next")
+
+    public = client.get(f"{API}/state")
+    assert called["id"] not in public.get_data(as_text=True) and waiting["id"] not in public.get_data(as_text=True)
+    body = public.get_json()
+    assert body["counters"][0]["ticket"]["number"] == "A001" and body["counters"][0]["ticket"]["id"] is None
+    assert body["recent_calls"][0]["ticket"] == {"id": None, "number": "A001", "service": "A", "agency": "Disdukcapil"}
+
+    staff = client.get(f"{API}/state", headers={"Authorization": f"Bearer {officers['siti']}"}).get_json()
+    assert staff["counters"][0]["ticket"]["id"] == called["id"], "the console reprints the current ticket by its id"
+    assert staff["recent_calls"][0]["ticket"]["id"] == called["id"]
+
+
 # --- officers: log-in, tokens, throttling -------------------------------------------------------
 def test_login_returns_a_token_that_identifies_the_officer(client, officers):
     response = login(client, "siti")

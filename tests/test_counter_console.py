@@ -242,7 +242,8 @@ def test_done_call_specific_no_show_and_pause_resume(server, new_page):
 
 
 def page_ticket_id(server, number: str) -> str:
-    calls = state(server)["recent_calls"]
+    token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    calls = http("GET", f"{server.url}/api/v1/state", token=token)[1]["recent_calls"]  # the public state names no ids
     return next(c["ticket"]["id"] for c in calls if c["ticket"]["number"] == number)
 
 
@@ -285,3 +286,18 @@ def test_log_out_ends_the_session(server, new_page):
     expect(page.locator(".message.info")).to_contain_text("sudah keluar")
     page.goto(f"{server.url}/counter/1")
     assert "/counter/login" in page.url
+
+
+def test_the_console_reprints_its_current_ticket_though_the_public_state_names_no_id(server, new_page):
+    ticket = issue(server, "A")
+    page = open_console(new_page(), server, "siti", "1")
+    page.click("#btn-next")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    assert counter_state(server, "1")["ticket"]["id"] is None, "what anyone reads names no id"
+
+    page.keyboard.press("k")
+
+    expect(page.locator("#message")).to_contain_text("Ticket A001 reprinted")
+    token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    jobs = http("GET", f"{server.url}/api/v1/printers", token=token)[1]["jobs"]
+    assert [job["ticket_id"] for job in jobs] == [ticket["id"]], "the reprint job of the called ticket"

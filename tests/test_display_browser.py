@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page
@@ -13,6 +15,7 @@ from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, wr
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TV = {"width": 1920, "height": 1080}
+JAKARTA = ZoneInfo("Asia/Jakarta")  # SMALL_HALL's timezone
 MIN_NUMBER_PX = 60  # ticket numbers on the tiles: about 3 cm tall on a 55" TV, legible from 10 m
 MIN_NAME_PX = 30
 
@@ -198,3 +201,23 @@ def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
     assert shown["waiting"] == expected["waiting"]
     assert shown["recent"] == expected["recent"]
     assert shown["tiles"] == expected["tiles"]
+
+
+def test_a_lobby_left_running_overnight_drops_yesterdays_calls_at_midnight(server, page):
+    now = datetime.now(JAKARTA)
+    page.clock.install(time=now)
+    open_display(page, f"{server.url}/display")
+    token = login(server)
+    issue(server)
+    assert act(server, token, "2", "call-next") == 200
+    page.wait_for_function("document.querySelectorAll('#recent li').length === 1", timeout=5_000)
+    assert text(page, "#now-number") == "A001"
+
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), JAKARTA)
+    page.clock.set_system_time(midnight + timedelta(seconds=1))
+
+    page.wait_for_function("document.querySelectorAll('#recent li').length === 0", timeout=5_000)
+    assert text(page, "#now-number") == "—", "yesterday's A001 -> Loket 2 is not today's call"
+    page.evaluate("window.antreDisplay.live.sync()")  # a fresh snapshot from the server keeps it so
+    page.wait_for_function("window.antreDisplay.live.syncing === false", timeout=5_000)
+    assert page.locator("#recent li").count() == 0

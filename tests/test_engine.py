@@ -132,7 +132,7 @@ def test_start_then_complete_moves_a_ticket_through_serving_to_done(engine, cloc
 
     serving = engine.start("2")
     assert serving["status"] == "serving"
-    assert engine.state()["counters"][1]["ticket"]["id"] == ticket["id"], "the visitor is still at Loket 2"
+    assert engine.state(with_ids=True)["counters"][1]["ticket"]["id"] == ticket["id"], "the visitor is still at Loket 2"
 
     clock.advance(minutes=6)
     done = engine.complete("2")
@@ -267,14 +267,17 @@ def test_a_cancelled_ticket_is_never_called(engine):
     assert kinds(engine, gone["id"]) == ["issued", "cancelled"]
 
 
-def test_cancelling_a_called_ticket_frees_the_counter(engine):
+def test_a_called_ticket_can_no_longer_be_cancelled_so_its_counter_keeps_it(engine):
     ticket = engine.issue("A")
     engine.call_next("2")
 
-    engine.cancel(ticket["id"])
+    with pytest.raises(Conflict) as refused:
+        engine.cancel(ticket["id"])
 
-    assert engine.state()["counters"][1]["ticket"] is None
-    assert engine.history(ticket["id"])[-1]["details"] == {"previous_status": "called"}
+    assert refused.value.message == "ticket A001 has been called to Loket 2 and can no longer be cancelled: the officer there finishes it"
+    assert engine.state()["counters"][1]["ticket"]["number"] == "A001", "the officer's counter still shows the visitor"
+    assert kinds(engine, ticket["id"]) == ["issued", "called"]
+    assert engine.complete("2")["status"] == "done"
 
 
 # --- the event log -----------------------------------------------------------------------------------

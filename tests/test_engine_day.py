@@ -172,3 +172,37 @@ def test_a_counter_paused_overnight_opens_the_next_morning_and_says_so(engine, c
     assert [(e.counter_id, e.details) for e in reopened] == [("1", {"by": "new_day"})], "displays hear that the counter is open"
     assert engine.estimates.times.pause("istirahat") == typical_break, "a pause that ran overnight teaches nothing about breaks"
     assert engine.call_next("1") is None, "the counter works again: it finds nobody waiting, rather than being paused"
+
+
+def test_yesterdays_calls_are_not_among_the_recent_calls_of_a_new_morning(engine, clock):
+    engine.issue("A")
+    engine.call_next("2")  # yesterday's A001 -> Loket 2
+    clock.advance(hours=16, minutes=1)  # 00:01 WIB the next day
+
+    assert engine.state()["recent_calls"] == [], "the lobby must not show yesterday's A001 while today's A001 waits"
+
+    engine.issue("A")
+    engine.call_next("1")
+    calls = engine.state()["recent_calls"]
+    assert [(c["ticket"]["number"], c["counter"]["name"]) for c in calls] == [("A001", "Loket 1")]
+    assert calls[0]["at"].startswith("2026-11-25T17:01"), "today's own call, at 00:01 WIB"
+
+
+def test_a_clock_stepped_back_across_midnight_keeps_the_new_day_and_its_called_ticket(engine, clock):
+    clock.advance(hours=16, seconds=30)  # 00:00:30 WIB on the 26th: the new day has begun
+    first = engine.issue("A")
+    assert engine.call_next("2")["id"] == first["id"]
+
+    clock.advance(seconds=-40)  # the clock is corrected back to 23:59:50 on the 25th
+    second = engine.issue("A")
+
+    assert second["number"] == "A002", "numbering goes on in the day already begun"
+    assert engine.ticket(first["id"])["status"] == "called", "the visitor called at Loket 2 is still called"
+    counter = engine.state(with_ids=True)["counters"][1]
+    assert counter["ticket"]["id"] == first["id"], "Loket 2 still shows the ticket it called"
+    assert [c["ticket"]["number"] for c in engine.state()["recent_calls"]] == ["A001"]
+
+    clock.advance(minutes=1)  # past midnight again
+    assert engine.call_next("2")["id"] == second["id"], "call-next finishes A001 as done and calls A002"
+    assert engine.ticket(first["id"])["status"] == "done"
+    assert engine.issue("A")["number"] == "A003"

@@ -138,7 +138,7 @@ def test_state_on_connect_is_the_body_of_get_state(server, follow):
 
 def test_calls_and_queue_changes_arrive_in_order_with_increasing_seq(server, follow, admin):
     client = follow()
-    ticket = issue(server)
+    issue(server)
     wait_until(lambda: client.of("queue"), message="queue after issuing")
     assert client.of("queue")[-1]["waiting"]["A"] == 1
 
@@ -146,7 +146,7 @@ def test_calls_and_queue_changes_arrive_in_order_with_increasing_seq(server, fol
     wait_until(lambda: client.of("called"), message="called after call-next")
     called = client.of("called")[0]
     assert called["ticket"] == {
-        "id": ticket["id"],
+        "id": None,  # a display's message: anyone may listen (test_displays_and_counter_screens_never_hear_a_ticket_id)
         "number": "A001",
         "service": "A",
         "service_name": "KTP Elektronik",
@@ -195,6 +195,23 @@ def test_a_counter_screen_gets_only_its_own_counter(server, follow, admin):
     assert own.names() == ["state", "called", "counter"]
     assert own.of("called")[0]["counter"]["id"] == "2" and own.of("called")[0]["ticket"]["number"] == "A002"
     assert own.of("counter")[0]["counter"]["ticket"]["number"] == "A002"
+
+
+def test_displays_and_counter_screens_never_hear_a_ticket_id(server, follow, admin):
+    hall, screen = follow(), follow(counter="2")
+    tickets = [issue(server), issue(server)]
+    assert api(server, "POST", "/counters/2/call-next", token=admin)[0] == 200
+    assert api(server, "POST", "/counters/2/recall", token=admin)[0] == 200
+    wait_until(lambda: len(screen.of("called")) == 2 and screen.of("counter"), message="the call and recall at counter 2")
+    wait_until(lambda: len(hall.of("called")) == 2, message="the call and recall in the hall")
+    hall.client.emit("sync")
+    wait_until(lambda: len(hall.of("state")) == 2, message="a fresh snapshot")
+
+    heard = str(hall.messages + screen.messages)
+    assert not any(ticket["id"] in heard for ticket in tickets), "anyone listening could cancel the visitor called"
+    assert hall.of("called")[0]["ticket"]["number"] == "A001" and hall.of("called")[0]["ticket"]["id"] is None
+    assert hall.of("state")[-1]["recent_calls"][0]["ticket"]["number"] == "A001"
+    assert screen.of("counter")[0]["counter"]["ticket"]["number"] == "A001"
 
 
 def test_a_phone_follows_only_its_own_ticket(server, follow, admin):

@@ -129,6 +129,7 @@ def test_the_page_follows_the_ticket_live_from_waiting_to_called_recalled_and_do
     expect(phone.locator("#status")).to_contain_text("Silakan menuju Loket 3")
     expect(phone.locator("#status")).to_contain_text("Please go to Loket 3")
     expect(phone.locator("#waiting")).to_be_hidden()
+    expect(phone.locator("#cancel")).to_be_hidden()  # once called, the ticket is the officer's
     act(live_server, "3", "recall")
     expect(phone.locator("#recalled")).to_be_visible()
     act(live_server, "3", "complete")

@@ -46,7 +46,7 @@ function render(t, events = []) {
   $("recalled").hidden = !recalled;
   $("closing").hidden = !["done", "no_show"].includes(t.status);
   if (!$("closing").hidden) write($("closing"), say(t.status === "done" ? "thanks" : "missed", t));
-  $("cancel").hidden = !["waiting", "called"].includes(t.status);
+  $("cancel").hidden = t.status !== "waiting"; // once called, the ticket is the officer's (409)
   if (t.status === "called" && (before !== "called" || events.includes("recalled"))) announce();
   ticket = t;
 }

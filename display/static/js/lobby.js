@@ -19,6 +19,10 @@ const serviceByCode = Object.fromEntries(facts.services.map((s) => [s.code, s]))
 const $ = (id) => document.getElementById(id);
 
 const model = { seq: null, counters: new Map(), recent: [], waiting: {} };
+// Calls belong to the hall's local day: a screen left running overnight drops yesterday's at midnight.
+const dayOf = (moment) => new Intl.DateTimeFormat('en-CA', { timeZone: facts.timezone }).format(moment);
+let today = dayOf(new Date());
+const ofToday = (call) => dayOf(new Date(call.at)) === today;
 const tiles = new Map();
 const chips = new Map();
 const freshTimers = new Map();
@@ -169,7 +173,7 @@ live.addEventListener('state', ({ detail }) => {
   model.seq = detail.seq;
   detail.counters.forEach(showCounter);
   showWaiting(detail.waiting);
-  model.recent = detail.recent_calls.filter((call) => shown(call.ticket.agency));
+  model.recent = detail.recent_calls.filter((call) => shown(call.ticket.agency) && ofToday(call));
   showRecent();
   showNow(model.recent[0], false);
 });
@@ -194,6 +198,15 @@ function tick() {
   const { time, date } = clockParts(facts.timezone, langs[0]);
   $('clock').textContent = time;
   $('date').textContent = date;
+  if (dayOf(new Date()) !== today) newDay();
+}
+
+function newDay() {
+  today = dayOf(new Date());
+  model.recent = model.recent.filter(ofToday);
+  showRecent();
+  showNow(model.recent[0], false);
+  live.sync(); // the server's snapshot of the new day: no counter still shows yesterday's ticket
 }
 
 function startTicker() {
