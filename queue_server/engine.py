@@ -122,7 +122,7 @@ class Engine:
         self.estimates = WaitEstimator(hall, clock, self.rule)
         with store.read() as tx:
             self.estimates.warm(tx.latest_finished(HISTORY))
-            self.estimates.warm_pauses(tx.pauses_since(iso(self._midnight(clock()))), tx.paused_counters())
+            self.estimates.warm_pauses(tx.pauses_since(iso(self.day_began())), tx.paused_counters())
         self.subscribe(self.estimates.observe)
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -132,10 +132,6 @@ class Engine:
 
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
-
-    def _midnight(self, moment: datetime) -> datetime:
-        """The start of ``moment``'s local day in the hall."""
-        return datetime.combine(moment.astimezone(self.hall.timezone).date(), time(), self.hall.timezone)
 
     def _apply(self, work: Callable[[_Operation], T]) -> T:
         """Run one operation as its own savepoint in a group commit; publish its events after the commit.
@@ -166,6 +162,11 @@ class Engine:
         already begun (see ``_roll_day``)."""
         day = self.local_day(self.clock())
         return max(day, self._rolled_day or day)
+
+    def day_began(self) -> datetime:
+        """The start of the hall's current local day (``today``): what "today's" calls, pauses and
+        kiosk request ids are counted from."""
+        return datetime.combine(date.fromisoformat(self.today()), time(), self.hall.timezone)
 
     def _publish(self, events: list[Event]) -> None:
         if not events:
@@ -485,7 +486,7 @@ class Engine:
         Calls of an earlier local day are not "recent": yesterday's A001 must not show on today's lobby.
         """
         self._ensure_today()
-        since = iso(datetime.combine(date.fromisoformat(self.today()), time(), self.hall.timezone))
+        since = iso(self.day_began())
         with self.store.read() as tx:
             counters = [self._counter_view(tx, c) for c in self.hall.counters.values()]
             calls = tx.recent_calls(recent, since)

@@ -76,7 +76,7 @@ class Issuer:
     def _today_began(self) -> str:
         """Request ids last the local day, as its tickets do: a retry after midnight is a new tap for
         a new ticket, not yesterday's expired one."""
-        return iso(self.engine._midnight(self.engine.clock()))
+        return iso(self.engine.day_began())
 
     def _forget_earlier_days(self, tx: Tx) -> None:
         """Delete the request ids of earlier days, once a day: they answer nothing any more."""
