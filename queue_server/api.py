@@ -12,6 +12,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from .accounts import may_act_on
 from .errors import ApiError
 from .hall import current_hall
+from .issuing_access import request_channel
 from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -96,15 +97,15 @@ def _printing():
 @bp.post("/tickets")
 def issue_ticket():
     """A kiosk sends ``request_id`` (one per tap, repeated on retry): the same id answers the same
-    ticket. ``print`` says how its printing goes; the answer never waits for the printer."""
+    ticket. ``print`` says how its printing goes; the answer never waits for the printer. Who may
+    issue (an officer, a kiosk with its key, anyone only where the hall allows): issuing_access.py."""
     body = _body()
     if "service" not in body:
         raise ApiError(400, "invalid", "error.service_required", "service")
+    channel = request_channel(current_hall(), body.get("kiosk"), _bearer_token())
     lang = current_hall().config.language if body.get("lang") is None else body["lang"]
     base = current_hall().config.public_url or request.host_url.rstrip("/")
-    ticket, job, created = current_hall().issuer.issue(
-        body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), base
-    )
+    ticket, job, created = current_hall().issuer.issue(body["service"], body.get("priority"), channel, lang, body.get("request_id"), base)
     response = jsonify({**_ticket_json(ticket), "print": _printing().status(job)})
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
