@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
+LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+MAX_VOID_IDS = 1000
 
 
 # --- request helpers ----------------------------------------------------------------------------
@@ -110,6 +114,40 @@ def issue_ticket():
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response, 201
+
+
+@bp.post("/tickets/void")
+@officer_required
+def void_tickets():
+    """An admin (the hall's supervisor) clears a flood in one step: today's waiting tickets issued
+    between ``issued_from`` and ``issued_until`` (local ``HH:MM``; of ``service`` if given), or the
+    listed ``ticket_ids``, are cancelled with ``reason`` in each ticket's history."""
+    if g.officer["role"] != "admin":
+        raise ApiError(403, "forbidden", "error.admin_only")
+    body = _body()
+    ids = body.get("ticket_ids")
+    if ids is not None and (not isinstance(ids, list) or not 1 <= len(ids) <= MAX_VOID_IDS or not all(isinstance(i, str) for i in ids)):
+        raise ApiError(400, "invalid", "error.ticket_ids", "ticket_ids", max=MAX_VOID_IDS)
+    since, until = _today_at(body, "issued_from"), _today_at(body, "issued_until")
+    if since is None and ids is None:
+        raise ApiError(400, "invalid", "error.void_selection", "issued_from")
+    engine = current_hall().engine
+    midnight = datetime.combine(engine.clock().astimezone(engine.hall.timezone).date(), time(0), engine.hall.timezone)
+    service = _text(body, "service", required=False)
+    voided = engine.void(body.get("reason"), g.officer["id"], since or midnight, until or midnight + timedelta(days=1), service, ids)
+    return jsonify(voided=len(voided), tickets=voided)
+
+
+def _today_at(body: dict, name: str) -> datetime | None:
+    """A local ``HH:MM`` of the hall's current day, as a moment; None when not sent."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not LOCAL_TIME.match(value):
+        raise ApiError(400, "invalid", "error.local_time", name, name=name)
+    engine = current_hall().engine
+    today = engine.clock().astimezone(engine.hall.timezone).date()
+    return datetime.combine(today, time.fromisoformat(value), engine.hall.timezone)
 
 
 @bp.get("/tickets/<ticket_id>")

@@ -310,6 +310,18 @@ class Tx:
             sql += f" LIMIT {int(limit)}"
         return self._all(sql, services)
 
+    def waiting_to_void(self, day: str, since: str, until: str, service: str | None, ids: list[str] | None) -> list[dict]:
+        """Today's waiting tickets issued in [since, until), of one service or all, or only those ``ids``."""
+        sql = "SELECT * FROM tickets WHERE day = ? AND status = 'waiting' AND issued_at >= ? AND issued_at < ?"
+        params: list[Any] = [day, since, until]
+        if service is not None:
+            sql += " AND service = ?"
+            params.append(service)
+        if ids is not None:
+            sql += f" AND id IN ({_marks(ids)})"
+            params.extend(ids)
+        return self._all(sql + " ORDER BY issued_at", params)
+
     def lanes(self, services: Iterable[str]) -> WaitingLanes:
         """The waiting tickets of these services as the call order counts them (call_order.Lanes)."""
         return WaitingLanes(self, tuple(services))

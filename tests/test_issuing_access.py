@@ -1,4 +1,4 @@
-"""Who may take a ticket (issue 12, defect 1): kiosks with their device key, officers at a desk, and
+"""Who may take a ticket: kiosks with their device key, officers at a desk, and
 anonymous clients only where the hall allows it, a few per address and per day; the hall's opening
 hours and open counters hold for every channel but the desk."""
 
@@ -151,3 +151,30 @@ def test_the_kiosk_key_command_prints_the_key_alone_and_refuses_an_unknown_kiosk
     assert made.returncode == 0 and len(made.stdout.splitlines()) == 1 and len(made.stdout.strip()) >= 32
     unknown = antre(config, "kiosk-key", "k9")
     assert unknown.returncode != 0 and len(unknown.stderr.strip().splitlines()) == 1 and "k9" in unknown.stderr
+
+
+def test_an_admin_voids_a_flood_in_one_step_with_the_reason_in_each_history(make_client, clock):
+    client = make_client(SMALL_HALL)
+    accounts = hall_of(client.application).accounts
+    accounts.add("kepala", PASSWORD, "admin")
+    boss = {"Authorization": f"Bearer {accounts.login('kepala', PASSWORD)[0]}"}
+    visitor = take(client).get_json()  # 08:00, before the flood
+    clock.advance(minutes=5)
+    flood = [take(client, service="AB"[i % 2]).get_json() for i in range(30)]
+    clock.advance(minutes=5)
+    later = take(client).get_json()  # 08:10, after it
+    siti = {"Authorization": f"Bearer {officer_token(client)}"}
+    assert client.post(f"{API}/tickets/void", json={"reason": "banjir", "issued_from": "08:04"}, headers=siti).status_code == 403
+    assert client.post(f"{API}/tickets/void", json={"reason": "banjir"}, headers=boss).status_code == 400
+    assert client.post(f"{API}/tickets/void", json={"reason": " ", "issued_from": "08:04"}, headers=boss).status_code == 400
+    window = {"reason": "banjir tiket palsu dari satu ponsel", "issued_from": "08:04", "issued_until": "08:06"}
+    response = client.post(f"{API}/tickets/void", json=window, headers=boss)
+    assert response.status_code == 200 and response.get_json()["voided"] == 30
+    assert {t["number"] for t in response.get_json()["tickets"]} == {t["number"] for t in flood}
+    assert client.get(f"{API}/state").get_json()["waiting"] == {"A": 2, "B": 0, "C": 0}
+    assert client.get(f"{API}/tickets/{visitor['id']}").get_json()["status"] == "waiting"
+    assert client.get(f"{API}/tickets/{later['id']}").get_json()["status"] == "waiting"
+    last = client.get(f"{API}/tickets/{flood[0]['id']}/history", headers=boss).get_json()[-1]
+    assert last["kind"] == "cancelled" and last["details"]["reason"] == window["reason"] and last["details"]["voided"] is True
+    by_id = client.post(f"{API}/tickets/void", json={"reason": "salah cetak", "ticket_ids": [later["id"]]}, headers=boss)
+    assert by_id.get_json()["voided"] == 1 and client.get(f"{API}/state").get_json()["waiting"]["A"] == 1
