@@ -178,3 +178,16 @@ def test_an_admin_voids_a_flood_in_one_step_with_the_reason_in_each_history(make
     assert last["kind"] == "cancelled" and last["details"]["reason"] == window["reason"] and last["details"]["voided"] is True
     by_id = client.post(f"{API}/tickets/void", json={"reason": "salah cetak", "ticket_ids": [later["id"]]}, headers=boss)
     assert by_id.get_json()["voided"] == 1 and client.get(f"{API}/state").get_json()["waiting"]["A"] == 1
+
+
+def test_the_console_session_issues_a_desk_ticket_with_its_csrf_token_and_is_anyone_without(make_client):
+    data = {**SHIPPED, "hall": {**SHIPPED["hall"], "opening_hours": "09:00-15:00"}, "issuing": {"anonymous": True}}
+    client = make_client(data)
+    officer_token(client)
+    page = client.get("/counter/login").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"username": "siti", "password": PASSWORD, "csrf_token": csrf, "next": "/counter/1"}
+    assert client.post("/counter/login", data=form).status_code == 302
+    csrf = client.get("/counter/1").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    assert take(client).status_code == 409  # 08:00, closed: only a desk ticket is issued
+    assert take(client, {"X-CSRF-Token": csrf}).status_code == 201
