@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import threading
@@ -104,7 +105,17 @@ def request_channel(hall: Hall, named_kiosk: object, bearer: str) -> Channel:
         return Channel(officer_id=officer["id"])
     if not hall.config.issuing.anonymous:
         raise ApiError(401, "unauthorized", "error.issuing_closed")
-    return Channel(address=request.remote_addr or "")
+    return Channel(address=client_of(request.remote_addr or ""))
+
+
+def client_of(address: str) -> str:
+    """What the per-address limit counts: an IPv4 address, or an IPv6 /64 (one phone or home gets a
+    whole /64 and may pick any address in it, so counting single IPv6 addresses would limit nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
 def _kiosk_credential() -> str | None:

@@ -96,6 +96,15 @@ def test_anonymous_tickets_are_limited_per_address_per_hour(make_client, clock):
     assert waiting(client) == 5
 
 
+def test_an_ipv6_client_cannot_escape_the_limit_by_changing_its_address_within_its_64(make_client):
+    client = make_client({**SHIPPED, "issuing": {"anonymous": True, "per_address_per_hour": 2}}, address="2001:db8:1:2::10")
+    assert [take(client).status_code for _ in range(2)] == [201, 201]
+    client.environ_base["REMOTE_ADDR"] = "2001:db8:1:2:ffff:1234:5678:9abc"
+    assert take(client).status_code == 429
+    client.environ_base["REMOTE_ADDR"] = "2001:db8:1:3::10"  # another /64: another household
+    assert take(client).status_code == 201
+
+
 def test_anonymous_tickets_stop_at_the_daily_cap_and_kiosks_and_desks_go_on(make_client, clock):
     data = {**SHIPPED, "issuing": {"anonymous": True, "per_address_per_hour": 100, "anonymous_per_day": 2}}
     client = make_client(data)
