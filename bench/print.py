@@ -34,6 +34,7 @@ def main() -> None:
         data = {**SMALL_HALL, "printer": {"kind": "network", "host": "127.0.0.1", "port": printer.port}}
         config = write_config(Path(folder), data)
         antre(config, "init")
+        key = antre(config, "kiosk-key", "k1").stdout.strip()
         server = ServerProcess(config).start()
         try:
             connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -41,7 +42,7 @@ def main() -> None:
             for i in range(TICKETS):
                 body = json.dumps({"service": "AB"[i % 2], "kiosk": "k1", "request_id": f"bench-{i:06d}"})
                 start = time.monotonic()
-                connection.request("POST", "/api/v1/tickets", body, {"Content-Type": "application/json"})
+                connection.request("POST", "/api/v1/tickets", body, {"Content-Type": "application/json", "Authorization": f"Kiosk {key}"})
                 response = connection.getresponse()
                 ticket = json.loads(response.read())
                 api.append((time.monotonic() - start) * 1000)

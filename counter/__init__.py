@@ -109,7 +109,13 @@ def home():
 def _choose_page(officer: dict, error: str = "") -> str:
     hall = current_hall().config
     return render_template(
-        "counter/choose.html", hall=hall, officer=officer, counters=_counters_of(officer), csrf=console_session.csrf_token(), error=error
+        "counter/choose.html",
+        hall=hall,
+        officer=officer,
+        counters=_counters_of(officer),
+        services=hall.services.values(),
+        csrf=console_session.csrf_token(),
+        error=error,
     )
 
 

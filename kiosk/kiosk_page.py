@@ -18,7 +18,8 @@ from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
 from antre.queue_server.issuing import availability
-from flask import Response, abort, jsonify, render_template, request
+from antre.queue_server.issuing_access import COOKIE, COOKIE_YEARS, kiosk_of_key
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
 from . import bp
 
@@ -30,7 +31,30 @@ def kiosk():
     kiosk = hall.kiosks.get(kiosk_id) if kiosk_id else None
     if kiosk_id and kiosk is None:
         return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+    if kiosk is not None and not _paired(kiosk.id, request.cookies.get(COOKIE, "")):
+        return render_template("kiosk/unpaired.html", hall=hall, kiosk_id=kiosk.id, wrong_key=False), 403
     return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=PRIORITY_CATEGORIES)
+
+
+@bp.get("/kiosk/pair")
+def pair():
+    """Once per kiosk PC: keep the kiosk's key (from ``antre kiosk-key ID``) in an HttpOnly cookie,
+    which the page's script cannot read and other sites' requests do not carry, then open the kiosk."""
+    hall = current_hall().config
+    kiosk_id, key = request.args.get("id", ""), request.args.get("key", "")
+    if kiosk_id not in hall.kiosks:
+        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+    if not _paired(kiosk_id, key):
+        return render_template("kiosk/unpaired.html", hall=hall, kiosk_id=kiosk_id, wrong_key=True), 403
+    response = redirect(url_for(".kiosk", id=kiosk_id))
+    response.set_cookie(
+        COOKIE, key, max_age=COOKIE_YEARS * 365 * 86400, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
+    )
+    return response
+
+
+def _paired(kiosk_id: str, key: str) -> bool:
+    return kiosk_of_key(current_hall().store, [kiosk_id], key) == kiosk_id
 
 
 def _settings(kiosk) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from functools import cache, wraps
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .accounts import may_act_on
 from .errors import ApiError
 from .hall import current_hall
+from .issuing_access import request_channel
 from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
+LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+MAX_VOID_IDS = 1000
 
 
 # --- request helpers ----------------------------------------------------------------------------
@@ -64,9 +68,12 @@ def _request_fields() -> dict[tuple[str, str], frozenset[str]]:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
-            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-            if ref:
-                fields[(method, path)] = frozenset(schemas[ref.rsplit("/", 1)[1]].get("properties", {}))
+            schema = content.get("application/json", {}).get("schema")
+            if schema is None:
+                continue
+            if "$ref" in schema:  # a named schema, or one written inline
+                schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            fields[(method, path)] = frozenset(schema.get("properties", {}))
     return fields
 
 
@@ -136,18 +143,53 @@ def _printing():
 @bp.post("/tickets")
 def issue_ticket():
     """A kiosk sends ``request_id`` (one per tap, repeated on retry): the same id answers the same
-    ticket. ``print`` says how its printing goes; the answer never waits for the printer."""
+    ticket. ``print`` says how its printing goes; the answer never waits for the printer. Who may
+    issue (an officer, a kiosk with its key, anyone only where the hall allows): issuing_access.py."""
     body = _body()
     if "service" not in body:
         raise ApiError(400, "invalid", "error.service_required", "service")
+    channel = request_channel(current_hall(), body.get("kiosk"), _bearer_token())
     lang = current_hall().config.language if body.get("lang") is None else body["lang"]
     ticket, job, created = current_hall().issuer.issue(
-        body["service"], body.get("priority"), body.get("kiosk"), lang, body.get("request_id"), current_hall().public_base
+        body["service"], body.get("priority"), channel, lang, body.get("request_id"), current_hall().public_base
     )
     response = jsonify({**_ticket_json(ticket), "print": _printing().status(job)})
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response, 201
+
+
+@bp.post("/tickets/void")
+@officer_required
+def void_tickets():
+    """An admin (the hall's supervisor) clears a flood in one step: today's waiting tickets issued
+    between ``issued_from`` and ``issued_until`` (local ``HH:MM``; of ``service`` if given), or the
+    listed ``ticket_ids``, are cancelled with ``reason`` in each ticket's history."""
+    if g.officer["role"] != "admin":
+        raise ApiError(403, "forbidden", "error.admin_only")
+    body = _body()
+    ids = body.get("ticket_ids")
+    if ids is not None and (not isinstance(ids, list) or not 1 <= len(ids) <= MAX_VOID_IDS or not all(isinstance(i, str) for i in ids)):
+        raise ApiError(400, "invalid", "error.ticket_ids", "ticket_ids", max=MAX_VOID_IDS)
+    since, until = _today_at(body, "issued_from"), _today_at(body, "issued_until")
+    if since is None and ids is None:
+        raise ApiError(400, "invalid", "error.void_selection", "issued_from")
+    engine = current_hall().engine
+    midnight = engine.day_began()
+    service = _text(body, "service", required=False)
+    voided = engine.void(body.get("reason"), g.officer["id"], since or midnight, until or midnight + timedelta(days=1), service, ids)
+    return jsonify(voided=len(voided), tickets=voided)
+
+
+def _today_at(body: dict, name: str) -> datetime | None:
+    """A local ``HH:MM`` of the hall's current day, as a moment; None when not sent."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not LOCAL_TIME.match(value):
+        raise ApiError(400, "invalid", "error.local_time", name, name=name)
+    engine = current_hall().engine
+    return datetime.combine(engine.day_began().date(), time.fromisoformat(value), engine.hall.timezone)
 
 
 @bp.get("/tickets/<ticket_id>")

@@ -326,6 +326,20 @@ def printer_agent_key(obj: Context, kiosk: str) -> None:
     click.echo(issue_agent_key(obj.hall().store, kiosk))
 
 
+@main.command("kiosk-key")
+@click.argument("kiosk")
+@click.pass_obj
+def kiosk_key(obj: Context, kiosk: str) -> None:
+    """Make the key kiosk KIOSK issues tickets with (replaces its earlier key); shown once.
+
+    On the kiosk PC open /kiosk/pair?id=KIOSK&key=KEY once: the browser keeps the key."""
+    from antre.queue_server.issuing_access import new_kiosk_key
+
+    if kiosk not in obj.config.kiosks:
+        fail(f"kiosk {kiosk!r} is not in the config (kiosks: {', '.join(obj.config.kiosks) or 'none'})")
+    click.echo(new_kiosk_key(obj.hall().store, kiosk))
+
+
 @main.command("printer-agent")
 @click.option("--server", required=True, help="The hall server, e.g. http://192.168.1.10:5000.")
 @click.option("--kiosk", required=True, help="This kiosk's id (config kiosks, with printer: agent).")

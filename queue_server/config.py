@@ -52,6 +52,17 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class IssuingSettings:
+    """Config ``issuing``: tickets taken without a kiosk's key or an officer's token (a phone, a
+    script). Off unless the hall turns it on, and then limited per address and per day, so that one
+    client cannot flood the queue (queue_server/issuing_access.py applies it)."""
+
+    anonymous: bool = False
+    per_address_per_hour: int = 10
+    anonymous_per_day: int = 500
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
@@ -129,6 +140,7 @@ class HallConfig:
     breaks: tuple[Break, ...] = ()
     backup: BackupSettings | None = None
     password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
+    issuing: IssuingSettings = IssuingSettings()
 
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
@@ -371,6 +383,11 @@ AUTH = {
     "token_hours": (_number(0.25, 24 * 31), False),
     "password_hash": (_password_hash, False),
 }
+ISSUING = {
+    "anonymous": (_boolean, False),
+    "per_address_per_hour": (_number(1, 100000, integer=True), False),
+    "anonymous_per_day": (_number(1, 1000000, integer=True), False),
+}
 BACKUP = {
     "folder": (_string, True),
     "time": (_clock, True),
@@ -389,6 +406,7 @@ TOP = {
     "displays": ([DISPLAY], False),
     "auth": (AUTH, False),
     "backup": (BACKUP, False),
+    "issuing": (ISSUING, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -543,6 +561,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         opening_hours=_hours(hall.get("opening_hours")),
         breaks=tuple(_break(b, tuple(c["id"] for c in cfg["counters"])) for b in hall.get("breaks") or []),
         backup=_backup(cfg.get("backup"), path),
+        issuing=IssuingSettings(**(cfg.get("issuing") or {})),
     )
 
 

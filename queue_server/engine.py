@@ -290,6 +290,33 @@ class Engine:
 
         return self._apply(apply)
 
+    def void(
+        self,
+        reason: str,
+        officer_id: int | None,
+        since: datetime,
+        until: datetime,
+        service: str | None = None,
+        ticket_ids: list[str] | None = None,
+    ) -> list[dict]:
+        """A supervisor clears a flood: today's waiting tickets issued in [since, until) (of ``service``,
+        or only ``ticket_ids``) are cancelled in one transaction, each with ``reason`` in its history."""
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_NOTE:
+            raise InvalidInput("error.void_reason", "reason", max=MAX_NOTE)
+        if service is not None and service not in self.hall.services:
+            raise InvalidInput("error.unknown_service", "service", service=service)
+
+        def apply(op: _Operation) -> Any:
+            voided = op.tx.waiting_to_void(op.day, iso(since), iso(until), service, ticket_ids)
+            details = {"previous_status": "waiting", "reason": reason.strip(), "voided": True}
+            for ticket in voided:
+                op.tx.update_ticket(ticket["id"], status="cancelled", finished_at=op.at)
+                ticket.update(status="cancelled", finished_at=op.at)
+                op.record("cancelled", ticket["id"], None, officer_id, snapshot=ticket, **details)
+            return [{"id": t["id"], "number": t["number"], "service": t["service"], "issued_at": t["issued_at"]} for t in voided]
+
+        return self._apply(apply)
+
     # --- calling --------------------------------------------------------------------------------
     def call_next(self, counter_id: str, officer_id: int | None = None) -> dict | None:
         """Finish the counter's current ticket and call the next one; None when nothing waits."""

@@ -343,7 +343,7 @@ class WaitEstimator:
         if all(places[c.id] == sum(others[code] for code in c.services) for c in pool):
             ahead = others
         else:
-            ahead = self._ahead_in_call_order(tx, ticket, pool, states)
+            ahead = self._ahead_in_call_order(tx, ticket, pool, states, places)
         counters = self._counters_now(tx, states, {c.id for c in pool})
         result = estimate(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
         return dict(NO_ESTIMATE) if result is None else result.fields()
@@ -395,17 +395,23 @@ class WaitEstimator:
                 ahead.append((_minutes(now, start), planned.minutes))
         return tuple(sorted(ahead))
 
-    def _ahead_in_call_order(self, tx, ticket: dict, pool: Sequence, states: dict[str, dict]) -> dict[str, int]:
-        """Per service, the most tickets any counter of this service calls before this one (replayed)."""
+    def _ahead_in_call_order(self, tx, ticket: dict, pool: Sequence, states: dict[str, dict], places: Mapping[str, int]) -> dict[str, int]:
+        """Per service, the most tickets any counter of this service calls before this one (replayed).
+
+        A counter calls ``places[counter]`` tickets before this one, so the replay needs only that
+        many plus one from the head of each lane (priority and normal), not the whole waiting list:
+        the console's list of the next ten stays as fast with 10,000 waiting as with ten."""
         ahead: dict[str, int] = {}
-        waiting_by_services: dict[tuple[str, ...], list[dict]] = {}
+        heads_by_counter: dict[tuple[tuple[str, ...], int], list[dict]] = {}
         now = self.clock()
         for counter in pool:
-            waiting = waiting_by_services.get(counter.services)
+            calls = places[counter.id] + 1
+            waiting = heads_by_counter.get((counter.services, calls))
             if waiting is None:
-                waiting = [t for t in tx.waiting(counter.services) if t["id"] != ticket["id"]]
+                lanes = (tx.waiting(counter.services, priority=lane, limit=calls) for lane in (True, False))
+                waiting = sorted((t for lane in lanes for t in lane if t["id"] != ticket["id"]), key=call_key)
                 insort(waiting, ticket, key=call_key)
-                waiting_by_services[counter.services] = waiting
+                heads_by_counter[counter.services, calls] = waiting
             streak = states.get(counter.id, {}).get("priority_streak", 0)
             before = Tally()
             for called in self.rule.order(waiting, streak, now):

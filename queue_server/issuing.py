@@ -4,8 +4,10 @@
   the same id gives back the same ticket that day (also after a server restart: the ids are stored). Two
   requests with the same id at the same moment wait for each other in this process, which is the
   only one serving the hall (see queue_server/server.py).
-- A kiosk issues nothing outside ``hall.opening_hours`` or for a service with no open counter
-  (checked inside the ticket's transaction: no extra read on the way, no race with a pause).
+- Nothing is issued outside ``hall.opening_hours`` or for a service with no open counter, whatever
+  the channel (kiosk, phone, script), except a ticket an officer makes at a desk (checked inside the
+  ticket's transaction: no extra read on the way, no race with a pause). Who may issue at all, and
+  how many, is queue_server/issuing_access.py.
 - The print job and the request id are written in the ticket's own transaction (the engine's
   ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
   for the printer.
@@ -22,6 +24,7 @@ from typing import Any, NoReturn
 from antre.printer.service import Printing
 from antre.queue_server.clock import iso
 from antre.queue_server.engine import Conflict, Engine, InvalidInput
+from antre.queue_server.issuing_access import AnonymousLimit, Channel
 from antre.queue_server.store import Tx
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a trailing newline through
@@ -31,34 +34,46 @@ class Issuer:
     def __init__(self, engine: Engine, printing: Printing):
         self.engine = engine
         self.printing = printing
+        self.anonymous = AnonymousLimit(engine.hall.issuing, engine)
         self._busy: set[str] = set()
         self._forgotten_before: str | None = None  # request ids older than this are deleted
         self._changed = threading.Condition()
 
     def issue(
-        self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: Any, track_url_base: str
+        self, service: Any, priority: Any, channel: Channel, lang: Any, request_id: Any, track_url_base: str
     ) -> tuple[dict, dict | None, bool]:
         """(ticket, its print job or None, True if this request made it / False if an earlier one did)."""
         if request_id is not None and (not isinstance(request_id, str) or not REQUEST_ID.fullmatch(request_id)):
             raise InvalidInput("error.request_id", "request_id")
         if request_id is None:
-            return self._issue(service, priority, kiosk, lang, None, track_url_base)
+            return self._counted(service, priority, channel, lang, None, track_url_base)
         with self._held(request_id):
             with self.engine.store.read() as tx:
                 earlier = tx.issued_for_request(request_id, since=self._today_began())
             if earlier is not None:
                 return self.engine.ticket(earlier), self.printing.latest(earlier), False
-            return self._issue(service, priority, kiosk, lang, request_id, track_url_base)
+            return self._counted(service, priority, channel, lang, request_id, track_url_base)
+
+    def _counted(
+        self, service: Any, priority: Any, channel: Channel, lang: Any, request_id: str | None, base: str
+    ) -> tuple[dict, dict | None, bool]:
+        """A new ticket; an anonymous one within the address's and the day's allowance (a replay above costs none)."""
+        if channel.address is None:
+            return self._issue(service, priority, channel, lang, request_id, base)
+        with self.anonymous.slot(channel.address):
+            return self._issue(service, priority, channel, lang, request_id, base)
 
     def _issue(
-        self, service: Any, priority: Any, kiosk: Any, lang: Any, request_id: str | None, base: str
+        self, service: Any, priority: Any, channel: Channel, lang: Any, request_id: str | None, base: str
     ) -> tuple[dict, dict | None, bool]:
-        if kiosk is not None and not self.engine.hall.is_open(self.engine.clock()):
+        ruled = not channel.desk
+        kiosk = channel.kiosk
+        if ruled and not self.engine.hall.is_open(self.engine.clock()):
             self._refuse("closed", service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
-            if kiosk is not None and open_counters(self.engine, service, tx.paused_counters()) == 0:
+            if ruled and open_counters(self.engine, service, tx.paused_counters()) == 0:
                 self._refuse("no_counter", service)  # rolls the ticket back: nothing is issued
             if request_id is not None:
                 self._forget_earlier_days(tx)
@@ -67,7 +82,7 @@ class Issuer:
             if job is not None:
                 stored.append(tx.add_print_job(job))
 
-        ticket = self.engine.issue(service, priority, kiosk, lang, along=along)
+        ticket = self.engine.issue(service, priority, kiosk, lang, channel.officer_id, along=along)
         job = stored[0] if stored else None
         if job is not None:
             self.printing.submitted(job, ticket)

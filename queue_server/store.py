@@ -11,12 +11,14 @@ taken up front, so read-then-write logic (next number, next ticket) cannot race 
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +36,7 @@ WAL_SIZE_LIMIT = 64 * 2**20  # bytes the log file shrinks back to after such a s
 # The waiting priority tickets' own index (schema v3). Named, because without statistics SQLite
 # prefers the index of every waiting ticket and would walk past the normal ones.
 PRIORITY_LANE = "tickets INDEXED BY tickets_waiting_priority"
+NEAR = 200  # a normal ticket's place is counted from the head when fewer than this are before it
 
 
 class Store:
@@ -245,6 +248,11 @@ def _dict(row: sqlite3.Row | None) -> dict | None:
     return dict(row) if row is not None else None
 
 
+def _queue_order(ticket: dict) -> tuple:
+    """``ORDER BY queue_at, day, prefix, seq`` (call_order.call_key)."""
+    return (ticket["queue_at"], ticket["day"], ticket["prefix"], ticket["seq"])
+
+
 def _marks(values: Iterable[Any]) -> str:
     return ",".join("?" for _ in values)
 
@@ -301,6 +309,11 @@ class Tx:
         """Waiting tickets of these services in queue order (call_order.call_key): every one, or one
         lane's (``priority`` True or False), or its first ``limit``. The lanes are mixed by the call order."""
         services = tuple(services)
+        if limit is not None and len(services) > 1:
+            # One service at a time walks its index in queue order and stops at ``limit``; several at
+            # once would sort every waiting ticket first (10 ms with 10,000 waiting, per call).
+            heads = [self.waiting((code,), priority, limit) for code in services]
+            return list(islice(heapq.merge(*heads, key=_queue_order), limit))
         lane = {None: "", True: " AND priority IS NOT NULL", False: " AND priority IS NULL"}[priority]
         sql = (
             f"SELECT * FROM {PRIORITY_LANE if priority else 'tickets'} WHERE status = 'waiting' AND service IN ({_marks(services)}){lane} "
@@ -309,6 +322,18 @@ class Tx:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._all(sql, services)
+
+    def waiting_to_void(self, day: str, since: str, until: str, service: str | None, ids: list[str] | None) -> list[dict]:
+        """Today's waiting tickets issued in [since, until), of one service or all, or only those ``ids``."""
+        sql = "SELECT * FROM tickets WHERE day = ? AND status = 'waiting' AND issued_at >= ? AND issued_at < ?"
+        params: list[Any] = [day, since, until]
+        if service is not None:
+            sql += " AND service = ?"
+            params.append(service)
+        if ids is not None:
+            sql += f" AND id IN ({_marks(ids)})"
+            params.extend(ids)
+        return self._all(sql + " ORDER BY issued_at", params)
 
     def lanes(self, services: Iterable[str]) -> WaitingLanes:
         """The waiting tickets of these services as the call order counts them (call_order.Lanes)."""
@@ -601,7 +626,16 @@ class WaitingLanes:
         key = (ticket["queue_at"], ticket["day"], ticket["prefix"], ticket["seq"])
         if ticket["priority"]:
             return self._priority("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (key[0], *key))
-        # From the ticket on (itself included when it waits): for a ticket just issued, a few entries.
+        # Near the head (the console's next ten), what is before it is a few index entries: counted
+        # up to NEAR. Otherwise from the ticket on (itself included when it waits): for a ticket just
+        # issued, a few entries.
+        near = self.tx.conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE {self._in} AND priority IS NULL AND queue_at <= ? "
+            f"AND (queue_at, day, prefix, seq) < (?, ?, ?, ?) LIMIT {NEAR})",
+            (*self.services, key[0], *key),
+        ).fetchone()[0]
+        if near < NEAR:
+            return near
         everyone, priority = self.tx.conn.execute(
             f"SELECT COUNT(*), COUNT(priority) FROM tickets WHERE {self._in} AND queue_at >= ? "
             "AND (queue_at > ? OR (day, prefix, seq) >= (?, ?, ?))",

@@ -12,6 +12,7 @@ from antre.queue_server.app import create_app
 from antre.queue_server.clock import ManualClock
 from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of, open_hall
+from antre.queue_server.issuing_access import new_kiosk_key
 
 from tests.support import SMALL_HALL, ServerProcess, launch_chromium, write_config
 
@@ -69,6 +70,12 @@ def officers(app):
     accounts.add("siti", PASSWORD, "officer", ["1", "2"])
     accounts.add("budi", PASSWORD, "officer", ["3"])
     return {name: accounts.login(name, PASSWORD)[0] for name in ("admin", "siti", "budi")}
+
+
+@pytest.fixture
+def kiosk_k1(app) -> dict[str, str]:
+    """The headers kiosk k1 sends: its device key, as ``antre kiosk-key k1`` makes it."""
+    return {"Authorization": f"Kiosk {new_kiosk_key(hall_of(app).store, 'k1')}"}
 
 
 @pytest.fixture

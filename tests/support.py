@@ -53,6 +53,8 @@ SMALL_HALL: dict[str, Any] = {
     # The cheapest scrypt the config accepts: a full-strength hash costs 0.1 s, and the tests make
     # hundreds. test_cli keeps one hall at the production default.
     "auth": {"password_hash": TEST_PASSWORD_HASH},
+    # Most tests take tickets as a phone would; tests/test_issuing_access.py checks the shipped limits.
+    "issuing": {"anonymous": True, "per_address_per_hour": 100000, "anonymous_per_day": 1000000},
 }
 
 
@@ -92,7 +94,9 @@ def antre(config: Path, *args: str, stdin: str = "", timeout: float = 60) -> sub
     )
 
 
-def http(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 10) -> tuple[int, Any]:
+def http(
+    method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 10, kiosk_key: str | None = None
+) -> tuple[int, Any]:
     """A JSON request with the standard library; returns (status, parsed body or None)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
@@ -100,6 +104,8 @@ def http(method: str, url: str, body: Any = None, token: str | None = None, time
         request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    if kiosk_key:
+        request.add_header("Authorization", f"Kiosk {kiosk_key}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()

@@ -149,9 +149,9 @@ def test_an_omitted_priority_means_a_normal_ticket(client):
     assert client.post(f"{API}/tickets", json={"service": "B"}).get_json()["priority"] is None
 
 
-def test_a_ticket_may_name_its_kiosk_and_language(client):
-    ticket = issue(client, kiosk="k1", lang="en")
-    assert ticket["number"] == "A001"
+def test_a_ticket_may_name_its_kiosk_and_language(client, kiosk_k1):
+    response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "lang": "en"}, headers=kiosk_k1)
+    assert response.status_code == 201 and response.get_json()["number"] == "A001"
 
 
 def test_track_url_uses_the_configured_public_url(tmp_path, clock):

@@ -56,7 +56,7 @@ MISTAKES = {
     "unknown top-level key": (
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, services, counters, "
-        "printer, announcements, kiosks, displays, auth, backup)",
+        "printer, announcements, kiosks, displays, auth, backup, issuing)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),

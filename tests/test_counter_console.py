@@ -301,3 +301,28 @@ def test_the_console_reprints_its_current_ticket_though_the_public_state_names_n
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
     jobs = http("GET", f"{server.url}/api/v1/printers", token=token)[1]["jobs"]
     assert [job["ticket_id"] for job in jobs] == [ticket["id"]], "the reprint job of the called ticket"
+
+
+def test_an_admin_voids_a_flood_from_the_choose_page_and_an_officer_has_no_such_form(new_page, server):
+    flood = [issue(server, "AB"[i % 2]) for i in range(6)]
+    siti = new_page()
+    siti.goto(f"{server.url}/counter/login")
+    siti.fill("#username", "siti")
+    siti.fill("#password", PASSWORD)
+    siti.click("button[type=submit]")
+    expect(siti.locator(".counter-choices")).to_be_visible()
+    expect(siti.locator("#void-form")).to_have_count(0)
+    admin = new_page()
+    admin.goto(f"{server.url}/counter/login")
+    admin.fill("#username", "admin")
+    admin.fill("#password", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.fill("#void-from", "00:00")
+    admin.select_option("#void-service", "A")
+    admin.fill("#void-reason", "banjir tiket palsu")
+    admin.click("#void-submit")
+    expect(admin.locator("#void-result")).to_have_text("3 tiket dibatalkan. / 3 tickets voided.")
+    assert state(server)["waiting"] == {"A": 0, "B": 3, "C": 0}
+    token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    history = http("GET", f"{server.url}/api/v1/tickets/{flood[0]['id']}/history", token=token)[1]
+    assert history[-1]["kind"] == "cancelled" and history[-1]["details"]["reason"] == "banjir tiket palsu"

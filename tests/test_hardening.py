@@ -13,6 +13,7 @@ import zlib
 import pytest
 from antre.queue_server.app import create_app
 from antre.queue_server.hall import hall_of
+from antre.queue_server.issuing_access import new_kiosk_key
 
 from tests.support import ServerProcess, http, write_config
 from tests.test_printer_api import hall_data, qr_command
@@ -73,27 +74,27 @@ def test_unicode_digits_in_limit_are_refused_not_a_crash(client, officers, auth,
 
 
 # --- kiosk request ids --------------------------------------------------------------------------
-def test_a_request_id_with_a_trailing_newline_is_refused(client, app):
-    response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd\n"})
+def test_a_request_id_with_a_trailing_newline_is_refused(client, app, kiosk_k1):
+    response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd\n"}, headers=kiosk_k1)
     refused(response, 400, "request_id")
     assert tickets_issued(app) == 0
 
 
-def test_a_retry_after_midnight_is_a_new_ticket_not_yesterdays(client, clock):
+def test_a_retry_after_midnight_is_a_new_ticket_not_yesterdays(client, clock, kiosk_k1):
     tap = {"service": "A", "kiosk": "k1", "request_id": "tap-late-0001"}
-    yesterday = client.post(f"{API}/tickets", json=tap).get_json()
+    yesterday = client.post(f"{API}/tickets", json=tap, headers=kiosk_k1).get_json()
     clock.advance(days=1)
-    today = client.post(f"{API}/tickets", json=tap)
+    today = client.post(f"{API}/tickets", json=tap, headers=kiosk_k1)
     assert today.status_code == 201 and "Idempotent-Replayed" not in today.headers
     assert today.get_json()["id"] != yesterday["id"] and today.get_json()["status"] == "waiting"
-    again = client.post(f"{API}/tickets", json=tap)
+    again = client.post(f"{API}/tickets", json=tap, headers=kiosk_k1)
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == today.get_json()["id"]
 
 
-def test_request_ids_of_earlier_days_are_not_kept(client, app, clock):
-    client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day1-0001"})
+def test_request_ids_of_earlier_days_are_not_kept(client, app, clock, kiosk_k1):
+    assert client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day1-0001"}, headers=kiosk_k1).status_code == 201
     clock.advance(days=1)
-    client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day2-0001"})
+    assert client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-day2-0001"}, headers=kiosk_k1).status_code == 201
     with hall_of(app).store.read() as tx:
         assert tx.issued_for_request("tap-day1-0001", since="") is None
         assert tx.issued_for_request("tap-day2-0001", since="") is not None
@@ -114,7 +115,9 @@ def printing_app(tmp_path, clock, printer):
 def test_the_host_header_never_reaches_track_url_or_the_printed_qr(printing_app, printer):
     client = printing_app.test_client()
     printer.start()
-    ticket = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"}, headers={"Host": "evil.example"}).get_json()
+    key = new_kiosk_key(hall_of(printing_app).store, "k1")
+    headers = {"Host": "evil.example", "Authorization": f"Kiosk {key}"}
+    ticket = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"}, headers=headers).get_json()
     assert ticket["track_url"] == f"http://localhost/t/{ticket['id']}"
     (paper,) = printer.wait_for_tickets(1)
     assert qr_command(ticket["track_url"]) in paper and b"evil" not in paper

@@ -27,7 +27,9 @@ def server(tmp_path_factory, printer):
     }
     config = write_config(folder, data)
     antre(config, "officer", "add", "admin", "--role", "admin", stdin="rahasia-petugas-1\n")
+    key = antre(config, "kiosk-key", "k1").stdout.strip()
     process = ServerProcess(config).start()
+    process.kiosk_key = key
     yield process
     process.stop()
 
@@ -35,7 +37,8 @@ def server(tmp_path_factory, printer):
 @pytest.fixture
 def page(browser, server):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{server.url}/kiosk?id=k1")
+    page.goto(f"{server.url}/kiosk/pair?id=k1&key={server.kiosk_key}")  # once per kiosk PC, as the README says
+    assert page.url == f"{server.url}/kiosk?id=k1"
     expect(page.locator("[data-testid=service-A]")).to_be_enabled()
     yield page
     page.close()
@@ -106,3 +109,15 @@ def test_an_unknown_kiosk_id_says_which_ones_exist(browser, server):
     assert response.status == 404
     expect(page.locator("body")).to_contain_text("Known kiosks: k1")
     page.close()
+
+
+def test_a_kiosk_pc_not_paired_says_how_to_pair_and_the_paired_page_never_shows_its_key(browser, server, page):
+    stranger = browser.new_page()
+    response = stranger.goto(f"{server.url}/kiosk?id=k1")
+    assert response.status == 403
+    expect(stranger.locator("h1")).to_have_text("Kiosk “k1” belum dipasangkan")
+    expect(stranger.locator("body")).to_contain_text("antre kiosk-key k1")
+    assert stranger.goto(f"{server.url}/kiosk/pair?id=k1&key=not-the-key").status == 403
+    stranger.close()
+    assert server.kiosk_key not in page.content()
+    assert page.evaluate("document.cookie") == ""  # the key's cookie is HttpOnly: no script can read it

@@ -176,7 +176,8 @@ def test_a_refused_operation_emits_nothing(server, follow, admin):
     assert api(server, "POST", "/counters/3/pause", {"reason": "istirahat"}, token=admin)[0] == 200
     assert api(server, "POST", "/counters/3/pause", {"reason": "istirahat"}, token=admin)[0] == 409  # already paused
     assert api(server, "POST", "/counters/3/call-next", token=admin)[0] == 409  # paused
-    issue(server, "C")  # a marker: the next thing that happens
+    # a marker, the next thing that happens: a desk ticket, since C's only counter is paused
+    assert api(server, "POST", "/tickets", {"service": "C"}, token=admin)[0] == 201
     wait_until(lambda: client.of("queue"), message="the marker's queue message")
     assert client.names() == ["state", "counter", "queue"]
     paused = client.of("counter")[0]["counter"]

@@ -65,8 +65,10 @@ class Checker:
 def call(client, document):
     checker = Checker(document)
 
-    def call(method: str, path: str, json=None, token: str | None = None, data=None, expect: int | None = None, content_type=None):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def call(
+        method: str, path: str, json=None, token: str | None = None, data=None, expect: int | None = None, content_type=None, kiosk_key: str = ""
+    ):
+        headers = {"Authorization": f"Bearer {token}"} if token else {"Authorization": f"Kiosk {kiosk_key}"} if kiosk_key else {}
         response = client.open(f"{API}{path}", method=method.upper(), json=json, data=data, headers=headers, content_type=content_type)
         checker.check(method, f"{API}{path}", response)
         if expect is not None:
@@ -88,9 +90,11 @@ def test_the_document_is_valid_openapi_3_1_and_names_every_route(app, document):
     assert routes - documented == set(), "routes missing from the OpenAPI document"
 
 
-def test_public_endpoints_answer_as_documented(call):
+def test_public_endpoints_answer_as_documented(call, kiosk_k1):
     call("get", "/services", expect=200)
-    ticket = call("post", "/tickets", json={"service": "A", "priority": "lansia", "kiosk": "k1"}, expect=201).get_json()
+    key = kiosk_k1["Authorization"].split()[1]
+    ticket = call("post", "/tickets", json={"service": "A", "priority": "lansia", "kiosk": "k1"}, kiosk_key=key, expect=201).get_json()
+    call("post", "/tickets", json={"service": "A", "kiosk": "k1"}, expect=401)
     call("post", "/tickets", json={"service": "A", "priority": True}, expect=201)
     call("post", "/tickets", json={"service": "nope"}, expect=400)
     call("post", "/tickets", data="not json", expect=415)

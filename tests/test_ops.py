@@ -9,6 +9,7 @@ import pytest
 import socketio
 from antre.queue_server.app import create_app
 from antre.queue_server.hall import hall_of
+from antre.queue_server.issuing_access import new_kiosk_key
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PASSWORD
@@ -54,7 +55,8 @@ def test_healthz_answers_200_with_one_entry_per_check_when_all_is_well(client):
 
 def test_healthz_answers_503_naming_an_offline_printer_and_metrics_count_its_failures(offline_printer_app):
     client = offline_printer_app.test_client()
-    issued = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"})
+    key = new_kiosk_key(hall_of(offline_printer_app).store, "k1")
+    issued = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"}, headers={"Authorization": f"Kiosk {key}"})
     assert issued.status_code == 201
 
     def unhealthy():

@@ -23,7 +23,10 @@ def hall(tmp_path):
     )
     key = antre(config, "printer-agent-key", "k1")
     assert key.returncode == 0, key.stderr
+    kiosk_key = antre(config, "kiosk-key", "k1")
+    assert kiosk_key.returncode == 0, kiosk_key.stderr
     server = ServerProcess(config).start()
+    server.kiosk_key = kiosk_key.stdout.strip()
     yield config, server, key.stdout.strip()
     server.stop()
 
@@ -66,7 +69,7 @@ class Agent:
 
 
 def issue(server: ServerProcess) -> dict:
-    status, ticket = http("POST", f"{server.url}/api/v1/tickets", {"service": "A", "kiosk": "k1"})
+    status, ticket = http("POST", f"{server.url}/api/v1/tickets", {"service": "A", "kiosk": "k1"}, kiosk_key=server.kiosk_key)
     assert status == 201, ticket
     return ticket
 

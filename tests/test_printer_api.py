@@ -11,6 +11,7 @@ import pytest
 from antre.printer.loopback import LoopbackPrinter
 from antre.queue_server.app import create_app
 from antre.queue_server.hall import hall_of
+from antre.queue_server.issuing_access import new_kiosk_key
 
 from tests.conftest import PASSWORD
 from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
@@ -32,6 +33,7 @@ def make_app(tmp_path, clock):
     def make(data: dict):
         app = create_app(write_config(tmp_path, data), clock)
         app.config["TESTING"] = True
+        app.config["KIOSK_KEYS"] = {kiosk: new_kiosk_key(hall_of(app).store, kiosk) for kiosk in hall_of(app).config.kiosks}
         made.append(app)
         return app
 
@@ -48,8 +50,14 @@ def client(make_app, printer):
     return client
 
 
+def post_ticket(client, body: dict):
+    """POST /tickets as the kiosk the body names (with its key), or as a phone."""
+    key = client.application.config["KIOSK_KEYS"].get(body.get("kiosk"))
+    return client.post(f"{API}/tickets", json=body, headers={"Authorization": f"Kiosk {key}"} if key else {})
+
+
 def issue(client, **body) -> dict:
-    response = client.post(f"{API}/tickets", json={"service": "A", **body})
+    response = post_ticket(client, {"service": "A", **body})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -101,8 +109,8 @@ def test_printer_down_the_ticket_is_issued_and_printed_once_later(client, printe
 
 def test_the_same_request_id_gives_the_same_ticket(client, printer):
     printer.start()
-    first = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd"})
-    again = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd"})
+    first = post_ticket(client, {"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd"})
+    again = post_ticket(client, {"service": "A", "kiosk": "k1", "request_id": "tap-0001-abcd"})
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     assert again.get_json()["id"] == first.get_json()["id"] and again.get_json()["print"]["job_id"] == first.get_json()["print"]["job_id"]
@@ -114,7 +122,7 @@ def test_the_same_request_id_gives_the_same_ticket(client, printer):
 
 @pytest.mark.parametrize("request_id", ["short", "x" * 65, "has space 123", 12345678, ["tap-0001-abcd"]])
 def test_a_bad_request_id_is_refused_and_issues_nothing(client, request_id):
-    response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1", "request_id": request_id})
+    response = post_ticket(client, {"service": "A", "kiosk": "k1", "request_id": request_id})
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "request_id"
     assert client.get(f"{API}/services").get_json()[0]["waiting"] == 0
 
@@ -123,7 +131,7 @@ def test_a_kiosk_issues_nothing_outside_opening_hours(make_app, printer, clock):
     data = hall_data(printer)
     app = make_app({**data, "hall": {**data["hall"], "opening_hours": "09:00-15:00"}})
     client = app.test_client()  # the clock says 08:00 in Jakarta
-    response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k1"})
+    response = post_ticket(client, {"service": "A", "kiosk": "k1"})
     assert response.status_code == 409 and "aula sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
     assert client.get("/kiosk/services.json").get_json()["open"] is False
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
@@ -137,7 +145,7 @@ def test_a_kiosk_issues_nothing_for_a_service_without_an_open_counter(client, of
         client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"}).status_code
         == 200
     )
-    response = client.post(f"{API}/tickets", json={"service": "C", "kiosk": "k1"})
+    response = post_ticket(client, {"service": "C", "kiosk": "k1"})
     assert response.status_code == 409 and response.get_json()["error"]["message"] == "no counter is open for service C now"
     services = {s["code"]: s for s in client.get("/kiosk/services.json").get_json()["services"]}
     assert services["C"]["unavailable"] == "no_counter" and services["A"]["unavailable"] is None
@@ -149,7 +157,7 @@ def test_a_refused_tap_leaves_nothing_behind_and_a_pause_ends_with_the_day(clien
     token = officers_for(client)
     client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"})
     tap = {"service": "C", "kiosk": "k1", "request_id": "tap-C-000001"}
-    assert client.post(f"{API}/tickets", json=tap).status_code == 409
+    assert post_ticket(client, tap).status_code == 409
     assert hall_of(client.application).printing.jobs.jobs() == []
     clock.advance(days=1)
     printer.start()
@@ -212,9 +220,10 @@ def test_qr_code_and_preview_of_a_ticket(client):
 def test_pending_jobs_survive_a_server_restart(tmp_path, printer):
     config = write_config(tmp_path, hall_data(printer))
     antre(config, "init")
+    key = antre(config, "kiosk-key", "k1").stdout.strip()
     server = ServerProcess(config).start()
     try:
-        status, ticket = http("POST", f"{server.url}{API}/tickets", {"service": "B", "kiosk": "k1"})
+        status, ticket = http("POST", f"{server.url}{API}/tickets", {"service": "B", "kiosk": "k1"}, kiosk_key=key)
         assert status == 201 and ticket["print"]["status"] == "pending"
         wait_until(lambda: http("GET", f"{server.url}{API}/tickets/{ticket['id']}")[1]["print"]["error"], message="a failed attempt")
         server.kill()

@@ -1,0 +1,193 @@
+"""Who may take a ticket, and how many: one anonymous client must not be able to flood a hall.
+
+- An officer's token (``Authorization: Bearer``, or the console's session) always issues: a ticket
+  made at a desk by someone the hall trusts, whatever the hour.
+- A kiosk proves it is one with its device key, like the print agent: ``antre kiosk-key ID`` makes it,
+  only its SHA-256 is stored (meta ``kiosk_key:ID``), and the kiosk PC sends it as
+  ``Authorization: Kiosk KEY`` or, once paired at ``/kiosk/pair``, in an HttpOnly cookie that the
+  page's script cannot read (nothing secret is in the page's source). Naming a ``kiosk`` without its
+  key is 401: a kiosk's tickets are printed on paper the hall pays for.
+- Anyone else (a phone, a script) issues only where config ``issuing.anonymous`` is true, at most
+  ``per_address_per_hour`` tickets per address and ``anonymous_per_day`` in all per local day. The
+  counts live in this process's memory (the one process serving the hall): a restart forgets them,
+  which costs at most one more allowance; holding them in the database would add a write per refusal.
+
+Kiosks and anonymous clients also obey the hall's rules (opening hours, an open counter), checked by
+the issuer (queue_server/issuing.py); an officer's desk ticket does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import secrets
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask import request
+
+from .accounts import Throttled
+from .config import IssuingSettings
+from .engine import Engine, InvalidInput
+from .errors import ApiError
+from .session import csrf_valid, session_token
+from .store import Store
+
+if TYPE_CHECKING:
+    from .hall import Hall
+
+COOKIE = "antre_kiosk_key"
+COOKIE_YEARS = 10
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where a ticket request comes from: a kiosk, an officer's desk, or an anonymous address."""
+
+    kiosk: str | None = None
+    officer_id: int | None = None
+    address: str | None = None
+
+    @property
+    def desk(self) -> bool:
+        return self.officer_id is not None
+
+
+def new_kiosk_key(store: Store, kiosk: str) -> str:
+    """A new device key for a kiosk (replacing any earlier one); shown once, stored as a digest."""
+    key = secrets.token_urlsafe(24)
+    with store.write() as tx:
+        tx.set_meta(_meta_name(kiosk), _digest(key))
+    return key
+
+
+def kiosk_of_key(store: Store, kiosks: Iterable[str], key: str) -> str | None:
+    """The kiosk among ``kiosks`` whose key this is, or None; compared in constant time."""
+    if not key:
+        return None
+    sent = _digest(key)
+    with store.read() as tx:
+        for kiosk in kiosks:
+            stored = tx.meta(_meta_name(kiosk))
+            if stored and hmac.compare_digest(stored, sent):
+                return kiosk
+    return None
+
+
+def request_channel(hall: Hall, named_kiosk: object, bearer: str) -> Channel:
+    """The channel of the current request (``bearer``: its Bearer token or ''), or ApiError 401
+    when it may not issue at all."""
+    if named_kiosk is not None and (not isinstance(named_kiosk, str) or named_kiosk not in hall.config.kiosks):
+        raise InvalidInput("error.unknown_kiosk", "kiosk", kiosk=named_kiosk)
+    key = _kiosk_credential()
+    if key is not None:
+        kiosk = kiosk_of_key(hall.store, hall.config.kiosks if named_kiosk is None else [named_kiosk], key)
+        if kiosk is None:
+            raise ApiError(401, "unauthorized", "error.kiosk_key", "kiosk")
+        return Channel(kiosk=kiosk)
+    if named_kiosk is not None:
+        raise ApiError(401, "unauthorized", "error.kiosk_key", "kiosk")
+    # The console's session counts only with its CSRF token; without it the request is anyone's
+    # (a phone page in the browser where an officer is logged in), never a 403.
+    officer_token = bearer or (session_token() if csrf_valid() else "")
+    if officer_token:
+        officer = hall.accounts.authenticate(officer_token)
+        if officer is None:
+            raise ApiError(401, "unauthorized", "error.log_in_first")
+        return Channel(officer_id=officer["id"])
+    if not hall.config.issuing.anonymous:
+        raise ApiError(401, "unauthorized", "error.issuing_closed")
+    return Channel(address=client_of(request.remote_addr or ""))
+
+
+def client_of(address: str) -> str:
+    """What the per-address limit counts: an IPv4 address, or an IPv6 /64 (one phone or home gets a
+    whole /64 and may pick any address in it, so counting single IPv6 addresses would limit nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def _kiosk_credential() -> str | None:
+    """The kiosk key sent with this request (header first, then the paired browser's cookie), or None."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "kiosk":
+        return credential.strip()
+    if scheme:
+        return None
+    return request.cookies.get(COOKIE)
+
+
+class AnonymousLimit:
+    """``issuing.per_address_per_hour`` and ``issuing.anonymous_per_day`` for anonymous tickets.
+
+    A slot is taken before the ticket is issued and given back if issuing fails (an unknown service,
+    the hall closed), so refused requests cost the client nothing and parallel ones cannot overshoot."""
+
+    def __init__(self, settings: IssuingSettings, engine: Engine):
+        self.settings = settings
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._recent: dict[str, deque[datetime]] = {}
+        self._day = ""
+        self._today = 0
+
+    @contextmanager
+    def slot(self, address: str) -> Iterator[None]:
+        now = self.engine.clock()
+        with self._lock:
+            self._take(address, now)
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                self._give_back(address, now)
+            raise
+
+    def _take(self, address: str, now: datetime) -> None:
+        day = self.engine.local_day(now)
+        if day != self._day:
+            self._day, self._today = day, 0
+        self._forget_before(now - HOUR)
+        if self._today >= self.settings.anonymous_per_day:
+            raise Throttled("error.issuing_daily_cap")
+        stamps = self._recent.setdefault(address, deque())
+        if len(stamps) >= self.settings.per_address_per_hour:
+            minutes = max(1, math.ceil((stamps[0] + HOUR - now).total_seconds() / 60))
+            raise Throttled("error.issuing_rate", num=minutes)
+        stamps.append(now)
+        self._today += 1
+
+    def _give_back(self, address: str, at: datetime) -> None:
+        stamps = self._recent.get(address)
+        if stamps and at in stamps:
+            stamps.remove(at)
+            if self._day == self.engine.local_day(at):
+                self._today -= 1
+
+    def _forget_before(self, moment: datetime) -> None:
+        """Drop stamps older than the window; at most ``anonymous_per_day`` are ever held."""
+        for address in list(self._recent):
+            stamps = self._recent[address]
+            while stamps and stamps[0] <= moment:
+                stamps.popleft()
+            if not stamps:
+                del self._recent[address]
+
+
+def _meta_name(kiosk: str) -> str:
+    return f"kiosk_key:{kiosk}"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
