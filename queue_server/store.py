@@ -626,9 +626,13 @@ class WaitingLanes:
         key = (ticket["queue_at"], ticket["day"], ticket["prefix"], ticket["seq"])
         if ticket["priority"]:
             return self._priority("queue_at <= ? AND (queue_at, day, prefix, seq) < (?, ?, ?, ?)", (key[0], *key))
-        # Near the head (the console's next ten), what is before it is a few index entries: counted
-        # up to NEAR. Otherwise from the ticket on (itself included when it waits): for a ticket just
-        # issued, a few entries.
+        # A normal ticket's place is counted on the shorter side, so neither a ticket just issued (at
+        # the tail: kiosks, hundreds a day) nor one near the head (the console's next ten, with
+        # thousands waiting) walks the queue: first the tail from the ticket on (itself included when
+        # it waits) up to NEAR entries, then the head up to NEAR, and only in the middle the whole tail.
+        tail = self._normals_from(key, limit=NEAR)
+        if tail is not None:
+            return self.total(False) - tail
         near = self.tx.conn.execute(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE {self._in} AND priority IS NULL AND queue_at <= ? "
             f"AND (queue_at, day, prefix, seq) < (?, ?, ?, ?) LIMIT {NEAR})",
@@ -636,12 +640,17 @@ class WaitingLanes:
         ).fetchone()[0]
         if near < NEAR:
             return near
-        everyone, priority = self.tx.conn.execute(
-            f"SELECT COUNT(*), COUNT(priority) FROM tickets WHERE {self._in} AND queue_at >= ? "
-            "AND (queue_at > ? OR (day, prefix, seq) >= (?, ?, ?))",
+        return self.total(False) - self._normals_from(key)
+
+    def _normals_from(self, key: tuple, limit: int | None = None) -> int | None:
+        """Normal tickets from ``key`` on in queue order; None when there are ``limit`` or more."""
+        bound = "" if limit is None else f" LIMIT {limit}"
+        seen, normals = self.tx.conn.execute(
+            f"SELECT COUNT(*), TOTAL(normal) FROM (SELECT priority IS NULL AS normal FROM tickets WHERE {self._in} "
+            f"AND queue_at >= ? AND (queue_at > ? OR (day, prefix, seq) >= (?, ?, ?)){bound})",
             (*self.services, key[0], *key),
         ).fetchone()
-        return self.total(False) - (everyone - priority)
+        return None if limit is not None and seen >= limit else int(normals)
 
     def overdue_normals(self, cutoff: str) -> int:
         return self._count("queue_at < ?", (cutoff,)) - self._priority("queue_at < ?", (cutoff,))
