@@ -1,5 +1,5 @@
 """One client cannot exhaust the server: slow headers are dropped, one address gets a share of the
-connections, and Socket.IO connections that join nothing are closed (issue 12, defect 2).
+connections, and Socket.IO connections that join nothing are closed.
 
 Everything runs against a real ``antre run`` (64 threads, as ServerProcess starts it). The abuse comes
 from 127.0.0.2 and the hall's own requests from 127.0.0.1: Linux routes all of 127/8 to loopback, so
