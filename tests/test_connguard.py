@@ -81,6 +81,17 @@ def ended(sock: socket.socket) -> bool:
     return data == b"" or data.startswith(b"HTTP/1.1 429")
 
 
+def answer_to_abuser(port: int) -> bytes:
+    """The status line a complete, ordinary request from the abuser's address gets."""
+    with connect_from_abuser(port) as sock:
+        sock.settimeout(10)
+        sock.sendall(b"GET /api/v1/services HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        try:
+            return sock.recv(4096).split(b"\r\n", 1)[0]
+        except ConnectionResetError:
+            return b"reset"
+
+
 def dribble(socks: list[socket.socket]) -> None:
     """One more header byte on every connection the server still holds open."""
     for sock in socks:
@@ -99,6 +110,10 @@ def test_a_request_whose_headers_never_end_is_dropped_even_if_it_keeps_sending(r
 
         wait_until(all_dropped, timeout=15, interval=0.3, message="the slow-header connections to be closed")
         issue_at_desk(running)
+        # dropped connections give their places under the cap back
+        wait_until(
+            lambda: answer_to_abuser(running.port) == b"HTTP/1.1 200 OK", timeout=10, message="the abuser's address to be served again"
+        )
     finally:
         for sock in socks:
             sock.close()
@@ -121,7 +136,7 @@ def test_one_address_holding_more_connections_than_threads_does_not_stop_the_hal
     finally:
         for sock in socks:
             sock.close()
-    issue_at_desk(running)  # and the places come back when they close
+    wait_until(lambda: answer_to_abuser(running.port) == b"HTTP/1.1 200 OK", timeout=10, message="the places to come back once closed")
 
 
 class RawSocketIO:
