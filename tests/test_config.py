@@ -48,6 +48,8 @@ def test_the_small_test_hall_gets_sensible_defaults(hall_config):
     assert hall_config.max_normal_wait_minutes is None
     assert hall_config.printer["kind"] == "dummy", "with no printer configured nothing crashes for lack of one"
     assert hall_config.announcements["template"] == "Nomor antrean {number}, silakan menuju {counter}"
+    limits = hall_config.connections
+    assert (limits.per_address, limits.header_timeout_seconds, limits.join_timeout_seconds) == (300, 10, 10)
 
 
 # --- one line per mistake --------------------------------------------------------------------------
