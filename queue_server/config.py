@@ -63,6 +63,17 @@ class IssuingSettings:
 
 
 @dataclass(frozen=True)
+class ConnectionLimits:
+    """Config ``connections``: what one client may hold of the server (queue_server/server.py and the live
+    channel enforce it). Each connection still sending its request, and each open WebSocket, holds one of
+    the worker's threads; without these, one address holding them all stopped the hall."""
+
+    per_address: int = 300  # open connections from one address; 0: no cap (behind a reverse proxy)
+    header_timeout_seconds: float = 10  # a request whose headers take longer is dropped
+    join_timeout_seconds: float = 10  # a Socket.IO connection that follows nothing by then is closed
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
@@ -141,6 +152,7 @@ class HallConfig:
     backup: BackupSettings | None = None
     password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
     issuing: IssuingSettings = IssuingSettings()
+    connections: ConnectionLimits = ConnectionLimits()
 
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
@@ -393,6 +405,11 @@ BACKUP = {
     "time": (_clock, True),
     "keep": (_number(1, 3650, integer=True), False),
 }
+CONNECTIONS = {
+    "per_address": (_number(0, 100_000, integer=True), False),
+    "header_timeout_seconds": (_number(1, 300), False),
+    "join_timeout_seconds": (_number(1, 300), False),
+}
 TOP = {
     "hall": (HALL, True),
     "database": (_string, True),
@@ -407,6 +424,7 @@ TOP = {
     "auth": (AUTH, False),
     "backup": (BACKUP, False),
     "issuing": (ISSUING, False),
+    "connections": (CONNECTIONS, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -562,6 +580,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         breaks=tuple(_break(b, tuple(c["id"] for c in cfg["counters"])) for b in hall.get("breaks") or []),
         backup=_backup(cfg.get("backup"), path),
         issuing=IssuingSettings(**(cfg.get("issuing") or {})),
+        connections=ConnectionLimits(**(cfg.get("connections") or {})),
     )
 
 

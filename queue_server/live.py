@@ -195,6 +195,46 @@ class LiveChannel:
         for sock in list(self.server.eio.sockets.values()):
             sock.close(wait=False, abort=True)
 
+    def close_unjoined(self, seconds: float) -> None:
+        """Close, from now on, every connection that has not joined the live channel (a namespace: an
+        audience here, the printer-agents' one) within ``seconds`` of being first seen.
+
+        Why: an Engine.IO connection costs a thread while its WebSocket is open and answers pings by
+        itself, so a client that opens one and never says what it follows would hold that thread for
+        ever. A refused connect (an unknown counter, a wrong agent key) leaves the same kind of
+        connection behind. Displays and phones join within a second of opening.
+        """
+        thread = threading.Thread(target=self._sweep_unjoined, args=(seconds,), name="antre-live-joins", daemon=True)
+        thread.start()
+
+    def _sweep_unjoined(self, seconds: float) -> None:
+        first_seen: dict[str, float] = {}
+        while True:
+            try:
+                first_seen = self._close_unjoined(first_seen, seconds)
+            except Exception:
+                log.exception("live channel: checking for unjoined connections failed; trying again")
+            time.sleep(min(1.0, seconds / 2))
+
+    def _close_unjoined(self, first_seen: dict[str, float], seconds: float) -> dict[str, float]:
+        """One pass: close the connections unjoined for ``seconds``; returns when the others were first seen."""
+        now = time.monotonic()
+        unjoined: dict[str, float] = {}
+        for eio_sid, sock in list(self.server.eio.sockets.items()):
+            if self._joined(eio_sid):
+                continue
+            since = first_seen.get(eio_sid, now)
+            if now - since >= seconds:
+                log.info("live channel: closing %s, which joined nothing within %s s", eio_sid, seconds)
+                sock.close(wait=False, abort=True)
+            else:
+                unjoined[eio_sid] = since
+        return unjoined
+
+    def _joined(self, eio_sid: str) -> bool:
+        manager = self.server.manager
+        return any(manager.sid_from_eio_sid(eio_sid, namespace) for namespace in list(manager.get_namespaces()))
+
     def close(self) -> None:
         if self._thread is not None:
             self._jobs.put(None)

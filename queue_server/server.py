@@ -9,6 +9,8 @@ the thread count bounds the number of live displays and phones (default 1000).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -21,9 +23,10 @@ from pathlib import Path
 
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .config import ConfigError
+from .config import ConfigError, ConnectionLimits
+from .connguard import AddressCap, HeaderDeadlines, address_of
 from .i18n import gettext
 
 
@@ -79,7 +82,8 @@ class ServingClaim:
 
 
 class HallWorker(ThreadWorker):
-    """gunicorn's gthread worker that, on SIGTERM, also drops the live channel's connections.
+    """gunicorn's gthread worker with the hall's limits on what one client may hold
+    (queue_server/connguard.py), that also drops the live channel's connections on SIGTERM.
 
     gthread stops by waiting for every open connection, up to ``graceful_timeout``; a display's
     WebSocket never closes by itself, so each stop or restart took the whole 5 s while any screen was
@@ -87,9 +91,70 @@ class HallWorker(ThreadWorker):
     its own (a signal handler must not block) lets the requests in flight finish as before.
     """
 
+    def run(self) -> None:
+        """Set up the limits (the config is read by ``load``, in this process) and serve."""
+        limits: ConnectionLimits = self.app.limits
+        self.cap = AddressCap(limits.per_address)
+        self.heads = HeaderDeadlines(limits.header_timeout_seconds)
+        if limits.per_address >= self.cfg.threads:
+            self.log.warning(
+                "connections.per_address (%d) is not below --threads (%d): one address can still take every thread",
+                limits.per_address,
+                self.cfg.threads,
+            )
+        super().run()
+
     def handle_exit(self, sig, frame) -> None:
         super().handle_exit(sig, frame)
         threading.Thread(target=self.app.disconnect_clients, name="antre-stop", daemon=True).start()
+
+    def accept(self, listener) -> None:
+        """gthread's accept, with the cap: a connection beyond its address's share is answered 429
+        and closed at once, from this loop, so it never waits for or holds a thread."""
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        address = address_of(client_addr)
+        if not self.cap.admit(address):
+            self._refuse(client_sock, address)
+            return
+        self.nr_conns += 1
+        client_sock.setblocking(True)
+        self.enqueue_req(_CountedConn(self.cfg, client_sock, client_addr, listener.getsockname(), self.cap))
+
+    def _refuse(self, client_sock: socket.socket, address: str) -> None:
+        if self.cap.should_warn(address):
+            self.log.warning(
+                "refusing connections from %s: %d open, connections.per_address is %d", address, self.cap.open_from(address), self.cap.limit
+            )
+        message = gettext(self.app.language, "error.too_many_connections", limit=self.cap.limit)
+        with contextlib.suppress(OSError):  # the client's buffer is full or it left: closing is the answer
+            util.write_nonblock(client_sock, _json_answer(HTTPStatus.TOO_MANY_REQUESTS, "too_many_connections", message))
+        util.close(client_sock)
+
+    def handle(self, conn):
+        """The request thread's work; its headers must arrive within ``header_timeout_seconds``."""
+        self.heads.watch(conn)
+        try:
+            return super().handle(conn)
+        finally:
+            self.heads.done(conn)
+
+    def handle_request(self, req, conn):
+        """Called once the headers are in: from here on the request (or WebSocket) has no deadline."""
+        self.heads.done(conn)
+        return super().handle_request(req, conn)
+
+    def murder_pending(self) -> None:
+        """Runs every second in the worker's main loop: drops the connections too slow with their headers too."""
+        super().murder_pending()
+        for conn in self.heads.expire():
+            self.log.info(
+                "closed a connection from %s: no complete request headers within %s s", address_of(conn.client), self.heads.seconds
+            )
 
     def handle_error(self, req, client, addr, exc) -> None:
         """gunicorn's own answers (a request it cannot parse, a header too large, a crash outside
@@ -101,12 +166,34 @@ class HallWorker(ThreadWorker):
         key = "error.internal" if status >= 500 else "error.bad_request"
         code = "internal_error" if status >= 500 else "bad_request"
         message = gettext(self.app.language, key, status=status)
-        body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
-        head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         try:
-            util.write_nonblock(client, head.encode("latin-1") + body)
+            util.write_nonblock(client, _json_answer(HTTPStatus(status), code, message))
         except OSError:
             self.log.debug("Failed to send error message.")
+
+
+def _json_answer(status: HTTPStatus, code: str, message: str) -> bytes:
+    """A whole HTTP answer in the API's error shape, closing the connection."""
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+    head = f"HTTP/1.1 {status.value} {status.phrase}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+class _CountedConn(TConn):
+    """A connection that gives its place under its address's cap back when gunicorn closes it (every
+    way a gthread connection ends goes through ``close``: finished, kept-alive too long, never spoke)."""
+
+    def __init__(self, cfg, sock, client, server, cap: AddressCap):
+        super().__init__(cfg, sock, client, server)
+        self._cap: AddressCap | None = cap
+
+    def close(self, graceful: bool = False) -> None:
+        try:
+            super().close(graceful)
+        finally:
+            if self._cap is not None:
+                self._cap.release(address_of(self.client))
+                self._cap = None
 
 
 class _CapturedPage:
@@ -132,6 +219,7 @@ class HallServer(BaseApplication):
         self.config_path = config_path
         self.disconnect_clients: Callable[[], None] = lambda: None  # set in the worker by load()
         self.language = "id"  # of gunicorn's own error answers; the hall's, set by load()
+        self.limits = ConnectionLimits()  # the hall's connections section, set by load()
         self.own_url = own_url(host, port)
         self.options = {
             "bind": f"{host}:{port}",
@@ -162,6 +250,8 @@ class HallServer(BaseApplication):
         hall.announcer.warm_up()  # the speech process starts now, not at the first call
         self.disconnect_clients = hall.live.disconnect_all
         self.language = hall.config.language
+        self.limits = hall.config.connections
+        hall.live.close_unjoined(self.limits.join_timeout_seconds)
         return app
 
 

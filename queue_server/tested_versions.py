@@ -44,6 +44,12 @@ TESTED: dict[str, Tested] = {
     "wsproto": Tested(
         (1, 3, 2), (1, 4), "live_transport.py: frames written with the connection's send(Message|TextMessage) outside simple-websocket"
     ),
+    "gunicorn": Tested(
+        (27, 0, 1),
+        (27, 1),
+        "server.py: gthread's ThreadWorker.accept/enqueue_req/handle/handle_request/murder_pending/nr_conns and "
+        "TConn(cfg, sock, client, server).close, which HallWorker overrides for the connection limits",
+    ),
     "python-escpos": Tested((3, 1), (3, 2), "printer/connections.py: Usb/Serial._raw writes ready-made ESC/POS bytes"),
 }
 

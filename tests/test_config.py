@@ -48,6 +48,8 @@ def test_the_small_test_hall_gets_sensible_defaults(hall_config):
     assert hall_config.max_normal_wait_minutes is None
     assert hall_config.printer["kind"] == "dummy", "with no printer configured nothing crashes for lack of one"
     assert hall_config.announcements["template"] == "Nomor antrean {number}, silakan menuju {counter}"
+    limits = hall_config.connections
+    assert (limits.per_address, limits.header_timeout_seconds, limits.join_timeout_seconds) == (300, 10, 10)
 
 
 # --- one line per mistake --------------------------------------------------------------------------
@@ -56,7 +58,7 @@ MISTAKES = {
     "unknown top-level key": (
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, services, counters, "
-        "printer, announcements, kiosks, displays, auth, backup, issuing)",
+        "printer, announcements, kiosks, displays, auth, backup, issuing, connections)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
@@ -93,6 +95,14 @@ MISTAKES = {
     "a paper width no printer has": (
         lambda d: d.update(printer={"kind": "dummy", "width_mm": 70}),
         "printer.width_mm: must be one of 58, 80, got 70",
+    ),
+    "a negative connection cap": (
+        lambda d: d.update(connections={"per_address": -1}),
+        "connections.per_address: must be between 0 and 100000, got -1",
+    ),
+    "a header timeout of no time": (
+        lambda d: d.update(connections={"header_timeout_seconds": 0}),
+        "connections.header_timeout_seconds: must be between 1 and 300, got 0",
     ),
     "a missing required key": (
         lambda d: d["services"][2].pop("name"),

@@ -43,3 +43,11 @@ def test_python_escpos_still_has_the_raw_write_usb_and_serial_printing_go_throug
     from escpos.printer import Serial, Usb
 
     assert callable(getattr(Usb, "_raw", None)) and callable(getattr(Serial, "_raw", None))
+
+
+def test_gunicorn_still_has_the_gthread_methods_the_connection_limits_override():
+    from gunicorn.workers.gthread import TConn, ThreadWorker
+
+    for name in ("accept", "enqueue_req", "handle", "handle_request", "murder_pending", "finish_request"):
+        assert callable(getattr(ThreadWorker, name, None)), f"ThreadWorker.{name} is gone"
+    assert callable(getattr(TConn, "close", None))
