@@ -2,6 +2,35 @@
 paper.py, preview.py), the connections to the printer (connections.py), the print queue that sends
 jobs off the request path (jobs.py, service.py), and the printer-agent of a kiosk PC (agent.py).
 
-Nothing is imported here: the printer-agent imports this package on a kiosk PC and must not pay
-for the server's layout and preview (Pillow, qrcode, python-escpos's printer classes).
+Nothing of the package is imported here: the printer-agent imports this package on a kiosk PC and
+must not pay for the server's layout and preview (Pillow, qrcode, python-escpos's printer classes).
+Only python-escpos's cache folder is set (below).
 """
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _escpos_capabilities_cache() -> None:
+    """Give python-escpos a lasting folder for its parsed printer profiles.
+
+    Without ``ESCPOS_CAPABILITIES_PICKLE_DIR`` it caches into a new temporary folder on every
+    import, so it parses its capabilities file with YAML every time: a quarter of a second, the
+    largest part of a server's start-up. Set here, before any module of this package imports escpos;
+    a value set by the administrator wins.
+    """
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
+        return
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for folder in (base / "antre" / "escpos", Path(tempfile.gettempdir()) / f"antre-escpos-{os.getuid()}"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+            return
+
+
+_escpos_capabilities_cache()
