@@ -30,9 +30,9 @@ def kiosk():
     kiosk_id = request.args.get("id")
     kiosk = hall.kiosks.get(kiosk_id) if kiosk_id else None
     if kiosk_id and kiosk is None:
-        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+        return _unknown(kiosk_id)
     if kiosk is not None and not _paired(kiosk.id, request.cookies.get(COOKIE, "")):
-        return render_template("kiosk/unpaired.html", hall=hall, kiosk_id=kiosk.id, wrong_key=False), 403
+        return _unpaired(kiosk.id, wrong_key=False)
     return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=PRIORITY_CATEGORIES)
 
 
@@ -43,14 +43,25 @@ def pair():
     hall = current_hall().config
     kiosk_id, key = request.args.get("id", ""), request.args.get("key", "")
     if kiosk_id not in hall.kiosks:
-        return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+        return _unknown(kiosk_id)
     if not _paired(kiosk_id, key):
-        return render_template("kiosk/unpaired.html", hall=hall, kiosk_id=kiosk_id, wrong_key=True), 403
+        return _unpaired(kiosk_id, wrong_key=True)
     response = redirect(url_for(".kiosk", id=kiosk_id))
     response.set_cookie(
         COOKIE, key, max_age=COOKIE_YEARS * 365 * 86400, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
     )
     return response
+
+
+def _unknown(kiosk_id: str) -> tuple[str, int]:
+    """A kiosk id the config does not have: say which ids it has (404)."""
+    hall = current_hall().config
+    return render_template("kiosk/unknown.html", hall=hall, kiosk_id=kiosk_id, known=", ".join(hall.kiosks)), 404
+
+
+def _unpaired(kiosk_id: str, wrong_key: bool) -> tuple[str, int]:
+    """A browser without the kiosk's key: say how to pair it (403)."""
+    return render_template("kiosk/unpaired.html", hall=current_hall().config, kiosk_id=kiosk_id, wrong_key=wrong_key), 403
 
 
 def _paired(kiosk_id: str, key: str) -> bool:
