@@ -79,11 +79,13 @@ def _settings(kiosk) -> dict:
         "opening_hours": [f"{hours[0]:%H:%M}", f"{hours[1]:%H:%M}"] if hours else None,
         "return_seconds": kiosk.return_seconds if kiosk else 20,
         "idle_seconds": kiosk.idle_seconds if kiosk else 60,
+        "agencies": [agency.as_dict() for agency in hall.agencies.values()],
         "services": [
             {
                 "code": s.code,
                 "name": s.name,
                 "agency": s.agency,
+                "keywords": list(s.keywords),
                 "counters": [c.name for c in hall.counters_for_service(s.code)],
                 "fee": s.fee,
                 "requirements": list(s.requirements),

@@ -74,14 +74,31 @@ class ConnectionLimits:
 
 
 @dataclass(frozen=True)
+class Agency:
+    """An agency of the hall: ``name`` is its official name, which services and displays are filed
+    under; ``short_name`` is what visitors know it by ("Disdukcapil"), shown large where space is short."""
+
+    name: str
+    short_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "short_name": self.short_name}
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
-    agency: str
+    agency: str  # the agency's official name (config.yaml may name it by its short name)
     target_wait_minutes: int = 30
     duration_minutes: float = 5.0
     requirements: tuple[str, ...] = ()
     fee: str = ""
+    keywords: tuple[str, ...] = ()  # what a visitor may type at the kiosk's search besides the name
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,12 @@ class HallConfig:
     password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
     issuing: IssuingSettings = IssuingSettings()
     connections: ConnectionLimits = ConnectionLimits()
+    agencies: dict[str, Agency] = field(default_factory=dict)  # by official name, in the config's order
+    kiosk_requires_open_counter: bool = False
+    counter_idle_minutes: float = 30
+
+    def agency(self, name: str) -> Agency:
+        return self.agencies.get(name) or Agency(name)
 
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
@@ -347,6 +370,11 @@ SERVICE = {
     "duration_minutes": (_number(0.5, 24 * 60), False),
     "requirements": (_text_list, False),
     "fee": (_optional_text, False),
+    "keywords": (_text_list, False),
+}
+AGENCY = {
+    "name": (_string, True),
+    "short_name": (_string, False),
 }
 COUNTER = {
     "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
@@ -415,6 +443,7 @@ TOP = {
     "database": (_string, True),
     "public_url": (_url, False),
     "priority": (PRIORITY, False),
+    "agencies": ([AGENCY], False),
     "services": ([SERVICE], True),
     "counters": ([COUNTER], True),
     "printer": (PRINTER, False),
@@ -425,9 +454,12 @@ TOP = {
     "backup": (BACKUP, False),
     "issuing": (ISSUING, False),
     "connections": (CONNECTIONS, False),
+    "kiosk_requires_open_counter": (_boolean, False),
+    "counter_idle_minutes": (_number(1, 24 * 60), False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
+
 
 def _check(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
     """Clean ``value`` against ``schema``, appending a line to ``problems`` for each mistake."""
@@ -488,7 +520,7 @@ def _cross_check(cfg: dict, problems: list[str]) -> None:
     if not counters and "counters" in cfg:
         problems.append("counters: at least one counter is needed")
     codes = {s.get("code") for s in services}
-    agencies = {s.get("agency") for s in services}
+    agencies = _resolve_agencies(cfg, services, problems)
     for i, counter in enumerate(cfg.get("counters") or []):
         for j, code in enumerate((counter or {}).get("services") or ()):
             if code not in codes:
@@ -503,14 +535,44 @@ def _cross_check(cfg: dict, problems: list[str]) -> None:
             if counter_id not in ids:
                 problems.append(f"hall.breaks[{i}].counters[{j}]: unknown counter {counter_id!r}")
     for i, screen in enumerate(cfg.get("displays") or []):
-        for j, agency in enumerate((screen or {}).get("agencies") or ()):
-            if agency not in agencies:
-                problems.append(f"displays[{i}].agencies[{j}]: no service belongs to agency {agency!r}")
+        if screen and screen.get("agencies"):
+            screen["agencies"] = tuple(
+                _agency_named(agencies, name, f"displays[{i}].agencies[{j}]", problems) for j, name in enumerate(screen["agencies"])
+            )
     _check_printer(cfg.get("printer") or {}, "printer", problems)
     for i, kiosk in enumerate(cfg.get("kiosks") or []):
         if kiosk and isinstance(kiosk.get("printer"), dict):
             kiosk["printer"] = _check(PRINTER, kiosk["printer"], f"kiosks[{i}].printer", problems)
             _check_printer(kiosk["printer"], f"kiosks[{i}].printer", problems)
+
+
+def _resolve_agencies(cfg: dict, services: list[dict], problems: list[str]) -> dict[str, str]:
+    """Every name an agency goes by (official or short) → its official name, and each service's
+    ``agency`` replaced by the official name. Without an ``agencies`` section, the services' own
+    agency texts are the agencies."""
+    listed = [a for a in cfg.get("agencies") or [] if a]
+    if "agencies" not in cfg:
+        return {s["agency"]: s["agency"] for s in services if s.get("agency")}
+    _unique(listed, "name", "agencies", "agency name", problems)
+    _unique(listed, "short_name", "agencies", "agency short name", problems)
+    names = {a["name"]: a["name"] for a in listed if a.get("name")}
+    for i, agency in enumerate(listed):
+        short = agency.get("short_name")
+        if short in names and names[short] != agency.get("name") and short not in {a.get("short_name") for a in listed[:i]}:
+            problems.append(f"agencies[{i}].short_name: {short!r} is the name of another agency")
+        elif short and short not in names:
+            names[short] = agency.get("name")
+    for i, service in enumerate(cfg.get("services") or []):
+        if service and service.get("agency"):
+            service["agency"] = _agency_named(names, service["agency"], f"services[{i}].agency", problems)
+    return names
+
+
+def _agency_named(names: dict[str, str], name: str, path: str, problems: list[str]) -> str:
+    if name not in names:
+        problems.append(f"{path}: unknown agency {name!r} (agencies: {', '.join(sorted(set(names.values())))})")
+        return name
+    return names[name]
 
 
 def _check_printer(printer: dict, path: str, problems: list[str]) -> None:
@@ -581,7 +643,17 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         backup=_backup(cfg.get("backup"), path),
         issuing=IssuingSettings(**(cfg.get("issuing") or {})),
         connections=ConnectionLimits(**(cfg.get("connections") or {})),
+        agencies=_agencies(cfg),
+        kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
+        counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
     )
+
+
+def _agencies(cfg: dict) -> dict[str, Agency]:
+    """The agencies in the config's order; without an ``agencies`` section, in the order services name them."""
+    if "agencies" in cfg:
+        return {a["name"]: Agency(a["name"], a.get("short_name", "")) for a in cfg["agencies"]}
+    return {s["agency"]: Agency(s["agency"]) for s in cfg["services"]}
 
 
 def _backup(section: dict | None, path: Path) -> BackupSettings | None:

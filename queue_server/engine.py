@@ -499,6 +499,7 @@ class Engine:
                 "code": s.code,
                 "name": s.name,
                 "agency": s.agency,
+                "agency_short": self.hall.agency(s.agency).short_name,
                 "waiting": waiting.get(s.code, 0),
                 "counters_open": self._open_counters(s.code, paused),
                 "target_wait_minutes": s.target_wait_minutes,

@@ -57,12 +57,13 @@ def test_the_small_test_hall_gets_sensible_defaults(hall_config):
 MISTAKES = {
     "unknown top-level key": (
         lambda d: d.update(colour_scheme="dark"),
-        "colour_scheme: unknown key (known keys: hall, database, public_url, priority, services, counters, "
-        "printer, announcements, kiosks, displays, auth, backup, issuing, connections)",
+        "colour_scheme: unknown key (known keys: hall, database, public_url, priority, agencies, services, counters, "
+        "printer, announcements, kiosks, displays, auth, backup, issuing, connections, kiosk_requires_open_counter, "
+        "counter_idle_minutes)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
-        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee)",
+        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords)",
     ),
     "unknown key inside a section": (
         lambda d: d["priority"].update(max_consecutiv=2),
@@ -184,6 +185,28 @@ MISTAKES = {
         lambda d: d["auth"].update(password_hash="scrypt:1048576:16:1"),
         "auth.password_hash: needs too much memory (132 x N x R x P bytes must stay under 2 GiB), got 'scrypt:1048576:16:1'",
     ),
+    "a service filed under an agency the list does not have": (
+        lambda d: d.update(agencies=[{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}]),
+        "services[2].agency: unknown agency 'Kantor Imigrasi' (agencies: Dinas Kependudukan dan Pencatatan Sipil)",
+    ),
+    "two agencies with one short name": (
+        lambda d: d.update(
+            agencies=[{"name": "Disdukcapil", "short_name": "Dukcapil"}, {"name": "Kantor Imigrasi", "short_name": "Dukcapil"}]
+        ),
+        "agencies[1].short_name: duplicate agency short name 'Dukcapil' (also agencies[0])",
+    ),
+    "a short name that is another agency's name": (
+        lambda d: d.update(agencies=[{"name": "Disdukcapil"}, {"name": "Kantor Imigrasi", "short_name": "Disdukcapil"}]),
+        "agencies[1].short_name: 'Disdukcapil' is the name of another agency",
+    ),
+    "keywords written as one text": (
+        lambda d: d["services"][0].update(keywords="ktp, e-ktp"),
+        "services[0].keywords: must be a list of texts",
+    ),
+    "an idle time of zero": (
+        lambda d: d.update(counter_idle_minutes=0),
+        "counter_idle_minutes: must be between 1 and 1440, got 0",
+    ),
 }
 
 
@@ -229,7 +252,7 @@ def test_several_mistakes_are_all_reported_at_once_one_line_each(tmp_path):
     assert sorted(problems) == sorted(
         [
             "hall.timezone: unknown timezone 'Jakarta' (use a name such as Asia/Jakarta)",
-            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee)",
+            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords)",
             "counters[2].services[1]: unknown service 'X'",
         ]
     )
@@ -322,3 +345,29 @@ def test_antre_with_a_broken_config_exits_non_zero_with_the_problem_lines_and_no
     assert "not valid YAML at line 2" in results[("yaml", ("officer", "list"))].stderr
     assert "config file not found" in results[("missing", ("init",))].stderr
     assert results[("database", ("init",))].stderr.startswith("antre: config: database: cannot open ")
+
+
+def test_agencies_go_by_their_official_name_and_may_be_named_by_their_short_one(tmp_path):
+    official = "Dinas Kependudukan dan Pencatatan Sipil Kota Contoh"
+    path = broken(
+        tmp_path,
+        lambda d: d.update(
+            agencies=[{"name": official, "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}],
+            displays=[{"id": "lobi", "name": "Lobi", "agencies": ["Disdukcapil"]}],
+        ),
+    )
+    hall = load_config(path)
+    assert hall.services["A"].agency == official, "a service filed under the short name belongs to the official one"
+    assert hall.displays["lobi"].agencies == (official,)
+    assert [(a.name, a.label) for a in hall.agencies.values()] == [(official, "Disdukcapil"), ("Kantor Imigrasi", "Kantor Imigrasi")]
+
+
+def test_without_an_agencies_list_the_services_agencies_are_the_agencies(hall_config):
+    assert [a.label for a in hall_config.agencies.values()] == ["Disdukcapil", "Kantor Imigrasi"]
+    assert hall_config.kiosk_requires_open_counter is False
+    assert hall_config.counter_idle_minutes == 30
+
+
+def test_a_service_carries_its_search_keywords(tmp_path):
+    hall = load_config(broken(tmp_path, lambda d: d["services"][2].update(keywords=["paspor", " passport "])))
+    assert hall.services["C"].keywords == ("paspor", "passport")
