@@ -5,14 +5,12 @@ three screen shapes halls use: a 1080×1920 portrait totem, a 1920×1080 landsca
 from __future__ import annotations
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
-from tests.support import ROOT, TEST_PASSWORD_HASH, ServerProcess, write_config
+from tests.support import ServerProcess, real_size_hall, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
-REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"
 SCREENS = {"portrait": (1080, 1920), "landscape": (1920, 1080), "tablet": (1280, 800)}
 MIN_TOUCH_PX = 64
 
@@ -50,26 +48,13 @@ LAYOUT_PROBLEMS = """() => {
 }""".replace("MIN", str(MIN_TOUCH_PX))
 
 
-def real_size_hall() -> dict:
-    return yaml.safe_load(REAL_SIZE_HALL.read_text(encoding="utf-8"))
-
-
 def passport(hall: dict) -> dict:
     return next(s for s in hall["services"] if s["name"].lower().startswith("paspor") or "paspor" in s.get("keywords", []))
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The example hall as shipped, open at any hour, taking anonymous tickets without a kiosk key."""
-    data = real_size_hall()
-    data["hall"].pop("opening_hours", None)
-    data.update(
-        database="antre.db",
-        kiosk_requires_open_counter=False,
-        auth={"password_hash": TEST_PASSWORD_HASH},
-        issuing={"anonymous": True, "per_address_per_hour": 100000, "anonymous_per_day": 1000000},
-    )
-    process = ServerProcess(write_config(tmp_path_factory.mktemp("real-size"), data)).start()
+    process = ServerProcess(write_real_size_config(tmp_path_factory.mktemp("real-size"))).start()
     yield process
     process.kill()
 

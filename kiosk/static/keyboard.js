@@ -30,6 +30,7 @@ export function buildKeyboard(container, onKey, label) {
 
 /** The special keys' words in the visitor's language. */
 export function relabel(container, label) {
+  if (!container.childElementCount) return; // not built yet: built with its words
   const space = container.querySelector('.key-space');
   space.textContent = label('key_space');
   const backspace = container.querySelector('.key-backspace');

@@ -13,6 +13,7 @@ const settings = JSON.parse(document.getElementById('kiosk-settings').textConten
 const $ = (id) => document.getElementById(id);
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
+const RESULTS_SHOWN = 24; // the closest matches of a short query; nobody pages through 300
 const QUERY_MAX = 40;
 const POLL_MS = 5000;
 const PRINT_WATCH_MS = 8000;
@@ -33,7 +34,8 @@ for (const service of settings.services) {
 }
 for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
-const index = buildIndex(settings.services, agencies);
+const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
+let index = null; // the search's words, worked out at the first search, not before the first tile shows
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -71,14 +73,17 @@ function translate() {
   $('lang-switch').textContent = t('switch');
   $('lang-switch').lang = otherLanguage();
   relabel($('keyboard'), t);
-  refresh({ keepPage: true });
+  refresh();
 }
 
-/** Draw the current screen's changing parts again: after a poll, a language switch, or a resize. */
-function refresh({ keepPage }) {
+/** Draw what changed with a poll or a language switch: the tiles' figures and words (and so perhaps
+ * their heights, hence the pages), and the current screen. */
+function refresh() {
+  for (const tile of tiles.values()) tile.update();
+  startPager.stale = resultsPager.stale = true;
   const now = screen();
-  if (now === 'start') renderStart({ keepPage });
-  else if (now === 'search') renderSearch({ keepPage });
+  if (now === 'start') renderStart({ keepPage: true, relayout: true });
+  else if (now === 'search') renderSearch({ keepPage: true, relayout: true });
   else if (now === 'confirm') renderConfirm();
   else if (now === 'ticket' && state.ticket) renderTicket();
 }
@@ -102,21 +107,21 @@ async function poll() {
       const body = await response.json();
       state.open = body.open;
       state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
-      refresh({ keepPage: true });
+      refresh();
     }
   } catch { /* keep the last counts; the next poll tries again */ }
   setTimeout(poll, POLL_MS);
 }
 
 // --- the start screen: agencies, then an agency's services --------------------------------------
-function renderStart({ keepPage }) {
+function renderStart(paging) {
   const showAgencies = agencyFirst && state.agency === null;
   $('crumbs').hidden = showAgencies || !agencyFirst;
   $('agency-title').textContent = state.agency ? agencyLabel(state.agency) : '';
   $('start-lead').textContent = t(showAgencies ? 'lead_agency' : 'lead_service');
   $('start-tiles').className = showAgencies ? 'tiles agencies' : 'tiles services';
-  const tiles = showAgencies ? [...byAgency.keys()].map(agencyTile) : servicesShown().map((s) => serviceTile(s, { withAgency: !agencyFirst }));
-  startPager.show(tiles, { keepPage });
+  const shown = showAgencies ? [...byAgency.keys()].map(agencyTile) : servicesShown().map((s) => serviceTile(s, { withAgency: !agencyFirst }));
+  startPager.show(shown, paging);
   const banner = $('closed-banner');
   banner.hidden = state.open;
   const [opens, closes] = settings.opening_hours || [];
@@ -143,46 +148,78 @@ function closeAgency() {
   renderStart({ keepPage: true });
 }
 
+/** The tile `key`, made by `make` the first time: `make` returns {node, update}. */
+function cached(key, make) {
+  if (!tiles.has(key)) {
+    const tile = make();
+    tile.update();
+    tiles.set(key, tile);
+  }
+  return tiles.get(key).node;
+}
+
 function agencyTile(name) {
-  const services = byAgency.get(name);
-  const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
-  const available = services.some((s) => !serviceState(s).unavailable);
-  const button = tile(available, `agency-${slug(name)}`);
-  button.append(el('span', 'tile-title', agencyLabel(name)));
-  if (agencyLabel(name) !== name) button.append(el('span', 'tile-name', name));
-  button.append(el('span', 'tile-sub', `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`));
-  if (!available) button.append(el('span', 'tile-reason', t(services.map((s) => serviceState(s).unavailable).find(Boolean) || 'closed')));
-  button.addEventListener('click', () => openAgency(name));
-  return button;
+  return cached(`agency:${name}`, () => {
+    const services = byAgency.get(name);
+    const button = tile(`agency-${slug(name)}`);
+    const sub = el('span', 'tile-sub');
+    const reason = el('span', 'tile-reason');
+    button.append(el('span', 'tile-title', agencyLabel(name)));
+    if (agencyLabel(name) !== name) button.append(el('span', 'tile-name', name));
+    button.append(sub, reason);
+    button.addEventListener('click', () => openAgency(name));
+    const update = () => {
+      const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
+      const why = services.every((s) => serviceState(s).unavailable) && services.map((s) => serviceState(s).unavailable).find(Boolean);
+      sub.textContent = `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`;
+      reason.textContent = why ? t(why) : '';
+      reason.hidden = !why;
+      enable(button, !why);
+    };
+    return { node: button, update };
+  });
 }
 
 function serviceTile(service, { withAgency }) {
-  const live = serviceState(service);
-  const button = tile(!live.unavailable, `service-${service.code}`);
-  button.dataset.service = service.code;
-  const head = el('span', 'tile-head');
-  head.append(el('span', 'code', service.code), el('span', 'tile-title', service.name));
-  button.append(head);
-  if (withAgency) button.append(el('span', 'tile-agency', agencyLabel(service.agency)));
-  if (live.unavailable) {
-    button.append(el('span', 'tile-reason', t(live.unavailable)));
-  } else if (live.waiting !== null) {
+  return cached(`service:${service.code}:${withAgency}`, () => {
+    const button = tile(`service-${service.code}`);
+    button.dataset.service = service.code;
+    const head = el('span', 'tile-head');
+    head.append(el('span', 'code', service.code), el('span', 'tile-title', service.name));
+    button.append(head);
+    if (withAgency) button.append(el('span', 'tile-agency', agencyLabel(service.agency)));
     const facts = el('span', 'tile-facts');
-    facts.append(el('span', 'waiting', t('waiting', { num: live.waiting })), el('span', 'eta', etaText(live.eta, live.waiting)));
-    button.append(facts);
-  }
-  button.addEventListener('click', () => openConfirm(service));
-  return button;
+    const waiting = el('span', 'waiting');
+    const eta = el('span', 'eta');
+    const reason = el('span', 'tile-reason');
+    facts.append(waiting, eta);
+    button.append(facts, reason);
+    button.addEventListener('click', () => openConfirm(service));
+    const update = () => {
+      const live = serviceState(service);
+      reason.hidden = !live.unavailable;
+      reason.textContent = live.unavailable ? t(live.unavailable) : '';
+      facts.hidden = Boolean(live.unavailable) || live.waiting === null;
+      waiting.textContent = live.waiting === null ? '' : t('waiting', { num: live.waiting });
+      eta.textContent = etaText(live.eta, live.waiting);
+      enable(button, !live.unavailable);
+    };
+    return { node: button, update };
+  });
 }
 
-function tile(enabled, testid) {
+function tile(testid) {
   const button = el('button', 'tile');
   button.type = 'button';
   button.setAttribute('role', 'listitem');
   button.dataset.testid = testid;
-  button.disabled = !enabled;
-  if (!enabled) button.setAttribute('aria-disabled', 'true');
   return button;
+}
+
+function enable(button, enabled) {
+  button.disabled = !enabled;
+  if (enabled) button.removeAttribute('aria-disabled');
+  else button.setAttribute('aria-disabled', 'true');
 }
 
 function el(tag, className, text) {
@@ -196,6 +233,8 @@ function slug(text) { return text.toLowerCase().replace(/[^a-z0-9]+/g, '-'); }
 
 // --- search -------------------------------------------------------------------------------------
 function openSearch() {
+  index ??= buildIndex(settings.services, agencies);
+  if (!$('keyboard').childElementCount) buildKeyboard($('keyboard'), typed, t);
   state.query = '';
   show('search');
   renderSearch({ keepPage: false });
@@ -208,16 +247,18 @@ function typed(key) {
   renderSearch({ keepPage: false });
 }
 
-function renderSearch({ keepPage }) {
+function renderSearch(paging) {
   const query = $('query');
   query.textContent = state.query || t('search_placeholder');
   query.classList.toggle('placeholder', !state.query);
   const found = search(index, state.query);
+  const shown = found.slice(0, RESULTS_SHOWN);
   const note = $('results-note');
   if (!state.query.trim()) note.textContent = t('search_start');
   else if (!found.length) note.textContent = t('search_none', { query: state.query.trim() });
+  else if (found.length > shown.length) note.textContent = t('found_many', { num: found.length, shown: shown.length });
   else note.textContent = t('found', { num: found.length });
-  resultsPager.show(found.map((s) => serviceTile(s, { withAgency: true })), { keepPage });
+  resultsPager.show(shown.map((s) => serviceTile(s, { withAgency: true })), paging);
 }
 
 // --- the confirm step: what the service needs, costs and takes, before the number (UU 25/2009 Pasal 21)
@@ -402,9 +443,10 @@ function touched() {
   }, settings.idle_seconds * 1000);
 }
 
+const clock = { format: null };
 function tick() {
-  const now = new Date().toLocaleTimeString('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: settings.timezone });
-  $('clock').textContent = now.replace('.', ':');
+  clock.format ??= new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: settings.timezone });
+  $('clock').textContent = clock.format.format(new Date()).replace('.', ':');
 }
 
 // "English" switches to the page's second language until the next visitor (reset), and back.
@@ -436,7 +478,6 @@ for (const button of document.querySelectorAll('.priority-option')) {
 }
 $('done').addEventListener('click', () => reset());
 $('error-back').addEventListener('click', () => reset());
-buildKeyboard($('keyboard'), typed, t);
 window.addEventListener('resize', () => { startPager.paginate(); resultsPager.paginate(); });
 document.addEventListener('keydown', physicalKey);
 for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, touched, { passive: true });
@@ -444,7 +485,6 @@ document.addEventListener('contextmenu', (event) => event.preventDefault()); // 
 
 show('start');
 translate();
-tick();
-setInterval(tick, 10000);
 touched();
 poll();
+requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load

@@ -6,30 +6,39 @@
 export class Pager {
   /** `label(page, pages)` is the cue's text; `nav` holds `prev`, `next` and `cue`. */
   constructor({ grid, nav, prev, next, cue, label }) {
-    Object.assign(this, { grid, nav, cue, label, prev, next, tiles: [], pages: [[0, 0]], page: 0 });
+    Object.assign(this, { grid, nav, cue, label, prev, next, tiles: [], pages: [[0, 0]], page: 0, stale: false });
     prev.addEventListener('click', () => this.turn(-1));
     next.addEventListener('click', () => this.turn(1));
   }
 
-  /** Show these tiles from the first page (or the same page, where the list is the same list refreshed). */
-  show(tiles, { keepPage = false } = {}) {
+  /** Show these tiles from the first page, or on the same page (`keepPage`). The same tiles as shown
+   * are not laid out again (a keystroke that finds the same services costs nothing) unless their
+   * words changed (`relayout`) or the pages are `stale` (the tiles or the screen changed while hidden). */
+  show(tiles, { keepPage = false, relayout = false } = {}) {
+    const same = tiles.length === this.tiles.length && tiles.every((tile, i) => tile === this.tiles[i]);
     if (!keepPage) this.page = 0;
+    if (same && !relayout && !this.stale) {
+      this.render();
+      return;
+    }
     this.tiles = tiles;
     this.grid.replaceChildren(...tiles);
     this.paginate();
   }
 
-  /** Work the pages out again: after a resize, a language switch, or new tiles. Only while visible. */
+  /** Work the pages out again: after a resize, a language switch, or new tiles. Only while visible.
+   * One layout: the cue's room is left out of the grid while measuring, and given back when all fits. */
   paginate() {
-    if (!this.grid.offsetParent) return;
-    this.nav.hidden = true;
+    if (this.grid.closest('[hidden]')) { // (asking the layout whether it shows would lay the page out)
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    this.nav.hidden = false;
     this.grid.classList.remove('fill');
     for (const tile of this.tiles) tile.hidden = false;
     this.pages = this.breaks();
-    if (this.pages.length > 1) {
-      this.nav.hidden = false; // the cue takes room from the grid: break again in what is left
-      this.pages = this.breaks();
-    }
+    this.nav.hidden = this.pages.length < 2;
     this.page = Math.min(this.page, this.pages.length - 1);
     this.render();
   }
