@@ -104,7 +104,9 @@ def main() -> None:
         finally:
             server.kill()
     print(f"kiosk on the real-size hall, {args.width}×{args.height}, CPU throttled {THROTTLE}×")
-    print(f"first agency tile painted: median {statistics.median(loads):.0f} ms, worst {max(loads):.0f} ms over {len(loads)} loads (target < 1000 ms)")
+    print(
+        f"first agency tile painted: median {statistics.median(loads):.0f} ms, worst {max(loads):.0f} ms over {len(loads)} loads (target < 1000 ms)"
+    )
     print(
         f"keystroke to results painted: p50 {percentile(keys, 0.5):.0f} ms, p95 {percentile(keys, 0.95):.0f} ms, "
         f"max {max(keys):.0f} ms over {len(keys)} keystrokes (target p95 < 100 ms)"

@@ -5,6 +5,7 @@ three screen shapes halls use: a 1080×1920 portrait totem, a 1920×1080 landsca
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.support import ServerProcess, real_size_hall, write_real_size_config
@@ -68,6 +69,11 @@ def kiosk(browser, server, shape: str):
 
 
 def assert_laid_out(page, where: str) -> None:
+    """No layout problem, once the page has settled (a poll's figures or a resize may re-page it)."""
+    try:
+        page.wait_for_function(f"({LAYOUT_PROBLEMS})().length === 0", timeout=5_000)
+    except PlaywrightTimeout:
+        pass  # the assertion below names the problems
     assert page.evaluate(LAYOUT_PROBLEMS) == [], where
 
 
@@ -171,5 +177,34 @@ def test_a_portrait_kiosk_uses_type_read_at_arms_length(browser, server):
         }""")
         assert sizes["names"] >= 32 and sizes["body"] >= 26
         assert sizes["usedHeight"] > 0.8
+    finally:
+        page.close()
+
+
+def test_a_screen_turned_to_portrait_pages_its_tiles_again(browser, server):
+    page = kiosk(browser, server, "landscape")
+    try:
+        page.click("[data-testid=start-next]")
+        page.set_viewport_size({"width": 1080, "height": 1920})
+        assert_laid_out(page, "turned from landscape to portrait")
+        expect(page.locator("[data-testid=start-cue]")).to_contain_text("Halaman 2 dari")
+    finally:
+        page.close()
+
+
+def test_a_visitor_who_walks_away_mid_choice_leaves_the_start_screen_for_the_next(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.clock.install()
+    try:
+        page.goto(f"{server.url}/kiosk")
+        expect(page.locator("#start-tiles .tile").first).to_be_visible()
+        page.click("[data-testid=lang-switch]")
+        page.click("[data-testid=search-open]")
+        type_on_screen(page, "pas")
+        page.locator("#results-tiles .tile").first.click()
+        expect(page.locator("[data-testid=take]")).to_be_visible()
+        page.clock.run_for(61_000)  # kiosks[].idle_seconds: 60 without a kiosk id
+        expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
+        expect(page.locator("[data-testid=start-cue]")).to_contain_text("Halaman 1 dari")
     finally:
         page.close()

@@ -3,8 +3,9 @@
 // the start of a word of the service ("pas" finds "Paspor"); case and accents do not matter, and a
 // hyphenated keyword is found written either way ("e ktp", "ektp").
 
-// Where a typed word matched: a service whose own name matches ranks above one found by its agency.
-const RANK = { code: 0, name: 1, keyword: 2, agency: 3 };
+// Where a typed word matched: a service's own name or keyword ranks above its code (a letter typed
+// is more often a name's start than a code's), and both above its agency.
+const RANK = { name: 0, keyword: 0, code: 1, agency: 2 };
 
 /** Lower case, accents dropped, anything but letters and digits a space: what is compared. */
 export function fold(text) {
