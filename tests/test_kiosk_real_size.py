@@ -4,6 +4,8 @@ three screen shapes halls use: a 1080×1920 portrait totem, a 1920×1080 landsca
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -70,10 +72,8 @@ def kiosk(browser, server, shape: str):
 
 def assert_laid_out(page, where: str) -> None:
     """No layout problem, once the page has settled (a poll's figures or a resize may re-page it)."""
-    try:
+    with contextlib.suppress(PlaywrightTimeout):  # the assertion below names the problems
         page.wait_for_function(f"({LAYOUT_PROBLEMS})().length === 0", timeout=5_000)
-    except PlaywrightTimeout:
-        pass  # the assertion below names the problems
     assert page.evaluate(LAYOUT_PROBLEMS) == [], where
 
 
