@@ -26,6 +26,7 @@ from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
 from .ops import init_ops
+from .presence import CounterPresence
 from .store import Store
 
 
@@ -62,6 +63,8 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     init_ops(app, hall)
+    hall.presence = CounterPresence(hall.engine)
+    hall.presence.start()
     return app
 
 
