@@ -11,9 +11,9 @@ from collections import Counter as Tally
 import pytest
 from antre.queue_server.config import HallConfig, load_config
 
+from tests.support import REAL_SIZE_HALL as EXAMPLE
 from tests.support import ROOT, antre
 
-EXAMPLE = ROOT / "examples" / "mpp-besar.yaml"
 CODE = re.compile(r"^[A-HJ-NP-Z]{2}$")  # two letters, never I or O (misread as 1 and 0)
 
 
