@@ -167,9 +167,6 @@ def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
-REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"
-
-
 def real_size_hall() -> dict[str, Any]:
     """The real-size example hall as shipped (30+ agencies, 300 services, 60 counters)."""
     return yaml.safe_load(REAL_SIZE_HALL.read_text(encoding="utf-8"))
