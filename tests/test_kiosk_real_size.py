@@ -5,6 +5,7 @@ three screen shapes halls use: a 1080×1920 portrait totem, a 1920×1080 landsca
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -132,6 +133,7 @@ def test_paspor_is_two_taps_and_some_typing_away_and_its_confirm_step_says_what_
         expect(result).to_be_visible()  # a word's first letters are enough
         type_on_screen(page, "por")
         expect(page.locator("[data-testid=query]")).to_have_text("paspor")
+        expect(page.locator("#results-tiles .tile-title").first).to_have_text(re.compile("^Paspor"))  # names starting so first
         result.click()  # tap 2
         expect(page.locator("[data-testid=confirm-name]")).to_contain_text(service["name"])
         expect(page.locator("[data-testid=confirm-requirements] li")).to_have_text(service["requirements"])
