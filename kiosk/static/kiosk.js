@@ -5,15 +5,13 @@
 // carries a request_id that the server answers with the same ticket when the kiosk retries it.
 
 import { langs, t as translated } from '/static/js/i18n.js';
-import { buildKeyboard, relabel } from './keyboard.js';
 import { Pager } from './pager.js';
-import { buildIndex, search } from './search.js';
 
 const settings = JSON.parse(document.getElementById('kiosk-settings').textContent);
 const $ = (id) => document.getElementById(id);
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
-const RESULTS_SHOWN = 24; // the closest matches of a short query; nobody pages through 300
+const RESULTS_SHOWN = 16; // the closest matches of a short query; nobody pages through 300
 const QUERY_MAX = 40;
 const POLL_MS = 5000;
 const PRINT_WATCH_MS = 8000;
@@ -22,7 +20,7 @@ const TRIES = 3;
 
 const state = {
   lang: settings.language,
-  agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, open: true,
+  agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
   ticket: null, returnTimer: null, idleTimer: null, printWatch: null,
 };
@@ -35,7 +33,7 @@ for (const service of settings.services) {
 for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
 const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
-let index = null; // the search's words, worked out at the first search, not before the first tile shows
+const finder = { ready: null, search: null, relabel: () => {} }; // the search, made once the first tiles show
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -72,7 +70,7 @@ function translate() {
   $('priority-groups').textContent = [...document.querySelectorAll('[data-priority]')].map((b) => priorityName(b.dataset.priority)).join(', ');
   $('lang-switch').textContent = t('switch');
   $('lang-switch').lang = otherLanguage();
-  relabel($('keyboard'), t);
+  finder.relabel();
   refresh();
 }
 
@@ -103,8 +101,10 @@ function etaText(eta, waiting) {
 async function poll() {
   try {
     const response = await fetch('/kiosk/services.json', { cache: 'no-store' });
-    if (response.ok) {
-      const body = await response.json();
+    const text = response.ok ? await response.text() : state.polled;
+    if (text !== state.polled) { // the same figures as five seconds ago: nothing to draw
+      state.polled = text;
+      const body = JSON.parse(text);
       state.open = body.open;
       state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
       refresh();
@@ -171,8 +171,8 @@ function agencyTile(name) {
     const update = () => {
       const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
       const why = services.every((s) => serviceState(s).unavailable) && services.map((s) => serviceState(s).unavailable).find(Boolean);
-      sub.textContent = `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`;
-      reason.textContent = why ? t(why) : '';
+      setText(sub, `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`);
+      setText(reason, why ? t(why) : '');
       reason.hidden = !why;
       enable(button, !why);
     };
@@ -198,10 +198,10 @@ function serviceTile(service, { withAgency }) {
     const update = () => {
       const live = serviceState(service);
       reason.hidden = !live.unavailable;
-      reason.textContent = live.unavailable ? t(live.unavailable) : '';
+      setText(reason, live.unavailable ? t(live.unavailable) : '');
       facts.hidden = Boolean(live.unavailable) || live.waiting === null;
-      waiting.textContent = live.waiting === null ? '' : t('waiting', { num: live.waiting });
-      eta.textContent = etaText(live.eta, live.waiting);
+      setText(waiting, live.waiting === null ? '' : t('waiting', { num: live.waiting }));
+      setText(eta, etaText(live.eta, live.waiting));
       enable(button, !live.unavailable);
     };
     return { node: button, update };
@@ -214,6 +214,11 @@ function tile(testid) {
   button.setAttribute('role', 'listitem');
   button.dataset.testid = testid;
   return button;
+}
+
+/** Only what changed: a poll touches hundreds of tiles, and an unchanged one must cost no layout. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function enable(button, enabled) {
@@ -232,9 +237,21 @@ function el(tag, className, text) {
 function slug(text) { return text.toLowerCase().replace(/[^a-z0-9]+/g, '-'); }
 
 // --- search -------------------------------------------------------------------------------------
-function openSearch() {
-  index ??= buildIndex(settings.services, agencies);
-  if (!$('keyboard').childElementCount) buildKeyboard($('keyboard'), typed, t);
+/** The search's modules, its words, its keyboard and its result tiles, made while the kiosk is idle
+ * after the first tiles show (or at the first touch of "Cari layanan", if that comes first). */
+function prepareSearch() {
+  finder.ready ??= Promise.all([import('./keyboard.js'), import('./search.js')]).then(([keyboard, searching]) => {
+    const index = searching.buildIndex(settings.services, agencies);
+    finder.search = (query) => searching.search(index, query);
+    finder.relabel = () => keyboard.relabel($('keyboard'), t);
+    keyboard.buildKeyboard($('keyboard'), typed, t);
+    for (const service of settings.services) serviceTile(service, { withAgency: true });
+  });
+  return finder.ready;
+}
+
+async function openSearch() {
+  await prepareSearch();
   state.query = '';
   show('search');
   renderSearch({ keepPage: false });
@@ -251,7 +268,7 @@ function renderSearch(paging) {
   const query = $('query');
   query.textContent = state.query || t('search_placeholder');
   query.classList.toggle('placeholder', !state.query);
-  const found = search(index, state.query);
+  const found = finder.search(state.query);
   const shown = found.slice(0, RESULTS_SHOWN);
   const note = $('results-note');
   if (!state.query.trim()) note.textContent = t('search_start');
@@ -488,3 +505,4 @@ translate();
 touched();
 poll();
 requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load
+requestIdleCallback(prepareSearch, { timeout: 3000 });
