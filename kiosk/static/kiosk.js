@@ -211,7 +211,6 @@ function serviceTile(service, { withAgency }) {
 function tile(testid) {
   const button = el('button', 'tile');
   button.type = 'button';
-  button.setAttribute('role', 'listitem');
   button.dataset.testid = testid;
   return button;
 }
