@@ -44,14 +44,14 @@ function priorityName(code) {
   return translated(state.lang, `priority.${code}`);
 }
 
-function pager(prefix) {
+function pager(prefix, fill) {
   return new Pager({
     grid: $(`${prefix}-tiles`), nav: $(`${prefix}-pager`), prev: $(`${prefix}-prev`), next: $(`${prefix}-next`),
-    cue: $(`${prefix}-cue`), label: (page, pages) => t('page', { page, pages }),
+    cue: $(`${prefix}-cue`), label: (page, pages) => t('page', { page, pages }), fill,
   });
 }
-const startPager = pager('start');
-const resultsPager = pager('results');
+const startPager = pager('start', true);
+const resultsPager = pager('results', false); // re-paged at every keystroke: one layout only
 
 // --- screens --------------------------------------------------------------------------------
 function show(name) {

@@ -4,9 +4,10 @@
 // height is whatever the name needs at the screen's size, not a guess.
 
 export class Pager {
-  /** `label(page, pages)` is the cue's text; `nav` holds `prev`, `next` and `cue`. */
-  constructor({ grid, nav, prev, next, cue, label }) {
-    Object.assign(this, { grid, nav, cue, label, prev, next, tiles: [], pages: [[0, 0]], page: 0, stale: false });
+  /** `label(page, pages)` is the cue's text; `nav` holds `prev`, `next` and `cue`; with `fill`, the rows
+   * of a full page share the grid's whole height (a second layout, worth it where nothing is typed). */
+  constructor({ grid, nav, prev, next, cue, label, fill = false }) {
+    Object.assign(this, { grid, nav, cue, label, prev, next, fill, tiles: [], pages: [[0, 0]], page: 0, stale: false });
     prev.addEventListener('click', () => this.turn(-1));
     next.addEventListener('click', () => this.turn(1));
   }
@@ -75,7 +76,7 @@ export class Pager {
   render() {
     const [first, end] = this.pages[this.page];
     this.tiles.forEach((tile, i) => { tile.hidden = i < first || i >= end; });
-    this.grid.classList.toggle('fill', this.page < this.pages.length - 1); // a full page spreads over the whole height
+    this.grid.classList.toggle('fill', this.fill && this.page < this.pages.length - 1);
     this.prev.disabled = this.page === 0;
     this.next.disabled = this.page === this.pages.length - 1;
     this.cue.textContent = this.label(this.page + 1, this.pages.length);
