@@ -75,10 +75,14 @@ export class Pager {
 
   render() {
     const [first, end] = this.pages[this.page];
-    this.tiles.forEach((tile, i) => { tile.hidden = i < first || i >= end; });
+    this.tiles.forEach((tile, i) => {
+      const hidden = i < first || i >= end;
+      if (tile.hidden !== hidden) tile.hidden = hidden; // an unchanged page invalidates no style
+    });
     this.grid.classList.toggle('fill', this.fill && this.page < this.pages.length - 1);
     this.prev.disabled = this.page === 0;
     this.next.disabled = this.page === this.pages.length - 1;
-    this.cue.textContent = this.label(this.page + 1, this.pages.length);
+    const cue = this.label(this.page + 1, this.pages.length);
+    if (this.cue.textContent !== cue) this.cue.textContent = cue;
   }
 }
