@@ -42,7 +42,8 @@ LAYOUT_PROBLEMS = """() => {
     const boxes = [...range.getClientRects()];
     const button = parent.closest('button');
     for (let holder = parent; holder; holder = holder.parentElement) {
-      const clips = ['hidden', 'clip'].includes(getComputedStyle(holder).overflowY);
+      const style = getComputedStyle(holder);
+      const clips = ['hidden', 'clip'].includes(style.overflowY) || /paint|strict|content/.test(style.contain);
       if (holder !== button && !clips) continue;
       if (!boxes.every((b) => inside(b, holder.getBoundingClientRect()))) problems.push(`the text of ${label(parent)} runs out of ${label(holder)}`);
     }

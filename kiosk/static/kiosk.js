@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
 const RESULTS_SHOWN = 16; // the closest matches of a short query; nobody pages through 300
-const QUERY_MAX = 40;
+const QUERY_MAX = 30; // fits the query's one line on every screen
 const POLL_MS = 5000;
 const PRINT_WATCH_MS = 8000;
 const TRY_MS = 5000;
