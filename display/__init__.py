@@ -19,12 +19,15 @@ DEFAULT_ROTATE_SECONDS = 10
 
 
 def _hall_facts() -> dict[str, Any]:
+    """The hall's fixed facts for the page. Services, counters and screens name an agency by its
+    official name; ``agencies`` gives each its short name, which the screens show large."""
     config = current_hall().config
     return {
         "name": config.name,
         "timezone": config.timezone.key,
         "language": config.language,
         "ticker": config.ticker,
+        "agencies": [agency.as_dict() for agency in config.agencies.values()],
         "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in config.services.values()],
         "counters": [
             {"id": c.id, "name": c.name, "agency": config.services[c.services[0]].agency, "services": list(c.services)}

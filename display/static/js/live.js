@@ -6,7 +6,10 @@
 // needs a page reload. Listeners get DOM events: "status" {connected}, "state", "called",
 // "counter", "queue", "ticket" (detail = the message).
 
+import { langs, t } from '/static/js/i18n.js';
+
 const MESSAGES = ['called', 'counter', 'queue'];
+const PAUSE_REASONS = ['istirahat', 'sholat', 'rapat', 'lainnya']; // the codes the console sends
 
 export class Live extends EventTarget {
   constructor(query = {}) {
@@ -77,4 +80,18 @@ export function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = text;
   return node;
+}
+
+/** What a counter shows instead of a number: the pause reason in words ("Rapat" / "Meeting"; a reason
+ *  that is no known code reads as the word for "lainnya", never as raw text) or "Tutup" when no
+ *  officer is signed in at it; null while it is open. One entry per page language, hall's first. */
+export function restingWords(counter) {
+  let key = null;
+  if (counter.status === 'paused') {
+    const code = String(counter.pause_reason || '').trim().toLowerCase();
+    key = `pause.${PAUSE_REASONS.includes(code) ? code : 'lainnya'}`;
+  } else if (counter.status === 'closed') {
+    key = 'display.closed';
+  }
+  return key && langs.map((lang) => t(lang, key));
 }

@@ -1,6 +1,18 @@
 // Pages that rotate: when the items do not fit their box, they are split over pages shown in turn,
 // so the type never has to shrink. Items are measured in the real layout, once, at full size.
 
+/** A `split` for Pager.fill, for items that list parts (an agency's counters, its services): an item
+ *  too big for an empty page keeps as many parts as fit there, and the rest follow on the next page
+ *  under the same heading, "continued". `build(item, parts, continued)` makes an item of those parts. */
+export function splitParts(build) {
+  return (item, fits) => {
+    let n = item.parts.length - 1;
+    while (n > 0 && !fits(build(item, item.parts.slice(0, n), item.continued))) n -= 1;
+    if (n === 0) return null;
+    return [build(item, item.parts.slice(0, n), item.continued), build(item, item.parts.slice(n), true)];
+  };
+}
+
 export class Pager {
   constructor(box, dots = null) {
     this.box = box;
