@@ -68,4 +68,5 @@ def counter(counter_id: str):
         return _missing("counter", counter_id, list(config.counters))
     facts = _hall_facts()
     facts["counter"] = next(c for c in facts["counters"] if c["id"] == counter_id)
-    return render_template("display/counter.html", facts=facts, hall=config.name, counter=found)
+    agency_label = config.agency(facts["counter"]["agency"]).label
+    return render_template("display/counter.html", facts=facts, hall=config.name, counter=found, agency_label=agency_label)

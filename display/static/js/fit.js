@@ -11,9 +11,13 @@ function length(value) {
   return value.trim().endsWith('vmin') ? (number * Math.min(window.innerWidth, window.innerHeight)) / 100 : number;
 }
 
-/** Whether `node`'s text spills out of its box, sideways or below its last allowed line. */
+/** Whether `node`'s text spills out of its box: sideways, or for text that wraps, by a line below
+ *  its last allowed one. Glyphs reach a little past a tight line-height (DejaVu's ascent and descent
+ *  are 1.16 em): that much is not a line, and a one-line box is only measured across. */
 export function overflows(node) {
-  return node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1;
+  if (node.scrollWidth > node.clientWidth + 1) return true;
+  const style = getComputedStyle(node);
+  return style.whiteSpace !== 'nowrap' && node.scrollHeight - node.clientHeight > 0.3 * parseFloat(style.fontSize);
 }
 
 /** Sizes `node`'s text to the largest size its box holds; false when the node is not laid out yet. */
