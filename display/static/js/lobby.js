@@ -56,11 +56,29 @@ function heading(agency, continued) {
   return name;
 }
 
+// Columns an agency's heading needs on one line at its full size: an agency of one counter whose
+// short name is longer than a tile takes two columns rather than a second heading line, which would
+// make its whole row taller (and the page hold a row less).
+const headingWidths = new Map();
+function headingColumns(agency) {
+  if (!headingWidths.has(agency)) {
+    const probe = heading(agency, false);
+    probe.style.cssText = 'position: absolute; visibility: hidden; white-space: nowrap';
+    $('pages').append(probe);
+    headingWidths.set(agency, probe.getBoundingClientRect().width);
+    probe.remove();
+  }
+  const stage = getComputedStyle(document.querySelector('.stage'));
+  const tile = parseFloat(stage.getPropertyValue('--tile-width'));
+  const gap = parseFloat(stage.getPropertyValue('--tile-gap'));
+  return Math.ceil((headingWidths.get(agency) + gap) / (tile + gap));
+}
+
 function buildGroup(item, list, continued = false) {
   const group = el('div', 'group');
   group.dataset.agency = item.agency;
   const columns = Math.min(list.length, TILE_COLUMNS);
-  group.style.gridColumn = `span ${columns}`;
+  group.style.gridColumn = `span ${Math.min(TILE_COLUMNS, Math.max(columns, headingColumns(item.agency)))}`;
   const row = el('div', 'tiles');
   row.style.gridTemplateColumns = `repeat(${columns}, var(--tile-width))`;
   row.append(...list.map((c) => tiles.get(c.id) || buildTile(c)));

@@ -21,29 +21,32 @@ export class Pager {
     this.current = 0;
   }
 
-  // items: DOM nodes in order; split(node) may return [fitting part builder, rest] for a node too big
-  // for an empty page: split(node, fits) where fits(node) says whether a candidate fits.
+  // items: DOM nodes in order. A page takes the items in turn; one that does not fit waits for the
+  // next page while smaller ones after it may still fill the gap (fewer pages, a nearly kept order).
+  // An item too big even for an empty page is split: split(item, fits) returns [the part that fits,
+  // the rest] (fits(node) says whether a candidate fits), or null to let it stand alone.
   fill(items, split = null) {
     this.box.replaceChildren();
     this.pages = [];
-    let page = this.newPage();
-    const queue = [...items];
+    let queue = [...items];
     while (queue.length) {
-      const item = queue.shift();
-      page.append(item);
-      if (this.fits(page)) continue;
-      item.remove();
-      if (page.childElementCount === 0) {
-        const parts = split ? split(item, (node) => this.tryFit(page, node)) : null;
-        if (!parts) { page.append(item); page = this.newPage(); continue; }
-        page.append(parts[0]);
-        queue.unshift(parts[1]);
-      } else {
-        queue.unshift(item);
+      const page = this.newPage();
+      const later = [];
+      for (const item of queue) {
+        page.append(item);
+        if (this.fits(page)) continue;
+        item.remove();
+        later.push(item);
       }
-      page = this.newPage();
+      if (page.childElementCount === 0) {
+        const first = later.shift();
+        const parts = split ? split(first, (node) => this.tryFit(page, node)) : null;
+        page.append(parts ? parts[0] : first);
+        if (parts) later.unshift(parts[1]);
+      }
+      queue = later;
     }
-    if (page.childElementCount === 0 && this.pages.length > 1) { page.remove(); this.pages.pop(); }
+    if (this.pages.length === 0) this.newPage();
     this.show(Math.min(this.current, this.pages.length - 1));
   }
 
