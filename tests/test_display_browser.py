@@ -185,14 +185,15 @@ def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
     expected = {
         "waiting": state["waiting"],
         "recent": [call["ticket"]["number"] for call in state["recent_calls"]],
-        "tiles": {c["id"]: c["ticket"]["number"] if c["ticket"] else "—" for c in state["counters"]},
+        # A counter nobody has signed in at since shows the word for closed in place of a number.
+        "tiles": {c["id"]: c["ticket"]["number"] if c["ticket"] else {"open": "—", "closed": "Tutup"}[c["status"]] for c in state["counters"]},
     }
 
     def shown_now() -> dict:
         return page.evaluate(
             """() => ({waiting: window.antreDisplay.model.waiting,
                        recent: window.antreDisplay.model.recent.map((c) => c.ticket.number),
-                       tiles: Object.fromEntries([...document.querySelectorAll('.tile')].map((t) => [t.dataset.counter, t.querySelector('.number').textContent]))})"""
+                       tiles: Object.fromEntries([...document.querySelectorAll('.tile')].map((t) => [t.dataset.counter, t.querySelector('.number').textContent || t.querySelector('.word').textContent]))})"""
         )
 
     # A call and what it changed arrive as separate messages with the same seq: wait for all of them.

@@ -18,11 +18,10 @@ from antre.queue_server.hall import open_hall
 from playwright.sync_api import Page
 
 from tests.conftest import PASSWORD
-from tests.support import ROOT, SMALL_HALL, TEST_PASSWORD_HASH, ServerProcess, http, write_config
+from tests.support import REAL_SIZE_HALL, SMALL_HALL, TEST_PASSWORD_HASH, ServerProcess, http, write_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"
 TV = {"width": 1920, "height": 1080}
 READ_FROM_5_M_PX = 32  # agency headings and the waiting strip
 MAX_FLOOR_PAGES = 2
@@ -67,7 +66,8 @@ def real_size_hall() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory) -> dict[str, Any]:
     """The running hall: its server, config, an admin token, the longest-named counter with a
-    six-character number called at it, a counter paused for a meeting and one nobody signed in at."""
+    six-character number called at it, a counter paused for a meeting, one open with nobody called
+    and one nobody signed in at (closed)."""
     folder = tmp_path_factory.mktemp("real-size")
     config_path = write_config(folder, real_size_hall())
     config = load_config(config_path)
@@ -83,8 +83,9 @@ def hall(tmp_path_factory) -> dict[str, Any]:
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
     assert http("POST", f"{server.url}/api/v1/counters/{longest.id}/call", {"ticket_id": ticket["id"]}, token)[0] == 200
     others = [c for c in config.counters.values() if c.id != longest.id]
-    meeting, closed = others[0], others[-1]
+    meeting, idle, closed = others[0], others[1], others[-1]
     assert http("POST", f"{server.url}/api/v1/counters/{meeting.id}/pause", {"reason": "rapat"}, token)[0] == 200
+    assert http("POST", f"{server.url}/api/v1/counters/{idle.id}/open", {}, token)[0] == 200
     yield {
         "server": server,
         "config": config,
@@ -92,6 +93,7 @@ def hall(tmp_path_factory) -> dict[str, Any]:
         "number": ticket["number"],
         "longest": longest,
         "meeting": meeting,
+        "idle": idle,
         "closed": closed,
     }
     server.kill()
@@ -199,7 +201,8 @@ def test_a_meeting_reads_rapat_and_a_counter_nobody_signed_in_at_reads_closed(ha
         assert mode in tile.get_attribute("class")
         assert [tile.locator(".word").text_content(), tile.locator(".word2").text_content()] == words
         assert tile.locator(".number").text_content() == ""
-    idle = page.locator(".tile.idle").first  # open and idle looks otherwise: its number slot, no words
+    idle = page.locator(f'.tile[data-counter="{hall["idle"].id}"]')  # open and idle looks otherwise: its number slot, no words
+    assert "idle" in idle.get_attribute("class") and "closed" not in idle.get_attribute("class")
     assert idle.locator(".number").text_content() == "—" and idle.locator(".word").text_content() == ""
 
     open_screen(page, f"{server.url}/display/counter/{meeting.id}")
