@@ -103,7 +103,7 @@ function buildChip(service) {
   const chip = el('div', 'chip');
   chip.dataset.service = service.code;
   chip.title = service.name;
-  chip.append(el('div', 'code', service.code), el('div', 'count', '0'));
+  chip.append(el('div', 'code', service.code), el('div', 'count', String(model.waiting[service.code] ?? 0)));
   chips.set(service.code, chip);
   return chip;
 }
@@ -119,6 +119,7 @@ function buildWaitGroup(item, list, continued = false) {
 }
 
 const waitingNow = () => services.filter((s) => (model.waiting[s.code] ?? 0) > 0);
+const stripShape = (list) => list.map((s) => `${s.code}:${String(model.waiting[s.code]).length}`).join(' ');
 const waitGroups = () => byAgency(waitingNow()).map(([agency, list]) => buildWaitGroup({ agency }, list));
 
 const counterPages = new Pager($('pages'), $('pager'));
@@ -136,8 +137,9 @@ function layout() {
 // chips of a page must keep fitting it, and a strip re-paged at every ticket would never settle.
 function layoutWaiting() {
   const list = waitingNow();
-  waitingShape = list.map((s) => `${s.code}:${String(model.waiting[s.code]).length}`).join(' ');
-  $('waiting-none').hidden = list.length > 0; // before measuring: it takes the pages' room
+  waitingShape = stripShape(list);
+  $('waiting-none').hidden = list.length > 0; // before measuring: the two share the strip's room
+  $('waiting').hidden = list.length === 0;
   waitingPages.fill(waitGroups(), splitParts(buildWaitGroup));
 }
 
@@ -164,9 +166,8 @@ function showCounter(counter) {
 
 function showWaiting(waiting) {
   model.waiting = waiting;
-  const shape = waitingNow().map((s) => `${s.code}:${String(waiting[s.code]).length}`).join(' ');
-  if (shape !== waitingShape) layoutWaiting();
   for (const [code, chip] of chips) chip.querySelector('.count').textContent = String(waiting[code] ?? 0);
+  if (stripShape(waitingNow()) !== waitingShape) layoutWaiting();
 }
 
 function callView(call) {
