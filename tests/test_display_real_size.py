@@ -28,7 +28,8 @@ MAX_FLOOR_PAGES = 2
 MAX_HALL_PAGES = 3  # 60 counters of 36 agencies
 
 # Every element of the lobby's panels inside its panel, and every fitted box (numbers, names) whole:
-# nothing wider than its box, nor a wrapping text a line taller (glyphs may pass a tight line-height).
+# nothing wider than its box, nor a wrapping text with more lines than its box holds (counted in
+# lines: glyphs may pass a tight line-height without a line being lost).
 OVERFLOWS = """() => {
   const out = [];
   const describe = (node) => `${node.className || node.tagName} "${node.textContent.slice(0, 40)}"`;
@@ -45,7 +46,8 @@ OVERFLOWS = """() => {
   for (const node of document.querySelectorAll('.fit')) {
     const style = getComputedStyle(node);
     const wide = node.scrollWidth > node.clientWidth + 1;
-    const tall = style.whiteSpace !== 'nowrap' && node.scrollHeight - node.clientHeight > 0.3 * parseFloat(style.fontSize);
+    const line = parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
+    const tall = style.whiteSpace !== 'nowrap' && Math.round(node.scrollHeight / line) > Math.floor((node.clientHeight + 1) / line);
     if (wide || tall) out.push(`${describe(node)} cut`);
   }
   const page = document.scrollingElement;

@@ -11,13 +11,14 @@ function length(value) {
   return value.trim().endsWith('vmin') ? (number * Math.min(window.innerWidth, window.innerHeight)) / 100 : number;
 }
 
-/** Whether `node`'s text spills out of its box: sideways, or for text that wraps, by a line below
- *  its last allowed one. Glyphs reach a little past a tight line-height (DejaVu's ascent and descent
- *  are 1.16 em): that much is not a line, and a one-line box is only measured across. */
+/** Whether `node`'s text spills out of its box: sideways, or for text that wraps, by a line more
+ *  than the box holds. Lines are counted, not pixels: glyphs reach a little past a tight
+ *  line-height (DejaVu's ascent and descent are 1.16 em), which is no lost line. */
 export function overflows(node) {
   if (node.scrollWidth > node.clientWidth + 1) return true;
   const style = getComputedStyle(node);
-  return style.whiteSpace !== 'nowrap' && node.scrollHeight - node.clientHeight > 0.3 * parseFloat(style.fontSize);
+  const line = parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize); // 'normal' is about 1.2 em
+  return style.whiteSpace !== 'nowrap' && Math.round(node.scrollHeight / line) > Math.floor((node.clientHeight + 1) / line);
 }
 
 /** Sizes `node`'s text to the largest size its box holds; false when the node is not laid out yet. */
