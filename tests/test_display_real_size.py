@@ -33,7 +33,7 @@ MAX_HALL_PAGES = 3  # 60 counters of 36 agencies
 OVERFLOWS = """() => {
   const out = [];
   const describe = (node) => `${node.className || node.tagName} "${node.textContent.slice(0, 40)}"`;
-  for (const panel of document.querySelectorAll('.stage > section, .head, .body')) {
+  for (const panel of document.querySelectorAll('.top, .stage > section, .head, .body')) {
     const box = panel.getBoundingClientRect();
     for (const node of panel.querySelectorAll('*')) {
       const r = node.getBoundingClientRect();
