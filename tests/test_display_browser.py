@@ -186,7 +186,9 @@ def test_a_lobby_that_missed_a_message_resyncs_to_get_state(server, page):
         "waiting": state["waiting"],
         "recent": [call["ticket"]["number"] for call in state["recent_calls"]],
         # A counter nobody has signed in at since shows the word for closed in place of a number.
-        "tiles": {c["id"]: c["ticket"]["number"] if c["ticket"] else {"open": "—", "closed": "Tutup"}[c["status"]] for c in state["counters"]},
+        "tiles": {
+            c["id"]: c["ticket"]["number"] if c["ticket"] else {"open": "—", "closed": "Tutup"}[c["status"]] for c in state["counters"]
+        },
     }
 
     def shown_now() -> dict:
