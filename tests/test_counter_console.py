@@ -183,7 +183,8 @@ def test_transfer_moves_the_ticket_to_the_other_services_waiting_list(server, ne
     expect(siti.locator("#ticket-number")).to_have_text("A001")
     siti.keyboard.press("t")
     expect(siti.locator("#transfer-dialog")).to_be_visible()
-    siti.select_option("#transfer-service", "C")
+    siti.fill("#transfer-search", "paspor")
+    expect(siti.locator("#transfer-services [role=option]:visible")).to_have_text(["C Paspor"])
     siti.fill("#transfer-note", "bawa paspor lama")
     siti.keyboard.press("Enter")
     expect(siti.locator("#current-empty")).to_be_visible()
@@ -231,7 +232,7 @@ def test_done_call_specific_no_show_and_pause_resume(server, new_page):
 
     page.keyboard.press("p")
     page.click("[data-reason=sholat]")
-    expect(page.locator("#counter-status")).to_contain_text("sholat")
+    expect(page.locator("#counter-status")).to_contain_text("Jeda · Sholat")
     expect(page.locator("#btn-next")).to_be_disabled()
     assert counter_state(server, "1")["status"] == "paused" and counter_state(server, "1")["pause_reason"] == "sholat"
     page.keyboard.press("p")
