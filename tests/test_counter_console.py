@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import pytest
 import requests
+import yaml
+from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
-from tests.support import http
+from tests.support import ROOT, TEST_PASSWORD_HASH, ServerProcess, http
+
+REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -327,3 +334,144 @@ def test_an_admin_voids_a_flood_from_the_choose_page_and_an_officer_has_no_such_
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
     history = http("GET", f"{server.url}/api/v1/tickets/{flood[0]['id']}/history", token=token)[1]
     assert history[-1]["kind"] == "cancelled" and history[-1]["details"]["reason"] == "banjir tiket palsu"
+
+
+# --- staying connected, taking and leaving the counter ---------------------------------------------
+def test_the_offline_banner_shows_when_the_server_stops_and_the_console_resumes_without_a_reload(server, new_page):
+    page = open_console(new_page(), server, "siti", "1")
+    page.evaluate("window.sameDocument = true")  # a reload would lose it
+    banner = page.locator("#offline-banner")
+    expect(banner).to_be_hidden()
+
+    os.killpg(server.process.pid, signal.SIGSTOP)  # a hung server closes no socket: only asking finds it
+    expect(banner).to_be_visible(timeout=5_000)
+    expect(banner).to_contain_text("Tidak tersambung ke server — mencoba lagi…")
+    expect(banner).to_contain_text("Not connected to the server — retrying…")
+    expect(page.locator("#btn-next")).to_be_disabled()
+    expect(page.locator("#leave")).to_be_disabled()
+    page.keyboard.press("Space")  # held, not sent into the void
+
+    server.kill()
+    server.start()  # the same port and database, as after a power cut
+    expect(banner).to_be_hidden(timeout=15_000)
+    issue(server, "A")
+    expect(page.locator("#waiting-count")).to_have_text("1")
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-number")).to_have_text("A001")
+    assert current_number(server, "1") == "A001"
+    assert page.evaluate("window.sameDocument") is True
+
+
+def real_size_config(folder) -> dict:
+    """examples/mpp-besar.yaml in a test's folder, open all day and with the tests' cheap password hash."""
+    data = yaml.safe_load(REAL_SIZE_HALL.read_text(encoding="utf-8"))
+    data["hall"].pop("opening_hours", None)
+    data["hall"].pop("breaks", None)
+    data["database"] = "antre.db"
+    data["auth"] = {**(data.get("auth") or {}), "password_hash": TEST_PASSWORD_HASH}
+    data["issuing"] = {"anonymous": True, "per_address_per_hour": 100000, "anonymous_per_day": 1000000}
+    return data
+
+
+@pytest.fixture(scope="module")
+def big_hall(tmp_path_factory):
+    """One ``antre run`` on the real-size hall for this module's tests (each on counters of its own):
+    a start per test would cost more than the tests. Officers: admin, and rina of one counter."""
+    folder = tmp_path_factory.mktemp("big-hall")
+    config_path = folder / "config.yaml"
+    config_path.write_text(yaml.safe_dump(real_size_config(folder), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = load_config(config_path)
+    rina_counter = list(config.counters)[1]
+    hall = open_hall(config)
+    try:
+        hall.accounts.add("admin", PASSWORD, "admin")
+        hall.accounts.add("rina", PASSWORD, "officer", [rina_counter])
+    finally:
+        hall.store.close()
+    process = ServerProcess(config_path).start()
+    process.hall = config
+    process.rina_counter = rina_counter
+    yield process
+    process.kill()
+
+
+def passport_like(service) -> bool:
+    """What "paspor" should find: the word in the service's name, keywords or agency's names."""
+    return "paspor" in " ".join([service.name, *service.keywords, service.agency]).lower()
+
+
+def test_opening_the_console_opens_the_counter_and_leaving_closes_it(big_hall, new_page):
+    counter_id = big_hall.rina_counter
+    assert counter_state(big_hall, counter_id)["status"] == "closed", "nobody has signed in at it yet"
+    page = open_console(new_page(), big_hall, "rina", counter_id)
+    expect(page.locator("#counter-status")).to_contain_text("Buka")
+    assert counter_state(big_hall, counter_id)["status"] == "open"
+
+    page.click("#leave")
+
+    expect(page.locator("#left-message")).to_contain_text(big_hall.hall.counters[counter_id].name)
+    assert counter_state(big_hall, counter_id)["status"] == "closed"
+    assert page.url.split("?")[0].endswith("/counter"), "the chooser, not straight back into the counter"
+
+
+def test_transfer_search_for_paspor_lists_the_passport_services_and_transfers_there(big_hall, new_page):
+    hall = big_hall.hall
+    counter = next(c for c in hall.counters.values() if c.id != big_hall.rina_counter and not any(passport_like(hall.services[s]) for s in c.services))
+    passports = {code for code, service in hall.services.items() if passport_like(service)}
+    assert passports, "the real-size hall has passport services"
+    ticket = issue(big_hall, counter.services[0])
+    page = open_console(new_page(), big_hall, "admin", counter.id)
+    page.keyboard.press("Space")
+    expect(page.locator("#ticket-number")).to_have_text(ticket["number"])
+    page.keyboard.press("t")
+    options = page.locator("#transfer-services [role=option]")
+    expect(options.filter(visible=True)).to_have_count(len(hall.services) - 1)
+    agencies = {s.agency for code, s in hall.services.items() if code != ticket["service"]}
+    expect(page.locator("#transfer-services [role=group]").filter(visible=True)).to_have_count(len(agencies))
+
+    page.keyboard.type("paspor")
+
+    expect(options.filter(visible=True)).to_have_count(len(passports))
+    shown = set(options.evaluate_all("all => all.filter(o => !o.hidden).map(o => o.dataset.code)"))
+    assert shown == passports
+    page.keyboard.press("ArrowDown")
+    chosen = page.locator("#transfer-services [aria-selected=true]").get_attribute("data-code")
+    page.keyboard.press("Enter")
+    expect(page.locator("#message")).to_contain_text("dialihkan")
+    assert state(big_hall)["waiting"][chosen] == 1
+
+
+def test_the_chooser_filters_sixty_counters_grouped_by_agency(big_hall, new_page):
+    hall = big_hall.hall
+    page = new_page()
+    page.goto(f"{big_hall.url}/counter/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    choices = page.locator(".counter-choices li")
+    expect(choices).to_have_count(len(hall.counters))
+    assert page.locator(".counter-group").count() > 1
+
+    page.fill("#counter-filter", "imigrasi")
+
+    immigration = [c for c in hall.counters.values() if any("imigrasi" in hall.services[s].agency.lower() for s in c.services)]
+    expect(choices.filter(visible=True)).to_have_count(len(immigration))
+    page.keyboard.press("Enter")
+    expect(page.locator("#counter-name")).to_have_text(immigration[0].name)
+
+
+def test_call_specific_finds_a_number_beyond_the_first_ten(big_hall, new_page):
+    hall = big_hall.hall
+    counter = list(hall.counters.values())[-1]
+    tickets = [issue(big_hall, counter.services[0]) for _ in range(13)]
+    page = open_console(new_page(), big_hall, "admin", counter.id)
+    page.keyboard.press("c")
+    expect(page.locator("#call-choices li")).to_have_count(13)
+    wanted = tickets[12]["number"]
+
+    page.keyboard.type(wanted)
+
+    expect(page.locator("#call-choices li")).to_have_text([re.compile(wanted)])
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket-number")).to_have_text(wanted)
+    assert current_number(big_hall, counter.id) == wanted
