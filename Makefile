@@ -23,7 +23,7 @@ install: $(BIN)/.installed
 
 run: $(BIN)/.installed
 	@scripts/system-packages.sh $(RUN_PACKAGES)
-	$(BIN)/antre --config $(CONFIG) init
+	$(BIN)/antre --config $(CONFIG) init --demo-officer
 	$(BIN)/antre --config $(CONFIG) run --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed

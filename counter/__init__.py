@@ -91,7 +91,11 @@ def logout():
         return redirect(url_for("counter.home"))
     token = console_session.end()
     if token:
-        current_hall().accounts.logout(token)
+        hall = current_hall()
+        officer = hall.accounts.authenticate(token)
+        hall.accounts.logout(token)
+        if officer is not None:
+            hall.presence.signed_out(officer["id"])
     return redirect(url_for("counter.login_form", out=1))
 
 
@@ -156,6 +160,7 @@ def console(counter_id: str):
         return _choose_page(officer, "console.no_such_counter"), 404
     if not may_act_on(officer, counter_id):
         return _choose_page(officer, "console.not_assigned"), 403
+    current_hall().presence.seen(counter_id)
     return render_template(
         "counter/console.html",
         hall=hall,

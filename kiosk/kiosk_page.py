@@ -17,7 +17,6 @@ from antre.printer.preview import ticket_png
 from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
-from antre.queue_server.issuing import availability
 from antre.queue_server.issuing_access import COOKIE, COOKIE_YEARS, kiosk_of_key
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
@@ -112,7 +111,7 @@ def services():
                 "waiting": row["waiting"],
                 "counters_open": row["counters_open"],
                 "eta_minutes": estimates[row["code"]]["eta_minutes"],
-                "unavailable": availability(engine, row["counters_open"]),
+                "unavailable": row["unavailable"],
             }
             for row in rows
         ],

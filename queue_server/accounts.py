@@ -100,6 +100,13 @@ class Accounts:
             tx.delete_tokens(officer_id=officer["id"])
             return _public(tx.officer(officer["id"]))
 
+    def password_is(self, username: str, password: str) -> bool:
+        """Whether ``username`` is an active officer with this password (no log-in, no throttling:
+        for the command line, which already holds the database)."""
+        with self.store.read() as tx:
+            officer = tx.officer_by_username(username)
+        return officer is not None and self._password_matches(officer, password)
+
     # --- sessions -------------------------------------------------------------------------------
     def login(self, username: str, password: str, remote: str = "") -> tuple[str, dict]:
         """Return (token, officer) or raise LoginFailed / Throttled; the message never says which part was wrong.

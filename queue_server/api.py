@@ -122,6 +122,7 @@ def _counter_officer(counter_id: str) -> int:
         raise ApiError(404, "not_found", "error.unknown_counter", "counter", counter=counter_id)
     if not may_act_on(g.officer, counter_id):
         raise ApiError(403, "forbidden", "error.not_assigned", username=g.officer["username"], counter=counter_id)
+    hall.presence.seen(counter_id)
     return g.officer["id"]
 
 
@@ -244,6 +245,7 @@ def login():
 @officer_required
 def logout():
     current_hall().accounts.logout(g.token)
+    current_hall().presence.signed_out(g.officer["id"])
     return "", 204
 
 
@@ -307,3 +309,5 @@ _counter_action("transfer", lambda c, o, b: _engine().transfer(c, _text(b, "serv
 _counter_action("call", lambda c, o, b: _engine().call_ticket(c, _text(b, "ticket_id"), o))
 _counter_action("pause", lambda c, o, b: _engine().pause(c, _text(b, "reason"), o))
 _counter_action("resume", lambda c, o, b: _engine().resume(c, o))
+_counter_action("open", lambda c, o, b: _engine().open_counter(c, o))
+_counter_action("close", lambda c, o, b: _engine().close_counter(c, o))

@@ -18,7 +18,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors, i18n
+from . import api, errors, i18n, start
 from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -26,6 +26,7 @@ from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
 from .ops import init_ops
+from .presence import CounterPresence
 from .store import Store
 
 
@@ -57,11 +58,14 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_announcer(app, hall)
     errors.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(start.bp)
     app.register_blueprint(counter_bp)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     init_ops(app, hall)
+    hall.presence = CounterPresence(hall.engine)
+    hall.presence.start()
     return app
 
 

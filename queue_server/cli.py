@@ -105,15 +105,24 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 
 @main.command()
+@click.option(
+    "--demo-officer",
+    is_flag=True,
+    help="Also make officer 'demo' (every counter) with a password generated now, kept next to the database and "
+    "shown at each init while unchanged. For trying Antre out (make run uses it), not for a real hall.",
+)
 @click.pass_obj
-def init(obj: Context) -> None:
+def init(obj: Context, demo_officer: bool) -> None:
     """Create the hall's database, or migrate it to this version (safe to run again)."""
+    from .demo import ensure_demo_officer
     from .schema import SCHEMA_VERSION
 
     _refuse_damaged(obj)
     hall = obj.hall()
-    hall.store.close()
     click.echo(f"database {obj.config.database} ready (schema version {SCHEMA_VERSION})")
+    if demo_officer:
+        click.echo(ensure_demo_officer(hall))
+    hall.store.close()
 
 
 @main.command()
@@ -123,14 +132,26 @@ def init(obj: Context) -> None:
 @click.pass_obj
 def run(obj: Context, host: str, port: int, threads: int) -> None:
     """Serve the hall: API, kiosk, displays and officer console (gunicorn, one process)."""
-    from .server import ServingClaim, serve
+    from .server import ServingClaim, own_url, serve
 
     with ServingClaim(obj.config.database, f"http://{host}:{port}"):  # refused (exit 1, one line) while another run serves it
         _refuse_damaged(obj)
         obj.hall().store.close()
         click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
+        _print_entry_points(obj.config, own_url(host, port))
         _warn_without_public_url(obj.config, host, port)
         serve(obj.config_path.resolve(), host, port, threads)
+
+
+def _print_entry_points(config: HallConfig, base: str) -> None:
+    """Where everything is: the start page first, then each screen (the start page lists the same)."""
+    from .start import entry_points
+
+    click.echo(f"  start page   {base}/", err=True)
+    for point in entry_points(config):
+        if point.group != "counter":
+            click.echo(f"  {point.group:<12} {base}{point.path}  {point.name}".rstrip(), err=True)
+    click.echo(f"  counter      {base}/display/counter/ID  (one screen per counter, ID: {', '.join(config.counters)})", err=True)
 
 
 def _warn_without_public_url(config: HallConfig, host: str, port: int) -> None:

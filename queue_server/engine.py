@@ -16,6 +16,8 @@ from datetime import date, datetime, time
 from itertools import islice
 from typing import Any, TypeVar
 
+from . import availability
+from .availability import CLOSED, OPEN, PAUSED
 from .call_order import CallRule
 from .clock import Clock, iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
@@ -195,10 +197,10 @@ class Engine:
             op.tx.update_ticket(ticket["id"], status="expired", finished_at=op.at)
             op.record("expired", ticket["id"], ticket["counter_id"], previous_status=ticket["status"])
         for counter_id, state in op.tx.counter_states().items():
-            if state["ticket_id"] or state["priority_streak"] or state["status"] == "paused":
-                op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, status="open", pause_reason=None, updated_at=op.at)
-            if state["status"] == "paused":  # recorded, so that displays and consoles see it open at once
-                op.record("resumed", counter_id=counter_id, by=NEW_DAY)
+            if state["ticket_id"] or state["priority_streak"] or state["status"] != CLOSED:
+                op.tx.set_counter_state(counter_id, ticket_id=None, priority_streak=0, status=CLOSED, pause_reason=None, updated_at=op.at)
+            if state["status"] != CLOSED:  # recorded, so that displays and consoles see it closed at once
+                op.record("closed", counter_id=counter_id, by=NEW_DAY)
         op.tx.set_meta("day", op.day)
 
     def _counter(self, counter_id: str) -> Counter:
@@ -323,7 +325,7 @@ class Engine:
         counter = self._counter(counter_id)
 
         def apply(op: _Operation) -> Any:
-            state = self._open_state(op, counter)
+            state = self._open_state(op, counter, officer_id)
             self._finish_current(op, counter, state, officer_id)
             ticket = self._choose_next(op, counter, state)
             if ticket is None:
@@ -337,7 +339,7 @@ class Engine:
         counter = self._counter(counter_id)
 
         def apply(op: _Operation) -> Any:
-            state = self._open_state(op, counter)
+            state = self._open_state(op, counter, officer_id)
             ticket = self._ticket(op.tx, ticket_id)
             if ticket["status"] != "waiting":
                 raise Conflict("error.not_waiting", number=ticket["number"], status=ticket["status"])
@@ -348,11 +350,20 @@ class Engine:
 
         return self._apply(apply)
 
-    def _open_state(self, op: _Operation, counter: Counter) -> dict:
+    def _open_state(self, op: _Operation, counter: Counter, officer_id: int | None) -> dict:
+        """The counter's state before a call: refused while paused, opened if nobody had signed in."""
         state = op.tx.counter_state(counter.id)
-        if state["status"] == "paused":
+        if state["status"] == PAUSED:
             raise Conflict("error.paused_no_call", counter=counter.name)
+        self._sign_in(op, counter, state, officer_id)
         return state
+
+    def _sign_in(self, op: _Operation, counter: Counter, state: dict, officer_id: int | None) -> None:
+        """Any officer action at a closed counter opens it: the officer is evidently there."""
+        if state["status"] == CLOSED:
+            op.tx.set_counter_state(counter.id, status=OPEN, pause_reason=None, officer_id=officer_id, updated_at=op.at)
+            op.record("opened", counter_id=counter.id, officer_id=officer_id)
+            state.update(status=OPEN, officer_id=officer_id)
 
     def _finish_current(self, op: _Operation, counter: Counter, state: dict, officer_id: int | None) -> None:
         ticket = op.tx.ticket(state["ticket_id"]) if state["ticket_id"] else None
@@ -478,6 +489,39 @@ class Engine:
 
         return self._apply(apply)
 
+    def open_counter(self, counter_id: str, officer_id: int | None = None) -> dict:
+        """An officer takes the counter (the console opened at it): closed becomes open. A counter
+        already open or paused stays as it is, so reopening a console does not end a pause."""
+        counter = self._counter(counter_id)
+
+        def apply(op: _Operation) -> Any:
+            self._sign_in(op, counter, op.tx.counter_state(counter.id), officer_id)
+            return self._counter_view(op.tx, counter)
+
+        return self._apply(apply)
+
+    def close_counter(self, counter_id: str, officer_id: int | None = None, by: str | None = None) -> dict:
+        """The officer leaves (``by``: None when they say so, ``idle`` or ``sign_out`` when the server
+        notices). Refused while a visitor is called or served there: their ticket must end first."""
+        counter = self._counter(counter_id)
+
+        def apply(op: _Operation) -> Any:
+            state = op.tx.counter_state(counter.id)
+            if state["ticket_id"]:
+                current = op.tx.ticket(state["ticket_id"])
+                raise Conflict("error.busy_no_close", number=current["number"], counter=counter.name)
+            if state["status"] != CLOSED:
+                op.tx.set_counter_state(counter.id, status=CLOSED, pause_reason=None, officer_id=None, updated_at=op.at)
+                op.record("closed", counter_id=counter.id, officer_id=officer_id, **({"by": by} if by else {}))
+            return self._counter_view(op.tx, counter)
+
+        return self._apply(apply)
+
+    def counters_held(self) -> dict[str, dict]:
+        """Every counter that is not closed, with its state (``officer_id``, ``ticket_id``)."""
+        with self.store.read() as tx:
+            return {cid: state for cid, state in tx.counter_states().items() if state["status"] != CLOSED and cid in self.hall.counters}
+
     # --- reading --------------------------------------------------------------------------------
     def ticket(self, ticket_id: str) -> dict:
         self._ensure_today()
@@ -493,7 +537,8 @@ class Engine:
         self._ensure_today()
         with self.store.read() as tx:
             waiting = tx.waiting_counts()
-            paused = tx.paused_counters()
+            states = tx.counter_states()
+        now = self.clock()
         return [
             {
                 "code": s.code,
@@ -501,8 +546,9 @@ class Engine:
                 "agency": s.agency,
                 "agency_short": self.hall.agency(s.agency).short_name,
                 "waiting": waiting.get(s.code, 0),
-                "counters_open": self._open_counters(s.code, paused),
+                "counters_open": sum(1 for c in self.hall.counters_for_service(s.code) if availability.status_of(states.get(c.id)) == OPEN),
                 "target_wait_minutes": s.target_wait_minutes,
+                "unavailable": availability.unavailable(self.hall, s.code, states, now),
             }
             for s in self.hall.services.values()
         ]
@@ -573,10 +619,11 @@ class Engine:
         return places
 
     def _waiting_ahead(self, places: dict[str, int], states: dict[str, dict]) -> int:
-        """The fewest tickets called before this one by any open counter of its service (any counter
-        while all are paused). With one counter: exactly the tickets called before it. See README."""
-        open_places = [n for counter_id, n in places.items() if states.get(counter_id, {}).get("status") != "paused"]
-        return min(open_places or places.values())
+        """The fewest tickets called before this one by any counter of its service serving now or
+        expected to (any counter while none is). With one counter: exactly the tickets called
+        before it. See README."""
+        serving = [n for counter_id, n in places.items() if availability.serving(self.hall, states.get(counter_id))]
+        return min(serving or places.values())
 
     # --- views ----------------------------------------------------------------------------------
     def _ticket(self, tx: Tx, ticket_id: Any) -> dict:
@@ -584,9 +631,6 @@ class Engine:
         if ticket is None:
             raise NotFound("error.no_ticket", "ticket_id")
         return ticket
-
-    def _open_counters(self, code: str, paused: set[str]) -> int:
-        return sum(1 for c in self.hall.counters_for_service(code) if c.id not in paused)
 
     def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
         """A ticket as the API and the pages see it; ``ahead``: its place in a counter's list, when shown in one."""
@@ -627,7 +671,7 @@ class Engine:
             "name": counter.name,
             "services": list(counter.services),
             "agencies": agencies,
-            "status": state["status"],
+            "status": availability.status_of(state),
             "pause_reason": state["pause_reason"],
             "ticket": self._view(tx, ticket) if ticket else None,
         }

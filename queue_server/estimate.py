@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from . import availability
 from .call_order import CallRule, call_key
 from .clock import Clock, parse_iso
 from .config import HallConfig
@@ -51,7 +52,7 @@ MIN_SPREAD = 1.0  # minutes: never a range narrower than this
 GAP_CAP = 5.0  # minutes: a longer wait between two calls is an idle counter, not a working pause
 HISTORY = 30  # finished tickets per service read at start-up to warm the means
 LEAVING = ("completed", "no_show", "transferred")
-NEW_DAY = "new_day"  # the engine's ``by`` on a counter it reopens at the day rollover: not a real pause ending
+NEW_DAY = "new_day"  # the engine's ``by`` on what the day rollover does to counters: not a real pause ending
 
 
 @dataclass(frozen=True)
@@ -318,10 +319,12 @@ class WaitEstimator:
                 reason, since = self._paused_at.pop(event.counter_id)
                 if event.details.get("by") != NEW_DAY:
                     self.times.observe_pause(reason, _minutes(since, parse_iso(event.at)))
+            elif event.kind == "closed":  # a pause ended by leaving says nothing of how long pauses last
+                self._paused_at.pop(event.counter_id, None)
             if event.kind == "paused":
                 self._paused_at[event.counter_id] = (event.details.get("reason"), parse_iso(event.at))
                 self._last_pause[event.counter_id] = parse_iso(event.at)
-            if event.kind in ("paused", "cancelled", "expired"):
+            if event.kind in ("paused", "closed", "cancelled", "expired"):
                 self._last_free.pop(event.counter_id, None)
 
     # --- estimating ---------------------------------------------------------------------------------
@@ -333,8 +336,8 @@ class WaitEstimator:
         the waiting counts say how much of each service without reading the waiting list.
         """
         service = ticket["service"]
-        pool = self.hall.counters_for_service(service)
-        if all(states.get(c.id, {}).get("status") == "paused" for c in pool):
+        pool = [c for c in self.hall.counters_for_service(service) if availability.counts(self.hall, states.get(c.id))]
+        if all(availability.status_of(states.get(c.id)) == availability.PAUSED for c in pool):
             return dict(NO_ESTIMATE)
         counts = tx.waiting_counts()
         others = {code: counts.get(code, 0) for code in {s for c in pool for s in c.services}}
@@ -356,12 +359,13 @@ class WaitEstimator:
         return [
             self._counter_now(tx, counter_id, idle, states.get(counter_id), now) if counter_id in pool else idle
             for counter_id, idle in self._idle.items()
+            if availability.counts(self.hall, states.get(counter_id))
         ]
 
     def _counter_now(self, tx, counter_id: str, idle: CounterNow, state: dict | None, now: datetime) -> CounterNow:
         if state is None:
             return idle._replace(breaks=self._breaks_ahead(counter_id, None, now))
-        if state["status"] == "paused":
+        if state["status"] == availability.PAUSED:
             since = parse_iso(state["updated_at"]) if state["updated_at"] else now
             return idle._replace(
                 paused_minutes=_minutes(since, now),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .issuing import Issuer
     from .live import LiveChannel
     from .ops import Ops
+    from .presence import CounterPresence
 
 _SLOT = "antre"  # the hall's one place on the Flask app, next to Flask-SocketIO's own "socketio"
 
@@ -43,6 +44,7 @@ class Hall:
     live: LiveChannel | None = None
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
+    presence: CounterPresence | None = None
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
 
     @property

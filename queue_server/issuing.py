@@ -4,9 +4,10 @@
   the same id gives back the same ticket that day (also after a server restart: the ids are stored). Two
   requests with the same id at the same moment wait for each other in this process, which is the
   only one serving the hall (see queue_server/server.py).
-- Nothing is issued outside ``hall.opening_hours`` or for a service with no open counter, whatever
-  the channel (kiosk, phone, script), except a ticket an officer makes at a desk (checked inside the
-  ticket's transaction: no extra read on the way, no race with a pause). Who may issue at all, and
+- Nothing is issued while queue_server/availability.py says the service cannot issue (outside
+  ``hall.opening_hours``, no counter of it open or expected), whatever the channel (kiosk, phone,
+  script), except a ticket an officer makes at a desk (checked inside the ticket's transaction: no
+  race with a counter closing). Who may issue at all, and
   how many, is queue_server/issuing_access.py.
 - The print job and the request id are written in the ticket's own transaction (the engine's
   ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from antre.printer.service import Printing
+from antre.queue_server.availability import unavailable
 from antre.queue_server.clock import iso
 from antre.queue_server.engine import Conflict, Engine, InvalidInput
 from antre.queue_server.issuing_access import AnonymousLimit, Channel
@@ -68,13 +70,12 @@ class Issuer:
     ) -> tuple[dict, dict | None, bool]:
         ruled = not channel.desk
         kiosk = channel.kiosk
-        if ruled and not self.engine.hall.is_open(self.engine.clock()):
-            self._refuse("closed", service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
-            if ruled and open_counters(self.engine, service, tx.paused_counters()) == 0:
-                self._refuse("no_counter", service)  # rolls the ticket back: nothing is issued
+            why = unavailable(self.engine.hall, service, tx.counter_states(), self.engine.clock()) if ruled else None
+            if why is not None:
+                self._refuse(why, service)  # rolls the ticket back: nothing is issued
             if request_id is not None:
                 self._forget_earlier_days(tx)
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
@@ -102,8 +103,8 @@ class Issuer:
 
     def _refuse(self, why: str, service: str) -> NoReturn:
         """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing.
-        Open counters are checked inside the ticket's transaction, after the day roll that reopens
-        yesterday's paused counters, so a counter pausing meanwhile cannot slip a ticket through."""
+        Checked inside the ticket's transaction, after the day roll that closes yesterday's counters,
+        so a counter closing meanwhile cannot slip a ticket through."""
         if why == "closed":
             opens, closes = self.engine.hall.opening_hours
             raise Conflict("error.closed", opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}")
@@ -121,15 +122,3 @@ class Issuer:
             with self._changed:
                 self._busy.discard(request_id)
                 self._changed.notify_all()
-
-
-def availability(engine: Engine, counters_open: int) -> str | None:
-    """Why a kiosk may not issue now for a service with ``counters_open`` open counters: ``closed``
-    (outside opening hours), ``no_counter`` (every counter serving it is paused), or None."""
-    if not engine.hall.is_open(engine.clock()):
-        return "closed"
-    return "no_counter" if counters_open == 0 else None
-
-
-def open_counters(engine: Engine, service: str, paused: set[str]) -> int:
-    return sum(1 for counter in engine.hall.counters_for_service(service) if counter.id not in paused)

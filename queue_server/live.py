@@ -22,7 +22,7 @@ Server → client:
   - ``called`` ``{seq, prev, event_id, at, recall, ticket: {id, number, service, service_name, agency},
     counter: {id, name}, audio_url, caption, play_audio}`` — hall, and the counter's own audience.
     These audiences are public: no message to them names a ticket id (``id`` is null; an id cancels).
-  - ``counter`` ``{seq, prev, counter}`` — a counter changed (ticket, serving, paused with reason, open);
+  - ``counter`` ``{seq, prev, counter}`` — a counter changed (ticket, serving, open, paused with reason, closed);
     ``counter`` has the shape of an entry of ``state.counters``. Hall, and that counter's audience.
   - ``queue`` ``{seq, prev, waiting: {CODE: n}}`` — a waiting count changed. Hall only.
   - ``ticket`` ``{seq, ticket, events}`` — the followed ticket as ``GET /api/v1/tickets/{id}`` shows it
@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 HALL = "hall"
 CALLS = ("called", "recalled")
+COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
 SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
 CATCH_UP_SECONDS = 0.2  # how long to wait for the listener to hand over events a snapshot already shows
 
@@ -345,7 +346,7 @@ class LiveChannel:
             if event.ticket:
                 services.add(event.ticket["service"])
             services.update(v for k, v in event.details.items() if k in ("from_service", "to_service") and v)
-            if event.kind in ("paused", "resumed") and event.counter_id in self.hall.config.counters:
+            if event.kind in COUNTER_STATUS_EVENTS and event.counter_id in self.hall.config.counters:
                 services.update(self.hall.config.counters[event.counter_id].services)
         # A ticket's place is counted over every service of its counters (call_order.py): a B ticket
         # called at a counter serving A and B moves the A tickets' places too.

@@ -404,7 +404,7 @@ class Tx:
         row = self._one("SELECT * FROM counter_state WHERE counter_id = ?", (counter_id,))
         return row or {
             "counter_id": counter_id,
-            "status": "open",
+            "status": "closed",
             "pause_reason": None,
             "ticket_id": None,
             "officer_id": None,

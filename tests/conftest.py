@@ -52,6 +52,7 @@ def app(hall_config, clock):
     app = create_app(hall_config, clock)
     app.config["TESTING"] = True
     yield app
+    hall_of(app).presence.close()
     hall_of(app).announcer.close()
     hall_of(app).printing.stop()  # its worker must not read while the store closes
     hall_of(app).store.close()

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"  # 36 agencies, 300 services, 60 counters: every screen is tested on it
 RENDER_DEADLINE = 15.0  # seconds an announcement may take to render (espeak-ng takes tens of milliseconds)
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 

@@ -74,16 +74,21 @@ def login(client, username: str, password: str = PASSWORD):
 
 
 # --- public: services, tickets, state -----------------------------------------------------------
-def test_services_lists_every_service_with_its_waiting_count_and_open_counters(client):
+def test_services_lists_every_service_with_its_waiting_count_and_open_counters(client, officers):
     issue(client)
     issue(client)
     issue(client, service="C")
     services = client.get(f"{API}/services").get_json()
     assert [s["code"] for s in services] == ["A", "B", "C"]
     by_code = {s["code"]: s for s in services}
-    assert by_code["A"] == {**by_code["A"], "name": "KTP Elektronik", "agency": "Disdukcapil", "waiting": 2, "counters_open": 2}
+    assert by_code["A"] == {**by_code["A"], "name": "KTP Elektronik", "agency": "Disdukcapil", "waiting": 2, "counters_open": 0}
+    assert by_code["A"]["unavailable"] is None, "before officers sign in, a counter expected today keeps its services on offer"
+    for counter in ("1", "2"):
+        assert act(client, officers["siti"], counter, "open").get_json()["status"] == "open"
+    by_code = {s["code"]: s for s in client.get(f"{API}/services").get_json()}
+    assert (by_code["A"]["waiting"], by_code["A"]["counters_open"]) == (2, 2)
     assert (by_code["B"]["waiting"], by_code["B"]["counters_open"]) == (0, 1)
-    assert (by_code["C"]["waiting"], by_code["C"]["counters_open"]) == (1, 1)
+    assert (by_code["C"]["waiting"], by_code["C"]["counters_open"]) == (1, 0), "nobody signed in at counter 3"
 
 
 def test_a_kiosk_tile_shows_the_wait_the_next_ticket_is_given(client):
@@ -226,7 +231,7 @@ def test_a_visitor_can_cancel_a_waiting_ticket_once(client):
 def test_state_shows_counters_recent_calls_and_waiting_counts(client, officers):
     empty = state(client)
     assert [c["id"] for c in empty["counters"]] == ["1", "2", "3"]
-    assert all(c["status"] == "open" and c["ticket"] is None for c in empty["counters"])
+    assert all(c["status"] == "closed" and c["ticket"] is None for c in empty["counters"]), "nobody is signed in yet"
     assert empty["waiting"] == {"A": 0, "B": 0, "C": 0}
     assert empty["recent_calls"] == []
     first, _second = issue(client), issue(client)
@@ -467,7 +472,8 @@ def test_a_paused_counter_calls_nothing_until_resumed(client, officers):
     paused = act(client, officers["siti"], "1", "pause", {"reason": "istirahat"})
     assert paused.status_code == 200
     assert (paused.get_json()["id"], paused.get_json()["status"], paused.get_json()["pause_reason"]) == ("1", "paused", "istirahat")
-    assert {s["code"]: s["counters_open"] for s in client.get(f"{API}/services").get_json()} == {"A": 1, "B": 0, "C": 1}
+    act(client, officers["siti"], "2", "open")
+    assert {s["code"]: s["counters_open"] for s in client.get(f"{API}/services").get_json()} == {"A": 1, "B": 0, "C": 0}
     error = assert_error(act(client, officers["siti"], "1", "call-next"), 409, "conflict")
     assert "paused" in error["message"]
     assert state(client)["waiting"]["A"] == 1
@@ -481,7 +487,7 @@ def test_a_paused_counter_calls_nothing_until_resumed(client, officers):
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 5}, {"reason": "x" * 201}])
 def test_pause_needs_a_short_reason(client, officers, body):
     assert_error(act(client, officers["siti"], "1", "pause", body), 400, "invalid", "reason")
-    assert state(client)["counters"][0]["status"] == "open"
+    assert state(client)["counters"][0]["status"] == "closed", "a refused pause changes nothing, not even who is signed in"
 
 
 def test_a_counter_with_a_visitor_cannot_pause(client, officers):

@@ -101,6 +101,8 @@ def test_call_next_with_nothing_waiting_returns_none_but_still_finishes_the_visi
 
 
 def test_call_next_on_an_empty_queue_returns_none_and_announces_nothing(hall, engine, heard):
+    engine.open_counter("1")
+    heard.clear()
     before = snapshot(hall)
 
     assert engine.call_next("1") is None
@@ -238,7 +240,7 @@ def test_a_paused_counter_calls_nothing_until_it_resumes(engine, heard, siti):
     with pytest.raises(Conflict, match="Loket 2 is paused"):
         engine.call_ticket("2", ticket["id"])
     assert engine.ticket(ticket["id"])["status"] == "waiting"
-    assert [s["counters_open"] for s in engine.services() if s["code"] == "A"] == [1]
+    assert [s["counters_open"] for s in engine.services() if s["code"] == "A"] == [0], "2 paused, nobody at 1"
 
     resumed = engine.resume("2", siti)
     assert resumed["status"] == "open"
@@ -253,7 +255,7 @@ def test_pausing_needs_a_reason(engine):
         with pytest.raises(InvalidInput, match="reason") as error:
             engine.pause("2", reason)
         assert error.value.field == "reason"
-    assert engine.state()["counters"][1]["status"] == "open"
+    assert engine.state()["counters"][1]["status"] == "closed"
 
 
 def test_a_cancelled_ticket_is_never_called(engine):
@@ -306,7 +308,9 @@ def test_every_change_to_a_ticket_is_in_its_history_with_counter_officer_time_an
     assert [e["at"][11:16] for e in history] == ["01:00", "01:03", "01:04", "01:05", "01:10"], "UTC times, as stored"
     assert history[0]["details"] == {"service": "A", "priority": "lansia", "kiosk": "k1"}
     assert all(e["ticket_id"] == ticket["id"] for e in history)
-    assert len(snapshot(hall)["events"]) == 5, "the log holds exactly these rows, nothing is rewritten"
+    assert [e["kind"] for e in snapshot(hall)["events"]] == ["issued", "opened", "called", "recalled", "started", "completed"], (
+        "the log holds exactly these rows (the first call opened the counter), nothing is rewritten"
+    )
 
 
 # --- refusals change nothing -------------------------------------------------------------------------

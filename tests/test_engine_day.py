@@ -158,8 +158,9 @@ def test_the_first_look_of_a_new_morning_already_shows_yesterdays_queue_gone(eng
     assert engine.waiting_for_counter("1") == []
 
 
-def test_a_counter_paused_overnight_opens_the_next_morning_and_says_so(engine, clock):
+def test_counters_left_open_or_paused_overnight_are_closed_the_next_morning_and_say_so(engine, clock):
     engine.pause("1", "istirahat")
+    engine.open_counter("2")
     typical_break = engine.estimates.times.pause("istirahat")
     heard = []
     engine.subscribe(heard.extend)
@@ -167,11 +168,12 @@ def test_a_counter_paused_overnight_opens_the_next_morning_and_says_so(engine, c
     clock.advance(hours=16, minutes=1)  # 00:01 WIB the next day
     counters = {c["id"]: c for c in engine.state()["counters"]}
 
-    assert counters["1"]["status"] == "open" and counters["1"]["pause_reason"] is None
-    reopened = [e for e in heard if e.kind == "resumed"]
-    assert [(e.counter_id, e.details) for e in reopened] == [("1", {"by": "new_day"})], "displays hear that the counter is open"
+    assert [(c["status"], c["pause_reason"]) for c in counters.values()] == [("closed", None)] * 3, "nobody has signed in yet today"
+    closed = [e for e in heard if e.kind == "closed"]
+    assert [(e.counter_id, e.details) for e in closed] == [("1", {"by": "new_day"}), ("2", {"by": "new_day"})], "displays hear it"
     assert engine.estimates.times.pause("istirahat") == typical_break, "a pause that ran overnight teaches nothing about breaks"
-    assert engine.call_next("1") is None, "the counter works again: it finds nobody waiting, rather than being paused"
+    assert engine.call_next("1") is None, "the first call of the day signs the officer in: it finds nobody waiting"
+    assert engine.state()["counters"][0]["status"] == "open"
 
 
 def test_yesterdays_calls_are_not_among_the_recent_calls_of_a_new_morning(engine, clock):

@@ -82,6 +82,7 @@ def test_a_priority_visitor_ahead_counts_and_a_priority_visitor_goes_first(engin
 
 def test_a_paused_counter_gives_no_capacity_and_no_counter_open_gives_no_estimate(engine, clock):
     a = issue_in_turn(engine, clock, "B", "B", "A", "A", "A", "A")[2:]
+    engine.open_counter("1")
     engine.pause("2", "istirahat")
     assert eta(engine, a[3])[0] == 16 + 3 * 6  # only Loket 1: two B, then three A ahead
     assert engine.services()[0]["counters_open"] == 1

@@ -120,8 +120,13 @@ def test_anonymous_tickets_stop_at_the_daily_cap_and_kiosks_and_desks_go_on(make
     assert take(spoofed[2]).status_code == 201
 
 
-def test_opening_hours_and_open_counters_hold_for_anonymous_tickets_but_not_at_a_desk(make_client, clock):
-    data = {**SHIPPED, "hall": {**SHIPPED["hall"], "opening_hours": "08:00-15:00"}, "issuing": {"anonymous": True}}
+def test_opening_hours_and_staffed_counters_hold_for_anonymous_tickets_but_not_at_a_desk(make_client, clock):
+    data = {
+        **SHIPPED,
+        "hall": {**SHIPPED["hall"], "opening_hours": "08:00-15:00"},
+        "issuing": {"anonymous": True},
+        "kiosk_requires_open_counter": True,
+    }
     client = make_client(data)
     clock.now = datetime(2026, 11, 25, 22, 0, tzinfo=JAKARTA)
     late = take(client)
@@ -132,9 +137,10 @@ def test_opening_hours_and_open_counters_hold_for_anonymous_tickets_but_not_at_a
     admin = hall_of(client.application).accounts
     admin.add("kepala", PASSWORD, "admin")
     boss = admin.login("kepala", PASSWORD)[0]
-    assert client.post(f"{API}/counters/3/pause", json={"reason": "rapat"}, headers={"Authorization": f"Bearer {boss}"}).status_code == 200
-    assert take(client, service="C").status_code == 409
+    assert take(client, service="C").status_code == 409, "nobody is signed in at Loket 3"
     assert take(client, {"Authorization": f"Bearer {boss}"}, service="C").status_code == 201
+    assert client.post(f"{API}/counters/3/pause", json={"reason": "rapat"}, headers={"Authorization": f"Bearer {boss}"}).status_code == 200
+    assert take(client, service="C").status_code == 201, "a paused counter is staffed"
 
 
 def test_a_kiosk_pc_pairs_once_and_its_browser_keeps_the_key_in_an_httponly_cookie(make_client):

@@ -301,3 +301,12 @@ def test_after_a_server_restart_clients_reconnect_and_resync(server, follow, adm
     # The call and what it changed arrive as separate messages with the same seq: wait for all of them.
     wait_until(lambda: client.last == expected["seq"] and client.model == shown, message="the client caught up")
     assert client.of("state")[1]["seq"] >= client.of("state")[0]["seq"]
+
+
+def test_screens_hear_a_counter_open_when_an_officer_takes_it_and_close_when_they_leave(server, follow, admin):
+    screen = follow(counter="2")
+    assert api(server, "POST", "/counters/2/open", token=admin)[0] == 200
+    wait_until(lambda: screen.of("counter"), message="the counter opening")
+    assert api(server, "POST", "/counters/2/close", token=admin)[0] == 200
+    wait_until(lambda: len(screen.of("counter")) == 2, message="the counter closing")
+    assert [m["counter"]["status"] for m in screen.of("counter")] == ["open", "closed"]

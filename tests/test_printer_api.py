@@ -132,38 +132,45 @@ def test_a_kiosk_issues_nothing_outside_opening_hours(make_app, printer, clock):
     app = make_app({**data, "hall": {**data["hall"], "opening_hours": "09:00-15:00"}})
     client = app.test_client()  # the clock says 08:00 in Jakarta
     response = post_ticket(client, {"service": "A", "kiosk": "k1"})
-    assert response.status_code == 409 and "aula sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
+    assert (
+        response.status_code == 409
+        and "aula sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
+    )
     assert client.get("/kiosk/services.json").get_json()["open"] is False
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
     assert issue(client, kiosk="k1")["number"] == "A001"
     assert issue(client)["number"] == "A002"  # an officer or a phone is not a kiosk
 
 
-def test_a_kiosk_issues_nothing_for_a_service_without_an_open_counter(client, officers_for):
+def test_a_kiosk_issues_nothing_for_a_service_whose_counters_nobody_staffs_where_the_hall_asks_so(make_app, printer, officers_for):
+    client = make_app({**hall_data(printer), "kiosk_requires_open_counter": True}).test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     token = officers_for(client)
-    assert (
-        client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"}).status_code
-        == 200
-    )
+    client.post(f"{API}/counters/1/open", headers={"Authorization": f"Bearer {token}"})
     response = post_ticket(client, {"service": "C", "kiosk": "k1"})
     assert response.status_code == 409 and response.get_json()["error"]["message"] == "no counter is open for service C now"
     services = {s["code"]: s for s in client.get("/kiosk/services.json").get_json()["services"]}
     assert services["C"]["unavailable"] == "no_counter" and services["A"]["unavailable"] is None
+    paused = client.post(f"{API}/counters/3/pause", json={"reason": "rapat"}, headers={"Authorization": f"Bearer {token}"})
+    assert paused.get_json()["status"] == "paused"
+    assert post_ticket(client, {"service": "C", "kiosk": "k1"}).status_code == 201, "an officer on a pause is still there"
 
 
-def test_a_refused_tap_leaves_nothing_behind_and_a_pause_ends_with_the_day(client, officers_for, clock, printer):
-    """The open-counter check runs inside the ticket's transaction: a refusal rolls back the ticket,
-    its request id and its job; and the day roll that reopens yesterday's counters comes first."""
+def test_a_refused_tap_leaves_nothing_behind_and_the_counters_close_with_the_day(make_app, printer, officers_for, clock):
+    """The staffed-counter check runs inside the ticket's transaction: a refusal rolls back the ticket,
+    its request id and its job; and the day roll that closes yesterday's counters comes first."""
+    client = make_app({**hall_data(printer), "kiosk_requires_open_counter": True}).test_client()
     token = officers_for(client)
-    client.post(f"{API}/counters/3/pause", json={"reason": "istirahat"}, headers={"Authorization": f"Bearer {token}"})
     tap = {"service": "C", "kiosk": "k1", "request_id": "tap-C-000001"}
     assert post_ticket(client, tap).status_code == 409
     assert hall_of(client.application).printing.jobs.jobs() == []
-    clock.advance(days=1)
+    client.post(f"{API}/counters/3/open", headers={"Authorization": f"Bearer {token}"})
     printer.start()
     ticket = issue(client, **tap)
-    assert ticket["number"] == "C001" and ticket["print"]["status"] == "pending"
+    assert ticket["number"] == "C001" and ticket["print"]["status"] == "pending", "the same tap, repeated, is a new try"
     assert b"C001" in printer.wait_for_tickets(1)[0]
+    clock.advance(days=1)
+    assert post_ticket(client, {**tap, "request_id": "tap-C-000002"}).status_code == 409, "nobody has signed in at 3 today"
 
 
 @pytest.fixture

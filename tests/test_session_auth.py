@@ -129,7 +129,7 @@ def test_session_with_wrong_csrf_token_is_refused(siti):
     client, csrf = siti
     response = client.post("/api/v1/counters/1/pause", json={"reason": "istirahat"}, headers={"X-CSRF-Token": csrf[:-2] + "xx"})
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf_failed"
-    assert next(c for c in client.get("/api/v1/state").get_json()["counters"] if c["id"] == "1")["status"] == "open"
+    assert next(c for c in client.get("/api/v1/state").get_json()["counters"] if c["id"] == "1")["status"] == "closed", "nothing changed"
 
 
 def test_reads_with_the_session_need_no_csrf_token(siti):

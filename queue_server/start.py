@@ -1,0 +1,70 @@
+"""The start page at ``/``: every screen of the hall in one place, for whoever sets it up.
+
+A newcomer who runs ``make run`` and opens the server's address must not meet a JSON 404 and hunt
+the README for the kiosk's URL. This page links each kiosk, display and counter screen, the console
+and the API document, and says plainly when and why the kiosks issue nothing now (outside the
+opening hours) and where that is changed. ``antre run`` prints the same list (``entry_points``), so
+the terminal and the page never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from flask import Blueprint, render_template
+
+from .config import HallConfig
+from .hall import current_hall
+
+bp = Blueprint("start", __name__)
+
+
+class EntryPoint(NamedTuple):
+    group: str  # kiosk, display, counter, console, api: a heading of the start page
+    name: str  # from the config; empty for the hall's general pages, named by the catalogue (start.name.GROUP)
+    path: str
+
+
+def entry_points(config: HallConfig) -> list[EntryPoint]:
+    """Every page a hall sets up, in the order a newcomer needs them."""
+    points = [EntryPoint("kiosk", kiosk.name, f"/kiosk?id={kiosk.id}") for kiosk in config.kiosks.values()]
+    if config.issuing.anonymous or not config.kiosks:
+        points.append(EntryPoint("kiosk", "", "/kiosk"))
+    points.append(EntryPoint("display", "", "/display"))
+    points += [EntryPoint("display", screen.name, f"/display?screen={screen.id}") for screen in config.displays.values()]
+    points += [EntryPoint("counter", counter.name, f"/display/counter/{counter.id}") for counter in config.counters.values()]
+    points.append(EntryPoint("console", "", "/counter"))
+    points.append(EntryPoint("api", "", "/api/v1/openapi.json"))
+    return points
+
+
+def closed_now(config: HallConfig, now: datetime) -> dict | None:
+    """Why the kiosks issue nothing at ``now``, for the page to say: the hours, the local time, the file."""
+    if config.is_open(now):
+        return None
+    opens, closes = config.opening_hours
+    local = now.astimezone(config.timezone)
+    return {
+        "opens": f"{opens:%H:%M}",
+        "closes": f"{closes:%H:%M}",
+        "now": f"{local:%H:%M}",
+        "zone": local.tzname(),
+        "key": "hall.opening_hours",
+        "file": config.path.name,
+    }
+
+
+@bp.get("/")
+def start():
+    hall = current_hall()
+    config = hall.config
+    points = entry_points(config)
+    groups = {group: [p for p in points if p.group == group] for group in dict.fromkeys(p.group for p in points)}
+    return render_template(
+        "start/index.html",
+        hall=config,
+        groups=groups,
+        closed=closed_now(config, hall.engine.clock()),
+        pair_command=f"antre --config {config.path.name} kiosk-key {next(iter(config.kiosks))}" if config.kiosks else None,
+    )
