@@ -13,9 +13,7 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
-from tests.support import ROOT, TEST_PASSWORD_HASH, ServerProcess, http
-
-REAL_SIZE_HALL = ROOT / "examples" / "mpp-besar.yaml"
+from tests.support import REAL_SIZE_HALL, TEST_PASSWORD_HASH, ServerProcess, http
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -111,8 +111,8 @@ function lost() {
 }
 
 async function recover() {
+  await takeCounter();
   await refresh();
-  await openIfClosed();
 }
 
 async function checkServer() {
@@ -131,10 +131,15 @@ async function watch() {
 }
 
 // --- taking and leaving the counter --------------------------------------------------------------
-/** The counter is open while its officer has the console up (the server closes an unattended one). */
-async function openIfClosed() {
-  if (leaving || !online || view.counter?.status !== 'closed') return;
-  await perform($('btn-open'), `${base}/open`, {}, () => null);
+/** The counter is open while its officer has the console up: on opening the page, and again after an
+ * outage long enough for the server to have closed it as idle. Opening keeps a pause as it is. */
+async function takeCounter() {
+  if (leaving || !online) return;
+  try {
+    await api('POST', `${base}/open`, {});
+  } catch (problem) {
+    handleProblem(problem);
+  }
 }
 
 async function leave() {
@@ -630,5 +635,5 @@ for (const dialog of document.querySelectorAll('dialog')) {
 document.addEventListener('visibilitychange', () => { if (!document.hidden) scheduleRefresh(0); });
 setInterval(() => { if (!document.hidden && !busy) refresh(); }, POLL_MS);
 connectLive();
-refresh().then(openIfClosed);
+takeCounter().then(refresh);
 watch();
