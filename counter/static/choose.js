@@ -19,6 +19,7 @@ function filter() {
 }
 
 field.addEventListener('input', filter);
+filter(); // what was typed before this script ran, or what the browser kept on going back
 field.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter') return;
   event.preventDefault();

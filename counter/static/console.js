@@ -12,6 +12,9 @@ const settings = JSON.parse(document.getElementById('console-settings').textCont
 const counterId = settings.counter.id;
 const base = `/counters/${encodeURIComponent(counterId)}`;
 const POLL_MS = settings.live ? 30000 : 4000;
+// A console behind the agency's own application still holds its counter: hidden, it reads (and so
+// reports itself to the server's idle rule, counter_idle_minutes) this often.
+const HIDDEN_POLL_MS = 30000;
 // A stopped server (or a cut cable) closes no socket: when nothing has been heard for HEARTBEAT_MS
 // (looked at every WATCH_MS), the console asks the server, and an answer missing for
 // HEARTBEAT_TIMEOUT_MS more means offline: the banner shows within 1.5 + 0.5 + 2 = 4 s. While offline
@@ -30,6 +33,7 @@ let refreshing = null;
 let leaving = false; // logging out or leaving: a refresh answered 401 meanwhile must not send us to the log-in page first
 let online = true;
 let lastHeard = Date.now();
+let lastRead = 0;
 
 // --- messages ---------------------------------------------------------------------------------
 let messageTimer = null;
@@ -59,6 +63,7 @@ async function refresh() {
         api('GET', `${base}/today`, undefined, read),
       ]);
       heard();
+      lastRead = Date.now();
       view.counter = state.counters.find((c) => c.id === counterId) || null;
       view.waitingCount = settings.counter.services.reduce((sum, code) => sum + (state.waiting[code] || 0), 0);
       knownCounts = myCounts(state.waiting);
@@ -633,7 +638,10 @@ for (const dialog of document.querySelectorAll('dialog')) {
   dialog.addEventListener('close', () => { if (dialog.contains(document.activeElement)) document.activeElement.blur(); });
 }
 document.addEventListener('visibilitychange', () => { if (!document.hidden) scheduleRefresh(0); });
-setInterval(() => { if (!document.hidden && !busy) refresh(); }, POLL_MS);
+setInterval(() => {
+  if (busy || (document.hidden && Date.now() - lastRead < HIDDEN_POLL_MS)) return;
+  refresh();
+}, POLL_MS);
 connectLive();
 takeCounter().then(refresh);
 watch();
