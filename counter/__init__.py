@@ -177,7 +177,7 @@ def _console_settings(officer: dict, counter) -> dict:
     hall = current_hall().config
     return {
         "counter": {"id": counter.id, "name": counter.name, "services": list(counter.services)},
-        "officer": {"username": officer["username"], "role": officer["role"], "counters": len(_counters_of(officer))},
+        "officer": {"username": officer["username"], "role": officer["role"]},
         "services": [_service_entry(s) for s in hall.services.values()],
         "pause_reasons": list(PAUSE_REASONS),
         "timezone": hall.timezone.key,
