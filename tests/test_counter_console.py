@@ -295,10 +295,11 @@ def test_server_refusals_are_shown_in_words(server, new_page):
     page.keyboard.press("r")
     expect(page.locator("#message")).to_contain_text("Panggil ulang tidak tersedia")
     issue(server, "A")
-    http("POST", f"{server.url}/api/v1/counters/1/pause", {"reason": "rapat"}, token=admin_token(server))
+    http("POST", f"{server.url}/api/v1/counters/1/pause", {"reason": "dipanggil kepala dinas"}, token=admin_token(server))
     page.keyboard.press("Space")  # whether or not the page has heard of the pause yet, the refusal is in words
     expect(page.locator("#message")).to_have_text(re.compile("Loket 1 sedang dijeda|Panggil berikutnya tidak tersedia"))
     assert counter_state(server, "1")["ticket"] is None
+    expect(page.locator("#counter-status")).to_have_text("Jeda · Lainnya Paused · Other")  # a reason not in the list, in words
 
 
 # --- refusals -----------------------------------------------------------------------------------
