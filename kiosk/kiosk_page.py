@@ -14,7 +14,6 @@ import io
 import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
-from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
 from antre.queue_server.issuing_access import COOKIE, COOKIE_YEARS, kiosk_of_key
@@ -32,7 +31,7 @@ def kiosk():
         return _unknown(kiosk_id)
     if kiosk is not None and not _paired(kiosk.id, request.cookies.get(COOKIE, "")):
         return _unpaired(kiosk.id, wrong_key=False)
-    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=PRIORITY_CATEGORIES)
+    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=hall.kiosk_priority_categories)
 
 
 @bp.get("/kiosk/pair")

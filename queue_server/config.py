@@ -21,7 +21,8 @@ import yaml
 
 from . import i18n
 
-PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak")
+# UU 25/2009 Pasal 29: the elderly, people with disabilities, pregnant women, children, victims of disasters
+PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy")
 KIOSK_PRINTERS = ("default", "network", "agent", "none")  # or a printer section of the kiosk's own
 LANGUAGES = i18n.LANGUAGES  # a language is a file of the catalogue (queue_server/translations)
@@ -173,6 +174,7 @@ class HallConfig:
     agencies: dict[str, Agency] = field(default_factory=dict)  # by official name, in the config's order
     kiosk_requires_open_counter: bool = False
     counter_idle_minutes: float = 30
+    kiosk_priority_categories: tuple[str, ...] = PRIORITY_CATEGORIES  # what the kiosk offers (officers may issue any)
 
     def agency(self, name: str) -> Agency:
         return self.agencies.get(name) or Agency(name)
@@ -269,6 +271,18 @@ def _text_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise _Invalid("must be a list of texts")
     return tuple(v.strip() for v in value)
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    """Priority categories in the order the kiosk shows them; none at all is allowed (no priority step)."""
+    if not isinstance(value, list):
+        raise _Invalid(f"must be a list of priority categories ({', '.join(PRIORITY_CATEGORIES)})")
+    unknown = [v for v in value if v not in PRIORITY_CATEGORIES]
+    if unknown:
+        raise _Invalid(f"unknown priority category {unknown[0]!r} (known: {', '.join(PRIORITY_CATEGORIES)})")
+    if len(set(value)) != len(value):
+        raise _Invalid("names a category twice")
+    return tuple(value)
 
 
 def _url(value: Any) -> str:
@@ -456,6 +470,7 @@ TOP = {
     "connections": (CONNECTIONS, False),
     "kiosk_requires_open_counter": (_boolean, False),
     "counter_idle_minutes": (_number(1, 24 * 60), False),
+    "kiosk_priority_categories": (_categories, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -646,6 +661,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         agencies=_agencies(cfg),
         kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
+        kiosk_priority_categories=cfg.get("kiosk_priority_categories", PRIORITY_CATEGORIES),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from antre.printer.service import Printing
 from antre.queue_server.availability import unavailable
 from antre.queue_server.clock import iso
+from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.engine import Conflict, Engine, InvalidInput
 from antre.queue_server.issuing_access import AnonymousLimit, Channel
 from antre.queue_server.store import Tx
@@ -70,6 +71,8 @@ class Issuer:
     ) -> tuple[dict, dict | None, bool]:
         ruled = not channel.desk
         kiosk = channel.kiosk
+        if ruled:
+            self._refuse_category_not_offered(priority)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
@@ -109,6 +112,13 @@ class Issuer:
             opens, closes = self.engine.hall.opening_hours
             raise Conflict("error.closed", opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}")
         raise Conflict("error.no_counter_open", service=service)
+
+    def _refuse_category_not_offered(self, priority: Any) -> None:
+        """A kiosk offers the categories the hall chose (``kiosk_priority_categories``); a client that
+        sends another is refused as the kiosk would. An officer at a desk may issue any category."""
+        offered = self.engine.hall.kiosk_priority_categories
+        if isinstance(priority, str) and priority in PRIORITY_CATEGORIES and priority not in offered:
+            raise InvalidInput("error.priority_not_offered", "priority", category=priority, offered=", ".join(offered) or "-")
 
     @contextmanager
     def _held(self, request_id: str) -> Iterator[None]:

@@ -142,6 +142,7 @@ def test_a_later_ticket_sees_the_people_ahead_and_an_estimated_wait(client):
         ("disabilitas", "disabilitas"),
         ("ibu_hamil", "ibu_hamil"),
         ("anak", "anak"),
+        ("korban_bencana", "korban_bencana"),
         (None, None),
         (False, None),
     ],

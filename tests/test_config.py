@@ -59,7 +59,7 @@ MISTAKES = {
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, agencies, services, counters, "
         "printer, announcements, kiosks, displays, auth, backup, issuing, connections, kiosk_requires_open_counter, "
-        "counter_idle_minutes)",
+        "counter_idle_minutes, kiosk_priority_categories)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
@@ -202,6 +202,10 @@ MISTAKES = {
     "keywords written as one text": (
         lambda d: d["services"][0].update(keywords="ktp, e-ktp"),
         "services[0].keywords: must be a list of texts",
+    ),
+    "a priority category the law does not name": (
+        lambda d: d.update(kiosk_priority_categories=["lansia", "veteran"]),
+        "kiosk_priority_categories: unknown priority category 'veteran' (known: lansia, disabilitas, ibu_hamil, anak, korban_bencana)",
     ),
     "an idle time of zero": (
         lambda d: d.update(counter_idle_minutes=0),

@@ -37,13 +37,13 @@ def hall_with(tmp_path, clock) -> Iterator:
         hall.store.close()
 
 
-def issue_in_order(engine, clock, plan: str) -> dict[str, dict]:
+def issue_in_order(engine, clock, plan: str, category: str = "lansia") -> dict[str, dict]:
     """Issue one A ticket per letter a minute apart: 'n' normal, 'p' priority; returns them by label."""
     tickets = {}
     counts = {"n": 0, "p": 0}
     for kind in plan:
         counts[kind] += 1
-        tickets[f"{kind.upper()}{counts[kind]}"] = engine.issue("A", priority="lansia" if kind == "p" else None)
+        tickets[f"{kind.upper()}{counts[kind]}"] = engine.issue("A", priority=category if kind == "p" else None)
         clock.advance(minutes=1)
     return tickets
 
@@ -63,7 +63,7 @@ def test_a_priority_ticket_is_called_before_normal_tickets_that_came_earlier(eng
 
 
 def test_priority_tickets_among_themselves_are_called_oldest_first(engine, clock):
-    categories = ["anak", "lansia", "ibu_hamil", "disabilitas"]
+    categories = ["anak", "lansia", "korban_bencana", "ibu_hamil", "disabilitas"]
     issued = []
     for category in categories:
         issued.append(engine.issue("A", priority=category)["id"])
@@ -92,6 +92,15 @@ def test_max_consecutive_sets_how_many_priority_tickets_may_go_in_a_row(hall_wit
     tickets = issue_in_order(engine, clock, "nnppppp")
 
     assert call_all(engine, "2", tickets) == expected
+
+
+def test_victims_of_disasters_go_first_within_the_same_fairness_cap_and_are_audited_like_the_others(engine, clock):
+    tickets = issue_in_order(engine, clock, "nnpppp", category="korban_bencana")
+
+    assert call_all(engine, "2", tickets) == ["P1", "P2", "P3", "N1", "P4", "N2"]
+    issued = engine.history(tickets["P1"]["id"])[0]
+    assert (issued["kind"], issued["details"]["priority"]) == ("issued", "korban_bencana"), "Pasal 29's audit trail"
+    assert engine.ticket(tickets["P1"]["id"])["priority"] == "korban_bencana"
 
 
 def test_priority_tickets_go_on_back_to_back_when_no_normal_ticket_waits(engine, clock):

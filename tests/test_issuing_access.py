@@ -206,3 +206,20 @@ def test_the_console_session_issues_a_desk_ticket_with_its_csrf_token_and_is_any
     csrf = client.get("/counter/1").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
     assert take(client).status_code == 409  # 08:00, closed: only a desk ticket is issued
     assert take(client, {"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_a_hall_chooses_the_priority_categories_its_kiosks_offer_and_the_server_holds_to_them(make_client):
+    client = make_client({**SMALL_HALL, "kiosk_priority_categories": ["lansia", "disabilitas", "korban_bencana"]})
+    page = client.get("/kiosk").text
+    assert 'data-priority="korban_bencana"' in page and 'data-priority="anak"' not in page
+    refused = take(client, priority="anak")
+    error = refused.get_json()["error"]
+    assert (refused.status_code, error["field"]) == (400, "priority")
+    assert error["message"] == (
+        "priority category anak is not offered at this hall's kiosks (offered: lansia, disabilitas, korban_bencana); "
+        "an officer at a desk can give it"
+    )
+    assert waiting(client) == 0
+    assert take(client, priority="korban_bencana").status_code == 201
+    desk = take(client, {"Authorization": f"Bearer {officer_token(client)}"}, priority="anak")
+    assert desk.status_code == 201 and desk.get_json()["priority"] == "anak"
