@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from antre.counter import PAUSE_REASONS
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, render_template, request
 
@@ -28,6 +29,7 @@ def _hall_facts() -> dict[str, Any]:
         "language": config.language,
         "ticker": config.ticker,
         "agencies": [agency.as_dict() for agency in config.agencies.values()],
+        "pause_reasons": list(PAUSE_REASONS),  # the codes the console sends; any other reason reads as "lainnya"
         "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in config.services.values()],
         "counters": [
             {"id": c.id, "name": c.name, "agency": config.services[c.services[0]].agency, "services": list(c.services)}

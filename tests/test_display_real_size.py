@@ -68,8 +68,8 @@ def real_size_hall() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory) -> dict[str, Any]:
     """The running hall: its server, config, an admin token, the longest-named counter with a
-    six-character number called at it, a counter paused for a meeting, one open with nobody called
-    and one nobody signed in at (closed)."""
+    six-character number called at it, a counter paused for a meeting, one paused for a reason of
+    its officer's own words, one open with nobody called and one nobody signed in at (closed)."""
     folder = tmp_path_factory.mktemp("real-size")
     config_path = write_config(folder, real_size_hall())
     config = load_config(config_path)
@@ -85,8 +85,9 @@ def hall(tmp_path_factory) -> dict[str, Any]:
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
     assert http("POST", f"{server.url}/api/v1/counters/{longest.id}/call", {"ticket_id": ticket["id"]}, token)[0] == 200
     others = [c for c in config.counters.values() if c.id != longest.id]
-    meeting, idle, closed = others[0], others[1], others[-1]
+    meeting, idle, other, closed = others[0], others[1], others[2], others[-1]
     assert http("POST", f"{server.url}/api/v1/counters/{meeting.id}/pause", {"reason": "rapat"}, token)[0] == 200
+    assert http("POST", f"{server.url}/api/v1/counters/{other.id}/pause", {"reason": "ke bank sebentar"}, token)[0] == 200
     assert http("POST", f"{server.url}/api/v1/counters/{idle.id}/open", {}, token)[0] == 200
     yield {
         "server": server,
@@ -96,6 +97,7 @@ def hall(tmp_path_factory) -> dict[str, Any]:
         "longest": longest,
         "meeting": meeting,
         "idle": idle,
+        "other": other,
         "closed": closed,
     }
     server.kill()
@@ -196,13 +198,15 @@ def test_agency_headings_and_the_waiting_strip_read_from_5_m_and_the_strip_pages
 
 
 def test_a_meeting_reads_rapat_and_a_counter_nobody_signed_in_at_reads_closed(hall, page):
-    server, meeting, closed = hall["server"], hall["meeting"], hall["closed"]
+    server, meeting, other, closed = hall["server"], hall["meeting"], hall["other"], hall["closed"]
     open_screen(page, f"{server.url}/display")
-    for counter, mode, words in ((meeting, "paused", ["Rapat", "Meeting"]), (closed, "closed", ["Tutup", "Closed"])):
+    expected = ((meeting, "paused", ["Rapat", "Meeting"]), (other, "paused", ["Lainnya", "Other"]), (closed, "closed", ["Tutup", "Closed"]))
+    for counter, mode, words in expected:
         tile = page.locator(f'.tile[data-counter="{counter.id}"]')
         assert mode in tile.get_attribute("class")
         assert [tile.locator(".word").text_content(), tile.locator(".word2").text_content()] == words
         assert tile.locator(".number").text_content() == ""
+    assert "ke bank" not in page.locator("body").inner_text()  # an officer's own words stay off the screen
     idle = page.locator(f'.tile[data-counter="{hall["idle"].id}"]')  # open and idle looks otherwise: its number slot, no words
     assert "idle" in idle.get_attribute("class") and "closed" not in idle.get_attribute("class")
     assert idle.locator(".number").text_content() == "—" and idle.locator(".word").text_content() == ""

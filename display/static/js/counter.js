@@ -31,7 +31,7 @@ function status(key, reason = '') {
 
 function show(counter) {
   if (!counter || counter.id !== own.id) return;
-  const words = restingWords(counter); // paused or closed: "Rapat" / "Meeting", "Tutup" / "Closed"
+  const words = restingWords(counter, facts.pause_reasons); // paused or closed: "Rapat" / "Meeting", "Tutup" / "Closed"
   const ticket = words ? null : counter.ticket;
   document.body.classList.toggle('paused', counter.status === 'paused');
   document.body.classList.toggle('closed', counter.status === 'closed');

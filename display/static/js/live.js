@@ -9,7 +9,6 @@
 import { langs, t } from '/static/js/i18n.js';
 
 const MESSAGES = ['called', 'counter', 'queue'];
-const PAUSE_REASONS = ['istirahat', 'sholat', 'rapat', 'lainnya']; // the codes the console sends
 
 export class Live extends EventTarget {
   constructor(query = {}) {
@@ -83,15 +82,12 @@ export function el(tag, className, text) {
 }
 
 /** What a counter shows instead of a number: the pause reason in words ("Rapat" / "Meeting"; a reason
- *  that is no known code reads as the word for "lainnya", never as raw text) or "Tutup" when no
- *  officer is signed in at it; null while it is open. One entry per page language, hall's first. */
-export function restingWords(counter) {
+ *  that is none of the console's codes `reasons` reads as the word for "lainnya", as on the console,
+ *  never as raw text) or "Tutup" when no officer is signed in at it; null while it is open.
+ *  One entry per page language, the hall's first. */
+export function restingWords(counter, reasons) {
   let key = null;
-  if (counter.status === 'paused') {
-    const code = String(counter.pause_reason || '').trim().toLowerCase();
-    key = `pause.${PAUSE_REASONS.includes(code) ? code : 'lainnya'}`;
-  } else if (counter.status === 'closed') {
-    key = 'display.closed';
-  }
+  if (counter.status === 'paused') key = `pause.${reasons.includes(counter.pause_reason) ? counter.pause_reason : 'lainnya'}`;
+  else if (counter.status === 'closed') key = 'display.closed';
   return key && langs.map((lang) => t(lang, key));
 }

@@ -157,7 +157,7 @@ function showCounter(counter) {
   if (!tile) return;
   const mode = counterMode(counter);
   for (const name of MODES) tile.classList.toggle(name, name === mode);
-  const words = restingWords(counter);
+  const words = restingWords(counter, facts.pause_reasons);
   const number = mode === 'called' || mode === 'serving' ? counter.ticket.number : '—';
   setFitted(tile.querySelector('.number'), words ? '' : number);
   setFitted(tile.querySelector('.word'), words ? words[0] : '');
