@@ -101,26 +101,52 @@ def logout():
 
 @bp.get("", strict_slashes=False)
 def home():
+    """An officer of one counter goes straight to it, unless they have just left it ("Leave counter"
+    lands here with ``?left=ID``): sending them back would open the counter they closed."""
     officer = _officer()
     if officer is None:
         return redirect(url_for("counter.login_form"))
     counters = _counters_of(officer)
-    if len(counters) == 1:
+    left = current_hall().config.counters.get(request.args.get("left", ""))
+    if len(counters) == 1 and left is None:
         return redirect(url_for("counter.console", counter_id=counters[0].id))
-    return _choose_page(officer)
+    return _choose_page(officer, left=left)
 
 
-def _choose_page(officer: dict, error: str = "") -> str:
+def _choose_page(officer: dict, error: str = "", left=None) -> str:
     hall = current_hall().config
     return render_template(
         "counter/choose.html",
         hall=hall,
         officer=officer,
-        counters=_counters_of(officer),
+        groups=_by_agency(_counters_of(officer)),
         services=hall.services.values(),
         csrf=console_session.csrf_token(),
         error=error,
+        left=left,
     )
+
+
+def _by_agency(counters: list) -> list[dict]:
+    """The counters grouped by the agencies they serve, in the config's order: with 60 counters an
+    officer finds theirs under their agency's name. A counter serving several agencies is one group
+    of its own, headed by all of them."""
+    hall = current_hall().config
+    groups: dict[tuple[str, ...], dict] = {}
+    for counter in counters:
+        names = tuple(dict.fromkeys(hall.services[code].agency for code in counter.services))
+        group = groups.setdefault(names, {"agencies": [hall.agency(name) for name in names], "counters": []})
+        group["counters"].append({"counter": counter, "search": _counter_words(counter, group["agencies"])})
+    return list(groups.values())
+
+
+def _counter_words(counter, agencies: list) -> str:
+    """What the chooser's filter field matches a counter by: its name and id, its services' codes and
+    names, and its agencies' names."""
+    services = [current_hall().config.services[code] for code in counter.services]
+    words = [counter.id, counter.name, *(s.code for s in services), *(s.name for s in services)]
+    words += [word for agency in agencies for word in (agency.name, agency.short_name)]
+    return " ".join(words)
 
 
 @bp.get("/<counter_id>")
@@ -151,12 +177,25 @@ def _console_settings(officer: dict, counter) -> dict:
     hall = current_hall().config
     return {
         "counter": {"id": counter.id, "name": counter.name, "services": list(counter.services)},
-        "officer": {"username": officer["username"], "role": officer["role"], "counters": len(_counters_of(officer))},
-        "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in hall.services.values()],
+        "officer": {"username": officer["username"], "role": officer["role"]},
+        "services": [_service_entry(s) for s in hall.services.values()],
         "pause_reasons": list(PAUSE_REASONS),
         "timezone": hall.timezone.key,
         "can_reprint": _has_rule(REPRINT_RULE),
         "live": _live_client() is not None,
+    }
+
+
+def _service_entry(service) -> dict:
+    """A service as the transfer dialog lists and searches it: grouped by agency, found by code,
+    name, keywords or either of its agency's names."""
+    agency = current_hall().config.agency(service.agency)
+    return {
+        "code": service.code,
+        "name": service.name,
+        "agency": agency.name,
+        "agency_short": agency.short_name,
+        "keywords": list(service.keywords),
     }
 
 

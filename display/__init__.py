@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from antre.counter import PAUSE_REASONS
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, render_template, request
 
@@ -19,12 +20,16 @@ DEFAULT_ROTATE_SECONDS = 10
 
 
 def _hall_facts() -> dict[str, Any]:
+    """The hall's fixed facts for the page. Services, counters and screens name an agency by its
+    official name; ``agencies`` gives each its short name, which the screens show large."""
     config = current_hall().config
     return {
         "name": config.name,
         "timezone": config.timezone.key,
         "language": config.language,
         "ticker": config.ticker,
+        "agencies": [agency.as_dict() for agency in config.agencies.values()],
+        "pause_reasons": list(PAUSE_REASONS),  # the codes the console sends; any other reason reads as "lainnya"
         "services": [{"code": s.code, "name": s.name, "agency": s.agency} for s in config.services.values()],
         "counters": [
             {"id": c.id, "name": c.name, "agency": config.services[c.services[0]].agency, "services": list(c.services)}
@@ -65,4 +70,5 @@ def counter(counter_id: str):
         return _missing("counter", counter_id, list(config.counters))
     facts = _hall_facts()
     facts["counter"] = next(c for c in facts["counters"] if c["id"] == counter_id)
-    return render_template("display/counter.html", facts=facts, hall=config.name, counter=found)
+    agency_label = config.agency(facts["counter"]["agency"]).label
+    return render_template("display/counter.html", facts=facts, hall=config.name, counter=found, agency_label=agency_label)

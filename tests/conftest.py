@@ -96,8 +96,7 @@ def auth():
     return header
 
 
-@pytest.fixture
-def server(config_path: Path):
+def start_server(config_path: Path) -> ServerProcess:
     """A real ``antre run`` (gunicorn) on a free loopback port, with officers admin, siti (1, 2) and
     budi (3). The accounts are made in-process, not with ``antre officer add`` (test_cli's subject):
     two command start-ups fewer per test."""
@@ -108,7 +107,13 @@ def server(config_path: Path):
         hall.accounts.add("budi", PASSWORD, "officer", ["3"])
     finally:
         hall.store.close()
-    process = ServerProcess(config_path).start()
+    return ServerProcess(config_path).start()
+
+
+@pytest.fixture
+def server(config_path: Path):
+    """The small hall served by a real ``antre run`` of its own (see ``start_server``)."""
+    process = start_server(config_path)
     yield process
     process.kill()  # nothing is checked after the test, and a graceful stop costs half a second per test
 

@@ -19,8 +19,16 @@ function statusWords(lang, status) {
   return STATUS_WORDS.includes(status) ? t(lang, `console.status.${status}`) : t(lang, 'console.status.other', { status });
 }
 
-export async function api(method, path, body) {
+/** A failure to reach the server at all (refused, cut off, or no answer within the timeout). */
+export function unreachable(problem) {
+  return problem instanceof ApiProblem && problem.code === 'network';
+}
+
+// `timeout` (ms) is for reads only: a read that hangs on a stopped server must count as a failure, while
+// an action's request is left to finish (giving up on it would not undo it on the server).
+export async function api(method, path, body, { timeout } = {}) {
   const options = { method, headers: { Accept: 'application/json', 'Accept-Language': langs[0] }, credentials: 'same-origin', cache: 'no-store' };
+  if (timeout) options.signal = AbortSignal.timeout(timeout);
   if (method !== 'GET') options.headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
@@ -34,6 +42,9 @@ export async function api(method, path, body) {
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
+  if (response.status >= 502 && response.status <= 504 && !data?.error) {
+    throw new ApiProblem(langs.map((lang) => t(lang, 'console.status.network')).join(' / '), 0, 'network');
+  }
   if (response.ok) return data;
   const detail = data?.error?.message;
   const words = detail ? `${statusWords(langs[0], response.status)} ${capitalise(detail)}.` : langs.map((lang) => statusWords(lang, response.status)).join(' / ');

@@ -1,22 +1,39 @@
 // The officer console: show the counter's current ticket, waiting list and day figures; run the
 // actions from buttons or single keys. One action at a time: every action button is disabled while
-// a request is in flight, so a double click or a held key calls one ticket, not two.
+// a request is in flight, so a double click or a held key calls one ticket, not two. While the server
+// cannot be reached, a banner says so and every action waits (disabled) until it answers again.
 
-import { api, ApiProblem } from './api.js';
+import { api, ApiProblem, unreachable } from './api.js';
 import { clockTime, duration, minutesBetween, pair, priorityLabel, seconds } from './format.js';
+import { matches, normalise, words } from './search.js';
 import { both, langs, t } from '/static/js/i18n.js';
 
 const settings = JSON.parse(document.getElementById('console-settings').textContent);
 const counterId = settings.counter.id;
 const base = `/counters/${encodeURIComponent(counterId)}`;
 const POLL_MS = settings.live ? 30000 : 4000;
+// A console behind the agency's own application still holds its counter: hidden, it reads (and so
+// reports itself to the server's idle rule, counter_idle_minutes) this often.
+const HIDDEN_POLL_MS = 30000;
+// A stopped server (or a cut cable) closes no socket: when nothing has been heard for HEARTBEAT_MS
+// (looked at every WATCH_MS), the console asks the server, and an answer missing for
+// HEARTBEAT_TIMEOUT_MS more means offline: the banner shows within 1.5 + 0.5 + 2 = 4 s. While offline
+// it asks again every RETRY_MS. A busy hall's live messages count as heard, so it asks only when quiet.
+const HEARTBEAT_MS = 1500;
+const WATCH_MS = 500;
+const HEARTBEAT_TIMEOUT_MS = 2000;
+const RETRY_MS = 1500;
+const READ_TIMEOUT_MS = 8000;
 const $ = (id) => document.getElementById(id);
 
 const view = { counter: null, waiting: [], waitingCount: 0, today: null };
 let busy = false;
 let refreshTimer = null;
 let refreshing = null;
-let leaving = false; // logging out: a refresh answered 401 meanwhile must not send us to the log-in page first
+let leaving = false; // logging out or leaving: a refresh answered 401 meanwhile must not send us to the log-in page first
+let online = true;
+let lastHeard = Date.now();
+let lastRead = 0;
 
 // --- messages ---------------------------------------------------------------------------------
 let messageTimer = null;
@@ -39,11 +56,14 @@ async function refresh() {
   if (refreshing) return refreshing;
   refreshing = (async () => {
     try {
+      const read = { timeout: READ_TIMEOUT_MS };
       const [state, waiting, today] = await Promise.all([
-        api('GET', '/state'),
-        api('GET', `${base}/waiting?limit=10`),
-        api('GET', `${base}/today`),
+        api('GET', '/state', undefined, read),
+        api('GET', `${base}/waiting?limit=10`, undefined, read),
+        api('GET', `${base}/today`, undefined, read),
       ]);
+      heard();
+      lastRead = Date.now();
       view.counter = state.counters.find((c) => c.id === counterId) || null;
       view.waitingCount = settings.counter.services.reduce((sum, code) => sum + (state.waiting[code] || 0), 0);
       knownCounts = myCounts(state.waiting);
@@ -53,7 +73,6 @@ async function refresh() {
       setConnection(settings.live && socketConnected ? 'live' : 'polling');
     } catch (problem) {
       handleProblem(problem);
-      setConnection('offline');
     } finally {
       refreshing = null;
     }
@@ -68,8 +87,80 @@ function scheduleRefresh(delay = 120) {
 
 function setConnection(state) {
   const el = $('connection');
-  el.dataset.state = state;
-  el.innerHTML = both(`console.connection.${state}`);
+  const shown = online ? state : 'offline';
+  if (el.dataset.state === shown) return;
+  el.dataset.state = shown;
+  el.innerHTML = both(`console.connection.${shown}`);
+}
+
+// --- staying connected --------------------------------------------------------------------------
+/** Something came from the server: it is up. Coming back from offline, read what was missed. */
+function heard() {
+  lastHeard = Date.now();
+  if (online) return;
+  online = true;
+  $('offline-banner').hidden = true;
+  setConnection(settings.live && socketConnected ? 'live' : 'polling');
+  renderButtons();
+  recover();
+}
+
+/** The server did not answer: say so and hold every action until it does. */
+function lost() {
+  if (!online || leaving) return; // leaving the page closes its socket too: that is no outage
+  online = false;
+  $('offline-banner').hidden = false;
+  clearMessage();
+  setConnection('offline');
+  renderButtons();
+}
+
+async function recover() {
+  await takeCounter();
+  await refresh();
+}
+
+async function checkServer() {
+  try {
+    await api('GET', '/auth/me', undefined, { timeout: HEARTBEAT_TIMEOUT_MS });
+    heard();
+  } catch (problem) {
+    if (unreachable(problem)) lost();
+    else handleProblem(problem);
+  }
+}
+
+async function watch() {
+  if (!online || Date.now() - lastHeard >= HEARTBEAT_MS) await checkServer();
+  setTimeout(watch, online ? WATCH_MS : RETRY_MS);
+}
+
+// --- taking and leaving the counter --------------------------------------------------------------
+/** The counter is open while its officer has the console up: on opening the page, and again after an
+ * outage long enough for the server to have closed it as idle. Opening keeps a pause as it is. */
+async function takeCounter() {
+  if (leaving || !online) return;
+  try {
+    await api('POST', `${base}/open`, {});
+  } catch (problem) {
+    handleProblem(problem);
+  }
+}
+
+async function leave() {
+  if (busy || !online) return;
+  busy = true;
+  leaving = true;
+  renderButtons();
+  try {
+    await api('POST', `${base}/close`, {});
+    window.location.assign(`/counter?left=${encodeURIComponent(counterId)}`);
+  } catch (problem) {
+    leaving = false;
+    busy = false;
+    handleProblem(problem);
+    renderButtons();
+  }
 }
 
 // --- rendering --------------------------------------------------------------------------------
@@ -82,18 +173,30 @@ function render() {
 }
 
 function renderCounterStatus() {
-  const paused = view.counter?.status === 'paused';
+  const status = view.counter?.status || 'closed';
   const pill = $('counter-status');
-  pill.dataset.status = paused ? 'paused' : 'open';
-  pill.innerHTML = paused
-    ? `${both('console.paused')}${view.counter.pause_reason ? ` · ${escapeHtml(view.counter.pause_reason)}` : ''}`
-    : both('console.open');
+  pill.hidden = !view.counter;
+  pill.dataset.status = status;
+  pill.innerHTML = status === 'paused' ? pausedWords(view.counter.pause_reason) : both(`console.${status}`);
+  $('btn-open').hidden = status !== 'closed';
+}
+
+/** "Jeda · Sholat" with "Paused · Prayer" beneath: the state and its reason, each language on its own. */
+function pausedWords(reason) {
+  const [first, second] = langs.map((lang) => escapeHtml(`${t(lang, 'console.paused')} · ${t(lang, pauseKey(reason))}`));
+  return `${first} <span class="en" lang="${langs[1]}">${second}</span>`;
+}
+
+/** The words for a pause reason: the console sends codes; any other text reads as "other". */
+function pauseKey(reason) {
+  return `pause.${settings.pause_reasons.includes(reason) ? reason : 'lainnya'}`;
 }
 
 function renderCurrent() {
   const ticket = view.counter?.ticket;
   const paused = view.counter?.status === 'paused';
-  $('current').dataset.state = ticket ? ticket.status : paused ? 'paused' : 'empty';
+  const closed = view.counter?.status === 'closed';
+  $('current').dataset.state = ticket ? ticket.status : paused ? 'paused' : closed ? 'closed' : 'empty';
   $('current-ticket').hidden = !ticket;
   $('current-empty').hidden = Boolean(ticket);
   $('ticket-status').innerHTML = ticket
@@ -101,9 +204,9 @@ function renderCurrent() {
     : '';
   if (!ticket) {
     $('empty-title').textContent = paused
-      ? t(langs[0], 'console.paused_title', { reason: view.counter.pause_reason || '' })
-      : t(langs[0], 'console.none_called');
-    $('empty-hint').innerHTML = both(paused ? 'console.hint_resume' : view.waitingCount ? 'console.hint_call' : 'console.nobody_yet');
+      ? t(langs[0], 'console.paused_title', { reason: t(langs[0], pauseKey(view.counter.pause_reason)) })
+      : t(langs[0], closed ? 'console.closed_title' : 'console.none_called');
+    $('empty-hint').innerHTML = both(paused ? 'console.hint_resume' : closed ? 'console.hint_open' : view.waitingCount ? 'console.hint_call' : 'console.nobody_yet');
     return;
   }
   $('ticket-number').textContent = ticket.number;
@@ -182,16 +285,19 @@ function renderButtons() {
   $('btn-pause').hidden = paused;
   $('btn-resume').hidden = !paused;
   for (const button of document.querySelectorAll('[data-action]')) {
-    button.disabled = busy || !allowed(button.dataset.action);
+    button.disabled = busy || !online || !allowed(button.dataset.action);
   }
   for (const button of document.querySelectorAll('[data-call-ticket]')) {
-    button.disabled = busy || paused;
+    button.disabled = busy || !online || paused;
+  }
+  for (const button of document.querySelectorAll('[data-control], [data-reason]')) {
+    button.disabled = busy || !online;
   }
 }
 
 // --- actions ----------------------------------------------------------------------------------
 async function perform(button, path, body, describe) {
-  if (busy) return;
+  if (busy || !online) return;
   busy = true;
   button?.setAttribute('aria-busy', 'true');
   renderButtons();
@@ -220,7 +326,7 @@ const SIMPLE = {
 };
 
 function runAction(action, button) {
-  if (busy) return;
+  if (busy || !online) return;
   if (!allowed(action)) {
     say(langs.map((lang) => t(lang, 'console.not_available', { action: t(lang, `console.action.${action}`) })).join(' / '), 'hint');
     return;
@@ -252,47 +358,135 @@ function closeDialogs() {
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
 }
 
+// --- transfer: 300 services, found by typing -----------------------------------------------------
+// Each service's search text is made once; every keystroke only shows or hides the options.
+const serviceIndex = settings.services.map((service) => ({
+  ...service,
+  haystack: normalise([service.code, service.name, service.agency, service.agency_short, ...service.keywords].join(' ')),
+}));
+let transferOptions = [];
+let transferChoice = null;
+
 function openTransfer() {
   const ticket = view.counter.ticket;
   $('transfer-ticket').textContent = ticket.number;
-  const select = $('transfer-service');
-  select.replaceChildren(...settings.services.filter((s) => s.code !== ticket.service).map((s) => {
-    const option = document.createElement('option');
-    option.value = s.code;
-    option.textContent = `${s.code} — ${s.name} (${s.agency})`;
-    return option;
-  }));
-  select.selectedIndex = 0;
+  $('transfer-services').replaceChildren(...transferGroups(ticket.service));
+  transferOptions = [...$('transfer-services').querySelectorAll('[role=option]')];
+  $('transfer-search').value = '';
   $('transfer-note').value = '';
   openDialog($('transfer-dialog'));
-  select.focus();
+  filterTransfer();
+  $('transfer-search').focus();
+}
+
+/** Every other service as an option, under its agency's heading (short name large, full name after it). */
+function transferGroups(except) {
+  const byAgency = new Map();
+  for (const service of serviceIndex.filter((s) => s.code !== except)) {
+    if (!byAgency.has(service.agency)) byAgency.set(service.agency, []);
+    byAgency.get(service.agency).push(service);
+  }
+  return [...byAgency.values()].map((services) => {
+    const { agency, agency_short: short } = services[0];
+    const group = document.createElement('div');
+    group.className = 'service-group';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', agency);
+    group.innerHTML = `<div class="service-group-head"><strong>${escapeHtml(short || agency)}</strong>${short ? ` <span>${escapeHtml(agency)}</span>` : ''}</div>`;
+    group.append(...services.map(serviceOption));
+    return group;
+  });
+}
+
+function serviceOption(service) {
+  const option = document.createElement('div');
+  option.id = `transfer-option-${service.code}`;
+  option.className = 'service-option';
+  option.setAttribute('role', 'option');
+  option.setAttribute('aria-selected', 'false');
+  option.dataset.code = service.code;
+  option.dataset.haystack = service.haystack;
+  option.innerHTML = `<span class="code">${escapeHtml(service.code)}</span> <span class="name">${escapeHtml(service.name)}</span>`;
+  return option;
+}
+
+/** Shows the services matching what is typed; the one whose code was typed exactly, or else the first, is chosen. */
+function filterTransfer() {
+  const query = $('transfer-search').value;
+  const wanted = words(query);
+  for (const option of transferOptions) option.hidden = !matches(option.dataset.haystack, wanted);
+  for (const group of $('transfer-services').children) group.hidden = !group.querySelector('[role=option]:not([hidden])');
+  const shown = transferOptions.filter((option) => !option.hidden);
+  $('transfer-none').hidden = shown.length > 0;
+  const code = normalise(query).trim();
+  chooseTransfer(shown.find((option) => option.dataset.code.toLowerCase() === code) || shown[0] || null);
+}
+
+function chooseTransfer(option) {
+  transferChoice?.setAttribute('aria-selected', 'false');
+  transferChoice = option;
+  $('transfer-search').setAttribute('aria-activedescendant', option ? option.id : '');
+  if (!option) return;
+  option.setAttribute('aria-selected', 'true');
+  option.scrollIntoView({ block: 'nearest' });
+}
+
+function moveTransferChoice(step) {
+  const shown = transferOptions.filter((option) => !option.hidden);
+  if (!shown.length) return;
+  const index = shown.indexOf(transferChoice);
+  chooseTransfer(shown[Math.min(shown.length - 1, Math.max(0, index + step))]);
 }
 
 function submitTransfer(event) {
   event.preventDefault();
-  const service = $('transfer-service').value;
-  if (!service) return;
+  if (!transferChoice || busy || !online) return;
+  const service = transferChoice.dataset.code;
   const note = $('transfer-note').value.trim();
   closeDialogs();
   perform($('btn-transfer'), `${base}/transfer`, note ? { service, note } : { service },
     (ticket) => pair('console.did.transfer', { number: ticket.number, service: serviceName(service) }));
 }
 
-function openCall() {
-  const list = $('call-choices');
-  list.replaceChildren(...view.waiting.map((ticket, index) => {
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = `btn choice-key${ticket.priority ? ' priority' : ''}`;
-    button.dataset.callTicket = ticket.id;
-    button.dataset.key = String((index + 1) % 10);
-    button.innerHTML = `<kbd>${(index + 1) % 10}</kbd> <strong>${escapeHtml(ticket.number)}</strong> ${escapeHtml(ticket.service_name)}
-      ${ticket.priority ? `<span class="priority-tag">${escapeHtml(priorityLabel(ticket.priority))}</span>` : ''}`;
-    item.append(button);
-    return item;
-  }));
+// --- call a specific number: the next ten at once, any waiting number by typing it -----------------
+let callTickets = [];
+
+async function openCall() {
+  callTickets = view.waiting;
+  $('call-filter').value = '';
+  filterCall();
   openDialog($('call-dialog'));
+  document.activeElement.blur(); // the dialog focused its filter: digits must pick, typing a letter starts the filter
+  try {
+    callTickets = await api('GET', `${base}/waiting?limit=200`, undefined, { timeout: READ_TIMEOUT_MS });
+  } catch (problem) {
+    handleProblem(problem);
+    return;
+  }
+  if ($('call-dialog').open) filterCall();
+}
+
+function filterCall() {
+  const typed = normalise($('call-filter').value).trim();
+  const shown = callTickets.filter((ticket) => normalise(ticket.number).includes(typed));
+  $('call-choices').replaceChildren(...shown.map(callChoice));
+  $('call-none').hidden = shown.length > 0;
+  renderButtons();
+}
+
+/** The first ten carry a digit key (1 … 9, 0): the officer calls one with a single key press. */
+function callChoice(ticket, index) {
+  const item = document.createElement('li');
+  const button = document.createElement('button');
+  const key = index < 10 ? String((index + 1) % 10) : '';
+  button.type = 'button';
+  button.className = `btn choice-key${ticket.priority ? ' priority' : ''}`;
+  button.dataset.callTicket = ticket.id;
+  if (key) button.dataset.key = key;
+  button.innerHTML = `${key ? `<kbd>${key}</kbd> ` : ''}<strong>${escapeHtml(ticket.number)}</strong> ${escapeHtml(ticket.service_name)}
+    ${ticket.priority ? `<span class="priority-tag">${escapeHtml(priorityLabel(ticket.priority))}</span>` : ''}`;
+  item.append(button);
+  return item;
 }
 
 function pause(reason, button) {
@@ -324,8 +518,14 @@ function onKey(event) {
 }
 
 function dialogKey(dialog, event) {
-  if (dialog.id === 'transfer-dialog') {
-    if (event.key === 'Enter' && !event.repeat && !event.target.closest('button')) submitTransfer(event);
+  if (event.key === 'Escape') { // a search field would take the first Esc to clear itself
+    event.preventDefault();
+    return closeDialogs();
+  }
+  if (dialog.id === 'transfer-dialog') return transferKey(event);
+  if (event.target === $('call-filter')) return callFilterKey(event);
+  if (dialog.id === 'call-dialog' && /^[a-z]$/i.test(event.key)) {
+    $('call-filter').focus(); // a letter starts a number (A012): it goes into the filter, the digits after it too
     return;
   }
   const name = keyName(event);
@@ -335,11 +535,31 @@ function dialogKey(dialog, event) {
   choice.click();
 }
 
+// In the transfer dialog the keys type the search; arrows move the choice, Enter transfers to it.
+function transferKey(event) {
+  if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && event.target !== $('transfer-note')) {
+    event.preventDefault();
+    moveTransferChoice(event.key === 'ArrowDown' ? 1 : -1);
+  } else if (event.key === 'Enter' && !event.repeat && !event.target.closest('button')) {
+    submitTransfer(event);
+  }
+}
+
+function callFilterKey(event) {
+  if (event.key !== 'Enter' || event.repeat) return;
+  event.preventDefault();
+  $('call-choices').querySelector('[data-call-ticket]:not(:disabled)')?.click();
+}
+
 function onClick(event) {
   // A clicked button must not keep the focus: Space and Enter belong to Next, not to the last button used.
   event.target.closest('button')?.blur();
   const close = event.target.closest('[data-close]');
   if (close) return closeDialogs();
+  const option = event.target.closest('#transfer-services [role=option]');
+  if (option) return chooseTransfer(option);
+  if (event.target.closest('#leave')) return leave();
+  if (event.target.closest('#btn-open')) return perform($('btn-open'), `${base}/open`, {}, () => pair('console.did.open'));
   const callButton = event.target.closest('[data-call-ticket]');
   if (callButton) return callTicket(callButton.dataset.callTicket, callButton);
   const reason = event.target.closest('[data-reason]');
@@ -350,6 +570,10 @@ function onClick(event) {
 
 // --- errors -----------------------------------------------------------------------------------
 function handleProblem(problem) {
+  if (unreachable(problem)) {
+    lost();
+    return;
+  }
   if (!(problem instanceof ApiProblem)) {
     say(t(langs[0], 'console.unexpected', { message: problem.message }));
     return;
@@ -383,11 +607,16 @@ function myCounts(waiting) {
 function connectLive() {
   if (!settings.live || typeof window.io !== 'function') return;
   const socket = window.io({ transports: ['websocket', 'polling'] });
-  socket.on('connect', () => { socketConnected = true; });
+  socket.on('connect', () => {
+    socketConnected = true;
+    heard();
+  });
   socket.on('disconnect', () => {
     socketConnected = false;
     setConnection('polling');
+    checkServer(); // a restarting server closes the socket: say so now, not at the next heartbeat
   });
+  socket.onAny(heard);
   socket.on('state', () => scheduleRefresh(0));
   socket.on('queue', (message) => {
     const counts = myCounts(message.waiting || {});
@@ -401,11 +630,18 @@ document.addEventListener('keydown', onKey);
 $('logout')?.form.addEventListener('submit', () => { leaving = true; });
 document.addEventListener('click', onClick);
 $('transfer-form').addEventListener('submit', submitTransfer);
+$('transfer-search').addEventListener('input', filterTransfer);
+$('transfer-services').addEventListener('dblclick', (event) => { if (event.target.closest('[role=option]')) submitTransfer(event); });
+$('call-filter').addEventListener('input', filterCall);
 // A closed dialog must not keep the keyboard focus, or the next shortcut would go to its fields.
 for (const dialog of document.querySelectorAll('dialog')) {
   dialog.addEventListener('close', () => { if (dialog.contains(document.activeElement)) document.activeElement.blur(); });
 }
 document.addEventListener('visibilitychange', () => { if (!document.hidden) scheduleRefresh(0); });
-setInterval(() => { if (!document.hidden && !busy) refresh(); }, POLL_MS);
+setInterval(() => {
+  if (busy || (document.hidden && Date.now() - lastRead < HIDDEN_POLL_MS)) return;
+  refresh();
+}, POLL_MS);
 connectLive();
-refresh();
+takeCounter().then(refresh);
+watch();

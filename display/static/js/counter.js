@@ -1,7 +1,9 @@
-// The screen above one counter: its name, its agency, the number it serves, or the break and why.
-// It follows only its own counter on the live channel (audience counter=ID).
+// The screen above one counter: its name, its agency, the number it serves, or why it serves none
+// (a pause and its reason, or closed). It follows only its own counter on the live channel
+// (audience counter=ID). The number and the name are fitted to the screen, whatever its size.
 
-import { Live, clockParts } from './live.js';
+import { Live, clockParts, restingWords } from './live.js';
+import { refit, setFitted } from './fit.js';
 import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
@@ -29,12 +31,14 @@ function status(key, reason = '') {
 
 function show(counter) {
   if (!counter || counter.id !== own.id) return;
-  const paused = counter.status === 'paused';
-  const ticket = paused ? null : counter.ticket;
-  document.body.classList.toggle('paused', paused);
-  document.body.classList.toggle('idle', !paused && !ticket);
-  $('number').textContent = paused ? t(langs[0], 'display.break_number') : ticket ? ticket.number : '—';
-  if (paused) status('paused', counter.pause_reason || '');
+  const words = restingWords(counter, facts.pause_reasons); // paused or closed: "Rapat" / "Meeting", "Tutup" / "Closed"
+  const ticket = words ? null : counter.ticket;
+  document.body.classList.toggle('paused', counter.status === 'paused');
+  document.body.classList.toggle('closed', counter.status === 'closed');
+  document.body.classList.toggle('idle', !words && !ticket);
+  setFitted($('number'), words ? words[0] : ticket ? ticket.number : '—');
+  if (counter.status === 'paused') status('paused', words.join(' / '));
+  else if (words) status('counter_closed');
   else if (!ticket) status('wait');
   else if (ticket.status === 'serving') status('serving', ticket.service_name || '');
   else status('come', ticket.service_name || '');
@@ -54,8 +58,8 @@ live.addEventListener('state', ({ detail }) => show(detail.counters.find((c) => 
 live.addEventListener('counter', ({ detail }) => show(detail.counter));
 live.addEventListener('called', ({ detail }) => {
   if (detail.counter.id !== own.id) return;
-  $('number').textContent = detail.ticket.number;
-  document.body.classList.remove('idle', 'paused');
+  document.body.classList.remove('idle', 'paused', 'closed');
+  setFitted($('number'), detail.ticket.number);
   status(detail.recall ? 'recall' : 'come', detail.ticket.service_name || '');
   flash();
 });
@@ -63,4 +67,6 @@ live.addEventListener('called', ({ detail }) => {
 function tick() { $('clock').textContent = clockParts(facts.timezone).time; }
 tick();
 setInterval(tick, 1000);
+refit();
+window.addEventListener('resize', () => refit());
 window.antreDisplay = { live };

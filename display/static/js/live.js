@@ -6,6 +6,8 @@
 // needs a page reload. Listeners get DOM events: "status" {connected}, "state", "called",
 // "counter", "queue", "ticket" (detail = the message).
 
+import { langs, t } from '/static/js/i18n.js';
+
 const MESSAGES = ['called', 'counter', 'queue'];
 
 export class Live extends EventTarget {
@@ -77,4 +79,15 @@ export function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = text;
   return node;
+}
+
+/** What a counter shows instead of a number: the pause reason in words ("Rapat" / "Meeting"; a reason
+ *  that is none of the console's codes `reasons` reads as the word for "lainnya", as on the console,
+ *  never as raw text) or "Tutup" when no officer is signed in at it; null while it is open.
+ *  One entry per page language, the hall's first. */
+export function restingWords(counter, reasons) {
+  let key = null;
+  if (counter.status === 'paused') key = `pause.${reasons.includes(counter.pause_reason) ? counter.pause_reason : 'lainnya'}`;
+  else if (counter.status === 'closed') key = 'display.closed';
+  return key && langs.map((lang) => t(lang, key));
 }

@@ -5,17 +5,22 @@
 // detail is the `called` message (number, counter, audio_url, caption, recall). The announcements
 // module /display/static/js/announcer.js, when present, is imported below and plays audio_url.
 
-import { Live, clockParts, el } from './live.js';
-import { Pager } from './pages.js';
+import { Live, clockParts, el, restingWords } from './live.js';
+import { refit, setFitted } from './fit.js';
+import { Pager, splitParts } from './pages.js';
 import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
+const RECENT_SHOWN = 5; // rows of "last calls" the panel holds at a size read from 5 m
+const TILE_COLUMNS = 6; // counter tiles across a page: agencies of 1, 2 or 3 counters fill a row (lobby.css)
 const facts = JSON.parse(document.getElementById('hall-facts').textContent);
 const screen = facts.screen;
 const shown = (agency) => !screen || screen.agencies.includes(agency);
 const counters = facts.counters.filter((c) => shown(c.agency));
 const services = facts.services.filter((s) => shown(s.agency));
 const serviceByCode = Object.fromEntries(facts.services.map((s) => [s.code, s]));
+const agencyByName = Object.fromEntries(facts.agencies.map((a) => [a.name, a]));
+const agencyLabel = (name) => agencyByName[name]?.short_name || name;
 const $ = (id) => document.getElementById(id);
 
 const model = { seq: null, counters: new Map(), recent: [], waiting: {} };
@@ -36,89 +41,142 @@ function fit() {
 function buildTile(counter) {
   const tile = el('div', 'tile idle');
   tile.dataset.counter = counter.id;
-  tile.append(el('div', 'name', counter.name), el('div', 'number', '—'), el('div', 'reason'));
+  const slot = el('div', 'slot');
+  slot.append(el('div', 'number fit', '—'), el('div', 'word fit'), el('div', 'word2'));
+  tile.append(el('div', 'name fit', counter.name), slot);
   tiles.set(counter.id, tile);
   return tile;
 }
 
-function buildGroup(agency, list, continued = false) {
-  const group = el('div', 'group');
-  group.dataset.agency = agency;
-  const name = el('div', 'group-name', agency);
+// A heading in the agency's short name (its official name as the tooltip) over its part of the tiles.
+function heading(agency, continued) {
+  const name = el('div', 'group-name', agencyLabel(agency));
+  name.title = agency;
   if (continued) name.append(el('span', 'more', ` ${t(langs[0], 'display.continued')}`));
+  return name;
+}
+
+// Columns an agency's heading needs on one line at its full size: an agency of one counter whose
+// short name is longer than a tile takes two columns rather than a second heading line, which would
+// make its whole row taller (and the page hold a row less).
+const headingWidths = new Map();
+function headingColumns(agency) {
+  if (!headingWidths.has(agency)) {
+    const probe = heading(agency, false);
+    probe.style.cssText = 'position: absolute; visibility: hidden; white-space: nowrap';
+    $('pages').append(probe);
+    headingWidths.set(agency, probe.getBoundingClientRect().width);
+    probe.remove();
+  }
+  const stage = getComputedStyle(document.querySelector('.stage'));
+  const tile = parseFloat(stage.getPropertyValue('--tile-width'));
+  const gap = parseFloat(stage.getPropertyValue('--tile-gap'));
+  return Math.ceil((headingWidths.get(agency) + gap) / (tile + gap));
+}
+
+function buildGroup(item, list, continued = false) {
+  const group = el('div', 'group');
+  group.dataset.agency = item.agency;
+  const columns = Math.min(list.length, TILE_COLUMNS);
+  group.style.gridColumn = `span ${Math.min(TILE_COLUMNS, Math.max(columns, headingColumns(item.agency)))}`;
   const row = el('div', 'tiles');
+  row.style.gridTemplateColumns = `repeat(${columns}, var(--tile-width))`;
   row.append(...list.map((c) => tiles.get(c.id) || buildTile(c)));
-  group.append(name, row);
-  group.counters = list;
+  group.append(heading(item.agency, continued), row);
+  Object.assign(group, { agency: item.agency, parts: list, continued });
   return group;
 }
 
-function splitGroup(group, fits) {
-  // An agency with more counters than a page holds: as many as fit here, the rest continue.
-  const list = group.counters;
-  let n = list.length - 1;
-  while (n > 0 && !fits(buildGroup(group.dataset.agency, list.slice(0, n)))) n -= 1;
-  if (n === 0) return null;
-  return [buildGroup(group.dataset.agency, list.slice(0, n)), buildGroup(group.dataset.agency, list.slice(n), true)];
-}
-
-function groups() {
-  const byAgency = new Map();
-  for (const c of counters) {
-    if (!byAgency.has(c.agency)) byAgency.set(c.agency, []);
-    byAgency.get(c.agency).push(c);
+function byAgency(list) {
+  const groups = new Map();
+  for (const item of list) {
+    if (!groups.has(item.agency)) groups.set(item.agency, []);
+    groups.get(item.agency).push(item);
   }
-  return [...byAgency].map(([agency, list]) => buildGroup(agency, list));
+  return [...groups];
 }
 
+const counterGroups = () => byAgency(counters).map(([agency, list]) => buildGroup({ agency }, list));
+
+// The waiting strip: per agency, the codes of its services that have visitors waiting, with how many.
 function buildChip(service) {
-  const chip = el('div', 'chip none');
+  const chip = el('div', 'chip');
   chip.dataset.service = service.code;
   chip.title = service.name;
-  chip.append(el('div', 'code', service.code), el('div', 'svc', service.name), el('div', 'count', '0'));
+  chip.append(el('div', 'code', service.code), el('div', 'count', String(model.waiting[service.code] ?? 0)));
   chips.set(service.code, chip);
   return chip;
 }
 
+function buildWaitGroup(item, list, continued = false) {
+  const group = el('div', 'wait-group');
+  group.dataset.agency = item.agency;
+  const label = el('div', 'wait-agency', agencyLabel(item.agency));
+  label.title = item.agency;
+  group.append(label, ...list.map((s) => chips.get(s.code) || buildChip(s)));
+  Object.assign(group, { agency: item.agency, parts: list, continued });
+  return group;
+}
+
+const waitingNow = () => services.filter((s) => (model.waiting[s.code] ?? 0) > 0);
+const stripShape = (list) => list.map((s) => `${s.code}:${String(model.waiting[s.code]).length}`).join(' ');
+const waitGroups = () => byAgency(waitingNow()).map(([agency, list]) => buildWaitGroup({ agency }, list));
+
 const counterPages = new Pager($('pages'), $('pager'));
 const waitingPages = new Pager($('waiting'));
+let waitingShape = '';
 
 function layout() {
   fit();
-  counterPages.fill(groups(), splitGroup);
-  waitingPages.fill(services.map((s) => chips.get(s.code) || buildChip(s)));
+  counterPages.fill(counterGroups(), splitParts(buildGroup));
+  layoutWaiting();
+  refit();
+}
+
+// Laid out again only when a service joins or leaves the strip, or a count grows a digit: the
+// chips of a page must keep fitting it, and a strip re-paged at every ticket would never settle.
+function layoutWaiting() {
+  const list = waitingNow();
+  waitingShape = stripShape(list);
+  $('waiting-none').hidden = list.length > 0; // before measuring: the two share the strip's room
+  $('waiting').hidden = list.length === 0;
+  waitingPages.fill(waitGroups(), splitParts(buildWaitGroup));
 }
 
 // --- showing ------------------------------------------------------------------------------------
+const MODES = ['closed', 'paused', 'idle', 'called', 'serving'];
+
+function counterMode(counter) {
+  if (counter.status === 'closed' || counter.status === 'paused') return counter.status;
+  return counter.ticket ? counter.ticket.status : 'idle';
+}
+
 function showCounter(counter) {
   model.counters.set(counter.id, counter);
   const tile = tiles.get(counter.id);
   if (!tile) return;
-  const paused = counter.status === 'paused';
-  const ticket = counter.ticket;
-  tile.classList.toggle('paused', paused);
-  tile.classList.toggle('idle', !paused && !ticket);
-  tile.classList.toggle('called', !paused && ticket?.status === 'called');
-  tile.classList.toggle('serving', !paused && ticket?.status === 'serving');
-  tile.querySelector('.number').textContent = paused ? t(langs[0], 'display.break_number') : ticket ? ticket.number : '—';
-  tile.querySelector('.reason').textContent = paused ? counter.pause_reason || '' : '';
+  const mode = counterMode(counter);
+  for (const name of MODES) tile.classList.toggle(name, name === mode);
+  const words = restingWords(counter, facts.pause_reasons);
+  const number = mode === 'called' || mode === 'serving' ? counter.ticket.number : '—';
+  setFitted(tile.querySelector('.number'), words ? '' : number);
+  setFitted(tile.querySelector('.word'), words ? words[0] : '');
+  tile.querySelector('.word2').textContent = words ? words[1] : '';
 }
 
 function showWaiting(waiting) {
   model.waiting = waiting;
-  for (const [code, chip] of chips) {
-    const n = waiting[code] ?? 0;
-    chip.querySelector('.count').textContent = String(n);
-    chip.classList.toggle('none', n === 0);
-  }
+  for (const [code, chip] of chips) chip.querySelector('.count').textContent = String(waiting[code] ?? 0);
+  if (stripShape(waitingNow()) !== waitingShape) layoutWaiting();
 }
 
 function callView(call) {
   const service = serviceByCode[call.ticket.service];
+  const agency = call.ticket.agency || service?.agency || '';
   return {
     number: call.ticket.number,
     counter: call.counter.name,
-    agency: call.ticket.agency || service?.agency || '',
+    agency: agency ? agencyLabel(agency) : '',
     service: call.ticket.service_name || service?.name || '',
     recall: call.recall,
   };
@@ -128,17 +186,17 @@ function showNow(call, fresh) {
   const panel = $('calling');
   if (!call) {
     panel.classList.add('idle');
-    $('now-number').textContent = '—';
-    $('now-counter').textContent = t(langs[0], 'display.no_call');
-    $('now-agency').textContent = '';
+    setFitted($('now-number'), '—');
+    setFitted($('now-counter'), t(langs[0], 'display.no_call'));
+    setFitted($('now-agency'), '');
     $('now-caption').textContent = '';
     return;
   }
   const view = callView(call);
   panel.classList.remove('idle');
-  $('now-number').textContent = view.number;
-  $('now-counter').textContent = view.counter;
-  $('now-agency').textContent = [view.agency, view.service].filter(Boolean).join(' · ');
+  setFitted($('now-number'), view.number);
+  setFitted($('now-counter'), view.counter);
+  setFitted($('now-agency'), [view.agency, view.service].filter(Boolean).join(' · '));
   $('now-caption').textContent = view.recall ? langs.map((lang) => t(lang, 'display.recall')).join(' · ') : call.caption || '';
   if (fresh) flash(panel, 'now');
 }
@@ -151,13 +209,20 @@ function flash(node, key) {
   freshTimers.set(key, setTimeout(() => node.classList.remove('fresh'), FRESH_MS));
 }
 
+// Each row: the number in a box sized for six characters, the counter's whole name beside it (two
+// lines at a smaller size when it is long): never "Loket …".
 function showRecent() {
   const list = $('recent');
-  list.replaceChildren(...model.recent.slice(0, 10).map((call, i) => {
+  list.replaceChildren(...model.recent.slice(0, RECENT_SHOWN).map((call, i) => {
     const item = el('li', [i === 0 ? 'first' : '', call.recall ? 'recall' : ''].join(' ').trim());
-    item.append(el('span', 'number', call.ticket.number), el('span', 'to', call.counter.name));
+    item.append(el('span', 'number fit'), el('span', 'to fit'));
     return item;
   }));
+  [...list.children].forEach((item, i) => {
+    const call = model.recent[i];
+    setFitted(item.querySelector('.number'), call.ticket.number);
+    setFitted(item.querySelector('.to'), call.counter.name);
+  });
 }
 
 // --- the live channel ---------------------------------------------------------------------------

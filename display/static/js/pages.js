@@ -1,6 +1,18 @@
 // Pages that rotate: when the items do not fit their box, they are split over pages shown in turn,
 // so the type never has to shrink. Items are measured in the real layout, once, at full size.
 
+/** A `split` for Pager.fill, for items that list parts (an agency's counters, its services): an item
+ *  too big for an empty page keeps as many parts as fit there, and the rest follow on the next page
+ *  under the same heading, "continued". `build(item, parts, continued)` makes an item of those parts. */
+export function splitParts(build) {
+  return (item, fits) => {
+    let n = item.parts.length - 1;
+    while (n > 0 && !fits(build(item, item.parts.slice(0, n), item.continued))) n -= 1;
+    if (n === 0) return null;
+    return [build(item, item.parts.slice(0, n), item.continued), build(item, item.parts.slice(n), true)];
+  };
+}
+
 export class Pager {
   constructor(box, dots = null) {
     this.box = box;
@@ -9,29 +21,32 @@ export class Pager {
     this.current = 0;
   }
 
-  // items: DOM nodes in order; split(node) may return [fitting part builder, rest] for a node too big
-  // for an empty page: split(node, fits) where fits(node) says whether a candidate fits.
+  // items: DOM nodes in order. A page takes the items in turn; one that does not fit waits for the
+  // next page while smaller ones after it may still fill the gap (fewer pages, a nearly kept order).
+  // An item too big even for an empty page is split: split(item, fits) returns [the part that fits,
+  // the rest] (fits(node) says whether a candidate fits), or null to let it stand alone.
   fill(items, split = null) {
     this.box.replaceChildren();
     this.pages = [];
-    let page = this.newPage();
-    const queue = [...items];
+    let queue = [...items];
     while (queue.length) {
-      const item = queue.shift();
-      page.append(item);
-      if (this.fits(page)) continue;
-      item.remove();
-      if (page.childElementCount === 0) {
-        const parts = split ? split(item, (node) => this.tryFit(page, node)) : null;
-        if (!parts) { page.append(item); page = this.newPage(); continue; }
-        page.append(parts[0]);
-        queue.unshift(parts[1]);
-      } else {
-        queue.unshift(item);
+      const page = this.newPage();
+      const later = [];
+      for (const item of queue) {
+        page.append(item);
+        if (this.fits(page)) continue;
+        item.remove();
+        later.push(item);
       }
-      page = this.newPage();
+      if (page.childElementCount === 0) {
+        const first = later.shift();
+        const parts = split ? split(first, (node) => this.tryFit(page, node)) : null;
+        page.append(parts ? parts[0] : first);
+        if (parts) later.unshift(parts[1]);
+      }
+      queue = later;
     }
-    if (page.childElementCount === 0 && this.pages.length > 1) { page.remove(); this.pages.pop(); }
+    if (this.pages.length === 0) this.newPage();
     this.show(Math.min(this.current, this.pages.length - 1));
   }
 
