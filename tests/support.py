@@ -12,7 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,18 @@ class ServerProcess:
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     """Headless Chromium from the given Playwright, with the flags every test uses (plus ``extra_args``)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+TV = {"width": 1920, "height": 1080}  # the lobby display's screen
+
+
+@contextmanager
+def tv_page(browser: Any, viewport: dict | None = None) -> Iterator[Any]:
+    """A page of its own at the lobby's size (or ``viewport``); a script error on it fails the test."""
+    context = browser.new_context(viewport=viewport or TV)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
