@@ -12,7 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,18 @@ def write_real_size_config(folder: Path) -> Path:
         issuing=SMALL_HALL["issuing"],
     )
     return write_config(folder, data)
+
+
+TV = {"width": 1920, "height": 1080}  # the lobby display's screen
+
+
+@contextmanager
+def tv_page(browser: Any, viewport: dict | None = None) -> Iterator[Any]:
+    """A page of its own at the lobby's size (or ``viewport``); a script error on it fails the test."""
+    context = browser.new_context(viewport=viewport or TV)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors

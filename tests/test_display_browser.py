@@ -10,11 +10,10 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, ServerProcess, antre, http, wait_until, write_config
+from tests.support import SMALL_HALL, TV, ServerProcess, antre, http, tv_page, wait_until, write_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TV = {"width": 1920, "height": 1080}
 JAKARTA = ZoneInfo("Asia/Jakarta")  # SMALL_HALL's timezone
 MIN_NUMBER_PX = 60  # ticket numbers on the tiles: about 3 cm tall on a 55" TV, legible from 10 m
 MIN_NAME_PX = 30
@@ -30,13 +29,8 @@ BIG_HALL = {
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport=TV)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with tv_page(browser) as page:
+        yield page
 
 
 def login(server: ServerProcess) -> str:

@@ -18,11 +18,10 @@ from antre.queue_server.hall import open_hall
 from playwright.sync_api import Page
 
 from tests.conftest import PASSWORD
-from tests.support import REAL_SIZE_HALL, SMALL_HALL, TEST_PASSWORD_HASH, ServerProcess, http, write_config
+from tests.support import REAL_SIZE_HALL, SMALL_HALL, TEST_PASSWORD_HASH, TV, ServerProcess, http, tv_page, write_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TV = {"width": 1920, "height": 1080}
 READ_FROM_5_M_PX = 32  # agency headings and the waiting strip
 MAX_FLOOR_PAGES = 2
 MAX_HALL_PAGES = 3  # 60 counters of 36 agencies
@@ -105,13 +104,8 @@ def hall(tmp_path_factory) -> dict[str, Any]:
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport=TV)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with tv_page(browser) as page:
+        yield page
 
 
 def open_screen(page: Page, url: str) -> None:
