@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.support import ServerProcess, real_size_hall, write_real_size_config
+from tests.support import ServerProcess, real_size_hall, tv_page, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
@@ -64,12 +67,16 @@ def server(tmp_path_factory):
     process.kill()
 
 
-def kiosk(browser, server, shape: str):
+@contextmanager
+def kiosk(browser, server, shape: str, fake_clock: bool = False) -> Iterator[Any]:
+    """The kiosk on one of SCREENS, its first tiles shown; a script error on it fails the test."""
     width, height = SCREENS[shape]
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(f"{server.url}/kiosk")
-    expect(page.locator("#start-tiles .tile").first).to_be_visible()
-    return page
+    with tv_page(browser, {"width": width, "height": height}) as page:
+        if fake_clock:
+            page.clock.install()
+        page.goto(f"{server.url}/kiosk")
+        expect(page.locator("#start-tiles .tile").first).to_be_visible()
+        yield page
 
 
 def assert_laid_out(page, where: str) -> None:
@@ -87,8 +94,7 @@ def type_on_screen(page, text: str) -> None:
 @pytest.mark.parametrize("shape", SCREENS)
 def test_every_screen_fits_with_large_buttons_and_pages_the_agencies_with_a_cue(browser, server, shape):
     agencies = real_size_hall().get("agencies", [])
-    page = kiosk(browser, server, shape)
-    try:
+    with kiosk(browser, server, shape) as page:
         assert_laid_out(page, "the agencies, first page")
         cue = page.locator("[data-testid=start-cue]")
         expect(cue).to_be_visible()
@@ -120,14 +126,11 @@ def test_every_screen_fits_with_large_buttons_and_pages_the_agencies_with_a_cue(
         page.click("[data-priority=lansia]")
         expect(page.locator("[data-testid=ticket-number]")).to_be_visible()
         assert_laid_out(page, "the ticket")
-    finally:
-        page.close()
 
 
 def test_paspor_is_two_taps_and_some_typing_away_and_its_confirm_step_says_what_to_bring_and_pay(browser, server):
     service = passport(real_size_hall())
-    page = kiosk(browser, server, "portrait")
-    try:
+    with kiosk(browser, server, "portrait") as page:
         page.click("[data-testid=search-open]")  # tap 1
         type_on_screen(page, "pas")
         result = page.locator(f"#results-tiles [data-testid=service-{service['code']}]")
@@ -141,8 +144,6 @@ def test_paspor_is_two_taps_and_some_typing_away_and_its_confirm_step_says_what_
         expect(page.locator("[data-testid=confirm-fee]")).to_have_text(service["fee"])
         page.click("[data-testid=take]")
         expect(page.locator("[data-testid=ticket-number]")).to_contain_text(service["code"])
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("word", ["SIM", "NPWP"])
@@ -151,8 +152,7 @@ def test_search_finds_services_by_the_words_visitors_use(browser, server, word):
     wanted = {
         s["code"] for s in hall["services"] if word.lower() in [k.lower() for k in s.get("keywords", [])] or word in s["name"].split()
     }
-    page = kiosk(browser, server, "tablet")
-    try:
+    with kiosk(browser, server, "tablet") as page:
         page.click("[data-testid=search-open]")
         page.keyboard.type(word)  # a keyboard plugged into the kiosk PC types too
         expect(page.locator("[data-testid=query]")).to_have_text(word.lower())
@@ -162,13 +162,10 @@ def test_search_finds_services_by_the_words_visitors_use(browser, server, word):
         page.click("#keyboard .key-backspace")
         page.click("#search-clear")
         expect(page.locator("#results-tiles .tile")).to_have_count(0)
-    finally:
-        page.close()
 
 
 def test_a_portrait_kiosk_uses_type_read_at_arms_length(browser, server):
-    page = kiosk(browser, server, "portrait")
-    try:
+    with kiosk(browser, server, "portrait") as page:
         sizes = page.evaluate("""() => {
           const px = (el) => parseFloat(getComputedStyle(el).fontSize);
           const tiles = [...document.querySelectorAll('#start-tiles .tile')].filter((t) => t.checkVisibility());
@@ -180,27 +177,18 @@ def test_a_portrait_kiosk_uses_type_read_at_arms_length(browser, server):
         }""")
         assert sizes["names"] >= 32 and sizes["body"] >= 26
         assert sizes["usedHeight"] > 0.8
-    finally:
-        page.close()
 
 
 def test_a_screen_turned_to_portrait_pages_its_tiles_again(browser, server):
-    page = kiosk(browser, server, "landscape")
-    try:
+    with kiosk(browser, server, "landscape") as page:
         page.click("[data-testid=start-next]")
         page.set_viewport_size({"width": 1080, "height": 1920})
         assert_laid_out(page, "turned from landscape to portrait")
         expect(page.locator("[data-testid=start-cue]")).to_contain_text("Halaman 2 dari")
-    finally:
-        page.close()
 
 
 def test_a_visitor_who_walks_away_mid_choice_leaves_the_start_screen_for_the_next(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.clock.install()
-    try:
-        page.goto(f"{server.url}/kiosk")
-        expect(page.locator("#start-tiles .tile").first).to_be_visible()
+    with kiosk(browser, server, "tablet", fake_clock=True) as page:
         page.click("[data-testid=lang-switch]")
         page.click("[data-testid=search-open]")
         type_on_screen(page, "pas")
@@ -209,5 +197,3 @@ def test_a_visitor_who_walks_away_mid_choice_leaves_the_start_screen_for_the_nex
         page.clock.run_for(61_000)  # kiosks[].idle_seconds: 60 without a kiosk id
         expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
         expect(page.locator("[data-testid=start-cue]")).to_contain_text("Halaman 1 dari")
-    finally:
-        page.close()
