@@ -197,3 +197,19 @@ def test_a_visitor_who_walks_away_mid_choice_leaves_the_start_screen_for_the_nex
         page.clock.run_for(61_000)  # kiosks[].idle_seconds: 60 without a kiosk id
         expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
         expect(page.locator("[data-testid=start-cue]")).to_contain_text("Halaman 1 dari")
+
+
+def test_the_english_kiosk_fits_the_smallest_screen_too(browser, server):
+    with kiosk(browser, server, "tablet") as page:
+        page.click("[data-testid=lang-switch]")
+        expect(page.locator("[data-testid=start-cue]")).to_contain_text("Page 1 of")
+        assert_laid_out(page, "the agencies in English")
+        page.click("[data-testid=search-open]")
+        expect(page.locator("#results-note")).to_contain_text("Touch the letters below")
+        assert_laid_out(page, "the empty search in English")
+        type_on_screen(page, "s")
+        expect(page.locator("#results-note")).to_contain_text("services found")
+        assert_laid_out(page, "search results in English")
+        page.locator("#results-tiles .tile:visible").first.click()
+        expect(page.locator("[data-testid=take]")).to_contain_text("Take a number")
+        assert_laid_out(page, "the confirm step in English")
