@@ -87,6 +87,7 @@ def _settings(kiosk) -> dict:
                 "counters": [c.name for c in hall.counters_for_service(s.code)],
                 "fee": s.fee,
                 "requirements": list(s.requirements),
+                "duration_minutes": max(1, round(s.duration_minutes)),
             }
             for s in hall.services.values()
         ],

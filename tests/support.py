@@ -168,6 +168,25 @@ def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
+def real_size_hall() -> dict[str, Any]:
+    """The real-size example hall as shipped (30+ agencies, 300 services, 60 counters)."""
+    return yaml.safe_load(REAL_SIZE_HALL.read_text(encoding="utf-8"))
+
+
+def write_real_size_config(folder: Path) -> Path:
+    """The real-size hall in ``folder``, open at any hour and taking anonymous tickets without a kiosk
+    key, so that its screens can be tried at any time of day with every service on offer."""
+    data = real_size_hall()
+    data["hall"].pop("opening_hours", None)
+    data.update(
+        database="antre.db",
+        kiosk_requires_open_counter=False,
+        auth={"password_hash": TEST_PASSWORD_HASH},
+        issuing=SMALL_HALL["issuing"],
+    )
+    return write_config(folder, data)
+
+
 TV = {"width": 1920, "height": 1080}  # the lobby display's screen
 
 

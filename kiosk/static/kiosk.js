@@ -1,14 +1,18 @@
-// The touchscreen kiosk: choose an agency, then a service (optionally a priority group), get one
-// ticket per tap, see it large with its QR code, and go back to the start by itself.
-// One tap = one ticket: every tile is locked while a request is in flight, and the request carries
-// a request_id that the server answers with the same ticket when the kiosk retries it.
+// The touchscreen kiosk: find the service (by agency, page by page, or by typing a few letters on
+// the on-screen keyboard), read what it needs and costs on a confirm step, take a normal or a
+// priority number there, see it large with its QR code, and go back to the start by itself.
+// One tap = one ticket: every taking button is locked while a request is in flight, and the request
+// carries a request_id that the server answers with the same ticket when the kiosk retries it.
 
 import { langs, t as translated } from '/static/js/i18n.js';
+import { Pager } from './pager.js';
 
 const settings = JSON.parse(document.getElementById('kiosk-settings').textContent);
 const $ = (id) => document.getElementById(id);
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
+const RESULTS_SHOWN = 16; // the closest matches of a short query; nobody pages through 300
+const QUERY_MAX = 30; // fits the query's one line on every screen
 const POLL_MS = 5000;
 const PRINT_WATCH_MS = 8000;
 const TRY_MS = 5000;
@@ -16,16 +20,20 @@ const TRIES = 3;
 
 const state = {
   lang: settings.language,
-  agency: null, priority: null, live: {}, open: true,
+  agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
   ticket: null, returnTimer: null, idleTimer: null, printWatch: null,
 };
-const byAgency = new Map();
+const agencies = new Map(settings.agencies.map((a) => [a.name, a]));
+const byAgency = new Map(settings.agencies.map((a) => [a.name, []]));
 for (const service of settings.services) {
   if (!byAgency.has(service.agency)) byAgency.set(service.agency, []);
   byAgency.get(service.agency).push(service);
 }
+for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
+const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
+const finder = { ready: null, search: null, relabel: () => {} }; // the search, made once the first tiles show
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -36,23 +44,49 @@ function priorityName(code) {
   return translated(state.lang, `priority.${code}`);
 }
 
+function pager(prefix, fill) {
+  return new Pager({
+    grid: $(`${prefix}-tiles`), nav: $(`${prefix}-pager`), prev: $(`${prefix}-prev`), next: $(`${prefix}-next`),
+    cue: $(`${prefix}-cue`), label: (page, pages) => t('page', { page, pages }), fill,
+  });
+}
+const startPager = pager('start', true);
+const resultsPager = pager('results', false); // re-paged at every keystroke: one layout only
+
 // --- screens --------------------------------------------------------------------------------
 function show(name) {
   for (const screen of document.querySelectorAll('.screen')) screen.hidden = screen.id !== `screen-${name}`;
   document.body.dataset.screen = name;
 }
 
+function screen() {
+  return document.body.dataset.screen;
+}
+
 function translate() {
   document.documentElement.lang = state.lang;
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   for (const el of document.querySelectorAll('[data-priority-label]')) el.textContent = priorityName(el.dataset.priorityLabel);
+  $('priority-groups').textContent = [...document.querySelectorAll('[data-priority]')].map((b) => priorityName(b.dataset.priority)).join(', ');
   $('lang-switch').textContent = t('switch');
   $('lang-switch').lang = otherLanguage();
-  renderTiles();
-  if (state.ticket) renderTicket();
+  finder.relabel();
+  refresh();
 }
 
-// --- the start screen -------------------------------------------------------------------------
+/** Draw what changed with a poll or a language switch: the tiles' figures and words (and so perhaps
+ * their heights, hence the pages), and the current screen. */
+function refresh() {
+  for (const tile of tiles.values()) tile.update();
+  startPager.stale = resultsPager.stale = true;
+  const now = screen();
+  if (now === 'start') renderStart({ keepPage: true, relayout: true });
+  else if (now === 'search') renderSearch({ keepPage: true, relayout: true });
+  else if (now === 'confirm') renderConfirm();
+  else if (now === 'ticket' && state.ticket) renderTicket();
+}
+
+// --- live figures -----------------------------------------------------------------------------
 function serviceState(service) {
   const live = state.live[service.code];
   if (!live) return { waiting: null, eta: null, unavailable: state.open ? null : 'closed' };
@@ -64,14 +98,30 @@ function etaText(eta, waiting) {
   return waiting === 0 || eta <= 0 ? t('soon') : t('minutes', { minutes: eta });
 }
 
-function renderTiles() {
-  const tiles = $('tiles');
+async function poll() {
+  try {
+    const response = await fetch('/kiosk/services.json', { cache: 'no-store' });
+    const text = response.ok ? await response.text() : state.polled;
+    if (text !== state.polled) { // the same figures as five seconds ago: nothing to draw
+      state.polled = text;
+      const body = JSON.parse(text);
+      state.open = body.open;
+      state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
+      refresh();
+    }
+  } catch { /* keep the last counts; the next poll tries again */ }
+  setTimeout(poll, POLL_MS);
+}
+
+// --- the start screen: agencies, then an agency's services --------------------------------------
+function renderStart(paging) {
   const showAgencies = agencyFirst && state.agency === null;
-  $('crumbs').hidden = !agencyFirst || state.agency === null;
-  $('agency-title').textContent = state.agency || '';
+  $('crumbs').hidden = showAgencies || !agencyFirst;
+  $('agency-title').textContent = state.agency ? agencyLabel(state.agency) : '';
   $('start-lead').textContent = t(showAgencies ? 'lead_agency' : 'lead_service');
-  tiles.className = showAgencies ? 'tiles agencies' : 'tiles services';
-  tiles.replaceChildren(...(showAgencies ? [...byAgency.keys()].map(agencyTile) : servicesShown().map(serviceTile)));
+  $('start-tiles').className = showAgencies ? 'tiles agencies' : 'tiles services';
+  const shown = showAgencies ? [...byAgency.keys()].map(agencyTile) : servicesShown().map((s) => serviceTile(s, { withAgency: !agencyFirst }));
+  startPager.show(shown, paging);
   const banner = $('closed-banner');
   banner.hidden = state.open;
   const [opens, closes] = settings.opening_hours || [];
@@ -82,44 +132,98 @@ function servicesShown() {
   return agencyFirst ? byAgency.get(state.agency) || [] : settings.services;
 }
 
-function agencyTile(agency) {
-  const services = byAgency.get(agency);
-  const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
-  const available = services.some((s) => !serviceState(s).unavailable);
-  const button = tile(available, `agency-${slug(agency)}`);
-  button.append(el('span', 'tile-title', agency), el('span', 'tile-sub', `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`));
-  if (!available) button.append(el('span', 'tile-reason', t(services.map((s) => serviceState(s).unavailable).find(Boolean) || 'closed')));
-  button.addEventListener('click', () => { state.agency = agency; renderTiles(); });
-  return button;
+function agencyLabel(name) {
+  return agencies.get(name)?.short_name || name;
 }
 
-function serviceTile(service) {
-  const live = serviceState(service);
-  const button = tile(!live.unavailable, `service-${service.code}`);
-  button.dataset.service = service.code;
-  const head = el('span', 'tile-head');
-  head.append(el('span', 'code', service.code), el('span', 'tile-title', service.name));
-  button.append(head);
-  if (!agencyFirst) button.append(el('span', 'tile-agency', service.agency));
-  if (live.unavailable) {
-    button.append(el('span', 'tile-reason', t(live.unavailable)));
-  } else if (live.waiting !== null) {
-    const facts = el('span', 'tile-facts');
-    facts.append(el('span', 'waiting', t('waiting', { num: live.waiting })), el('span', 'eta', etaText(live.eta, live.waiting)));
-    button.append(facts);
+function openAgency(name) {
+  state.agencyPage = startPager.page;
+  state.agency = name;
+  renderStart({ keepPage: false });
+}
+
+function closeAgency() {
+  state.agency = null;
+  startPager.page = state.agencyPage;
+  renderStart({ keepPage: true });
+}
+
+/** The tile `key`, made by `make` the first time: `make` returns {node, update}. */
+function cached(key, make) {
+  if (!tiles.has(key)) {
+    const tile = make();
+    tile.update();
+    tiles.set(key, tile);
   }
-  button.addEventListener('click', () => take(service, button));
-  return button;
+  return tiles.get(key).node;
 }
 
-function tile(enabled, testid) {
+function agencyTile(name) {
+  return cached(`agency:${name}`, () => {
+    const services = byAgency.get(name);
+    const button = tile(`agency-${slug(name)}`);
+    const sub = el('span', 'tile-sub');
+    const reason = el('span', 'tile-reason');
+    button.append(el('span', 'tile-title', agencyLabel(name)));
+    if (agencyLabel(name) !== name) button.append(el('span', 'tile-name', name));
+    button.append(sub, reason);
+    button.addEventListener('click', () => openAgency(name));
+    const update = () => {
+      const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
+      const why = services.every((s) => serviceState(s).unavailable) && services.map((s) => serviceState(s).unavailable).find(Boolean);
+      setText(sub, `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`);
+      setText(reason, why ? t(why) : '');
+      reason.hidden = !why;
+      enable(button, !why);
+    };
+    return { node: button, update };
+  });
+}
+
+function serviceTile(service, { withAgency }) {
+  return cached(`service:${service.code}:${withAgency}`, () => {
+    const button = tile(`service-${service.code}`);
+    button.dataset.service = service.code;
+    const head = el('span', 'tile-head');
+    head.append(el('span', 'code', service.code), el('span', 'tile-title', service.name));
+    button.append(head);
+    if (withAgency) button.append(el('span', 'tile-agency', agencyLabel(service.agency)));
+    const facts = el('span', 'tile-facts');
+    const waiting = el('span', 'waiting');
+    const eta = el('span', 'eta');
+    const reason = el('span', 'tile-reason');
+    facts.append(waiting, eta);
+    button.append(facts, reason);
+    button.addEventListener('click', () => openConfirm(service));
+    const update = () => {
+      const live = serviceState(service);
+      reason.hidden = !live.unavailable;
+      setText(reason, live.unavailable ? t(live.unavailable) : '');
+      facts.hidden = Boolean(live.unavailable) || live.waiting === null;
+      setText(waiting, live.waiting === null ? '' : t('waiting', { num: live.waiting }));
+      setText(eta, etaText(live.eta, live.waiting));
+      enable(button, !live.unavailable);
+    };
+    return { node: button, update };
+  });
+}
+
+function tile(testid) {
   const button = el('button', 'tile');
   button.type = 'button';
-  button.setAttribute('role', 'listitem');
   button.dataset.testid = testid;
-  button.disabled = !enabled || state.busy;
-  if (!enabled) button.setAttribute('aria-disabled', 'true');
   return button;
+}
+
+/** Only what changed: a poll touches hundreds of tiles, and an unchanged one must cost no layout. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function enable(button, enabled) {
+  button.disabled = !enabled;
+  if (enabled) button.removeAttribute('aria-disabled');
+  else button.setAttribute('aria-disabled', 'true');
 }
 
 function el(tag, className, text) {
@@ -131,17 +235,85 @@ function el(tag, className, text) {
 
 function slug(text) { return text.toLowerCase().replace(/[^a-z0-9]+/g, '-'); }
 
-async function poll() {
-  try {
-    const response = await fetch('/kiosk/services.json', { cache: 'no-store' });
-    if (response.ok) {
-      const body = await response.json();
-      state.open = body.open;
-      state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
-      if (document.body.dataset.screen === 'start') renderTiles();
-    }
-  } catch { /* keep the last counts; the next poll tries again */ }
-  setTimeout(poll, POLL_MS);
+// --- search -------------------------------------------------------------------------------------
+/** The search's modules, its words, its keyboard and its result tiles, made while the kiosk is idle
+ * after the first tiles show (or at the first touch of "Cari layanan", if that comes first). */
+function prepareSearch() {
+  finder.ready ??= Promise.all([import('./keyboard.js'), import('./search.js')]).then(([keyboard, searching]) => {
+    const index = searching.buildIndex(settings.services, agencies);
+    finder.search = (query) => searching.search(index, query);
+    finder.relabel = () => keyboard.relabel($('keyboard'), t);
+    keyboard.buildKeyboard($('keyboard'), typed, t);
+    for (const service of settings.services) serviceTile(service, { withAgency: true });
+  });
+  return finder.ready;
+}
+
+async function openSearch() {
+  await prepareSearch();
+  state.query = '';
+  show('search');
+  renderSearch({ keepPage: false });
+}
+
+function typed(key) {
+  if (key === 'backspace') state.query = state.query.slice(0, -1);
+  else if (key === 'clear') state.query = '';
+  else if (state.query.length < QUERY_MAX && !(key === ' ' && (state.query === '' || state.query.endsWith(' ')))) state.query += key;
+  renderSearch({ keepPage: false });
+}
+
+function renderSearch(paging) {
+  const query = $('query');
+  query.textContent = state.query || t('search_placeholder');
+  query.classList.toggle('placeholder', !state.query);
+  const found = finder.search(state.query);
+  const shown = found.slice(0, RESULTS_SHOWN);
+  const note = $('results-note');
+  if (!state.query.trim()) note.textContent = t('search_start');
+  else if (!found.length) note.textContent = t('search_none', { query: state.query.trim() });
+  else if (found.length > shown.length) note.textContent = t('found_many', { num: found.length, shown: shown.length });
+  else note.textContent = t('found', { num: found.length });
+  resultsPager.show(shown.map((s) => serviceTile(s, { withAgency: true })), paging);
+}
+
+// --- the confirm step: what the service needs, costs and takes, before the number (UU 25/2009 Pasal 21)
+function openConfirm(service) {
+  if (state.busy) return;
+  state.from = screen();
+  state.chosen = service;
+  show('confirm');
+  renderConfirm();
+}
+
+function renderConfirm() {
+  const service = state.chosen;
+  const live = serviceState(service);
+  const name = $('confirm-name');
+  name.replaceChildren(el('span', 'code', service.code), document.createTextNode(` ${service.name}`));
+  const agency = agencies.get(service.agency);
+  $('confirm-agency').textContent = agency?.short_name ? `${agency.short_name} — ${agency.name}` : service.agency;
+  const requirements = service.requirements.length ? service.requirements : [t('ask_at_counter')];
+  $('confirm-requirements').replaceChildren(...requirements.map((text) => el('li', '', text)));
+  $('confirm-fee').textContent = service.fee || t('ask_at_counter');
+  $('confirm-waiting').textContent = live.waiting === null ? '—' : t('people', { num: live.waiting });
+  $('confirm-eta').textContent = etaText(live.eta, live.waiting);
+  $('confirm-duration').textContent = t('minutes', { minutes: service.duration_minutes });
+  $('confirm-counters').textContent = service.counters.join(', ');
+  $('confirm-reason').hidden = !live.unavailable;
+  $('confirm-reason').textContent = live.unavailable ? t(live.unavailable) : '';
+  for (const button of [$('take'), $('priority-open')]) button.disabled = Boolean(live.unavailable) || state.busy;
+}
+
+function backFromConfirm() {
+  show(state.from);
+  if (state.from === 'search') resultsPager.paginate();
+  else renderStart({ keepPage: true });
+}
+
+function openPriority() {
+  $('priority-service').textContent = `${state.chosen.code} ${state.chosen.name}`;
+  show('priority');
 }
 
 // --- taking a ticket --------------------------------------------------------------------------
@@ -150,12 +322,13 @@ function newRequestId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function take(service, button) {
-  if (state.busy || button.disabled) return;
+async function take(priority, button) {
+  const service = state.chosen;
+  if (state.busy || button.disabled || !service) return;
   state.busy = true; // set before anything awaits: a second tap in the same instant finds it
-  for (const other of document.querySelectorAll('.tile')) other.disabled = true;
-  const same = state.pending && state.pending.service === service.code && state.pending.priority === state.priority;
-  if (!same) state.pending = { service: service.code, priority: state.priority, requestId: newRequestId() };
+  for (const other of document.querySelectorAll('[data-takes]')) other.disabled = true;
+  const same = state.pending && state.pending.service === service.code && state.pending.priority === priority;
+  if (!same) state.pending = { service: service.code, priority, requestId: newRequestId() };
   show('busy');
   try {
     const ticket = await post(state.pending);
@@ -169,6 +342,7 @@ async function take(service, button) {
     armReturn(settings.return_seconds, () => reset());
   } finally {
     state.busy = false;
+    for (const other of document.querySelectorAll('[data-takes]')) other.disabled = false;
   }
 }
 
@@ -263,33 +437,32 @@ function armReturn(seconds, then) {
   }, 1000);
 }
 
+/** Back to the first page of the start screen in the hall's language: ready for the next visitor. */
 function reset() {
   clearInterval(state.returnTimer);
   clearTimeout(state.printWatch);
-  state.ticket = null;
-  state.agency = null;
-  setPriority(null);
-  state.lang = settings.language;
-  translate();
+  Object.assign(state, { ticket: null, agency: null, agencyPage: 0, query: '', chosen: null, lang: settings.language });
   show('start');
-}
-
-function setPriority(code) {
-  state.priority = code;
-  for (const button of document.querySelectorAll('.priority-option')) button.setAttribute('aria-pressed', String(button.dataset.priority === code));
+  startPager.page = 0;
+  translate();
 }
 
 // --- idle reset, clock, wiring ----------------------------------------------------------------
+function atRest() {
+  return screen() === 'start' && state.agency === null && startPager.page === 0 && state.lang === settings.language;
+}
+
 function touched() {
   clearTimeout(state.idleTimer);
   state.idleTimer = setTimeout(() => {
-    if (document.body.dataset.screen === 'start' && (state.agency !== null || state.priority !== null || state.lang !== settings.language)) reset();
+    if (['start', 'search', 'confirm', 'priority'].includes(screen()) && !atRest()) reset();
   }, settings.idle_seconds * 1000);
 }
 
+const clock = { format: null };
 function tick() {
-  const now = new Date().toLocaleTimeString('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: settings.timezone });
-  $('clock').textContent = now.replace('.', ':');
+  clock.format ??= new Intl.DateTimeFormat('id-ID', { hour: '2-digit', minute: '2-digit', timeZone: settings.timezone });
+  $('clock').textContent = clock.format.format(new Date()).replace('.', ':');
 }
 
 // "English" switches to the page's second language until the next visitor (reset), and back.
@@ -297,19 +470,38 @@ function otherLanguage() {
   return langs.find((lang) => lang !== state.lang);
 }
 
+/** A keyboard plugged into the kiosk PC types into the search too. */
+function physicalKey(event) {
+  if (screen() !== 'search' || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (/^[a-z0-9 ]$/i.test(event.key)) typed(event.key.toLowerCase());
+  else if (event.key === 'Backspace') typed('backspace');
+  else if (event.key === 'Escape') reset();
+  else return;
+  event.preventDefault();
+}
+
 $('lang-switch').addEventListener('click', () => { state.lang = otherLanguage(); translate(); });
-$('back').addEventListener('click', () => { state.agency = null; renderTiles(); });
+$('back').addEventListener('click', closeAgency);
+$('search-open').addEventListener('click', openSearch);
+$('search-back').addEventListener('click', () => { show('start'); renderStart({ keepPage: true }); });
+$('search-clear').addEventListener('click', () => typed('clear'));
+$('confirm-back').addEventListener('click', backFromConfirm);
+$('take').addEventListener('click', (event) => take(null, event.currentTarget));
+$('priority-open').addEventListener('click', openPriority);
+$('priority-back').addEventListener('click', () => { show('confirm'); renderConfirm(); });
+for (const button of document.querySelectorAll('.priority-option')) {
+  button.addEventListener('click', () => take(button.dataset.priority, button));
+}
 $('done').addEventListener('click', () => reset());
 $('error-back').addEventListener('click', () => reset());
-for (const button of document.querySelectorAll('.priority-option')) {
-  button.addEventListener('click', () => setPriority(state.priority === button.dataset.priority ? null : button.dataset.priority));
-}
+window.addEventListener('resize', () => { startPager.paginate(); resultsPager.paginate(); });
+document.addEventListener('keydown', physicalKey);
 for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, touched, { passive: true });
 document.addEventListener('contextmenu', (event) => event.preventDefault()); // a long press must not open a menu
 
-translate();
 show('start');
-tick();
-setInterval(tick, 10000);
+translate();
 touched();
 poll();
+requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load
+requestIdleCallback(prepareSearch, { timeout: 3000 });

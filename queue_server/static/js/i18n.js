@@ -9,11 +9,18 @@ const data = JSON.parse(document.getElementById('antre-texts').textContent);
 /** The page's languages: its own first, the language of its sub-labels second. */
 export const langs = data.langs;
 
+const rules = new Map();
+/** Made once per language: a new Intl.PluralRules costs a slow kiosk CPU milliseconds, every tile asks. */
+function pluralRules(lang) {
+  if (!rules.has(lang)) rules.set(lang, new Intl.PluralRules(lang));
+  return rules.get(lang);
+}
+
 /** The entry `key` in `lang`, its %(name)s placeholders filled from `params` (plurals choose by params.num). */
 export function t(lang, key, params = {}) {
   let message = data.messages[lang]?.[key] ?? data.messages[langs[0]]?.[key] ?? key;
   if (Array.isArray(message)) {
-    const category = new Intl.PluralRules(lang).select(Number(params.num));
+    const category = pluralRules(lang).select(Number(params.num));
     message = message[data.plurals[lang]?.[category] ?? message.length - 1] ?? message[0];
   }
   return message.replace(/%\((\w+)\)s|%%/g, (whole, name) => (name ? String(params[name] ?? '') : '%'));
