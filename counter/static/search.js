@@ -1,10 +1,10 @@
 // How the console's filter fields match: every word typed must appear somewhere in what an entry is
 // known by, ignoring case and accents, so "paspor elek" finds "Paspor Elektronik (Kantor Imigrasi)".
 
-/** Lower case without accents: what both the typed words and the searched text are compared as. */
-export function normalise(text) {
-  return String(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-}
+import { fold } from '/static/js/fold.js';
+
+/** What both the typed words and the searched text are compared as (the pages' one folding rule). */
+export const normalise = fold;
 
 /** The typed text as the words every match must contain. */
 export function words(query) {

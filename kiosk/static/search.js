@@ -3,6 +3,8 @@
 // the start of a word of the service ("pas" finds "Paspor"); case and accents do not matter, and a
 // hyphenated keyword is found written either way ("e ktp", "ektp").
 
+import { fold } from '/static/js/fold.js';
+
 // How well a typed word matched, best first: the start of the service's name ("Paspor Biasa Baru"
 // for "paspor") before the start of one of its keywords, before a later word of its name or its
 // code ("Pembayaran PNBP (Paspor, SIM)"), before a later word of a keyword, before its agency's names.
@@ -13,10 +15,6 @@ const RANK = {
   agency: { first: 4, later: 4 },
 };
 
-/** Lower case, accents dropped, anything but letters and digits a space: what is compared. */
-export function fold(text) {
-  return String(text).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-}
 
 /** A text's words as [word, rank]: its first word (and all of it written together) rank as `first`. */
 function wordsOf(text, rank) {
