@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.support import ServerProcess, real_size_hall, tv_page, write_real_size_config
+from tests.support import ServerProcess, http, real_size_hall, tv_page, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
@@ -144,6 +144,21 @@ def test_paspor_is_two_taps_and_some_typing_away_and_its_confirm_step_says_what_
         expect(page.locator("[data-testid=confirm-fee]")).to_have_text(service["fee"])
         page.click("[data-testid=take]")
         expect(page.locator("[data-testid=ticket-number]")).to_contain_text(service["code"])
+
+
+def test_before_officers_sign_in_the_counters_show_closed_and_their_services_stay_on_offer_as_expected_today(browser, server):
+    """The hall's default (``kiosk_requires_open_counter: false``): numbers are taken from 07:30 for
+    counters that open at 08:00; the server says which counters are staffed, the kiosk still offers."""
+    service = passport(real_size_hall())
+    statuses = {c["id"]: c["status"] for c in http("GET", f"{server.url}/api/v1/state")[1]["counters"]}
+    own = [c["id"] for c in real_size_hall()["counters"] if service["code"] in c["services"]]
+    assert {statuses[counter_id] for counter_id in own} == {"closed"}, "nobody has signed in at the passport counters"
+    offered = next(s for s in http("GET", f"{server.url}/api/v1/services")[1] if s["code"] == service["code"])
+    assert (offered["counters_open"], offered["unavailable"]) == (0, None)
+    with kiosk(browser, server, "landscape") as page:
+        page.click("[data-testid=search-open]")
+        type_on_screen(page, "paspor")
+        expect(page.locator(f"#results-tiles [data-testid=service-{service['code']}]")).to_be_enabled()
 
 
 @pytest.mark.parametrize("word", ["SIM", "NPWP"])
