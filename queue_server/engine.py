@@ -32,6 +32,7 @@ UNNAMED_PRIORITY = "prioritas"
 SORTED_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # base64url's, in ASCII order
 LANGS = LANGUAGES
 MAX_NOTE = 200
+TILE_ESTIMATE_SECONDS = 5  # how long the kiosk tiles' estimates are kept while the queue does not change
 
 
 class QueueError(Exception):
@@ -120,6 +121,7 @@ class Engine:
         self.clock = clock
         self._listeners: list[Listener] = []
         self._rolled_day: str | None = None
+        self._tile_estimates: tuple[tuple, dict[str, dict]] | None = None  # (what they were made from, the estimates)
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
         self.estimates = WaitEstimator(hall, clock, self.rule)
         with store.read() as tx:
@@ -590,18 +592,27 @@ class Engine:
             return [self._view(tx, t, ahead=i) for i, t in enumerate(ordered)]
 
     def new_ticket_estimates(self) -> dict[str, dict]:
-        """Per service, ``eta_minutes`` and ``eta_range`` of a normal ticket taken now: the kiosk's tiles."""
+        """Per service, ``eta_minutes`` and ``eta_range`` of a normal ticket taken now: the kiosk's tiles.
+
+        Every kiosk polls it, and a 300-service hall takes tens of milliseconds to estimate, so an
+        answer is kept until the queue changes (a new event) or ``TILE_ESTIMATE_SECONDS`` pass (the
+        estimates also move with time: a pause running on, a break coming up)."""
         self._ensure_today()
         now = self.clock()
         day = self.today()
         with self.store.read() as tx:
+            key = (tx.last_event_id(), day, int(now.timestamp() // TILE_ESTIMATE_SECONDS))
+            kept = self._tile_estimates
+            if kept is not None and kept[0] == key:
+                return kept[1]
             states = tx.counter_states()
             estimates = {}
             for code in self.hall.services:
                 ticket = {"id": None, "service": code, "priority": None, "queue_at": iso(now), "day": day, "prefix": code}
                 ticket["seq"] = tx.next_seq(day, code)
                 estimates[code] = self.estimates.fields(tx, ticket, self._places(tx, ticket, states, now), states)
-            return estimates
+        self._tile_estimates = (key, estimates)
+        return estimates
 
     def _places(self, tx: Tx, ticket: dict, states: dict[str, dict], now: datetime) -> dict[str, int]:
         """For each counter of the ticket's service: how many tickets its successive call-nexts take

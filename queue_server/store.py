@@ -199,7 +199,7 @@ class Store:
         conn = self._connection()
         conn.execute("BEGIN")
         try:
-            yield Tx(conn)
+            yield Tx(conn, snapshot=True)
         finally:
             conn.execute("COMMIT")
 
@@ -258,10 +258,15 @@ def _marks(values: Iterable[Any]) -> str:
 
 
 class Tx:
-    """The queries, run on one connection inside a transaction the Store opened."""
+    """The queries, run on one connection inside a transaction the Store opened.
 
-    def __init__(self, conn: sqlite3.Connection):
+    ``snapshot``: a read transaction (``Store.read``), which sees one state of the database
+    throughout, so what it reads once may be kept for the rest of it (``waiting_counts``)."""
+
+    def __init__(self, conn: sqlite3.Connection, snapshot: bool = False):
         self.conn = conn
+        self.snapshot = snapshot
+        self._waiting_counts: dict[str, int] | None = None
 
     def _one(self, sql: str, params: Iterable[Any] = ()) -> dict | None:
         return _dict(self.conn.execute(sql, tuple(params)).fetchone())
@@ -340,8 +345,14 @@ class Tx:
         return WaitingLanes(self, tuple(services))
 
     def waiting_counts(self) -> dict[str, int]:
-        """Kept up to date by triggers on tickets (see schema.py), so it costs one row per service."""
-        return dict(self.conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"))
+        """Kept up to date by triggers on tickets (see schema.py), so it costs one row per service;
+        read once per snapshot, since estimating the kiosk's 300 tiles asks for it 700 times."""
+        if self._waiting_counts is not None:
+            return self._waiting_counts
+        counts = dict(self.conn.execute("SELECT service, n FROM waiting_counts WHERE n > 0"))
+        if self.snapshot:
+            self._waiting_counts = counts
+        return counts
 
     def stale_open_tickets(self, before_day: str) -> list[dict]:
         placeholders = _marks(OPEN_STATUSES)

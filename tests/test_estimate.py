@@ -228,3 +228,16 @@ def test_priority_visitors_pass_a_normal_ticket_only_until_it_would_be_overdue()
     assert estimate("A", {"A": 4}, counters, times, passing_limit=20).minutes == 24 + 4  # fading out past the limit
     assert estimate("A", {"A": 4}, counters, times, passing_limit=10).minutes == 24
     assert estimate("A", {"A": 4}, counters, times, priority=True, passing_limit=60).minutes == 24
+
+
+def test_the_kiosk_tiles_estimates_follow_every_change_of_the_queue_at_once(engine, clock):
+    """They are kept between the kiosks' polls, but never past a change."""
+    empty = engine.new_ticket_estimates()["A"]["eta_minutes"]
+    for _ in range(6):
+        engine.issue("A")
+    busier = engine.new_ticket_estimates()["A"]["eta_minutes"]
+    assert busier > empty
+    for counter in ("1", "2"):
+        engine.call_next(counter)
+        engine.complete(counter)
+    assert engine.new_ticket_estimates()["A"]["eta_minutes"] < busier, "two served: four left"
