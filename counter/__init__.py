@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 
 from antre.queue_server import session as console_session
 from antre.queue_server.accounts import LoginFailed, Throttled, may_act_on
+from antre.queue_server.config import PAUSE_REASONS
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 
-PAUSE_REASONS = ("istirahat", "sholat", "rapat", "lainnya")  # their words: pause.<code> in the catalogue
 SOCKET_IO_CLIENT = Path("vendor/socket.io.min.js")
 REPRINT_RULE = "/api/v1/tickets/<ticket_id>/reprint"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from antre.counter import PAUSE_REASONS
+from antre.queue_server.config import PAUSE_REASONS
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, render_template, request
 

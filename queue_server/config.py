@@ -23,6 +23,9 @@ from . import i18n
 
 # UU 25/2009 Pasal 29: the elderly, people with disabilities, pregnant women, children, victims of disasters
 PRIORITY_CATEGORIES = ("lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
+# The pause reasons the console offers; screens show their words (pause.<code> in the catalogue) and
+# any other reason as "lainnya", never the raw text.
+PAUSE_REASONS = ("istirahat", "sholat", "rapat", "lainnya")
 PRINTER_KINDS = ("network", "usb", "serial", "file", "dummy")
 KIOSK_PRINTERS = ("default", "network", "agent", "none")  # or a printer section of the kiosk's own
 LANGUAGES = i18n.LANGUAGES  # a language is a file of the catalogue (queue_server/translations)
