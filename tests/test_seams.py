@@ -68,3 +68,13 @@ PrinterAgent("http://127.0.0.1:9", "k1", "key", open_connection(parse_printer(f"
 """)
     assert "antre.printer.agent" in found["modules"]
     assert [name for name in SERVER_ONLY if name in found["modules"]] == []
+
+
+def test_the_screens_do_not_import_each_other():
+    """The kiosk, the displays and the console each stand on the hall (queue_server) alone: what two of
+    them share (pause reasons, priority categories, the words) lives there, in one place."""
+    screens = ("antre.kiosk", "antre.display", "antre.counter")
+    for screen in screens:
+        loaded = modules_after(f"import {screen}")["modules"]
+        others = [name for name in loaded if name.startswith(tuple(s for s in screens if s != screen))]
+        assert others == [], f"{screen} imports {others}"
