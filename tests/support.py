@@ -165,3 +165,29 @@ class ServerProcess:
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:
     """Headless Chromium from the given Playwright, with the flags every test uses (plus ``extra_args``)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+# The rules of the accessibility audit (tests/test_accessibility.py): WCAG 2.1 levels A and AA, and
+# axe's best practices, which hold what WCAG leaves to judgement but a screen-reader user relies on
+# (one level-one heading per page, every text in a landmark, headings in order, no zoom lock).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
+    """The page's accessibility violations as axe-core finds them (shipped inside
+    axe-playwright-python: nothing is downloaded), each with what a failing assert needs to say what
+    to fix: the rule, its summary, how much it matters and the elements at fault."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": tags or AXE_TAGS}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "summary": violation["help"],
+            "targets": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
+            "detail": [node["failureSummary"] for node in violation["nodes"]][:3],
+        }
+        for violation in results.response["violations"]
+    ]
