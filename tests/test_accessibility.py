@@ -168,10 +168,14 @@ def test_the_lobby_at_1920x1080_with_calls_pauses_and_closed_counters_passes_the
     expect(page.locator("#now-number")).to_have_text(hall["recall"]["number"])
     for counter, mode in ((hall["paused"], "paused"), (hall["closed"], "closed")):
         expect(page.locator(f'.tile[data-counter="{counter.id}"]')).to_have_class(f"tile {mode}")
-    page.evaluate(
-        f"window.antreDisplay.counterPages.show([...document.querySelectorAll('#pages .page')].findIndex((p) => p.querySelector('[data-counter=\"{hall['paused'].id}\"]')))"
-    )
-    assert_accessible(page, "lobby")
+    for counter in (hall["paused"], hall["closed"]):  # axe measures what is shown: the pages of tiles with both
+        page.evaluate(
+            """(id) => window.antreDisplay.counterPages.show(
+                 [...document.querySelectorAll('#pages .page')].findIndex((p) => p.querySelector(`[data-counter="${id}"]`)))""",
+            counter.id,
+        )
+        expect(page.locator(f'#pages .page.on .tile[data-counter="{counter.id}"]')).to_be_visible()
+        assert_accessible(page, f"lobby, the page with {counter.name}")
 
 
 @pytest.mark.parametrize("which", ["busy", "paused", "closed"])
@@ -184,10 +188,18 @@ def test_the_counter_display_passes_the_audit(hall, new_page, which):
     assert_accessible(page, f"counter display, {which}")
 
 
-def test_the_start_page_and_the_kiosk_setup_pages_pass_the_audit(hall, new_page):
+def test_the_start_page_the_kiosk_setup_pages_and_the_not_found_pages_pass_the_audit(hall, new_page):
     page = new_page()
     url = hall["server"].url
-    for path, state in (("/", "start page"), ("/kiosk?id=nowhere", "unknown kiosk"), ("/kiosk?id=lobi", "unpaired kiosk")):
+    pages = (
+        ("/", "start page"),
+        ("/kiosk?id=nowhere", "unknown kiosk"),
+        ("/kiosk?id=lobi", "unpaired kiosk"),
+        ("/t/no-such-ticket", "phone page, ticket not found"),
+        ("/display?screen=nowhere", "unknown screen"),
+        ("/display/counter/nowhere", "unknown counter screen"),
+    )
+    for path, state in pages:
         page.goto(url + path)
         assert_accessible(page, state)
     page.goto(f"{url}/kiosk/pair?id=lobi&key=wrong")
