@@ -5,7 +5,7 @@ read, live regions, focus kept through live refreshes, zoom allowed, the console
 page's large type.
 
 One server for the module, on the real-size hall (examples/mpp-besar.yaml), prepared once: a counter
-with a ticket called and two waiting behind it, a ticket already served, a counter paused, one open
+with a ticket called and two waiting behind it (one of them elderly), a ticket already served, a counter paused, one open
 and idle, and one nobody signed in at.
 """
 
@@ -55,7 +55,9 @@ def hall(tmp_path_factory) -> dict[str, Any]:
     prepared = open_hall(config)
     try:
         prepared.accounts.add("admin", PASSWORD, "admin")
-        served, called, waiting, later = (prepared.engine.issue(busy.services[0]) for _ in range(4))
+        served, called = (prepared.engine.issue(busy.services[0]) for _ in range(2))
+        waiting = prepared.engine.issue(busy.services[0], priority="lansia")  # its page names the priority too
+        later = prepared.engine.issue(busy.services[0])
         recall, behind = (prepared.engine.issue(keys.services[0]) for _ in range(2))
     finally:
         prepared.store.close()
