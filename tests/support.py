@@ -171,6 +171,7 @@ def launch_chromium(playwright: Any, *extra_args: str) -> Any:
 # axe's best practices, which hold what WCAG leaves to judgement but a screen-reader user relies on
 # (one level-one heading per page, every text in a landmark, headings in order, no zoom lock).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+SETTLED = "document.getAnimations().every((a) => a.effect?.getComputedTiming().iterations === Infinity)"
 
 
 def axe_violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
@@ -180,6 +181,9 @@ def axe_violations(page: Any, tags: list[str] | None = None) -> list[dict[str, A
     from axe_playwright_python.sync_playwright import Axe
 
     options = {"runOnly": {"type": "tag", "values": tags or AXE_TAGS}, "resultTypes": ["violations"]}
+    # Contrast is measured on the colours shown: a page fading in or a tile changing colour would be
+    # measured half-way. Wait until only endless animations (a ticker) still run.
+    page.wait_for_function(SETTLED, timeout=10_000)
     results = Axe().run(page, options=options)
     return [
         {

@@ -165,7 +165,7 @@ def test_the_phone_page_large_text_is_remembered_and_raises_type_and_contrast(ha
 # --- the screens in the hall ----------------------------------------------------------------------
 def test_the_lobby_at_1920x1080_with_calls_pauses_and_closed_counters_passes_the_audit(hall, new_page):
     page = new_page(TV)
-    page.goto(f"{hall['server'].url}/display")
+    page.goto(f"{hall['server'].url}/display?rotate=3600")  # the pages turn only when the test turns them
     page.wait_for_function("window.antreDisplay && window.antreDisplay.live.base !== null")
     expect(page.locator("#now-number")).to_have_text(hall["recall"]["number"])
     for counter, mode in ((hall["paused"], "paused"), (hall["closed"], "closed")):
