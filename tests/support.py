@@ -138,7 +138,18 @@ class ServerProcess:
     def start(self, timeout: float = 30) -> ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "antre.queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "64"],
+            [
+                sys.executable,
+                "-m",
+                "antre.queue_server.cli",
+                "--config",
+                str(self.config),
+                "run",
+                "--port",
+                str(self.port),
+                "--threads",
+                "64",
+            ],
             stdout=log,
             stderr=log,
             cwd=ROOT,
@@ -200,3 +211,33 @@ def tv_page(browser: Any, viewport: dict | None = None) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, errors
+
+
+# The rules of the accessibility audit (tests/test_accessibility.py): WCAG 2.1 levels A and AA, and
+# axe's best practices, which hold what WCAG leaves to judgement but a screen-reader user relies on
+# (one level-one heading per page, every text in a landmark, headings in order, no zoom lock).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+SETTLED = "document.getAnimations().every((a) => a.effect?.getComputedTiming().iterations === Infinity)"
+
+
+def axe_violations(page: Any, tags: list[str] | None = None) -> list[dict[str, Any]]:
+    """The page's accessibility violations as axe-core finds them (shipped inside
+    axe-playwright-python: nothing is downloaded), each with what a failing assert needs to say what
+    to fix: the rule, its summary, how much it matters and the elements at fault."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": tags or AXE_TAGS}, "resultTypes": ["violations"]}
+    # Contrast is measured on the colours shown: a page fading in or a tile changing colour would be
+    # measured half-way. Wait until only endless animations (a ticker) still run.
+    page.wait_for_function(SETTLED, timeout=10_000)
+    results = Axe().run(page, options=options)
+    return [
+        {
+            "rule": violation["id"],
+            "impact": violation["impact"],
+            "summary": violation["help"],
+            "targets": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
+            "detail": [node["failureSummary"] for node in violation["nodes"]][:3],
+        }
+        for violation in results.response["violations"]
+    ]

@@ -4,7 +4,7 @@
 // cannot be reached, a banner says so and every action waits (disabled) until it answers again.
 
 import { api, ApiProblem, unreachable } from './api.js';
-import { clockTime, duration, minutesBetween, pair, priorityLabel, seconds } from './format.js';
+import { clockTime, duration, minutesBetween, pair, pairHtml, priorityLabel, seconds } from './format.js';
 import { matches, normalise, words } from './search.js';
 import { both, langs, t } from '/static/js/i18n.js';
 
@@ -39,8 +39,13 @@ let lastRead = 0;
 let messageTimer = null;
 
 function say(text, kind = 'error') {
+  sayHtml(escapeHtml(text), kind);
+}
+
+/** The message line is a live region (role=alert): a screen reader reads each result as it comes. */
+function sayHtml(markup, kind = 'error') {
   const box = $('message');
-  box.textContent = text;
+  box.innerHTML = markup;
   box.dataset.kind = kind;
   box.hidden = false;
   clearTimeout(messageTimer);
@@ -165,11 +170,38 @@ async function leave() {
 
 // --- rendering --------------------------------------------------------------------------------
 function render() {
+  const place = focusPlace();
   renderCounterStatus();
   renderCurrent();
   renderWaiting();
   renderToday();
   renderButtons();
+  restoreFocus(place);
+}
+
+// --- keeping the keyboard focus ------------------------------------------------------------------
+// The waiting list is drawn anew on every refresh, and a button is disabled while its action runs:
+// either would drop a keyboard user's focus to the page. Where it was is kept by what it stands for
+// (a button's id, a waiting ticket and its row), and given back once the page is drawn again.
+function focusPlace() {
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || focused.closest('dialog')) return null;
+  if (focused.dataset.callTicket) {
+    const rows = [...$('waiting-list').querySelectorAll('[data-call-ticket]')];
+    return { ticket: focused.dataset.callTicket, row: rows.indexOf(focused) };
+  }
+  return focused.id ? { id: focused.id } : null;
+}
+
+/** Focus the same button again, or for a ticket no longer waiting the one now in its row; never
+ * takes the focus from wherever the officer has put it meanwhile. */
+function restoreFocus(place) {
+  if (!place || (document.activeElement && document.activeElement !== document.body)) return;
+  const rows = [...$('waiting-list').querySelectorAll('[data-call-ticket]')];
+  const target = place.id
+    ? $(place.id)
+    : rows.find((button) => button.dataset.callTicket === place.ticket) || rows[Math.min(place.row, rows.length - 1)];
+  if (target && !target.disabled && !target.hidden) target.focus();
 }
 
 function renderCounterStatus() {
@@ -214,7 +246,7 @@ function renderCurrent() {
   $('ticket-agency').textContent = ticket.agency;
   const badge = $('ticket-priority');
   badge.hidden = !ticket.priority;
-  badge.textContent = priorityLabel(ticket.priority);
+  badge.innerHTML = priorityLabel(ticket.priority);
   $('fact-issued').textContent = clockTime(ticket.issued_at, settings.timezone);
   $('fact-waited').textContent = duration(minutesBetween(ticket.issued_at, ticket.called_at));
   $('fact-calls').textContent = `${ticket.call_count}×`;
@@ -228,7 +260,7 @@ function renderWaiting() {
   $('waiting-empty').hidden = view.waiting.length > 0;
   const more = view.waitingCount - view.waiting.length;
   const services = t(langs[0], 'console.waiting_services', { codes: settings.counter.services.join(', ') });
-  $('waiting-services').textContent = more > 0 ? `${services} · ${pair('console.more', { num: more })}` : services;
+  $('waiting-services').innerHTML = more > 0 ? `${escapeHtml(services)} · ${pairHtml('console.more', { num: more })}` : escapeHtml(services);
   const next = view.counter?.status === 'paused' ? null : view.waiting[0];
   $('next-up').textContent = next ? `→ ${next.number}` : '';
 }
@@ -242,7 +274,7 @@ function waitingItem(ticket, index) {
     <span class="position">${index + 1}</span>
     <span class="number">${escapeHtml(ticket.number)}</span>
     <span class="info"><span class="svc">${escapeHtml(ticket.service_name)}</span>
-      ${ticket.priority ? `<span class="priority-tag">${escapeHtml(priorityLabel(ticket.priority))}</span>` : ''}</span>
+      ${ticket.priority ? `<span class="priority-tag">${priorityLabel(ticket.priority)}</span>` : ''}</span>
     <span class="waited">${waited}</span>`;
   const button = document.createElement('button');
   button.type = 'button';
@@ -298,6 +330,7 @@ function renderButtons() {
 // --- actions ----------------------------------------------------------------------------------
 async function perform(button, path, body, describe) {
   if (busy || !online) return;
+  const place = focusPlace();
   busy = true;
   button?.setAttribute('aria-busy', 'true');
   renderButtons();
@@ -305,30 +338,32 @@ async function perform(button, path, body, describe) {
   try {
     const result = await api('POST', path, body);
     const words = describe(result);
-    if (words) say(words, 'info');
+    if (words) sayHtml(words, 'info');
   } catch (problem) {
     handleProblem(problem);
   } finally {
     busy = false;
     button?.removeAttribute('aria-busy');
     await refresh();
+    restoreFocus(place);
   }
 }
 
 // What the message line says after each simple action (console.did.<action> in the catalogue).
 const SIMPLE = {
-  'call-next': (ticket) => (ticket ? pair('console.did.call', { number: ticket.number }) : pair('console.did.nobody')),
-  recall: (ticket) => pair('console.did.recall', { number: ticket.number }),
-  start: (ticket) => pair('console.did.start', { number: ticket.number }),
-  complete: (ticket) => pair('console.did.complete', { number: ticket.number }),
-  'no-show': (ticket) => pair('console.did.no-show', { number: ticket.number }),
-  resume: () => pair('console.did.resume'),
+  'call-next': (ticket) => (ticket ? pairHtml('console.did.call', { number: ticket.number }) : pairHtml('console.did.nobody')),
+  recall: (ticket) => pairHtml('console.did.recall', { number: ticket.number }),
+  start: (ticket) => pairHtml('console.did.start', { number: ticket.number }),
+  complete: (ticket) => pairHtml('console.did.complete', { number: ticket.number }),
+  'no-show': (ticket) => pairHtml('console.did.no-show', { number: ticket.number }),
+  resume: () => pairHtml('console.did.resume'),
 };
 
 function runAction(action, button) {
   if (busy || !online) return;
   if (!allowed(action)) {
-    say(langs.map((lang) => t(lang, 'console.not_available', { action: t(lang, `console.action.${action}`) })).join(' / '), 'hint');
+    const [first, second] = langs.map((lang) => escapeHtml(t(lang, 'console.not_available', { action: t(lang, `console.action.${action}`) })));
+    sayHtml(`${first} / <span lang="${langs[1]}">${second}</span>`, 'hint');
     return;
   }
   if (SIMPLE[action]) perform(button, `${base}/${action}`, undefined, SIMPLE[action]);
@@ -340,12 +375,12 @@ function runAction(action, button) {
 
 function callTicket(ticketId, button) {
   closeDialogs();
-  perform(button, `${base}/call`, { ticket_id: ticketId }, (ticket) => pair('console.did.call', { number: ticket.number }));
+  perform(button, `${base}/call`, { ticket_id: ticketId }, (ticket) => pairHtml('console.did.call', { number: ticket.number }));
 }
 
 function reprint(button) {
   const ticket = view.counter.ticket;
-  perform(button, `/tickets/${encodeURIComponent(ticket.id)}/reprint`, {}, () => pair('console.did.reprint', { number: ticket.number }));
+  perform(button, `/tickets/${encodeURIComponent(ticket.id)}/reprint`, {}, () => pairHtml('console.did.reprint', { number: ticket.number }));
 }
 
 // --- dialogs ----------------------------------------------------------------------------------
@@ -445,7 +480,7 @@ function submitTransfer(event) {
   const note = $('transfer-note').value.trim();
   closeDialogs();
   perform($('btn-transfer'), `${base}/transfer`, note ? { service, note } : { service },
-    (ticket) => pair('console.did.transfer', { number: ticket.number, service: serviceName(service) }));
+    (ticket) => pairHtml('console.did.transfer', { number: ticket.number, service: serviceName(service) }));
 }
 
 // --- call a specific number: the next ten at once, any waiting number by typing it -----------------
@@ -484,14 +519,14 @@ function callChoice(ticket, index) {
   button.dataset.callTicket = ticket.id;
   if (key) button.dataset.key = key;
   button.innerHTML = `${key ? `<kbd>${key}</kbd> ` : ''}<strong>${escapeHtml(ticket.number)}</strong> ${escapeHtml(ticket.service_name)}
-    ${ticket.priority ? `<span class="priority-tag">${escapeHtml(priorityLabel(ticket.priority))}</span>` : ''}`;
+    ${ticket.priority ? `<span class="priority-tag">${priorityLabel(ticket.priority)}</span>` : ''}`;
   item.append(button);
   return item;
 }
 
 function pause(reason, button) {
   closeDialogs();
-  perform(button, `${base}/pause`, { reason }, () => pair('console.did.pause', { reason: t(langs[0], `pause.${reason}`) }));
+  perform(button, `${base}/pause`, { reason }, () => pairHtml('console.did.pause', { reason: t(langs[0], `pause.${reason}`) }));
 }
 
 // --- keyboard and clicks ----------------------------------------------------------------------
@@ -507,10 +542,12 @@ function onKey(event) {
   if (dialog) return dialogKey(dialog, event);
   if (event.target.closest?.('input, textarea, select') && !event.target.closest('dialog:not([open])')) return;
   const name = keyName(event);
+  // Space and Enter belong to the focused button or link (the browser clicks it: focus on Recall and
+  // Enter recalls); only with nothing focused do they call the next visitor. Letters act everywhere.
+  if ((name === 'space' || name === 'enter') && event.target.closest?.('button, a[href]')) return;
   const target = [...document.querySelectorAll('[data-key]')]
     .find((el) => !el.hidden && !el.closest('dialog') && el.dataset.key.split(' ').includes(name));
   if (!target) return;
-  // Space and Enter would also "click" the focused button: the shortcut is the only thing they do.
   event.preventDefault();
   if (event.repeat) return;
   if (target.id === 'logout') target.form.requestSubmit();
@@ -552,14 +589,15 @@ function callFilterKey(event) {
 }
 
 function onClick(event) {
-  // A clicked button must not keep the focus: Space and Enter belong to Next, not to the last button used.
-  event.target.closest('button')?.blur();
+  // A button clicked with the mouse must not keep the focus: Space and Enter then belong to Next, not
+  // to the last button used. One pressed from the keyboard (detail 0) keeps it: that is where its user is.
+  if (event.detail > 0) event.target.closest('button')?.blur();
   const close = event.target.closest('[data-close]');
   if (close) return closeDialogs();
   const option = event.target.closest('#transfer-services [role=option]');
   if (option) return chooseTransfer(option);
   if (event.target.closest('#leave')) return leave();
-  if (event.target.closest('#btn-open')) return perform($('btn-open'), `${base}/open`, {}, () => pair('console.did.open'));
+  if (event.target.closest('#btn-open')) return perform($('btn-open'), `${base}/open`, {}, () => pairHtml('console.did.open'));
   const callButton = event.target.closest('[data-call-ticket]');
   if (callButton) return callTicket(callButton.dataset.callTicket, callButton);
   const reason = event.target.closest('[data-reason]');

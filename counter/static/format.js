@@ -1,16 +1,23 @@
 // How times, durations and categories read on the console (the hall's language first, the second after).
 
-import { langs, t } from '/static/js/i18n.js';
+import { escapeHtml, html, langs, t } from '/static/js/i18n.js';
 
-/** A sentence in both of the page's languages, "Indonesian / English", for the message line. */
+/** A sentence in both of the page's languages, "Indonesian / English", as plain text (a tooltip). */
 export function pair(key, params = {}) {
   return langs.map((lang) => t(lang, key, params)).join(' / ');
 }
 
+/** The same as markup for the page, the second language marked as such so that a screen reader
+ * reads it with that language's voice. */
+export function pairHtml(key, params = {}) {
+  return `${html(langs[0], key, params)} / <span lang="${langs[1]}">${html(langs[1], key, params)}</span>`;
+}
+
+/** A priority category in both languages, as markup ("Lansia · Elderly"). */
 export function priorityLabel(priority) {
   if (!priority) return '';
   const key = typeof priority === 'string' ? `priority.${priority}` : 'priority.unnamed';
-  return langs.map((lang) => t(lang, key)).join(' · ');
+  return `${escapeHtml(t(langs[0], key))} · <span lang="${langs[1]}">${escapeHtml(t(langs[1], key))}</span>`;
 }
 
 export function clockTime(iso, timeZone) {

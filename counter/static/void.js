@@ -2,7 +2,7 @@
 // reason kept in each ticket's history. Who may do it is the API's rule (admins only), not this page's.
 
 import { api } from './api.js';
-import { langs, t } from '/static/js/i18n.js';
+import { pairHtml } from './format.js';
 
 const form = document.getElementById('void-form');
 const result = document.getElementById('void-result');
@@ -18,7 +18,7 @@ form.addEventListener('submit', async (event) => {
   try {
     const answer = await api('POST', '/tickets/void', body);
     result.dataset.kind = 'info';
-    result.textContent = langs.map((lang) => t(lang, 'console.voided', { num: answer.voided })).join(' / ');
+    result.innerHTML = pairHtml('console.voided', { num: answer.voided });
     form.reset();
   } catch (problem) {
     result.dataset.kind = 'error';

@@ -21,6 +21,7 @@ function write(element, texts) {
   element.replaceChildren(...texts.map((text, i) => {
     const span = document.createElement("span");
     span.className = i === 0 ? "first" : "second";
+    span.lang = langs[i];
     span.textContent = text;
     return span;
   }));
@@ -101,6 +102,27 @@ async function refresh() {
   }
 }
 
+// --- large type and high contrast, remembered on this phone -------------------------------------
+const LARGE_KEY = "antre.largeText";
+
+function largeText(on) {
+  document.documentElement.classList.toggle("large", on);
+  $("large-text").setAttribute("aria-pressed", String(on));
+  try {
+    localStorage.setItem(LARGE_KEY, on ? "1" : "0");
+  } catch {
+    // private browsing without storage: the choice lasts for this page only
+  }
+}
+
+function storedLargeText() {
+  try {
+    return localStorage.getItem(LARGE_KEY) === "1";
+  } catch {
+    return false;
+  }
+}
+
 // --- giving up the place --------------------------------------------------------------------------
 async function cancel() {
   $("cancel-error").hidden = true;
@@ -119,6 +141,9 @@ async function cancel() {
 $("cancel-ask").addEventListener("click", () => { $("cancel-confirm").hidden = false; $("cancel-ask").hidden = true; });
 $("cancel-no").addEventListener("click", () => { $("cancel-confirm").hidden = true; $("cancel-ask").hidden = false; });
 $("cancel-yes").addEventListener("click", cancel);
+$("large-text").addEventListener("click", () => largeText(!document.documentElement.classList.contains("large")));
+$("large-text").hidden = false;
+largeText(storedLargeText());
 document.addEventListener("pointerdown", unlockAudio);
 document.addEventListener("keydown", unlockAudio);
 render(ticket);

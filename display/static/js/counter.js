@@ -12,7 +12,8 @@ const own = facts.counter;
 const $ = (id) => document.getElementById(id);
 let freshTimer = null;
 
-// The status line: the entry display.<key> in the hall's language, its second language under it.
+// The status line: the entry display.<key> in the hall's language, its second language under it,
+// then what it is about: a service's name, or a pause's reason in both languages ([first, second]).
 function status(key, reason = '') {
   const node = $('status');
   node.textContent = t(langs[0], `display.${key}`);
@@ -24,7 +25,14 @@ function status(key, reason = '') {
   if (reason) {
     const why = document.createElement('span');
     why.className = 'reason';
-    why.textContent = reason;
+    if (Array.isArray(reason)) {
+      const second = document.createElement('span');
+      second.lang = langs[1];
+      second.textContent = reason[1];
+      why.append(reason[0], ' / ', second);
+    } else {
+      why.textContent = reason;
+    }
     node.append(why);
   }
 }
@@ -37,7 +45,7 @@ function show(counter) {
   document.body.classList.toggle('closed', counter.status === 'closed');
   document.body.classList.toggle('idle', !words && !ticket);
   setFitted($('number'), words ? words[0] : ticket ? ticket.number : '—');
-  if (counter.status === 'paused') status('paused', words.join(' / '));
+  if (counter.status === 'paused') status('paused', words);
   else if (words) status('counter_closed');
   else if (!ticket) status('wait');
   else if (ticket.status === 'serving') status('serving', ticket.service_name || '');

@@ -42,7 +42,9 @@ function buildTile(counter) {
   const tile = el('div', 'tile idle');
   tile.dataset.counter = counter.id;
   const slot = el('div', 'slot');
-  slot.append(el('div', 'number fit', '—'), el('div', 'word fit'), el('div', 'word2'));
+  const second = el('div', 'word2');
+  second.lang = langs[1]; // a screen reader reads the English words with an English voice
+  slot.append(el('div', 'number fit', '—'), el('div', 'word fit'), second);
   tile.append(el('div', 'name fit', counter.name), slot);
   tiles.set(counter.id, tile);
   return tile;
@@ -197,8 +199,16 @@ function showNow(call, fresh) {
   setFitted($('now-number'), view.number);
   setFitted($('now-counter'), view.counter);
   setFitted($('now-agency'), [view.agency, view.service].filter(Boolean).join(' · '));
-  $('now-caption').textContent = view.recall ? langs.map((lang) => t(lang, 'display.recall')).join(' · ') : call.caption || '';
+  if (view.recall) $('now-caption').replaceChildren(t(langs[0], 'display.recall'), ' · ', inSecondLanguage('display.recall'));
+  else $('now-caption').textContent = call.caption || '';
   if (fresh) flash(panel, 'now');
+}
+
+/** The entry `key` in the screen's second language, marked as such for screen readers. */
+function inSecondLanguage(key) {
+  const span = el('span', null, t(langs[1], key));
+  span.lang = langs[1];
+  return span;
 }
 
 function flash(node, key) {
