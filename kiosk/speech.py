@@ -65,6 +65,7 @@ class KioskSpeech:
             )
             for lang in VOICES
         }
+        self.renders_per_minute = RENDERS_PER_MINUTE
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = {}
 
@@ -139,7 +140,7 @@ class KioskSpeech:
         return path
 
     def _allow(self, client: str) -> None:
-        """At most RENDERS_PER_MINUTE new renders per address in any minute, else 429."""
+        """At most ``renders_per_minute`` new renders per address in any minute, else 429."""
         now = time.monotonic()
         with self._lock:
             for address in list(self._recent):
@@ -149,7 +150,7 @@ class KioskSpeech:
                 if not stamps:
                     del self._recent[address]
             stamps = self._recent.setdefault(client, deque())
-            if len(stamps) >= RENDERS_PER_MINUTE:
+            if len(stamps) >= self.renders_per_minute:
                 raise ApiError(429, "throttled", "error.speech_rate", num=max(1, math.ceil(stamps[0] + 60 - now)))
             stamps.append(now)
 
