@@ -1,4 +1,4 @@
-"""The accessible kiosk (issue 19) on the real-size hall, in headless Chromium against one real server:
+"""The accessible kiosk on the real-size hall, in headless Chromium against one real server:
 axe-core finds nothing on any screen in either language, a blind visitor takes a ticket with a keypad
 alone in audio mode (hearing real espeak-ng WAVs), the focus survives the live refresh, every control
 is within reach on a portrait totem, and the confirmation can be kept longer."""

@@ -1,4 +1,4 @@
-// Using the kiosk without sight or with a keypad (issue 19): the "Bantuan suara / Audio help"
+// Using the kiosk without sight or with a keypad: the "Bantuan suara / Audio help"
 // button in the bottom left corner, offered aloud at the first touch of each visit; in audio mode
 // every button says its name (`data-say`) when focused or touched, and a second touch chooses it.
 // Keys (a keyboard, or the simple keypads accessible kiosks use): arrows move between the buttons of

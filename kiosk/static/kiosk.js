@@ -36,7 +36,8 @@ for (const service of settings.services) {
 for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
 const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
-const finder = { ready: null, search: null, relabel: () => {} }; // the search, made once the first tiles show
+// the search, made once the first tiles show; `opening` while its modules load after a touch (keys typed then count)
+const finder = { ready: null, search: null, relabel: () => {}, opening: false };
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -57,7 +58,7 @@ const startPager = pager('start', true);
 const resultsPager = pager('results', false); // re-paged at every keystroke: one layout only
 const voice = new Voice($('kiosk-voice'));
 const access = new Access({
-  voice, lang: () => state.lang, hallLang: settings.language, back: goBack, typing: () => screen() === 'search',
+  voice, lang: () => state.lang, hallLang: settings.language, back: goBack, typing,
   relayout: () => { startPager.paginate(); resultsPager.paginate(); },
 });
 
@@ -276,8 +277,10 @@ function prepareSearch() {
 }
 
 async function openSearch() {
-  await prepareSearch();
   state.query = '';
+  finder.opening = true;
+  await prepareSearch();
+  finder.opening = false;
   show('search');
   renderSearch({ keepPage: false });
   access.shown('ui/search', $('keyboard').querySelector('button'));
@@ -287,7 +290,7 @@ function typed(key) {
   if (key === 'backspace') state.query = state.query.slice(0, -1);
   else if (key === 'clear') state.query = '';
   else if (state.query.length < QUERY_MAX && !(key === ' ' && (state.query === '' || state.query.endsWith(' ')))) state.query += key;
-  renderSearch({ keepPage: false });
+  if (screen() === 'search') renderSearch({ keepPage: false });
 }
 
 function renderSearch(paging) {
@@ -521,9 +524,14 @@ function otherLanguage() {
   return langs.find((lang) => lang !== state.lang);
 }
 
+/** Whether letters typed now are the search's (its screen shows, or is opening). */
+function typing() {
+  return screen() === 'search' || finder.opening;
+}
+
 /** A keyboard plugged into the kiosk PC types into the search too. */
 function physicalKey(event) {
-  if (screen() !== 'search' || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (!typing() || event.ctrlKey || event.altKey || event.metaKey) return;
   if (/^[a-z0-9 ]$/i.test(event.key)) typed(event.key.toLowerCase());
   else if (event.key === 'Backspace') typed('backspace');
   else return;
