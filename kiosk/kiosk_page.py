@@ -14,6 +14,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
+from antre.queue_server.config import Kiosk
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
 from antre.queue_server.issuing_access import COOKIE, COOKIE_YEARS, kiosk_of_key
@@ -31,7 +32,10 @@ def kiosk():
         return _unknown(kiosk_id)
     if kiosk is not None and not _paired(kiosk.id, request.cookies.get(COOKIE, "")):
         return _unpaired(kiosk.id, wrong_key=False)
-    return render_template("kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=hall.kiosk_priority_categories)
+    reach = kiosk.reach_fraction if kiosk else Kiosk.reach_fraction
+    return render_template(
+        "kiosk/kiosk.html", hall=hall, kiosk=kiosk, settings=_settings(kiosk), priorities=hall.kiosk_priority_categories, reach=reach
+    )
 
 
 @bp.get("/kiosk/pair")

@@ -123,6 +123,7 @@ class Kiosk:
     printer: str | dict[str, Any] = "default"
     return_seconds: int = 20  # the confirmation screen goes back to the start after this
     idle_seconds: int = 60  # a half-finished choice is abandoned after this without a touch
+    reach_fraction: float = 0.75  # on a portrait screen, every control sits in this lowest part of its height
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,7 @@ KIOSK = {
     "printer": (_kiosk_printer, False),
     "return_seconds": (_number(3, 600, integer=True), False),
     "idle_seconds": (_number(10, 3600, integer=True), False),
+    "reach_fraction": (_number(0.4, 1), False),
 }
 DISPLAY = {
     "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),

@@ -191,7 +191,8 @@ def test_a_portrait_kiosk_uses_type_read_at_arms_length(browser, server):
           };
         }""")
         assert sizes["names"] >= 32 and sizes["body"] >= 26
-        assert sizes["usedHeight"] > 0.8
+        # the tiles fill what lies between the reach line (the top quarter holds no control: kiosks[].reach_fraction) and the corner's buttons
+        assert sizes["usedHeight"] > 0.68
 
 
 def test_a_screen_turned_to_portrait_pages_its_tiles_again(browser, server):

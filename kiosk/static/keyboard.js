@@ -18,6 +18,7 @@ export function buildKeyboard(container, onKey, label) {
       button.type = 'button';
       button.className = key.length > 1 ? `key key-${key}` : 'key';
       button.dataset.key = key === 'space' ? ' ' : key.length > 1 ? key : key.toLowerCase();
+      button.dataset.say = key.length > 1 ? `ui/${key}` : `key/${key.toLowerCase()}`; // what audio mode says (kiosk/speech.py)
       if (key.length === 1) button.textContent = key;
       button.addEventListener('click', () => onKey(button.dataset.key));
       row.append(button);

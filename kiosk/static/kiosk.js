@@ -5,7 +5,9 @@
 // carries a request_id that the server answers with the same ticket when the kiosk retries it.
 
 import { langs, t as translated } from '/static/js/i18n.js';
+import { Access } from './access.js';
 import { Pager } from './pager.js';
+import { Voice } from './voice.js';
 
 const settings = JSON.parse(document.getElementById('kiosk-settings').textContent);
 const $ = (id) => document.getElementById(id);
@@ -17,12 +19,13 @@ const POLL_MS = 5000;
 const PRINT_WATCH_MS = 8000;
 const TRY_MS = 5000;
 const TRIES = 3;
+const MORE_SECONDS = 60; // what "Perlu waktu lagi / More time" adds to the confirmation's countdown
 
 const state = {
   lang: settings.language,
   agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
-  ticket: null, returnTimer: null, idleTimer: null, printWatch: null,
+  ticket: null, returnTimer: null, returnLeft: 0, idleTimer: null, printWatch: null,
 };
 const agencies = new Map(settings.agencies.map((a) => [a.name, a]));
 const byAgency = new Map(settings.agencies.map((a) => [a.name, []]));
@@ -33,7 +36,8 @@ for (const service of settings.services) {
 for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
 const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
 const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
-const finder = { ready: null, search: null, relabel: () => {} }; // the search, made once the first tiles show
+// the search, made once the first tiles show; `opening` while its modules load after a touch (keys typed then count)
+const finder = { ready: null, search: null, relabel: () => {}, opening: false };
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -52,6 +56,11 @@ function pager(prefix, fill) {
 }
 const startPager = pager('start', true);
 const resultsPager = pager('results', false); // re-paged at every keystroke: one layout only
+const voice = new Voice($('kiosk-voice'));
+const access = new Access({
+  voice, lang: () => state.lang, hallLang: settings.language, back: goBack, typing,
+  relayout: () => { startPager.paginate(); resultsPager.paginate(); },
+});
 
 // --- screens --------------------------------------------------------------------------------
 function show(name) {
@@ -140,12 +149,28 @@ function openAgency(name) {
   state.agencyPage = startPager.page;
   state.agency = name;
   renderStart({ keepPage: false });
+  access.shown('ui/start_services', firstTile('start'));
 }
 
 function closeAgency() {
+  const from = state.agency;
   state.agency = null;
   startPager.page = state.agencyPage;
   renderStart({ keepPage: true });
+  access.shown('ui/start_agencies', visible(agencyTile(from)) || firstTile('start'));
+}
+
+function startIntro() {
+  return agencyFirst && state.agency === null ? 'ui/start_agencies' : 'ui/start_services';
+}
+
+/** The first tile of the page shown: where the focus goes when a list of tiles opens. */
+function firstTile(prefix) {
+  return [...$(`${prefix}-tiles`).children].find((node) => !node.hidden && !node.disabled) || null;
+}
+
+function visible(node) {
+  return node && node.isConnected && !node.hidden && !node.disabled ? node : null;
 }
 
 /** The tile `key`, made by `make` the first time: `make` returns {node, update}. */
@@ -162,6 +187,7 @@ function agencyTile(name) {
   return cached(`agency:${name}`, () => {
     const services = byAgency.get(name);
     const button = tile(`agency-${slug(name)}`);
+    button.dataset.say = `agency/${name}`;
     const sub = el('span', 'tile-sub');
     const reason = el('span', 'tile-reason');
     button.append(el('span', 'tile-title', agencyLabel(name)));
@@ -184,6 +210,7 @@ function serviceTile(service, { withAgency }) {
   return cached(`service:${service.code}:${withAgency}`, () => {
     const button = tile(`service-${service.code}`);
     button.dataset.service = service.code;
+    button.dataset.say = `service/${service.code}/name`;
     const head = el('span', 'tile-head');
     head.append(el('span', 'code', service.code), el('span', 'tile-title', service.name));
     button.append(head);
@@ -250,17 +277,20 @@ function prepareSearch() {
 }
 
 async function openSearch() {
-  await prepareSearch();
   state.query = '';
+  finder.opening = true;
+  await prepareSearch();
+  finder.opening = false;
   show('search');
   renderSearch({ keepPage: false });
+  access.shown('ui/search', $('keyboard').querySelector('button'));
 }
 
 function typed(key) {
   if (key === 'backspace') state.query = state.query.slice(0, -1);
   else if (key === 'clear') state.query = '';
   else if (state.query.length < QUERY_MAX && !(key === ' ' && (state.query === '' || state.query.endsWith(' ')))) state.query += key;
-  renderSearch({ keepPage: false });
+  if (screen() === 'search') renderSearch({ keepPage: false });
 }
 
 function renderSearch(paging) {
@@ -284,6 +314,7 @@ function openConfirm(service) {
   state.chosen = service;
   show('confirm');
   renderConfirm();
+  access.shown(`service/${service.code}/requirements`, $('confirm-name'));
 }
 
 function renderConfirm() {
@@ -309,11 +340,21 @@ function backFromConfirm() {
   show(state.from);
   if (state.from === 'search') resultsPager.paginate();
   else renderStart({ keepPage: true });
+  const prefix = state.from === 'search' ? 'results' : 'start';
+  const chosen = [...$(`${prefix}-tiles`).children].find((node) => node.dataset.service === state.chosen.code);
+  access.shown(state.from === 'search' ? 'ui/search' : startIntro(), visible(chosen) || firstTile(prefix));
 }
 
 function openPriority() {
   $('priority-service').textContent = `${state.chosen.code} ${state.chosen.name}`;
   show('priority');
+  access.shown('ui/priority', $('priority-title'));
+}
+
+/** Backspace or Escape: what the screen's own back button does. */
+function goBack() {
+  const button = { start: 'back', search: 'search-back', confirm: 'confirm-back', priority: 'priority-back', ticket: 'done', error: 'error-back' }[screen()];
+  if (button && visible($(button))) $(button).click();
 }
 
 // --- taking a ticket --------------------------------------------------------------------------
@@ -330,6 +371,7 @@ async function take(priority, button) {
   const same = state.pending && state.pending.service === service.code && state.pending.priority === priority;
   if (!same) state.pending = { service: service.code, priority, requestId: newRequestId() };
   show('busy');
+  access.shown('ui/issuing', null);
   try {
     const ticket = await post(state.pending);
     state.pending = null;
@@ -339,6 +381,7 @@ async function take(priority, button) {
     if (error.refused) state.pending = null; // refused for good: the next tap is a new request
     $('error-text').textContent = error.refused ? t('refused', { reason: error.message }) : t('network');
     show('error');
+    access.shown('ui/error', $('error-back'));
     armReturn(settings.return_seconds, () => reset());
   } finally {
     state.busy = false;
@@ -373,6 +416,8 @@ async function post(pending) {
 function showTicket() {
   renderTicket();
   show('ticket');
+  $('ticket-live').textContent = t('ticket_issued', { number: state.ticket.number });
+  access.shown(`ticket/${state.ticket.id}`, $('ticket-number'));
   watchPrinting();
   armReturn(settings.return_seconds, () => reset());
 }
@@ -428,13 +473,19 @@ function watchPrinting() {
 
 function armReturn(seconds, then) {
   clearInterval(state.returnTimer);
-  let left = seconds;
-  $('countdown').textContent = `(${left})`;
+  state.returnLeft = seconds;
+  $('countdown').textContent = `(${state.returnLeft})`;
   state.returnTimer = setInterval(() => {
-    left -= 1;
-    $('countdown').textContent = `(${left})`;
-    if (left <= 0) { clearInterval(state.returnTimer); then(); }
+    state.returnLeft -= 1;
+    $('countdown').textContent = `(${state.returnLeft})`;
+    if (state.returnLeft <= 0) { clearInterval(state.returnTimer); then(); }
   }, 1000);
+}
+
+/** "Perlu waktu lagi / More time": the number stays on the screen a minute longer, as often as asked. */
+function moreTime() {
+  state.returnLeft += MORE_SECONDS;
+  $('countdown').textContent = `(${state.returnLeft})`;
 }
 
 /** Back to the first page of the start screen in the hall's language: ready for the next visitor. */
@@ -442,9 +493,12 @@ function reset() {
   clearInterval(state.returnTimer);
   clearTimeout(state.printWatch);
   Object.assign(state, { ticket: null, agency: null, agencyPage: 0, query: '', chosen: null, lang: settings.language });
+  $('ticket-live').textContent = '';
+  access.reset();
   show('start');
   startPager.page = 0;
   translate();
+  access.shown(startIntro(), $('start-title'));
 }
 
 // --- idle reset, clock, wiring ----------------------------------------------------------------
@@ -470,12 +524,16 @@ function otherLanguage() {
   return langs.find((lang) => lang !== state.lang);
 }
 
+/** Whether letters typed now are the search's (its screen shows, or is opening). */
+function typing() {
+  return screen() === 'search' || finder.opening;
+}
+
 /** A keyboard plugged into the kiosk PC types into the search too. */
 function physicalKey(event) {
-  if (screen() !== 'search' || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (!typing() || event.ctrlKey || event.altKey || event.metaKey) return;
   if (/^[a-z0-9 ]$/i.test(event.key)) typed(event.key.toLowerCase());
   else if (event.key === 'Backspace') typed('backspace');
-  else if (event.key === 'Escape') reset();
   else return;
   event.preventDefault();
 }
@@ -483,12 +541,23 @@ function physicalKey(event) {
 $('lang-switch').addEventListener('click', () => { state.lang = otherLanguage(); translate(); });
 $('back').addEventListener('click', closeAgency);
 $('search-open').addEventListener('click', openSearch);
-$('search-back').addEventListener('click', () => { show('start'); renderStart({ keepPage: true }); });
+$('search-back').addEventListener('click', () => {
+  show('start');
+  renderStart({ keepPage: true });
+  access.shown(startIntro(), $('search-open'));
+});
 $('search-clear').addEventListener('click', () => typed('clear'));
 $('confirm-back').addEventListener('click', backFromConfirm);
 $('take').addEventListener('click', (event) => take(null, event.currentTarget));
 $('priority-open').addEventListener('click', openPriority);
-$('priority-back').addEventListener('click', () => { show('confirm'); renderConfirm(); });
+$('priority-back').addEventListener('click', () => {
+  show('confirm');
+  renderConfirm();
+  access.shown(null, $('priority-open'));
+});
+$('hear-requirements').addEventListener('click', () => voice.say([[state.lang, `service/${state.chosen.code}/requirements`]]));
+$('more-time').addEventListener('click', moreTime);
+for (const turn of document.querySelectorAll('.page-turn')) turn.addEventListener('click', () => access.prefetch());
 for (const button of document.querySelectorAll('.priority-option')) {
   button.addEventListener('click', () => take(button.dataset.priority, button));
 }

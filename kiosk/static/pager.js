@@ -23,7 +23,7 @@ export class Pager {
       return;
     }
     this.tiles = tiles;
-    this.grid.replaceChildren(...tiles);
+    if (!same) this.grid.replaceChildren(...tiles); // re-inserting the same tiles would drop the focus of the one touched
     this.paginate();
   }
 

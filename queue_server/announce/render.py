@@ -131,7 +131,11 @@ class Renderer:
         max_files: int = 5000,
         max_bytes: int = 300 * 2**20,
         timeout: float = 20.0,
+        with_chime: bool = True,
     ):
+        """``with_chime``: a call opens with the chime to turn heads in the hall; the kiosk's own speech
+        (kiosk/speech.py) answers a visitor's touch and would only be slowed by it."""
+        self.with_chime = with_chime
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.voice = voice
@@ -331,7 +335,7 @@ class Renderer:
         return True
 
     def _assemble(self, speech_path: Path, target: Path) -> None:
-        """chime, gap, sentence, then (gap, sentence) for each repeat, written atomically."""
+        """chime, gap (unless ``with_chime`` is off), sentence, then (gap, sentence) for each repeat, written atomically."""
         with wave.open(str(speech_path), "rb") as speech:
             if speech.getsampwidth() != 2 or speech.getnchannels() != 1:
                 raise RenderError(
@@ -341,7 +345,8 @@ class Renderer:
             sentence = speech.readframes(speech.getnframes())
         silence = b"\0\0"
         repeat_gap = silence * int(rate * REPEAT_GAP_SECONDS)
-        frames = chime(rate, self.voice.volume) + silence * int(rate * CHIME_GAP_SECONDS) + repeat_gap.join([sentence] * self.repeat)
+        opening = chime(rate, self.voice.volume) + silence * int(rate * CHIME_GAP_SECONDS) if self.with_chime else b""
+        frames = opening + repeat_gap.join([sentence] * self.repeat)
         partial = target.with_suffix(".wav.tmp")
         with wave.open(str(partial), "wb") as out:
             out.setnchannels(1)
