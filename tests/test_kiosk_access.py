@@ -14,11 +14,10 @@ from urllib.request import urlopen
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import ServerProcess, http, tv_page, write_real_size_config
+from tests.support import ServerProcess, axe_violations, http, tv_page, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 REACH = 0.75  # kiosks[].reach_fraction's default
@@ -39,17 +38,6 @@ def kiosk(browser, server, viewport: dict, fake_clock: bool = False) -> Iterator
         page.goto(f"{server.url}/kiosk")
         expect(page.locator("#start-tiles .tile").first).to_be_visible()
         yield page
-
-
-def axe_violations(page) -> list[dict]:
-    """axe-core's WCAG 2.1 A/AA violations (the copy shipped in axe-playwright-python)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
-    return [
-        {"rule": v["id"], "summary": v["help"], "targets": [" ".join(map(str, n["target"])) for n in v["nodes"]][:5]}
-        for v in results.response["violations"]
-    ]
 
 
 def to_confirm(page) -> None:
