@@ -5,6 +5,7 @@ is within reach on a portrait totem, and the confirmation can be kept longer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -120,6 +121,23 @@ def test_a_blind_visitor_takes_a_ticket_with_a_keypad_in_audio_mode(browser, ser
             sounds[phrase] = response.read()
         assert sounds[phrase][:4] == b"RIFF" and sounds[phrase][8:12] == b"WAVE" and len(sounds[phrase]) > 10_000, phrase
     assert len(sounds[f"ticket/{ticket_id}"]) > 5 * len(sounds["ui/search"])  # the number twice, slowly, and where to wait
+
+
+def test_a_first_touch_offers_the_audio_help_and_in_audio_mode_one_touch_speaks_a_second_chooses(browser, server):
+    with kiosk(browser, server, LANDSCAPE) as page:
+        voice = page.locator("[data-testid=kiosk-voice]")
+        page.mouse.click(5, 400)  # anywhere, not a button: a visitor feeling for the screen
+        expect(voice).to_have_attribute("data-phrase", re.compile(r"^(id|en)/ui/audio_offer$"), timeout=15_000)
+        page.click("[data-testid=audio-toggle]")
+        expect(page.locator("[data-testid=audio-toggle]")).to_have_attribute("aria-pressed", "true")
+        tile = page.locator("#start-tiles .tile:visible").first
+        say = tile.get_attribute("data-say")
+        tile.click()  # the first touch: its name, nothing chosen
+        expect(voice).to_have_attribute("data-phrase", f"id/{say}", timeout=15_000)
+        expect(tile).to_be_visible()
+        expect(page.locator("#start-tiles .tile[data-say^='service/']:visible")).to_have_count(0)
+        tile.click()  # the second: chosen, the agency's services shown
+        expect(page.locator("#start-tiles .tile[data-say^='service/']:visible").first).to_be_visible()
 
 
 def test_the_focus_stays_on_its_tile_through_the_live_refresh(browser, server):
