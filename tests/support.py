@@ -213,6 +213,18 @@ def tv_page(browser: Any, viewport: dict | None = None) -> Iterator[Any]:
     assert not errors, errors
 
 
+@contextmanager
+def kiosk_page(browser: Any, url: str, viewport: dict, fake_clock: bool = False) -> Iterator[Any]:
+    """The kiosk of the server at ``url`` on a page of its own, its first tiles shown (Playwright's
+    clock installed first with ``fake_clock``, for the idle timers); a script error fails the test."""
+    with tv_page(browser, viewport) as page:
+        if fake_clock:
+            page.clock.install()
+        page.goto(f"{url}/kiosk")
+        page.locator("#start-tiles .tile").first.wait_for()
+        yield page
+
+
 # The rules of the accessibility audit (tests/test_accessibility.py): WCAG 2.1 levels A and AA, and
 # axe's best practices, which hold what WCAG leaves to judgement but a screen-reader user relies on
 # (one level-one heading per page, every text in a landmark, headings in order, no zoom lock).

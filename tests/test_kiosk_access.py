@@ -6,16 +6,13 @@ is within reach on a portrait totem, and the confirmation can be kept longer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import ServerProcess, axe_violations, http, tv_page, write_real_size_config
+from tests.support import ServerProcess, axe_violations, http, kiosk_page, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +28,8 @@ def server(tmp_path_factory):
     process.kill()
 
 
-@contextmanager
-def kiosk(browser, server, viewport: dict, fake_clock: bool = False) -> Iterator[Any]:
-    with tv_page(browser, viewport) as page:
-        if fake_clock:
-            page.clock.install()
-        page.goto(f"{server.url}/kiosk")
-        expect(page.locator("#start-tiles .tile").first).to_be_visible()
-        yield page
+def kiosk(browser, server, viewport: dict, fake_clock: bool = False):
+    return kiosk_page(browser, server.url, viewport, fake_clock)
 
 
 def to_confirm(page) -> None:

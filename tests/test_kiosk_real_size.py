@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.support import ServerProcess, http, real_size_hall, tv_page, write_real_size_config
+from tests.support import ServerProcess, http, kiosk_page, real_size_hall, write_real_size_config
 
 pytestmark = pytest.mark.browser
 
@@ -67,16 +64,10 @@ def server(tmp_path_factory):
     process.kill()
 
 
-@contextmanager
-def kiosk(browser, server, shape: str, fake_clock: bool = False) -> Iterator[Any]:
+def kiosk(browser, server, shape: str, fake_clock: bool = False):
     """The kiosk on one of SCREENS, its first tiles shown; a script error on it fails the test."""
     width, height = SCREENS[shape]
-    with tv_page(browser, {"width": width, "height": height}) as page:
-        if fake_clock:
-            page.clock.install()
-        page.goto(f"{server.url}/kiosk")
-        expect(page.locator("#start-tiles .tile").first).to_be_visible()
-        yield page
+    return kiosk_page(browser, server.url, {"width": width, "height": height}, fake_clock)
 
 
 def assert_laid_out(page, where: str) -> None:
