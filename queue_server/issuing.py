@@ -73,6 +73,8 @@ class Issuer:
         kiosk = channel.kiosk
         if ruled:
             self._refuse_category_not_offered(priority)
+            if not self.engine.hall.is_open(self.engine.clock()):  # refused before the write lock, not after it
+                self._refuse("closed", service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
