@@ -26,6 +26,7 @@ import math
 import threading
 import time
 from collections import deque
+from functools import cache
 from pathlib import Path
 
 from antre.queue_server.announce.render import Renderer, Voice
@@ -93,11 +94,10 @@ class KioskSpeech:
         raise UnknownPhrase(phrase)
 
     def _agency(self, lang: str, name: str) -> str:
-        if name not in self.hall.agencies and not any(s.agency == name for s in self.hall.services.values()):
+        agency = self.hall.agencies.get(name)  # every agency of the hall, listed or only named by its services
+        if agency is None:
             raise UnknownPhrase(name)
-        agency = self.hall.agencies.get(name)
-        short = agency.short_name if agency else ""
-        return spoken_name(f"{short}. {name}" if short else name, lang)
+        return spoken_name(f"{agency.short_name}. {name}" if agency.short_name else name, lang)
 
     def _service(self, lang: str, code: str, part: str) -> str:
         service = self.hall.services.get(code)
@@ -159,7 +159,9 @@ class KioskSpeech:
             renderer.close()
 
 
+@cache
 def _speech_keys() -> frozenset[str]:
+    """The catalogue's ``speech.*`` entries: read once, the catalogue does not change while the server runs."""
     return frozenset(message.id for message in catalogue("id") if isinstance(message.id, str) and message.id.startswith("speech."))
 
 

@@ -6,7 +6,7 @@
 import { api, ApiProblem, unreachable } from './api.js';
 import { clockTime, duration, minutesBetween, pair, pairHtml, priorityLabel, seconds } from './format.js';
 import { matches, normalise, words } from './search.js';
-import { both, langs, t } from '/static/js/i18n.js';
+import { both, escapeHtml, langs, t } from '/static/js/i18n.js';
 
 const settings = JSON.parse(document.getElementById('console-settings').textContent);
 const counterId = settings.counter.id;
@@ -627,10 +627,6 @@ function handleProblem(problem) {
 function serviceName(code) {
   const service = settings.services.find((s) => s.code === code);
   return service ? `${code} · ${service.name}` : code;
-}
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
 
 // --- live channel (queue_server/live.py) -------------------------------------------------------

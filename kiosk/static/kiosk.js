@@ -5,6 +5,7 @@
 // carries a request_id that the server answers with the same ticket when the kiosk retries it.
 
 import { langs, t as translated } from '/static/js/i18n.js';
+import { el } from '/static/js/dom.js';
 import { Access } from './access.js';
 import { Pager } from './pager.js';
 import { Voice } from './voice.js';
@@ -251,13 +252,6 @@ function enable(button, enabled) {
   button.disabled = !enabled;
   if (enabled) button.removeAttribute('aria-disabled');
   else button.setAttribute('aria-disabled', 'true');
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function slug(text) { return text.toLowerCase().replace(/[^a-z0-9]+/g, '-'); }

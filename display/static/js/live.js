@@ -74,13 +74,6 @@ export function clockParts(timezone, lang = 'id-ID', now = new Date()) {
   return { time: time.replace('.', ':'), date };
 }
 
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
-
 /** What a counter shows instead of a number: the pause reason in words ("Rapat" / "Meeting"; a reason
  *  that is none of the console's codes `reasons` reads as the word for "lainnya", as on the console,
  *  never as raw text) or "Tutup" when no officer is signed in at it; null while it is open.

@@ -5,7 +5,8 @@
 // detail is the `called` message (number, counter, audio_url, caption, recall). The announcements
 // module /display/static/js/announcer.js, when present, is imported below and plays audio_url.
 
-import { Live, clockParts, el, restingWords } from './live.js';
+import { Live, clockParts, restingWords } from './live.js';
+import { el } from '/static/js/dom.js';
 import { refit, setFitted } from './fit.js';
 import { Pager, splitParts } from './pages.js';
 import { langs, t } from '/static/js/i18n.js';
