@@ -70,6 +70,10 @@ class KioskSpeech:
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = {}
 
+    def reconfigure(self, hall: HallConfig) -> None:
+        """A changed setup: the phrases say the new names from now on (the voices stay until the next start)."""
+        self.hall = hall
+
     def _voice(self, lang: str) -> str:
         """The hall's own voice where it speaks this language, else espeak-ng's voice of it."""
         settings = self.hall.announcements
@@ -169,8 +173,9 @@ def kiosk_speech() -> KioskSpeech:
     """The app's kiosk voice, made at the first phrase asked for (a hall without kiosks starts none)."""
     extensions = current_app.extensions
     if _SLOT not in extensions:
-        config = current_hall().config
-        extensions.setdefault(_SLOT, KioskSpeech(config, config.database.parent / "audio-cache"))
+        hall = current_hall()
+        speech = extensions.setdefault(_SLOT, KioskSpeech(hall.config, hall.config.database.parent / "audio-cache"))
+        hall.follow(speech.reconfigure)
     return extensions[_SLOT]
 
 

@@ -701,6 +701,12 @@ def _hours(text: str | None) -> tuple[time, time] | None:
 def load_config(path: str | Path) -> HallConfig:
     """Read and validate a config file; raises ConfigError with one line per problem."""
     path = Path(path).resolve()
+    return parse_config(read_yaml(path), path)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; ConfigError saying what is wrong with the file (missing, not UTF-8,
+    not YAML, and where)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -710,7 +716,7 @@ def load_config(path: str | Path) -> HallConfig:
     except UnicodeDecodeError as error:
         raise ConfigError([f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -719,4 +725,3 @@ def load_config(path: str | Path) -> HallConfig:
         if context and start and mark and start.line != mark.line:  # e.g. an unclosed quote: say where it opened
             reason += f" ({context} at line {start.line + 1})"
         raise ConfigError([f"{path}: not valid YAML{where}: {reason}"]) from None
-    return parse_config(data, path)

@@ -134,6 +134,19 @@ class Engine:
         """Call ``listener(events)`` after every committed operation that recorded events."""
         self._listeners.append(listener)
 
+    def publish(self, events: list[Event]) -> None:
+        """Hand changes committed outside the engine (the setup, officers) to the same listeners,
+        after their commit, so the live channel and the rest see them in the log's order."""
+        self._publish(events)
+
+    def reconfigure(self, hall: HallConfig) -> None:
+        """Run on a changed setup (queue_server/setup.py): the rule and the estimate follow it; the
+        tickets keep their places, which live in the database, not here."""
+        self.hall = hall
+        self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
+        self.estimates.reconfigure(hall, self.rule)
+        self._tile_estimates = None
+
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
 

@@ -99,6 +99,12 @@ class ServiceTimes:
         self.priority_share = PRIOR_PRIORITY_SHARE
         self._lock = threading.Lock()
 
+    def set_prior(self, service: str, minutes: float) -> None:
+        """Start a service afresh from ``minutes`` (a new service, or its configured minutes changed)."""
+        with self._lock:
+            self._mean[service] = minutes
+            self._var[service] = (PRIOR_CV * minutes) ** 2
+
     def mean(self, service: str) -> float:
         return self._mean[service]
 
@@ -285,6 +291,17 @@ class WaitEstimator:
         self._last_free: dict[str, datetime] = {}
         self._paused_at: dict[str, tuple[str | None, datetime]] = {}
         self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
+
+    def reconfigure(self, hall: HallConfig, rule: CallRule) -> None:
+        """A changed setup: new services start from their configured minutes, a service whose minutes
+        were changed starts again from them, and counters serve what the setup now gives them; what
+        was learnt of the rest is kept."""
+        old = self.hall
+        self.hall, self.rule = hall, rule
+        for code, service in hall.services.items():
+            if code not in old.services or old.services[code].duration_minutes != service.duration_minutes:
+                self.times.set_prior(code, service.duration_minutes)
+        self._idle = {c.id: CounterNow(frozenset(c.services)) for c in hall.counters.values()}
 
     # --- learning -----------------------------------------------------------------------------------
     def warm(self, finished: Iterable[dict]) -> None:

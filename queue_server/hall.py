@@ -8,15 +8,17 @@ benchmarks; a running server adds its services (``create_app`` in app.py), which
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
 from .accounts import Accounts
-from .clock import Clock, system_clock
+from .clock import Clock, iso, system_clock
 from .config import HallConfig
 from .engine import Engine
+from .setup import Setup, adopt
 from .store import Store
 
 if TYPE_CHECKING:
@@ -46,6 +48,11 @@ class Hall:
     ops: Ops | None = None
     presence: CounterPresence | None = None
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
+    setup: Setup = field(init=False)
+    _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.setup = Setup(self)
 
     @property
     def public_base(self) -> str:
@@ -53,10 +60,29 @@ class Hall:
         server's own address, never the request's ``Host`` header (any client may set that)."""
         return (self.config.public_url or self.own_url).rstrip("/")
 
+    def reconfigure(self, config: HallConfig) -> None:
+        """Run on a changed setup from now on (queue_server/setup.py): every part that keeps the
+        config, and every follower, gets the new one."""
+        self.config = config
+        self.engine.reconfigure(config)
+        self.accounts.hall = config
+        if self.announcer is not None:
+            self.announcer.reconfigure(config)
+        if self.printing is not None:
+            self.printing.config = config
+        for follower in self._followers:
+            follower(config)
+
+    def follow(self, follower: Callable[[HallConfig], None]) -> None:
+        """Call ``follower(config)`` on every change of the setup (a part made after the hall, such
+        as the kiosk's voice)."""
+        self._followers.append(follower)
+
 
 def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
     """The hall without the web: what the CLI, the benchmarks and the simulator use."""
     store = Store(config.database)
+    config = adopt(store, config, iso(clock()))
     return Hall(config, store, Engine(store, config, clock), Accounts(store, config, clock))
 
 

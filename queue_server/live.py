@@ -28,6 +28,9 @@ Server → client:
   - ``ticket`` ``{seq, ticket, events}`` — the followed ticket as ``GET /api/v1/tickets/{id}`` shows it
     (without ``track_url``), on connect, on ``sync``, and whenever it or its place in the queue may
     have changed; ``events`` lists the kinds about this ticket (e.g. ``["recalled"]``). Ticket only.
+  - ``setup`` ``{seq, version}`` — the hall's setup changed (queue_server/setup.py): services, counters,
+    names, hours, lobby content. Every audience; a page reads its facts again and ``sync``s. Not part of
+    the ``seq``/``prev`` chain of the messages above.
 Client → server: ``sync`` (send me a fresh snapshot), ``follow`` (above).
 
 Sequence numbers. ``seq`` is the id of the newest event-log row a message reflects: it grows across
@@ -58,6 +61,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO
 from . import live_transport
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
+from .setup import EVENT as SETUP_CHANGED
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +283,7 @@ class LiveChannel:
 
     def _publish(self, step: _Step) -> None:
         """Calls go out first (they are what people wait for); then what the calls changed."""
+        self._emit_setup(step.events)
         self._emit_calls(step.events)
         snapshot = self._read_snapshot()
         late = self._catch_up(step, snapshot["seq"])
@@ -306,6 +311,12 @@ class LiveChannel:
             step.stop = extra.stop
             newest = max([newest, *(e.id for e in extra.events)])
         return late
+
+    def _emit_setup(self, events: Iterable[Event]) -> None:
+        """A changed setup goes to every client, whatever it follows: each reads its facts again."""
+        for event in events:
+            if event.kind == SETUP_CHANGED:
+                self.server.emit("setup", {"seq": event.id, "version": event.details.get("version")})
 
     def _emit_calls(self, events: Iterable[Event]) -> None:
         for event in events:

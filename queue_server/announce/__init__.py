@@ -46,6 +46,16 @@ class Announcer:
         self.player = Player(self.renderer, player_command) if self.enabled and settings["output"] == "server" else None
         self.foresight = Foresight(hall, self._render_ahead) if self.enabled else None
 
+    def reconfigure(self, hall: HallConfig) -> None:
+        """A changed setup: names, sentence, voice and repeats apply to the next call. Turning
+        announcements on or off, or moving them to the server's speakers, waits for the next start."""
+        settings = {**hall.announcements, "enabled": self.enabled, "output": self.settings["output"]}
+        self.hall, self.settings = hall, settings
+        self.renderer.voice = Voice(settings.get("voice") or DEFAULT_VOICES[settings["language"]], settings["rate"], settings["volume"])
+        self.renderer.repeat = settings["repeat"]
+        if self.foresight is not None:
+            self.foresight.reconfigure(hall)
+
     @property
     def play_audio(self) -> bool:
         """Whether displays should play the calls: not when off, nor when the server's speakers do."""

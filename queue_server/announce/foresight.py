@@ -49,6 +49,12 @@ class Foresight:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    def reconfigure(self, hall: HallConfig) -> None:
+        """A changed setup: a new service gets its (empty) lanes; its tickets arrive as events."""
+        self.hall = hall
+        for code in hall.services:
+            self.waiting.setdefault(code, ({}, {}))
+
     def on_events(self, events: Iterable[Event]) -> None:
         """Engine listener side: hand the events to this module's thread (started by the first ones)."""
         self._queue.put(list(events))
