@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from antre import admin
 from antre.counter import bp as counter_bp
 from antre.display import bp as display_bp
 from antre.kiosk import bp as kiosk_bp
@@ -51,7 +52,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     attach_hall(app, hall)
-    _add_languages(app, config)
+    _add_languages(app, hall)
     # The order matters: the engine tells its listeners in the order they subscribed, so the announcer
     # comes before the live channel (a call's message names audio already being rendered); the
     # printer-agents' namespace needs both the print queues and the live channel's SocketIO.
@@ -60,20 +61,23 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(api.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(counter_bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.api)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     init_ops(app, hall)
     hall.presence = CounterPresence(hall.engine)
     hall.presence.start()
+    hall.setup.watch()
     return app
 
 
-def _add_languages(app: Flask, config: HallConfig) -> None:
+def _add_languages(app: Flask, hall: Hall) -> None:
     """Every template gets the catalogue's words (queue_server/i18n.py) in ``lang``, the hall's
-    language unless the page passes another."""
+    language (as the setup has it now) unless the page passes another."""
     app.jinja_env.globals.update(i18n.template_globals())
-    app.context_processor(lambda: {"lang": config.language})
+    app.context_processor(lambda: {"lang": hall.config.language})
 
 
 def _add_live(app: Flask, hall: Hall) -> None:

@@ -34,9 +34,11 @@ class Context:
         from .hall import open_hall
 
         try:
-            return open_hall(self.config)
+            hall = open_hall(self.config)
         except (OSError, sqlite3.Error) as error:
             raise ConfigError([f"database: cannot open {self.config.database} ({error})"]) from None
+        self._config = hall.config  # the setup the database holds, which the browser may have changed
+        return hall
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -221,6 +223,55 @@ def restore_command(obj: Context, src: Path) -> None:
     if copy.previous is not None:
         click.echo(f"the database it replaced is kept as {copy.previous}")
     click.echo(f"start the server again: antre --config {obj.config_path} run")
+
+
+@main.group("config")
+def config_group() -> None:
+    """The hall's setup (agencies, services, counters, kiosks, displays, hours, ...) as YAML.
+
+    \b
+    The setup lives in the hall's database: config.yaml seeds a new hall, and the administration
+    pages change it while the hall runs. Keep it under version control with:
+      antre config export > setup.yaml
+      antre config import setup.yaml
+    config.yaml's machine keys (database, public_url, printer, auth, backup, issuing, connections)
+    are not part of it and stay in config.yaml.
+    """
+
+
+@config_group.command("export")
+@click.pass_obj
+def config_export(obj: Context) -> None:
+    """Write the hall's current setup as YAML on stdout."""
+    from .setup import to_yaml
+
+    hall = obj.hall()
+    click.echo(to_yaml(hall.setup.document()), nl=False)
+    hall.store.close()
+
+
+@config_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def config_import(obj: Context, file: Path) -> None:
+    """Validate FILE (a setup, or a whole config.yaml) and make it the hall's setup.
+
+    On any problem, one line per problem and nothing applied. A running server shows the new setup on
+    every screen within a few seconds; tickets already issued keep their number and place.
+    """
+    from .config import read_yaml
+    from .setup import MACHINE_KEYS
+
+    data = read_yaml(file.resolve())
+    if not isinstance(data, dict):
+        raise ConfigError([f"{file}: the file must hold a mapping of keys (hall, services, counters, ...)"])
+    kept = [key for key in data if key in MACHINE_KEYS]
+    if kept:
+        click.echo(f"note: {', '.join(kept)}: the machine's keys stay as config.yaml has them; not imported", err=True)
+    hall = obj.hall()
+    hall.setup.replace(data, officer_id=None, source="import", what=f"imported {file.name}")
+    click.echo(f"imported {file}: setup version {hall.setup.version}")
+    hall.store.close()
 
 
 @main.group()

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 MACHINE_KEYS = ("database", "public_url", "printer", "auth", "backup", "issuing", "connections")
 FROM_FILE = "config.yaml"  # the ``source`` of a setup taken from the config file at start-up
 EVENT = "setup_changed"
+WATCH_SECONDS = 1.0  # how soon a setup stored by another process (antre config import) reaches the screens
 
 Edit = Callable[[dict], None]
 
@@ -146,21 +147,24 @@ def store_document(tx: Tx, document: dict, *, source: str, at: str, officer_id: 
 
 class Setup:
     """Changes to a running hall's setup. One change at a time (``_lock``): each starts from the
-    setup the previous one left, so two admins saving at once never undo each other."""
+    setup the previous one left, so two admins saving at once never undo each other; a change made
+    meanwhile by another process (``antre config import``) is refused, never overwritten, and picked
+    up by ``catch_up``."""
 
     def __init__(self, hall: Hall):
         self.hall = hall
         self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.version = self._stored().version
 
     def document(self) -> dict:
-        with self.hall.store.read() as tx:
-            stored = read(tx)
-        return copy.deepcopy(stored.document) if stored else setup_document(self.hall.config.raw)
+        return copy.deepcopy(self._stored().document)
 
-    def version(self) -> int:
+    def _stored(self) -> Stored:
         with self.hall.store.read() as tx:
             stored = read(tx)
-        return stored.version if stored else 0
+        return stored or Stored(setup_document(self.hall.config.raw), 0, FROM_FILE, "")
 
     def change(
         self,
@@ -181,33 +185,66 @@ class Setup:
         Conflict when someone else saved since the editor's page was loaded.
         """
         with self._lock:
-            document = self.document()
+            stored = self._stored()
+            if expected_version is not None and expected_version != stored.version:
+                raise Conflict("error.setup_outdated", version=stored.version)
+            document = copy.deepcopy(stored.document)
             before = copy.deepcopy(part(document) if part else document)
             edit(document)
             document = _plain(document)
             config = build(self.hall.config, document)
-            now = iso(self.hall.engine.clock())
             after = part(document) if part else document
+            now = iso(self.hall.engine.clock())
             with self.hall.store.write() as tx:
                 current = read(tx)
-                if expected_version is not None and current is not None and current.version != expected_version:
+                if current is not None and current.version != stored.version:
                     raise Conflict("error.setup_outdated", version=current.version)
                 event_id = store_document(tx, document, source=source, at=now, officer_id=officer_id, what=what, before=before, after=after)
                 if along is not None:
                     along(tx, now)
-                version = int(tx.meta("setup_version"))
-            self.hall.reconfigure(config)
-            self.hall.engine.publish([Event(event_id, EVENT, now, None, None, officer_id, {"version": version, "what": what})])
+            self._run_on(config, Event(event_id, EVENT, now, None, None, officer_id, {"version": stored.version + 1, "what": what}))
             return config
 
     def replace(self, document: dict, *, officer_id: int | None, source: str, what: str) -> HallConfig:
-        """Put a whole setup in place (``antre config import``): validated first, nothing applied on error."""
+        """Put a whole setup in place (``antre config import``): validated first, nothing applied on
+        error. Machine keys in ``document`` are left out: they stay config.yaml's."""
 
         def edit(current: dict) -> None:
             current.clear()
             current.update(setup_document(document))
 
-        unknown_machine = [key for key in document if key in MACHINE_KEYS]
-        if unknown_machine:
-            log.info("config import: machine keys %s are config.yaml's and were left as they are", ", ".join(unknown_machine))
         return self.change(edit, officer_id=officer_id, what=what, source=source)
+
+    def catch_up(self) -> bool:
+        """Run on a setup another process stored (``antre config import`` while the server runs);
+        returns whether there was one."""
+        with self.hall.store.read() as tx:
+            stored, event = read(tx), tx.latest_event(EVENT)
+        if stored is None or stored.version <= self.version or event is None:
+            return False
+        with self._lock:
+            config = build(self.hall.config, stored.document)
+            details = {"version": stored.version, "what": event["details"].get("what")}
+            self._run_on(config, Event(event["id"], EVENT, event["at"], None, None, event["officer_id"], details))
+        return True
+
+    def _run_on(self, config: HallConfig, event: Event) -> None:
+        self.version = event.details["version"]
+        self.hall.reconfigure(config)
+        self.hall.engine.publish([event])
+
+    def watch(self, every: float = WATCH_SECONDS) -> None:
+        """Look for setups stored by other processes every ``every`` seconds, in a thread of its own."""
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, args=(every,), name="antre-setup", daemon=True)
+            self._watcher.start()
+
+    def _watch(self, every: float) -> None:
+        while not self._stop.wait(every) and not self.hall.store.closed:
+            try:
+                self.catch_up()
+            except Exception:  # a broken setup in the database must not end the watch; the log says why
+                log.exception("setup: the setup another process stored could not be applied")
+
+    def close(self) -> None:
+        self._stop.set()

@@ -54,6 +54,7 @@ class Store:
         self._leading = False
         self._last_batch = 0
         self._commit_observers: list[Callable[[float, bool], None]] = []
+        self.closed = False  # threads that poll the store (the setup's watch) end once it is
         self.checkpointer = Checkpointer(self.path)
         migrate(self._connection())
 
@@ -204,6 +205,7 @@ class Store:
             conn.execute("COMMIT")
 
     def close(self) -> None:
+        self.closed = True
         self.checkpointer.close()
         with self._lock:
             for conn in self._all:
@@ -450,6 +452,12 @@ class Tx:
         for row in rows:
             row["details"] = json.loads(row["details"])
         return rows
+
+    def latest_event(self, kind: str) -> dict | None:
+        row = self._one("SELECT * FROM events WHERE kind = ? ORDER BY id DESC LIMIT 1", (kind,))
+        if row is not None:
+            row["details"] = json.loads(row["details"])
+        return row
 
     def last_event_id(self) -> int:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "antre.kiosk.ticket_page",
     "antre.display",
     "antre.counter",
+    "antre.admin",
 )
 
 
@@ -41,7 +42,7 @@ def test_no_module_but_the_factory_imports_the_factory():
     found = modules_after(f"""
 import importlib, importlib.util, pkgutil
 result = {{"imported": [], "culprit": None}}
-for package in ("antre.queue_server", "antre.kiosk", "antre.display", "antre.counter", "antre.printer"):
+for package in ("antre.queue_server", "antre.kiosk", "antre.display", "antre.counter", "antre.printer", "antre.admin"):
     path = importlib.util.find_spec(package).submodule_search_locations
     for name in [package, *(module.name for module in pkgutil.walk_packages(path, package + "."))]:
         if name != "{FACTORY}":
