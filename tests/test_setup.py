@@ -218,6 +218,7 @@ def test_import_names_every_problem_and_applies_nothing(tmp_path):
     result = antre(config, "config", "import", str(tmp_path / "broken.yaml"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
+        "note: auth, database, issuing: the machine's keys stay as config.yaml has them; not imported",
         "antre: config: services[0].code: must be one or two capital letters such as A or KT, got 'a1'",
         "antre: config: counters[0].services[0]: unknown service 'A'",
         "antre: config: counters[1].services[0]: unknown service 'A'",
