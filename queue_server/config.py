@@ -37,12 +37,31 @@ SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
-class ConfigError(Exception):
-    """A config file that cannot be used; ``problems`` holds one line per mistake."""
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a setup: where (``path``, such as ``services[2].code``) and what, as a catalogue
+    entry, so the administration pages say it in the reader's language beside the field; ``line()``
+    in English is what config.yaml's readers get on the command line."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    path: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def message(self, lang: str = "en") -> str:
+        return i18n.gettext(lang, self.key, **self.params)
+
+    def line(self, lang: str = "en") -> str:
+        return f"{self.path}: {self.message(lang)}" if self.path else self.message(lang)
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; ``problems`` holds one English line per mistake, ``details``
+    the same mistakes as ``Problem``s (a mistake of the file itself, such as bad YAML, is a line only)."""
+
+    def __init__(self, problems: list[str | Problem]):
+        self.details = [p for p in problems if isinstance(p, Problem)]
+        self.problems = [p.line() if isinstance(p, Problem) else p for p in problems]
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -206,12 +225,16 @@ class HallConfig:
 
 
 class _Invalid(Exception):
-    pass
+    """A value a checker refuses: ``key`` is its catalogue entry (``config.*``), ``params`` fill it."""
+
+    def __init__(self, key: str, **params: Any):
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 def _string(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _Invalid("must be a non-empty text")
+        raise _Invalid("config.non_empty_text")
     return value.strip()
 
 
@@ -219,19 +242,20 @@ def _optional_text(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Invalid("must be text")
+        raise _Invalid("config.text")
     return value.strip()
 
 
 def _number(minimum: float, maximum: float | None = None, integer: bool = False) -> Callable:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Invalid("must be a whole number" if integer else "must be a number")
+            raise _Invalid("config.whole_number" if integer else "config.number")
         if integer and not isinstance(value, int):
-            raise _Invalid("must be a whole number")
+            raise _Invalid("config.whole_number")
         if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise _Invalid(f"must be {bound}, got {value}")
+            if maximum is None:
+                raise _Invalid("config.at_least", low=minimum, got=value)
+            raise _Invalid("config.between", low=minimum, high=maximum, got=value)
         return value
 
     return check
@@ -240,7 +264,7 @@ def _number(minimum: float, maximum: float | None = None, integer: bool = False)
 def _one_of(choices: tuple[str, ...]) -> Callable:
     def check(value: Any) -> str:
         if value not in choices:
-            raise _Invalid(f"must be one of {', '.join(map(str, choices))}, got {value!r}")
+            raise _Invalid("config.one_of", choices=", ".join(map(str, choices)), got=repr(value))
         return value
 
     return check
@@ -248,24 +272,26 @@ def _one_of(choices: tuple[str, ...]) -> Callable:
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid("must be true or false")
+        raise _Invalid("config.boolean")
     return value
 
 
 def _timezone(value: Any) -> ZoneInfo:
     if not isinstance(value, str):
-        raise _Invalid("must be a timezone name such as Asia/Jakarta")
+        raise _Invalid("config.timezone_name")
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _Invalid(f"unknown timezone {value!r} (use a name such as Asia/Jakarta)") from None
+        raise _Invalid("config.timezone_unknown", got=repr(value)) from None
 
 
 def _pattern(regex: re.Pattern, meaning: str) -> Callable:
+    """``meaning``: the catalogue entry saying what the text must look like."""
+
     def check(value: Any) -> str:
         text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
         if text is None or not regex.match(text):
-            raise _Invalid(f"{meaning}, got {value!r}")
+            raise _Invalid(meaning, got=repr(value))
         return text
 
     return check
@@ -273,25 +299,25 @@ def _pattern(regex: re.Pattern, meaning: str) -> Callable:
 
 def _text_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _Invalid("must be a list of texts")
+        raise _Invalid("config.text_list")
     return tuple(v.strip() for v in value)
 
 
 def _categories(value: Any) -> tuple[str, ...]:
     """Priority categories in the order the kiosk shows them; none at all is allowed (no priority step)."""
     if not isinstance(value, list):
-        raise _Invalid(f"must be a list of priority categories ({', '.join(PRIORITY_CATEGORIES)})")
+        raise _Invalid("config.categories_list", known=", ".join(PRIORITY_CATEGORIES))
     unknown = [v for v in value if v not in PRIORITY_CATEGORIES]
     if unknown:
-        raise _Invalid(f"unknown priority category {unknown[0]!r} (known: {', '.join(PRIORITY_CATEGORIES)})")
+        raise _Invalid("config.category_unknown", got=repr(unknown[0]), known=", ".join(PRIORITY_CATEGORIES))
     if len(set(value)) != len(value):
-        raise _Invalid("names a category twice")
+        raise _Invalid("config.category_twice")
     return tuple(value)
 
 
 def _url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
-        raise _Invalid(f"must be an http(s) URL such as http://192.168.1.10:5000, got {value!r}")
+        raise _Invalid("config.url", got=repr(value))
     return value.rstrip("/")
 
 
@@ -304,7 +330,7 @@ def _clock(value: Any) -> time:
         return time(*divmod(value, 60))
     match = CLOCK.match(value) if isinstance(value, str) else None
     if match is None:
-        raise _Invalid(f"must be a time of day HH:MM such as 02:30, got {value!r}")
+        raise _Invalid("config.clock", got=repr(value))
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -313,14 +339,15 @@ CLOCK_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 def _clock_range(example: str, in_order: str) -> Callable[[Any], str]:
     """A checker for ``HH:MM-HH:MM`` (opening hours, a break): ``example`` is shown when the text is
-    malformed, ``in_order`` ("close after it opens") when the end does not come after the start."""
+    malformed, ``in_order`` (a catalogue entry: "must close after it opens") when the end does not
+    come after the start."""
 
     def check(value: Any) -> str:
         if not isinstance(value, str) or not CLOCK_RANGE.match(value):
-            raise _Invalid(f"must look like {example}, got {value!r}")
+            raise _Invalid("config.look_like", example=example, got=repr(value))
         start, end = value.split("-")
         if end <= start:
-            raise _Invalid(f"must {in_order}, got {value!r}")
+            raise _Invalid(in_order, got=repr(value))
         return value
 
     return check
@@ -331,9 +358,7 @@ def _kiosk_printer(value: Any) -> str | dict:
     if isinstance(value, dict):
         return value
     if value not in KIOSK_PRINTERS:
-        raise _Invalid(
-            f"must be one of {', '.join(KIOSK_PRINTERS)} or a printer section such as {{kind: network, host: ...}}, got {value!r}"
-        )
+        raise _Invalid("config.kiosk_printer", choices=", ".join(KIOSK_PRINTERS), got=repr(value))
     return value
 
 
@@ -345,7 +370,7 @@ def _announcement_template(value: Any) -> str:
     try:
         check_template(text)
     except ValueError as error:
-        raise _Invalid(str(error).removeprefix("announcements.template: ")) from None
+        raise _Invalid("config.template", problem=str(error).removeprefix("announcements.template: ")) from None
     return text
 
 
@@ -354,14 +379,14 @@ def _password_hash(value: Any) -> str:
     132·N·R·P bytes, which must stay under 2 GiB and, below N = 128, is less than scrypt needs."""
     match = SCRYPT_METHOD.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise _Invalid(f"must look like scrypt:N:R:P, such as the default {DEFAULT_PASSWORD_HASH}, got {value!r}")
+        raise _Invalid("config.password_hash", default=DEFAULT_PASSWORD_HASH, got=repr(value))
     n, r, p = map(int, match.groups())
     if n < 128 or n & (n - 1):
-        raise _Invalid(f"N must be a power of two of at least 128, such as 32768, got {value!r}")
+        raise _Invalid("config.password_hash_n", got=repr(value))
     if r < 1 or p < 1:
-        raise _Invalid(f"R and P must be at least 1, got {value!r}")
+        raise _Invalid("config.password_hash_rp", got=repr(value))
     if 132 * n * r * p >= 2**31:
-        raise _Invalid(f"needs too much memory (132 x N x R x P bytes must stay under 2 GiB), got {value!r}")
+        raise _Invalid("config.password_hash_memory", got=repr(value))
     return value
 
 
@@ -369,10 +394,10 @@ HALL = {
     "name": (_string, True),
     "timezone": (_timezone, True),
     "language": (_one_of(LANGUAGES), False),
-    "opening_hours": (_clock_range("08:00-15:00", "close after it opens"), False),
+    "opening_hours": (_clock_range("08:00-15:00", "config.close_after_open"), False),
     "ticker": (_optional_text, False),
     "breaks": (
-        [{"time": (_clock_range("12:00-13:00", "end after it starts"), True), "reason": (_string, False), "counters": (_text_list, False)}],
+        [{"time": (_clock_range("12:00-13:00", "config.end_after_start"), True), "reason": (_string, False), "counters": (_text_list, False)}],
         False,
     ),
 }
@@ -381,7 +406,7 @@ PRIORITY = {
     "max_normal_wait_minutes": (_number(1, 24 * 60), False),
 }
 SERVICE = {
-    "code": (_pattern(SERVICE_CODE, "must be one or two capital letters such as A or KT"), True),
+    "code": (_pattern(SERVICE_CODE, "config.service_code_format"), True),
     "name": (_string, True),
     "agency": (_string, True),
     "target_wait_minutes": (_number(1, 24 * 60, integer=True), False),
@@ -395,7 +420,7 @@ AGENCY = {
     "short_name": (_string, False),
 }
 COUNTER = {
-    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "id": (_pattern(COUNTER_ID, "config.slug_format"), True),
     "name": (_string, True),
     "services": (_text_list, True),
 }
@@ -426,7 +451,7 @@ ANNOUNCEMENTS = {
     "cache_mb": (_number(10, 100_000, integer=True), False),
 }
 KIOSK = {
-    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "id": (_pattern(COUNTER_ID, "config.slug_format"), True),
     "name": (_string, True),
     "printer": (_kiosk_printer, False),
     "return_seconds": (_number(3, 600, integer=True), False),
@@ -434,7 +459,7 @@ KIOSK = {
     "reach_fraction": (_number(0.4, 1), False),
 }
 DISPLAY = {
-    "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
+    "id": (_pattern(COUNTER_ID, "config.slug_format"), True),
     "name": (_string, True),
     "agencies": (_text_list, True),
 }
@@ -481,33 +506,33 @@ TOP = {
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
 
 
-def _check(schema: Any, value: Any, path: str, problems: list[str]) -> Any:
+def _check(schema: Any, value: Any, path: str, problems: list[Problem]) -> Any:
     """Clean ``value`` against ``schema``, appending a line to ``problems`` for each mistake."""
     if isinstance(schema, dict):
         if not isinstance(value, dict):
-            problems.append(f"{path}: must be a mapping of keys")
+            problems.append(Problem(path, "config.mapping"))
             return None
         cleaned = {}
         for key in value:
             if key not in schema:
                 known = ", ".join(schema)
-                problems.append(f"{_join(path, key)}: unknown key (known keys: {known})")
+                problems.append(Problem(_join(path, key), "config.unknown_key", {"known": known}))
         for key, (sub, required) in schema.items():
             if value.get(key) is None:
                 if required:
-                    problems.append(f"{_join(path, key)}: is required")
+                    problems.append(Problem(_join(path, key), "config.required"))
                 continue
             cleaned[key] = _check(sub, value[key], _join(path, key), problems)
         return cleaned
     if isinstance(schema, list):
         if not isinstance(value, list):
-            problems.append(f"{path}: must be a list")
+            problems.append(Problem(path, "config.list"))
             return []
         return [_check(schema[0], item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
     try:
         return schema(value)
     except _Invalid as invalid:
-        problems.append(f"{path}: {invalid}")
+        problems.append(Problem(path, invalid.key, invalid.params))
         return None
 
 
@@ -515,45 +540,46 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _unique(items: list[dict], key: str, path: str, what: str, problems: list[str]) -> None:
+def _unique(items: list[dict], key: str, path: str, what: str, problems: list[Problem]) -> None:
+    """``what``: the catalogue entry naming the duplicate ("duplicate service code %(got)s (also %(other)s)")."""
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         value = item.get(key) if item else None
         if value is None:
             continue
         if value in seen:
-            problems.append(f"{path}[{i}].{key}: duplicate {what} {value!r} (also {path}[{seen[value]}])")
+            problems.append(Problem(f"{path}[{i}].{key}", what, {"got": repr(value), "other": f"{path}[{seen[value]}]"}))
         else:
             seen[value] = i
 
 
-def _cross_check(cfg: dict, problems: list[str]) -> None:
+def _cross_check(cfg: dict, problems: list[Problem]) -> None:
     """References between sections: the checks a per-key schema cannot make."""
     services = [s for s in cfg.get("services") or [] if s]
     counters = [c for c in cfg.get("counters") or [] if c]
-    _unique(services, "code", "services", "service code", problems)
-    _unique(counters, "id", "counters", "counter id", problems)
-    _unique([k for k in cfg.get("kiosks") or [] if k], "id", "kiosks", "kiosk id", problems)
-    _unique([d for d in cfg.get("displays") or [] if d], "id", "displays", "display id", problems)
+    _unique(services, "code", "services", "config.duplicate_service_code", problems)
+    _unique(counters, "id", "counters", "config.duplicate_counter_id", problems)
+    _unique([k for k in cfg.get("kiosks") or [] if k], "id", "kiosks", "config.duplicate_kiosk_id", problems)
+    _unique([d for d in cfg.get("displays") or [] if d], "id", "displays", "config.duplicate_display_id", problems)
     if not services and "services" in cfg:
-        problems.append("services: at least one service is needed")
+        problems.append(Problem("services", "config.need_service"))
     if not counters and "counters" in cfg:
-        problems.append("counters: at least one counter is needed")
+        problems.append(Problem("counters", "config.need_counter"))
     codes = {s.get("code") for s in services}
     agencies = _resolve_agencies(cfg, services, problems)
     for i, counter in enumerate(cfg.get("counters") or []):
         for j, code in enumerate((counter or {}).get("services") or ()):
             if code not in codes:
-                problems.append(f"counters[{i}].services[{j}]: unknown service {code!r}")
+                problems.append(Problem(f"counters[{i}].services[{j}]", "config.unknown_service", {"got": repr(code)}))
         if counter and counter.get("services") == ():
-            problems.append(f"counters[{i}].services: a counter must serve at least one service")
+            problems.append(Problem(f"counters[{i}].services", "config.counter_needs_service"))
     ids = {c.get("id") for c in counters}
     for i, planned in enumerate((cfg.get("hall") or {}).get("breaks") or []):
         if planned and planned.get("counters") == ():
-            problems.append(f"hall.breaks[{i}].counters: must name at least one counter (leave it out for the whole hall)")
+            problems.append(Problem(f"hall.breaks[{i}].counters", "config.break_needs_counter"))
         for j, counter_id in enumerate((planned or {}).get("counters") or ()):
             if counter_id not in ids:
-                problems.append(f"hall.breaks[{i}].counters[{j}]: unknown counter {counter_id!r}")
+                problems.append(Problem(f"hall.breaks[{i}].counters[{j}]", "config.unknown_counter", {"got": repr(counter_id)}))
     for i, screen in enumerate(cfg.get("displays") or []):
         if screen and screen.get("agencies"):
             screen["agencies"] = tuple(
@@ -566,20 +592,20 @@ def _cross_check(cfg: dict, problems: list[str]) -> None:
             _check_printer(kiosk["printer"], f"kiosks[{i}].printer", problems)
 
 
-def _resolve_agencies(cfg: dict, services: list[dict], problems: list[str]) -> dict[str, str]:
+def _resolve_agencies(cfg: dict, services: list[dict], problems: list[Problem]) -> dict[str, str]:
     """Every name an agency goes by (official or short) → its official name, and each service's
     ``agency`` replaced by the official name. Without an ``agencies`` section, the services' own
     agency texts are the agencies."""
     listed = [a for a in cfg.get("agencies") or [] if a]
     if "agencies" not in cfg:
         return {s["agency"]: s["agency"] for s in services if s.get("agency")}
-    _unique(listed, "name", "agencies", "agency name", problems)
-    _unique(listed, "short_name", "agencies", "agency short name", problems)
+    _unique(listed, "name", "agencies", "config.duplicate_agency_name", problems)
+    _unique(listed, "short_name", "agencies", "config.duplicate_agency_short_name", problems)
     names = {a["name"]: a["name"] for a in listed if a.get("name")}
     for i, agency in enumerate(listed):
         short = agency.get("short_name")
         if short in names and names[short] != agency.get("name") and short not in {a.get("short_name") for a in listed[:i]}:
-            problems.append(f"agencies[{i}].short_name: {short!r} is the name of another agency")
+            problems.append(Problem(f"agencies[{i}].short_name", "config.short_name_taken", {"got": repr(short)}))
         elif short and short not in names:
             names[short] = agency.get("name")
     for i, service in enumerate(cfg.get("services") or []):
@@ -588,26 +614,26 @@ def _resolve_agencies(cfg: dict, services: list[dict], problems: list[str]) -> d
     return names
 
 
-def _agency_named(names: dict[str, str], name: str, path: str, problems: list[str]) -> str:
+def _agency_named(names: dict[str, str], name: str, path: str, problems: list[Problem]) -> str:
     if name not in names:
-        problems.append(f"{path}: unknown agency {name!r} (agencies: {', '.join(sorted(set(names.values())))})")
+        problems.append(Problem(path, "config.unknown_agency", {"got": repr(name), "known": ", ".join(sorted(set(names.values())))}))
         return name
     return names[name]
 
 
-def _check_printer(printer: dict, path: str, problems: list[str]) -> None:
+def _check_printer(printer: dict, path: str, problems: list[Problem]) -> None:
     """The keys each kind of printer cannot do without."""
     needs = {"network": "host", "usb": "vendor_id", "serial": "device", "file": "path"}
     kind = printer.get("kind")
     if kind in needs and needs[kind] not in printer:
-        problems.append(f"{path}.{needs[kind]}: is required for a {kind} printer")
+        problems.append(Problem(f"{path}.{needs[kind]}", "config.printer_needs", {"kind": kind}))
     if kind == "usb" and "product_id" not in printer:
-        problems.append(f"{path}.product_id: is required for a usb printer")
+        problems.append(Problem(f"{path}.product_id", "config.printer_needs", {"kind": "usb"}))
 
 
 def parse_config(data: Any, path: Path) -> HallConfig:
     """Validate already-parsed YAML; ``path`` anchors the relative database path."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     cfg = _check(TOP, data, "", problems)
     if cfg is None:
         raise ConfigError([f"{path}: the file must hold a mapping of keys (hall, services, counters, ...)"])

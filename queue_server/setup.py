@@ -101,7 +101,7 @@ def build(config: HallConfig, document: dict) -> HallConfig:
     try:
         return parse_config({**machine_keys(config.raw), **document}, config.path)
     except ConfigError as error:
-        raise SetupInvalid(error.problems) from None
+        raise SetupInvalid(error.details or error.problems) from None
 
 
 def adopt(store: Store, config: HallConfig, at: str) -> HallConfig:

@@ -104,6 +104,17 @@ def test_a_change_that_breaks_a_rule_is_refused_with_the_rule_and_changes_nothin
     assert len(audit(hall)) == 1
 
 
+def test_a_refused_change_names_each_problem_in_the_admin_s_language_too(hall):
+    with pytest.raises(SetupInvalid) as refused:
+        hall.setup.change(lambda d: d["services"][0].update(code="a1", name=""), officer_id=None, what="bad")
+    lines = [problem.line("id") for problem in refused.value.details]
+    assert lines[:2] == [
+        "services[0].code: harus satu atau dua huruf kapital seperti A atau KT, bukan 'a1'",
+        "services[0].name: harus berisi teks, tidak boleh kosong",
+    ]
+    assert refused.value.problems[0] == "services[0].code: must be one or two capital letters such as A or KT, got 'a1'"
+
+
 def test_every_change_is_audited_with_who_what_and_the_part_before_and_after(hall):
     admin = hall.accounts.add("admin", "a-long-password", "admin")
     hall.setup.change(
