@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from antre.admin import api as admin_api
+from antre.admin import bp as admin_bp
 from antre.counter import bp as counter_bp
 from antre.display import bp as display_bp
 from antre.kiosk import bp as kiosk_bp
@@ -18,7 +20,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors, i18n, start
+from . import api, errors, i18n, media, start
 from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -60,6 +62,9 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(api.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(counter_bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_api)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
