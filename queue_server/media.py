@@ -138,6 +138,24 @@ def remove(hall: Hall, media_id: str) -> None:
         tx.delete_media(media_id)
 
 
+def notices_shown(hall: Hall) -> list[dict]:
+    """The lobby's notices (``hall.notices``) as its screen shows them, each upload as its URL and
+    kind. The setup names an upload by id only, so one missing from the file shows nothing: its
+    notice keeps its text, and a notice left with nothing is skipped."""
+    with hall.store.read() as tx:
+        found = {n.media: tx.media(n.media) for n in hall.config.notices if n.media}
+    shown = []
+    for notice in hall.config.notices:
+        upload = found.get(notice.media)
+        if upload is None and not notice.text:
+            continue
+        item = {"text": notice.text, "seconds": notice.seconds, "media_url": None, "media_kind": None}
+        if upload is not None:
+            item.update(media_url=url(upload["id"]), media_kind=upload["kind"])
+        shown.append(item)
+    return shown
+
+
 def url(media_id: str) -> str:
     return f"/media/{media_id}"
 
