@@ -199,7 +199,6 @@ def _v6_media(db: Database) -> None:
     )
 
 
-# _v5_officer_roles (issue 14, part B) comes before _v6_media once both branches are merged.
 MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v6_media]
 SCHEMA_VERSION = len(MIGRATIONS)
 
