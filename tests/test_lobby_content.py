@@ -108,3 +108,4 @@ def test_kiosk_agency_tiles_show_the_colour_as_a_stripe_and_the_logo(hall, brows
         assert logo.get_attribute("alt") == ""
         page.wait_for_function("(() => { const i = document.querySelector('#start-tiles img.agency-logo'); return i.complete && i.naturalWidth > 0; })()")
         assert_laid_out(page, shape)
+        page.screenshot(path=str(hall["server"].config.parent / f"kiosk-{shape}.png"))

@@ -142,6 +142,8 @@ def test_a_hall_admin_uploads_lists_and_deletes_and_the_file_is_served_only_as_i
     assert served.headers["Content-Disposition"] == "inline"
     assert "sandbox" in served.headers["Content-Security-Policy"] and "default-src 'none'" in served.headers["Content-Security-Policy"]
     assert "max-age=31536000" in served.headers["Cache-Control"]
+    part = client.get(saved["url"], headers={"Range": "bytes=0-7"})
+    assert part.status_code == 206 and part.data == png[:8]  # a video is fetched in parts
 
     listed = client.get("/api/v1/admin/media", headers={"Authorization": f"Bearer {officers['admin']}"}).get_json()["media"]
     assert [(m["id"], m["in_use"]) for m in listed] == [(saved["id"], False)] and "data" not in listed[0]
