@@ -67,7 +67,9 @@ def test_a_notice_with_an_uploaded_picture_shows_in_the_lobby_and_the_layout_sti
         assert page.locator("#notices").is_hidden()
         page.evaluate("window.antreDisplay.notices.show()")
         picture = page.locator("#notices img")
-        page.wait_for_function("(() => { const i = document.querySelector('#notices img'); return i && i.complete && i.naturalWidth > 0; })()")
+        page.wait_for_function(
+            "(() => { const i = document.querySelector('#notices img'); return i && i.complete && i.naturalWidth > 0; })()"
+        )
         assert picture.get_attribute("src") == hall["poster"]["url"]
         assert page.locator("#notices .notice-text").text_content() == NOTICE
         area = page.locator("#notices").bounding_box()
@@ -106,6 +108,8 @@ def test_kiosk_agency_tiles_show_the_colour_as_a_stripe_and_the_logo(hall, brows
         assert stripe[0] == DUKCAPIL_BLUE and stripe[1] != DUKCAPIL_BLUE, "the colour is a stripe, the text stays on the card"
         logo = tile.locator("img.agency-logo")
         assert logo.get_attribute("alt") == ""
-        page.wait_for_function("(() => { const i = document.querySelector('#start-tiles img.agency-logo'); return i.complete && i.naturalWidth > 0; })()")
+        page.wait_for_function(
+            "(() => { const i = document.querySelector('#start-tiles img.agency-logo'); return i.complete && i.naturalWidth > 0; })()"
+        )
         assert_laid_out(page, shape)
         page.screenshot(path=str(hall["server"].config.parent / f"kiosk-{shape}.png"))

@@ -147,16 +147,18 @@ def test_admin_media_endpoints_answer_as_documented(call, officers):
     image = io.BytesIO()
     Image.new("RGB", (8, 8), "#1F6FB2").save(image, "PNG")
     admin, siti = officers["admin"], officers["siti"]
-    multipart = "multipart/form-data"
-    saved = call("post", "/admin/media", data={"file": (io.BytesIO(image.getvalue()), "a.png")}, token=admin, content_type=multipart, expect=201)
-    call("post", "/admin/media", data={"file": (io.BytesIO(b"<svg/>"), "a.svg")}, token=admin, content_type=multipart, expect=400)
-    too_big = io.BytesIO(b"\x1a\x45\xdf\xa3webm" + bytes(20 * 2**20))
-    call("post", "/admin/media", data={"file": (too_big, "v.webm")}, token=admin, content_type=multipart, expect=413)
-    call("post", "/admin/media", data={"file": (io.BytesIO(image.getvalue()), "a.png")}, token=siti, content_type=multipart, expect=403)
+
+    def upload(data: bytes, name: str, token: str, expect: int):
+        return call("post", "/admin/media", data={"file": (io.BytesIO(data), name)}, token=token, content_type="multipart/form-data", expect=expect)
+
+    saved = upload(image.getvalue(), "a.png", admin, 201).get_json()
+    upload(b"<svg/>", "a.svg", admin, 400)
+    upload(b"\x1a\x45\xdf\xa3webm" + bytes(20 * 2**20), "v.webm", admin, 413)
+    upload(image.getvalue(), "a.png", siti, 403)
     call("get", "/admin/media", token=admin, expect=200)
     call("get", "/admin/media", expect=401)
-    call("delete", f"/admin/media/{saved.get_json()['id']}", token=admin, expect=204)
-    call("delete", f"/admin/media/{saved.get_json()['id']}", token=admin, expect=404)
+    call("delete", f"/admin/media/{saved['id']}", token=admin, expect=204)
+    call("delete", f"/admin/media/{saved['id']}", token=admin, expect=404)
 
 
 def test_throttled_login_answers_as_documented(call, officers):
