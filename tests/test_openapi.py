@@ -149,7 +149,8 @@ def test_admin_media_endpoints_answer_as_documented(call, officers):
     admin, siti = officers["admin"], officers["siti"]
 
     def upload(data: bytes, name: str, token: str, expect: int):
-        return call("post", "/admin/media", data={"file": (io.BytesIO(data), name)}, token=token, content_type="multipart/form-data", expect=expect)
+        form = {"file": (io.BytesIO(data), name)}
+        return call("post", "/admin/media", data=form, token=token, content_type="multipart/form-data", expect=expect)
 
     saved = upload(image.getvalue(), "a.png", admin, 201).get_json()
     upload(b"<svg/>", "a.svg", admin, 400)
