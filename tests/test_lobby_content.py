@@ -18,7 +18,7 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import open_hall
 from PIL import Image
 
-from tests.support import ServerProcess, kiosk_page, tv_page, write_config, write_real_size_config
+from tests.support import ServerProcess, axe_violations, kiosk_page, tv_page, write_config, write_real_size_config
 from tests.test_display_real_size import OVERFLOWS
 from tests.test_kiosk_real_size import SCREENS, assert_laid_out
 
@@ -76,6 +76,7 @@ def test_a_notice_with_an_uploaded_picture_shows_in_the_lobby_and_the_layout_sti
         shown = picture.bounding_box()
         assert area["width"] > 1000 and shown["height"] > 300, (area, shown)
         assert page.evaluate(OVERFLOWS) == []
+        assert axe_violations(page) == []
         page.screenshot(path=str(hall["server"].config.parent / "lobby-notice.png"))
 
         page.evaluate("window.antreDisplay.notices.show()")
