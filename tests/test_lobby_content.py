@@ -21,6 +21,7 @@ from PIL import Image
 from tests.support import ServerProcess, axe_violations, kiosk_page, tv_page, write_config, write_real_size_config
 from tests.test_display_real_size import OVERFLOWS
 from tests.test_kiosk_real_size import SCREENS, assert_laid_out
+from tests.test_media import WEBM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,21 +38,26 @@ def png(size: tuple[int, int], colour: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory) -> dict[str, Any]:
-    """The example hall with a logo for Disdukcapil and two notices: a picture with words, and words alone."""
+    """The example hall with a logo for Disdukcapil and three notices: a picture with words, words alone, a video."""
     folder = tmp_path_factory.mktemp("lobby-content")
     config_path = write_real_size_config(folder)
     prepared = open_hall(load_config(config_path))
     try:
         logo = media.save(prepared, png((96, 64), "#1F6FB2"), "dukcapil.png", None)
         poster = media.save(prepared, png((1280, 720), "#E0A100"), "poster.png", None)
+        clip = media.save(prepared, WEBM, "iklan.webm", None)
     finally:
         prepared.store.close()
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     next(a for a in data["agencies"] if a["name"] == DUKCAPIL)["logo"] = logo["id"]
-    data["hall"]["notices"] = [{"text": NOTICE, "media": poster["id"]}, {"text": "Samsat tutup pukul 14.00", "seconds": 5}]
+    data["hall"]["notices"] = [
+        {"text": NOTICE, "media": poster["id"]},
+        {"text": "Samsat tutup pukul 14.00", "seconds": 5},
+        {"media": clip["id"], "seconds": 15},
+    ]
     write_config(folder, data)
     server = ServerProcess(config_path).start()
-    yield {"server": server, "logo": logo, "poster": poster}
+    yield {"server": server, "logo": logo, "poster": poster, "clip": clip}
     server.kill()
 
 
@@ -83,6 +89,11 @@ def test_a_notice_with_an_uploaded_picture_shows_in_the_lobby_and_the_layout_sti
         assert page.locator("#notices .notice-text").text_content() == "Samsat tutup pukul 14.00"
         assert page.locator("#notices img").count() == 0
         assert page.evaluate(OVERFLOWS) == []
+
+        page.evaluate("window.antreDisplay.notices.show()")
+        video = page.locator("#notices video").evaluate("(v) => [v.muted, v.loop, v.playsInline, v.autoplay, new URL(v.src).pathname]")
+        assert video == [True, True, True, True, hall["clip"]["url"]], "muted, looped, inline, from this server"
+        assert page.locator("#notices .notice-text").count() == 0
         page.evaluate("window.antreDisplay.notices.hide()")
         assert page.locator("#notices").is_hidden()
 
