@@ -20,6 +20,7 @@ from flask import Blueprint, Response, request
 from PIL import Image
 
 from .clock import iso
+from .config import HallConfig
 from .engine import Conflict, InvalidInput, NotFound
 from .errors import ApiError
 from .hall import Hall, current_hall
@@ -136,6 +137,20 @@ def remove(hall: Hall, media_id: str) -> None:
         if tx.media(media_id) is None:
             raise NotFound("error.media_unknown", "id", id=media_id)
         tx.delete_media(media_id)
+
+
+def unknown_uploads(hall: Hall, config: HallConfig) -> list[str]:
+    """One problem line per key of ``config`` naming an upload the hall's file does not hold, in
+    parse_config's form (``hall.notices[1].media: ...``): the schema checks an id's shape, only the
+    database knows whether it is there. For a setup about to be applied."""
+    named = [(f"agencies[{i}].logo", a.logo) for i, a in enumerate(config.agencies.values())]
+    named += [(f"hall.notices[{i}].media", n.media) for i, n in enumerate(config.notices)]
+    with hall.store.read() as tx:
+        return [
+            f"{path}: no upload {media_id!r} (POST /api/v1/admin/media gives an id)"
+            for path, media_id in named
+            if media_id and tx.media(media_id) is None
+        ]
 
 
 def notices_shown(hall: Hall) -> list[dict]:

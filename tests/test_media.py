@@ -184,3 +184,11 @@ def test_an_upload_the_setup_shows_cannot_be_deleted(app, client, officers, tmp_
     refused = client.delete(f"/api/v1/admin/media/{saved['id']}", headers=admin)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "conflict"
     assert client.get("/api/v1/admin/media", headers=admin).get_json()["media"][0]["in_use"] is True
+
+
+def test_a_setup_naming_an_upload_the_hall_does_not_hold_is_told_by_key(app, client, officers):
+    saved = upload(client, officers["admin"], picture(), "logo.png").get_json()
+    hall = hall_of(app)
+    missing = "z" * 24
+    config = parse_config(setup_with({"logo": saved["id"]}, [{"text": "a"}, {"media": missing}]), hall.config.path)
+    assert media.unknown_uploads(hall, config) == [f"hall.notices[1].media: no upload {missing!r} (POST /api/v1/admin/media gives an id)"]
