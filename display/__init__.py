@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from antre.queue_server import media
 from antre.queue_server.config import PAUSE_REASONS
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, render_template, request
@@ -59,6 +60,7 @@ def lobby():
     seconds = max(MIN_ROTATE_SECONDS, int(rotate)) if rotate.isdigit() else DEFAULT_ROTATE_SECONDS
     facts["screen"] = {"id": screen.id, "name": screen.name, "agencies": list(screen.agencies)} if screen else None
     facts["rotate_seconds"] = seconds
+    facts["notices"] = media.notices_shown(current_hall())
     return render_template("display/lobby.html", facts=facts, hall=config.name)
 
 

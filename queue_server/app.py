@@ -19,7 +19,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors, i18n, start
+from . import api, errors, i18n, media, start
 from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -61,6 +61,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(api.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(counter_bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.api)
     _add_printing(app, hall)

@@ -35,6 +35,9 @@ SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"
 SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what queue_server/media.py gives an upload
+DEFAULT_NOTICE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,28 @@ class Agency:
 
     name: str
     short_name: str = ""
+    colour: str = ""  # "#RRGGBB": a band beside its name on kiosk tiles and displays, never behind text
+    logo: str = ""  # the id of an uploaded image (queue_server/media.py), shown small beside its name
 
     @property
     def label(self) -> str:
         return self.short_name or self.name
 
     def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "short_name": self.short_name}
+        return {"name": self.name, "short_name": self.short_name, "colour": self.colour, "logo": self.logo}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A lobby notice (``hall.notices``): a text, an uploaded image or short video, or both, on the
+    lobby display's notice area for ``seconds`` at a time."""
+
+    text: str = ""
+    media: str = ""  # the id of an upload (queue_server/media.py)
+    seconds: int = DEFAULT_NOTICE_SECONDS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "media": self.media, "seconds": self.seconds}
 
 
 @dataclass(frozen=True)
@@ -198,6 +216,12 @@ class HallConfig:
     kiosk_requires_open_counter: bool = False
     counter_idle_minutes: float = 30
     kiosk_priority_categories: tuple[str, ...] = PRIORITY_CATEGORIES  # what the kiosk offers (officers may issue any)
+    notices: tuple[Notice, ...] = ()  # the lobby display's notices, shown in turn
+
+    def media_in_use(self) -> set[str]:
+        """The uploads the setup shows (agency logos, notices): the ones that may not be deleted."""
+        used = {agency.logo for agency in self.agencies.values()} | {notice.media for notice in self.notices}
+        return used - {""}
 
     def agency(self, name: str) -> Agency:
         return self.agencies.get(name) or Agency(name)
@@ -321,6 +345,18 @@ def _url(value: Any) -> str:
     return value.rstrip("/")
 
 
+def _colour(value: Any) -> str:
+    if not isinstance(value, str) or not COLOUR.match(value):
+        raise _Invalid("config.colour", got=repr(value))
+    return value.upper()
+
+
+def _media_id(value: Any) -> str:
+    if not isinstance(value, str) or not MEDIA_ID.match(value):
+        raise _Invalid("config.media_id", got=repr(value))
+    return value
+
+
 CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -400,6 +436,7 @@ HALL = {
         [{"time": (_clock_range("12:00-13:00", "config.end_after_start"), True), "reason": (_string, False), "counters": (_text_list, False)}],
         False,
     ),
+    "notices": ([{"text": (_optional_text, False), "media": (_media_id, False), "seconds": (_number(3, 600, integer=True), False)}], False),
 }
 PRIORITY = {
     "max_consecutive": (_number(1, 100, integer=True), False),
@@ -418,6 +455,8 @@ SERVICE = {
 AGENCY = {
     "name": (_string, True),
     "short_name": (_string, False),
+    "colour": (_colour, False),
+    "logo": (_media_id, False),
 }
 COUNTER = {
     "id": (_pattern(COUNTER_ID, "config.slug_format"), True),
@@ -580,6 +619,9 @@ def _cross_check(cfg: dict, problems: list[Problem]) -> None:
         for j, counter_id in enumerate((planned or {}).get("counters") or ()):
             if counter_id not in ids:
                 problems.append(Problem(f"hall.breaks[{i}].counters[{j}]", "config.unknown_counter", {"got": repr(counter_id)}))
+    for i, notice in enumerate((cfg.get("hall") or {}).get("notices") or []):
+        if notice is not None and not notice.get("text") and not notice.get("media"):
+            problems.append(Problem(f"hall.notices[{i}]", "config.notice_empty"))
     for i, screen in enumerate(cfg.get("displays") or []):
         if screen and screen.get("agencies"):
             screen["agencies"] = tuple(
@@ -693,13 +735,14 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
         kiosk_priority_categories=cfg.get("kiosk_priority_categories", PRIORITY_CATEGORIES),
+        notices=tuple(Notice(**notice) for notice in hall.get("notices") or []),
     )
 
 
 def _agencies(cfg: dict) -> dict[str, Agency]:
     """The agencies in the config's order; without an ``agencies`` section, in the order services name them."""
     if "agencies" in cfg:
-        return {a["name"]: Agency(a["name"], a.get("short_name", "")) for a in cfg["agencies"]}
+        return {a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("colour", ""), a.get("logo", "")) for a in cfg["agencies"]}
     return {s["agency"]: Agency(s["agency"]) for s in cfg["services"]}
 
 

@@ -177,7 +177,29 @@ def _v4_login_addresses(db: Database) -> None:
     db["login_failures"].create_index(["at"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses]
+def _v6_media(db: Database) -> None:
+    """Uploaded images and short videos (agency logos, lobby notices; queue_server/media.py), kept in
+    the hall's file so that a backup holds them with the setup that shows them."""
+    db["media"].create(
+        {
+            "id": str,
+            "kind": str,
+            "content_type": str,
+            "filename": str,
+            "size": int,
+            "width": int,
+            "height": int,
+            "created_at": str,
+            "officer_id": int,
+            "data": bytes,
+        },
+        pk="id",
+        not_null={"kind", "content_type", "filename", "size", "created_at", "data"},
+        foreign_keys=[("officer_id", "officers", "id")],
+    )
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v6_media]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

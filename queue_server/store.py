@@ -610,6 +610,30 @@ class Tx:
     def forget_issue_requests(self, before: str) -> None:
         self.conn.execute("DELETE FROM issue_requests WHERE created_at < ?", (before,))
 
+    # --- uploads (agency logos, lobby notices) --------------------------------------------------
+    MEDIA_FIELDS = "id, kind, content_type, filename, size, width, height, created_at, officer_id"
+
+    def insert_media(self, media: dict) -> None:
+        """``media``: the row's every column, the bytes as ``data``."""
+        names = ", ".join(media)
+        self.conn.execute(f"INSERT INTO media ({names}) VALUES ({_marks(media)})", list(media.values()))
+
+    def media_list(self) -> list[dict]:
+        """Every upload without its bytes, newest first."""
+        return self._all(f"SELECT {self.MEDIA_FIELDS} FROM media ORDER BY created_at DESC, id")
+
+    def media(self, media_id: str) -> dict | None:
+        """One upload without its bytes."""
+        return self._one(f"SELECT {self.MEDIA_FIELDS} FROM media WHERE id = ?", (media_id,))
+
+    def media_bytes(self, media_id: str) -> tuple[str, bytes] | None:
+        """The stored type and the bytes of one upload."""
+        row = self.conn.execute("SELECT content_type, data FROM media WHERE id = ?", (media_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def delete_media(self, media_id: str) -> None:
+        self.conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
+
 
 class WaitingLanes:
     """One counter's waiting tickets counted for the call order (``call_order.Lanes``), by index.

@@ -240,7 +240,7 @@ def test_a_misspelt_key_is_reported_as_unknown_and_the_key_it_should_have_been_a
     path = broken(tmp_path, lambda d: d["hall"].update(timezon=d["hall"].pop("timezone")))
 
     assert problems_of(path) == [
-        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker, breaks)",
+        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker, breaks, notices)",
         "hall.timezone: is required",
     ]
 

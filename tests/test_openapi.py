@@ -7,10 +7,12 @@ forbid undocumented fields, so a field added to the API without the document fai
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from jsonschema import Draft202012Validator
+from PIL import Image
 
 from tests.conftest import PASSWORD
 
@@ -139,6 +141,25 @@ def test_officer_endpoints_answer_as_documented(call, officers):
     call("post", "/counters/nope/call-next", token=token, expect=404)
     call("post", "/counters/1/call-next", expect=401)
     call("post", "/auth/logout", token=token, expect=204)
+
+
+def test_admin_media_endpoints_answer_as_documented(call, officers):
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "#1F6FB2").save(image, "PNG")
+    admin, siti = officers["admin"], officers["siti"]
+
+    def upload(data: bytes, name: str, token: str, expect: int):
+        form = {"file": (io.BytesIO(data), name)}
+        return call("post", "/admin/media", data=form, token=token, content_type="multipart/form-data", expect=expect)
+
+    saved = upload(image.getvalue(), "a.png", admin, 201).get_json()
+    upload(b"<svg/>", "a.svg", admin, 400)
+    upload(b"\x1a\x45\xdf\xa3webm" + bytes(20 * 2**20), "v.webm", admin, 413)
+    upload(image.getvalue(), "a.png", siti, 403)
+    call("get", "/admin/media", token=admin, expect=200)
+    call("get", "/admin/media", expect=401)
+    call("delete", f"/admin/media/{saved['id']}", token=admin, expect=204)
+    call("delete", f"/admin/media/{saved['id']}", token=admin, expect=404)
 
 
 def test_throttled_login_answers_as_documented(call, officers):

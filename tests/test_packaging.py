@@ -53,6 +53,7 @@ def test_the_six_folders_are_packages_of_antre_with_their_pages_and_catalogue(wh
     names = set(wheel.namelist())
     for package in ("queue_server", "kiosk", "display", "counter", "printer", "admin"):
         assert f"antre/{package}/__init__.py" in names
+    assert "antre/display/static/js/notices.js" in names
     assert "antre/queue_server/announce/__init__.py" in names
     assert "antre/kiosk/templates/kiosk/kiosk.html" in names
     assert "antre/queue_server/openapi.json" in names

@@ -5,7 +5,7 @@
 // carries a request_id that the server answers with the same ticket when the kiosk retries it.
 
 import { langs, t as translated } from '/static/js/i18n.js';
-import { el } from '/static/js/dom.js';
+import { el, mediaUrl } from '/static/js/dom.js';
 import { Access } from './access.js';
 import { Pager } from './pager.js';
 import { Voice } from './voice.js';
@@ -187,11 +187,11 @@ function cached(key, make) {
 function agencyTile(name) {
   return cached(`agency:${name}`, () => {
     const services = byAgency.get(name);
-    const button = tile(`agency-${slug(name)}`);
+    const button = tile(`agency-${slug(name)}`, name);
     button.dataset.say = `agency/${name}`;
     const sub = el('span', 'tile-sub');
     const reason = el('span', 'tile-reason');
-    button.append(el('span', 'tile-title', agencyLabel(name)));
+    button.append(agencyHead(name));
     if (agencyLabel(name) !== name) button.append(el('span', 'tile-name', name));
     button.append(sub, reason);
     button.addEventListener('click', () => openAgency(name));
@@ -209,7 +209,7 @@ function agencyTile(name) {
 
 function serviceTile(service, { withAgency }) {
   return cached(`service:${service.code}:${withAgency}`, () => {
-    const button = tile(`service-${service.code}`);
+    const button = tile(`service-${service.code}`, service.agency);
     button.dataset.service = service.code;
     button.dataset.say = `service/${service.code}/name`;
     const head = el('span', 'tile-head');
@@ -236,11 +236,29 @@ function serviceTile(service, { withAgency }) {
   });
 }
 
-function tile(testid) {
+// `agency`: whose colour the tile's stripe takes (kiosk.css), on the card's own background, so the
+// text keeps its contrast whatever the colour.
+function tile(testid, agency) {
   const button = el('button', 'tile');
   button.type = 'button';
   button.dataset.testid = testid;
+  const colour = agencies.get(agency)?.colour;
+  if (colour) button.style.setProperty('--agency', colour);
   return button;
+}
+
+// An agency's name, after its logo when it has one: in a box of fixed size, with an empty alt (the
+// name beside it says who it is).
+function agencyHead(name) {
+  const title = el('span', 'tile-title', agencyLabel(name));
+  const logo = agencies.get(name)?.logo;
+  if (!logo) return title;
+  const head = el('span', 'tile-head');
+  const image = el('img', 'agency-logo');
+  image.alt = '';
+  image.src = mediaUrl(logo);
+  head.append(image, title);
+  return head;
 }
 
 /** Only what changed: a poll touches hundreds of tiles, and an unchanged one must cost no layout. */

@@ -1,14 +1,16 @@
 // The lobby display: now calling, every counter (grouped by agency, in rotating pages), the last
-// calls, the waiting counts and the ticker. Everything shown comes from the live channel.
+// calls, the waiting counts, the notices (in the counters' area, in turn with its pages) and the
+// ticker. Everything shown comes from the live channel.
 //
 // Audio hook: each new call is dispatched on `document` as a CustomEvent "antre:called" whose
 // detail is the `called` message (number, counter, audio_url, caption, recall). The announcements
 // module /display/static/js/announcer.js, when present, is imported below and plays audio_url.
 
 import { Live, clockParts, restingWords } from './live.js';
-import { el } from '/static/js/dom.js';
+import { el, mediaUrl } from '/static/js/dom.js';
 import { refit, setFitted } from './fit.js';
 import { Pager, splitParts } from './pages.js';
+import { Notices } from './notices.js';
 import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
@@ -53,8 +55,10 @@ function buildTile(counter) {
 
 // A heading in the agency's short name (its official name as the tooltip) over its part of the tiles.
 function heading(agency, continued) {
-  const name = el('div', 'group-name', agencyLabel(agency));
+  const name = el('div', 'group-name');
   name.title = agency;
+  branded(name, agency);
+  name.append(agencyLabel(agency));
   if (continued) name.append(el('span', 'more', ` ${t(langs[0], 'display.continued')}`));
   return name;
 }
@@ -75,6 +79,23 @@ function headingColumns(agency) {
   const tile = parseFloat(stage.getPropertyValue('--tile-width'));
   const gap = parseFloat(stage.getPropertyValue('--tile-gap'));
   return Math.ceil((headingWidths.get(agency) + gap) / (tile + gap));
+}
+
+// An agency's colour is a band beside its name (--agency in lobby.css), never behind its text; its
+// logo sits before the name in a box of its own size, so a logo still loading moves nothing. The
+// logo's alt is empty: the name beside it says who it is.
+function branded(node, name) {
+  const agency = agencyByName[name];
+  if (agency?.colour) {
+    node.style.setProperty('--agency', agency.colour);
+    node.classList.add('coloured');
+  }
+  if (agency?.logo) {
+    const logo = el('img', 'agency-logo');
+    logo.alt = '';
+    logo.src = mediaUrl(agency.logo);
+    node.append(logo);
+  }
 }
 
 function buildGroup(item, list, continued = false) {
@@ -114,8 +135,10 @@ function buildChip(service) {
 function buildWaitGroup(item, list, continued = false) {
   const group = el('div', 'wait-group');
   group.dataset.agency = item.agency;
-  const label = el('div', 'wait-agency', agencyLabel(item.agency));
+  const label = el('div', 'wait-agency');
   label.title = item.agency;
+  branded(label, item.agency);
+  label.append(agencyLabel(item.agency));
   group.append(label, ...list.map((s) => chips.get(s.code) || buildChip(s)));
   Object.assign(group, { agency: item.agency, parts: list, continued });
   return group;
@@ -285,6 +308,19 @@ function newDay() {
   live.sync(); // the server's snapshot of the new day: no counter still shows yesterday's ticket
 }
 
+// The counters' area: its pages in turn and, once each has been shown, the next notice for its seconds.
+const notices = new Notices($('notices'), facts.notices);
+function rotateCounters() {
+  if (notices.showing) notices.hide();
+  else notices.turned();
+  if (notices.due(counterPages.pages.length)) {
+    setTimeout(rotateCounters, notices.show() * 1000);
+    return;
+  }
+  counterPages.next();
+  setTimeout(rotateCounters, facts.rotate_seconds * 1000);
+}
+
 function startTicker() {
   const text = (facts.ticker || '').trim();
   const bar = $('ticker-bar');
@@ -303,11 +339,12 @@ if (screen) $('screen-name').textContent = screen.name;
 layout();
 tick();
 setInterval(tick, 1000);
-setInterval(() => { counterPages.next(); waitingPages.next(); }, facts.rotate_seconds * 1000);
+setInterval(() => waitingPages.next(), facts.rotate_seconds * 1000);
+setTimeout(rotateCounters, facts.rotate_seconds * 1000);
 startTicker();
 window.addEventListener('resize', fit);
 
 // The announcements module, when installed, listens for "antre:called" and plays the audio.
 import('./announcer.js').catch(() => {});
 
-window.antreDisplay = { live, model, counterPages, waitingPages };
+window.antreDisplay = { live, model, counterPages, waitingPages, notices };

@@ -7,3 +7,8 @@ export function el(tag, className, text) {
   if (text !== undefined && text !== null) node.textContent = text;
   return node;
 }
+
+/** Where the server serves an upload (an agency's logo, a notice's picture): queue_server/media.py. */
+export function mediaUrl(id) {
+  return `/media/${encodeURIComponent(id)}`;
+}
