@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,11 @@ SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"
 SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday() order
+CLOSED_DAY = "closed"  # a day of ``weekly_hours`` without service
+# One level of the operating calendar (the hall, an agency, a service): a day's hours, (opens, closes),
+# or None on a day marked closed; a day not listed falls back to the next wider level.
+WeeklyHours = dict[str, "tuple[time, time] | None"]
 
 
 class ConfigError(Exception):
@@ -84,6 +89,8 @@ class Agency:
 
     name: str
     short_name: str = ""
+    weekly_hours: WeeklyHours = field(default_factory=dict)
+    closed_days: dict[date, str] = field(default_factory=dict)  # the agency's own days off, with their reason
 
     @property
     def label(self) -> str:
@@ -103,6 +110,9 @@ class Service:
     requirements: tuple[str, ...] = ()
     fee: str = ""
     keywords: tuple[str, ...] = ()  # what a visitor may type at the kiosk's search besides the name
+    weekly_hours: WeeklyHours = field(default_factory=dict)
+    cutoff_minutes: int = 0  # no tickets this long before the service closes
+    daily_quota: int | None = None  # tickets per local day; None: no limit
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,8 @@ class HallConfig:
     kiosk_requires_open_counter: bool = False
     counter_idle_minutes: float = 30
     kiosk_priority_categories: tuple[str, ...] = PRIORITY_CATEGORIES  # what the kiosk offers (officers may issue any)
+    weekly_hours: WeeklyHours = field(default_factory=dict)  # the hall's hours per weekday, over ``opening_hours``
+    closed_days: dict[date, str] = field(default_factory=dict)  # holidays: the whole hall closed, with the reason
 
     def agency(self, name: str) -> Agency:
         return self.agencies.get(name) or Agency(name)
@@ -190,14 +202,6 @@ class HallConfig:
     def _counters_by_service(self) -> dict[str, tuple[Counter, ...]]:
         """Worked out once: the wait estimate asks for every ticket it estimates."""
         return {code: tuple(c for c in self.counters.values() if code in c.services) for code in self.services}
-
-    def is_open(self, moment: datetime) -> bool:
-        """Whether ``moment`` falls inside ``hall.opening_hours`` in the hall's timezone (always, without it)."""
-        if self.opening_hours is None:
-            return True
-        opens, closes = self.opening_hours
-        now = moment.astimezone(self.timezone).time()
-        return opens <= now < closes
 
 
 # --- the schema -------------------------------------------------------------------------------
@@ -326,6 +330,34 @@ def _clock_range(example: str, in_order: str) -> Callable[[Any], str]:
     return check
 
 
+def _day_hours(value: Any) -> tuple[time, time] | None:
+    """One day of ``weekly_hours``: ``HH:MM-HH:MM``, or ``closed`` (None)."""
+    if value == CLOSED_DAY:
+        return None
+    try:
+        return _hours(_clock_range("08:00-15:00", "close after it opens")(value))
+    except _Invalid:
+        raise _Invalid(f"must look like 08:00-15:00 or be {CLOSED_DAY}, got {value!r}") from None
+
+
+WEEKLY_HOURS = dict.fromkeys(DAYS, (_day_hours, False))
+
+
+def _date(value: Any) -> date:
+    """``YYYY-MM-DD``; YAML reads an unquoted date as a date already."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Invalid(f"must be a date YYYY-MM-DD such as 2026-12-25, got {value!r}")
+
+
+CLOSED_DAYS = [{"date": (_date, True), "reason": (_string, True)}]
+
+
 def _kiosk_printer(value: Any) -> str | dict:
     """A name, or a printer section whose keys ``_cross_check`` validates with their full path."""
     if isinstance(value, dict):
@@ -375,6 +407,8 @@ HALL = {
         [{"time": (_clock_range("12:00-13:00", "end after it starts"), True), "reason": (_string, False), "counters": (_text_list, False)}],
         False,
     ),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "closed_days": (CLOSED_DAYS, False),
 }
 PRIORITY = {
     "max_consecutive": (_number(1, 100, integer=True), False),
@@ -389,10 +423,15 @@ SERVICE = {
     "requirements": (_text_list, False),
     "fee": (_optional_text, False),
     "keywords": (_text_list, False),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "cutoff_minutes": (_number(0, 24 * 60, integer=True), False),
+    "daily_quota": (_number(1, 1_000_000, integer=True), False),
 }
 AGENCY = {
     "name": (_string, True),
     "short_name": (_string, False),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "closed_days": (CLOSED_DAYS, False),
 }
 COUNTER = {
     "id": (_pattern(COUNTER_ID, "must be a short slug of lower-case letters, digits, - or _"), True),
@@ -535,6 +574,9 @@ def _cross_check(cfg: dict, problems: list[str]) -> None:
     _unique(counters, "id", "counters", "counter id", problems)
     _unique([k for k in cfg.get("kiosks") or [] if k], "id", "kiosks", "kiosk id", problems)
     _unique([d for d in cfg.get("displays") or [] if d], "id", "displays", "display id", problems)
+    _unique([d for d in (cfg.get("hall") or {}).get("closed_days") or [] if d], "date", "hall.closed_days", "date", problems)
+    for i, agency in enumerate(cfg.get("agencies") or []):
+        _unique([d for d in (agency or {}).get("closed_days") or [] if d], "date", f"agencies[{i}].closed_days", "date", problems)
     if not services and "services" in cfg:
         problems.append("services: at least one service is needed")
     if not counters and "counters" in cfg:
@@ -667,14 +709,22 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
         kiosk_priority_categories=cfg.get("kiosk_priority_categories", PRIORITY_CATEGORIES),
+        weekly_hours=hall.get("weekly_hours", {}),
+        closed_days=_closed_days(hall),
     )
 
 
 def _agencies(cfg: dict) -> dict[str, Agency]:
     """The agencies in the config's order; without an ``agencies`` section, in the order services name them."""
     if "agencies" in cfg:
-        return {a["name"]: Agency(a["name"], a.get("short_name", "")) for a in cfg["agencies"]}
+        return {
+            a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("weekly_hours", {}), _closed_days(a)) for a in cfg["agencies"]
+        }
     return {s["agency"]: Agency(s["agency"]) for s in cfg["services"]}
+
+
+def _closed_days(section: dict) -> dict[date, str]:
+    return {day["date"]: day["reason"] for day in section.get("closed_days") or []}
 
 
 def _backup(section: dict | None, path: Path) -> BackupSettings | None:

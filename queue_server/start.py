@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from flask import Blueprint, render_template
 
-from .config import HallConfig
+from . import availability
+from .config import DAYS, HallConfig
 from .hall import current_hall
 
 bp = Blueprint("start", __name__)
@@ -40,17 +41,18 @@ def entry_points(config: HallConfig) -> list[EntryPoint]:
 
 
 def closed_now(config: HallConfig, now: datetime) -> dict | None:
-    """Why the kiosks issue nothing at ``now``, for the page to say: the hours, the local time, the file."""
-    if config.is_open(now):
+    """Why the kiosks issue nothing at ``now`` (outside the hall's hours of today), for the page to
+    say: the hours, the local time, the key and the file."""
+    why = availability.calendar(config, None, now)
+    if why is None or why.code != availability.OUTSIDE_HOURS:
         return None
-    opens, closes = config.opening_hours
     local = now.astimezone(config.timezone)
+    weekly = DAYS[local.weekday()] in config.weekly_hours
     return {
-        "opens": f"{opens:%H:%M}",
-        "closes": f"{closes:%H:%M}",
+        **why.details,
         "now": f"{local:%H:%M}",
         "zone": local.tzname(),
-        "key": "hall.opening_hours",
+        "key": "hall.weekly_hours" if weekly else "hall.opening_hours",
         "file": config.path.name,
     }
 

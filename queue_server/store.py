@@ -287,6 +287,11 @@ class Tx:
         row = self.conn.execute("SELECT MAX(seq) FROM tickets WHERE day = ? AND prefix = ?", (day, prefix)).fetchone()
         return (row[0] or 0) + 1
 
+    def issued_counts(self, day: str) -> dict[str, int]:
+        """Tickets issued on ``day`` per service they were issued for (their prefix, kept through a
+        transfer): what ``services[].daily_quota`` counts, for every service in one query."""
+        return dict(self.conn.execute("SELECT prefix, COUNT(*) FROM tickets WHERE day = ? GROUP BY prefix", (day,)))
+
     def insert_ticket(self, ticket: dict) -> None:
         columns = list(ticket)
         self.conn.execute(f"INSERT INTO tickets ({','.join(columns)}) VALUES ({_marks(columns)})", [ticket[c] for c in columns])
