@@ -561,7 +561,8 @@ def _unique(items: list[dict], key: str, path: str, what: str, problems: list[st
         if value is None:
             continue
         if value in seen:
-            problems.append(f"{path}[{i}].{key}: duplicate {what} {value!r} (also {path}[{seen[value]}])")
+            shown = value.isoformat() if isinstance(value, date) else repr(value)
+            problems.append(f"{path}[{i}].{key}: duplicate {what} {shown} (also {path}[{seen[value]}])")
         else:
             seen[value] = i
 
@@ -717,9 +718,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
 def _agencies(cfg: dict) -> dict[str, Agency]:
     """The agencies in the config's order; without an ``agencies`` section, in the order services name them."""
     if "agencies" in cfg:
-        return {
-            a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("weekly_hours", {}), _closed_days(a)) for a in cfg["agencies"]
-        }
+        return {a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("weekly_hours", {}), _closed_days(a)) for a in cfg["agencies"]}
     return {s["agency"]: Agency(s["agency"]) for s in cfg["services"]}
 
 

@@ -533,7 +533,10 @@ class Tx:
         )
 
     def login_address_known(self, username: str, remote: str, since: str) -> bool:
-        return self._one("SELECT 1 AS known FROM login_addresses WHERE username = ? AND remote = ? AND at >= ?", (username, remote, since)) is not None
+        return (
+            self._one("SELECT 1 AS known FROM login_addresses WHERE username = ? AND remote = ? AND at >= ?", (username, remote, since))
+            is not None
+        )
 
     # --- print jobs and kiosk requests --------------------------------------------------------
     def add_print_job(self, job: dict) -> dict:
