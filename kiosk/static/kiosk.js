@@ -447,7 +447,7 @@ function renderTicket() {
   $('ticket-agency').textContent = ticket.agency;
   $('ticket-counters').textContent = ticket.serviceInfo.counters.join(', ');
   $('ticket-ahead').textContent = ticket.waiting_ahead === null ? '—' : t('people', { num: ticket.waiting_ahead });
-  $('ticket-eta').textContent = etaText(ticket.eta_minutes, ticket.waiting_ahead);
+  $('ticket-eta').textContent = etaText(ticket.eta_minutes, ticket.waiting_ahead, serviceState(ticket.serviceInfo));
   const priority = typeof ticket.priority === 'string' ? priorityName(ticket.priority) : ticket.priority ? priorityName('unnamed') : '';
   $('ticket-priority').hidden = !priority;
   $('ticket-priority').textContent = priority ? t('ticket_priority', { priority }) : '';
