@@ -203,6 +203,13 @@ class HallConfig:
         """Worked out once: the wait estimate asks for every ticket it estimates."""
         return {code: tuple(c for c in self.counters.values() if code in c.services) for code in self.services}
 
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the hall as a whole issues at ``moment``: no closed day, within its hours of the
+        day (queue_server/availability.py decides; a service's own hours may differ)."""
+        from .availability import calendar  # here, not at the top: availability imports this module
+
+        return calendar(self, None, moment) is None
+
 
 # --- the schema -------------------------------------------------------------------------------
 # Each mapping is {key: (checker, required)}; a checker returns the cleaned value or raises

@@ -19,6 +19,11 @@ from .config import DAYS, HallConfig
 from .hall import current_hall
 
 bp = Blueprint("start", __name__)
+CLOSED_MESSAGES = {
+    availability.OUTSIDE_HOURS: "start.closed_body",
+    availability.HOLIDAY: "start.closed_holiday",
+    availability.CLOSED_TODAY: "start.closed_today",
+}
 
 
 class EntryPoint(NamedTuple):
@@ -41,18 +46,20 @@ def entry_points(config: HallConfig) -> list[EntryPoint]:
 
 
 def closed_now(config: HallConfig, now: datetime) -> dict | None:
-    """Why the kiosks issue nothing at ``now`` (outside the hall's hours of today), for the page to
-    say: the hours, the local time, the key and the file."""
+    """Why the kiosks issue nothing at ``now`` (a closed day, or outside the hall's hours of today),
+    for the page to say: the catalogue key of the sentence and its values, the local time, the key
+    and the file that change it."""
     why = availability.calendar(config, None, now)
-    if why is None or why.code != availability.OUTSIDE_HOURS:
+    if why is None:
         return None
     local = now.astimezone(config.timezone)
     weekly = DAYS[local.weekday()] in config.weekly_hours
     return {
         **why.details,
+        "message": CLOSED_MESSAGES[why.code],
         "now": f"{local:%H:%M}",
         "zone": local.tzname(),
-        "key": "hall.weekly_hours" if weekly else "hall.opening_hours",
+        "setting": "hall.closed_days" if why.code == availability.HOLIDAY else "hall.weekly_hours" if weekly else "hall.opening_hours",
         "file": config.path.name,
     }
 
