@@ -123,7 +123,7 @@ def services():
                 "unavailable": row["unavailable"],
                 "unavailable_details": row["unavailable_details"],
                 "closes": row["closes"],
-                "past_closing": availability.past_closing(hall, row["code"], now, estimates[row["code"]]["eta_minutes"]),
+                "past_closing": availability.past_closing(hall, now, row["closes"], estimates[row["code"]]["eta_minutes"]),
             }
             for row in rows
         ],

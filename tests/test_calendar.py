@@ -96,8 +96,9 @@ def test_the_rule_says_whether_and_why_a_service_cannot_issue(case, calendar_hal
 def test_the_kiosk_is_told_when_a_service_closes_today_and_when_a_wait_runs_past_it(calendar_hall):
     assert availability.closes_today(calendar_hall, "S", at(WEDNESDAY, "09:00")) == "14:00"
     assert availability.closes_today(calendar_hall, "A", at(SATURDAY, "09:00")) is None
-    assert availability.past_closing(calendar_hall, "S", at(WEDNESDAY, "13:00"), 75)
-    assert not availability.past_closing(calendar_hall, "S", at(WEDNESDAY, "13:00"), 45)
+    assert availability.past_closing(calendar_hall, at(WEDNESDAY, "13:00"), "14:00", 75)
+    assert not availability.past_closing(calendar_hall, at(WEDNESDAY, "13:00"), "14:00", 45)
+    assert not availability.past_closing(calendar_hall, at(WEDNESDAY, "13:00"), None, 600), "no hours, no closing"
 
 
 MISTAKES = {
