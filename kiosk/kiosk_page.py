@@ -110,7 +110,7 @@ def services():
     hall = engine.hall
     now = engine.clock()
     estimates = engine.new_ticket_estimates()
-    closed = availability.calendar(hall, None, now)
+    closed = availability.hall_closed(hall, now)
     return jsonify(
         open=closed is None,
         closed=closed._asdict() if closed else None,

@@ -120,6 +120,16 @@ def calendar(hall: HallConfig, service: str | None, now: datetime) -> Refusal | 
     return None
 
 
+def hall_closed(hall: HallConfig, now: datetime) -> Refusal | None:
+    """Why the hall as a whole issues nothing now (for the kiosk's start screen and the start page):
+    the hall's own calendar refusal, unless some service keeps hours of its own then (a Saturday
+    service in a hall closed on Saturdays)."""
+    refusal = calendar(hall, None, now)
+    if refusal is None or any(calendar(hall, code, now) is None for code in hall.services):
+        return None
+    return refusal
+
+
 def unavailable(hall: HallConfig, service: str, states: Mapping[str, Mapping], now: datetime, issued: int = 0) -> Refusal | None:
     """Why ``service`` cannot be issued now, ``issued`` tickets of it having been issued today:
     the calendar's refusal, ``quota_reached`` (``daily_quota`` issued), ``no_counter`` (none of its

@@ -204,11 +204,11 @@ class HallConfig:
         return {code: tuple(c for c in self.counters.values() if code in c.services) for code in self.services}
 
     def is_open(self, moment: datetime) -> bool:
-        """Whether the hall as a whole issues at ``moment``: no closed day, within its hours of the
-        day (queue_server/availability.py decides; a service's own hours may differ)."""
-        from .availability import calendar  # here, not at the top: availability imports this module
+        """Whether the hall issues at ``moment`` by its calendar: a working day, within its hours of
+        the day or some service's own (queue_server/availability.py decides)."""
+        from .availability import hall_closed  # here, not at the top: availability imports this module
 
-        return calendar(self, None, moment) is None
+        return hall_closed(self, moment) is None
 
 
 # --- the schema -------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def closed_now(config: HallConfig, now: datetime) -> dict | None:
     """Why the kiosks issue nothing at ``now`` (a closed day, or outside the hall's hours of today),
     for the page to say: the catalogue key of the sentence and its values, the local time, the key
     and the file that change it."""
-    why = availability.calendar(config, None, now)
+    why = availability.hall_closed(config, now)
     if why is None:
         return None
     local = now.astimezone(config.timezone)

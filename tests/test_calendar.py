@@ -93,6 +93,13 @@ def test_the_rule_says_whether_and_why_a_service_cannot_issue(case, calendar_hal
     assert (tuple(refusal) if refusal else None) == expected
 
 
+def test_the_hall_counts_as_closed_only_while_no_service_keeps_hours_of_its_own(calendar_hall):
+    assert availability.hall_closed(calendar_hall, at(SATURDAY, "09:00")) is None, "W is on offer on Saturdays"
+    assert availability.hall_closed(calendar_hall, at(SATURDAY, "13:00")) == ("closed_today", {})
+    assert availability.hall_closed(calendar_hall, at("2026-12-25", "09:00")) == ("holiday", {"reason": "Hari Raya Natal"})
+    assert availability.hall_closed(calendar_hall, at(WEDNESDAY, "09:00")) is None
+
+
 def test_the_kiosk_is_told_when_a_service_closes_today_and_when_a_wait_runs_past_it(calendar_hall):
     assert availability.closes_today(calendar_hall, "S", at(WEDNESDAY, "09:00")) == "14:00"
     assert availability.closes_today(calendar_hall, "A", at(SATURDAY, "09:00")) is None
