@@ -14,6 +14,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from antre.printer.preview import ticket_png
+from antre.queue_server import availability
 from antre.queue_server.config import Kiosk
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
@@ -102,13 +103,17 @@ def _settings(kiosk) -> dict:
 def services():
     """What the start screen shows, polled every few seconds: per service the waiting count, the
     engine's estimate for a normal ticket taken now (the figure the ticket itself would carry), and
-    why it cannot be taken (``closed``, ``no_counter``)."""
+    why it cannot be taken (queue_server/availability.py), with what its message needs; ``closed``
+    says why the whole hall issues nothing (a holiday, outside its hours), for the start screen."""
     engine = current_hall().engine
     rows = engine.services()
     hall = engine.hall
+    now = engine.clock()
     estimates = engine.new_ticket_estimates()
+    closed = availability.hall_closed(hall, now)
     return jsonify(
-        open=hall.is_open(engine.clock()),
+        open=closed is None,
+        closed=closed._asdict() if closed else None,
         services=[
             {
                 "code": row["code"],
@@ -116,6 +121,9 @@ def services():
                 "counters_open": row["counters_open"],
                 "eta_minutes": estimates[row["code"]]["eta_minutes"],
                 "unavailable": row["unavailable"],
+                "unavailable_details": row["unavailable_details"],
+                "closes": row["closes"],
+                "past_closing": availability.past_closing(hall, now, row["closes"], estimates[row["code"]]["eta_minutes"]),
             }
             for row in rows
         ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,11 @@ SERVICE_CODE = re.compile(r"^[A-Z]{1,2}$")
 DEFAULT_PASSWORD_HASH = "scrypt:32768:8:1"
 SCRYPT_METHOD = re.compile(r"scrypt:([0-9]+):([0-9]+):([0-9]+)")
 COUNTER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday() order
+CLOSED_DAY = "closed"  # a day of ``weekly_hours`` without service
+# One level of the operating calendar (the hall, an agency, a service): a day's hours, (opens, closes),
+# or None on a day marked closed; a day not listed falls back to the next wider level.
+WeeklyHours = dict[str, "tuple[time, time] | None"]
 COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what queue_server/media.py gives an upload
 DEFAULT_NOTICE_SECONDS = 10
@@ -108,6 +113,8 @@ class Agency:
     short_name: str = ""
     colour: str = ""  # "#RRGGBB": a band beside its name on kiosk tiles and displays, never behind text
     logo: str = ""  # the id of an uploaded image (queue_server/media.py), shown small beside its name
+    weekly_hours: WeeklyHours = field(default_factory=dict)
+    closed_days: dict[date, str] = field(default_factory=dict)  # the agency's own days off, with their reason
 
     @property
     def label(self) -> str:
@@ -140,6 +147,9 @@ class Service:
     requirements: tuple[str, ...] = ()
     fee: str = ""
     keywords: tuple[str, ...] = ()  # what a visitor may type at the kiosk's search besides the name
+    weekly_hours: WeeklyHours = field(default_factory=dict)
+    cutoff_minutes: int = 0  # no tickets this long before the service closes
+    daily_quota: int | None = None  # tickets per local day; None: no limit
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,8 @@ class HallConfig:
         """The uploads the setup shows (agency logos, notices): the ones that may not be deleted."""
         used = {agency.logo for agency in self.agencies.values()} | {notice.media for notice in self.notices}
         return used - {""}
+    weekly_hours: WeeklyHours = field(default_factory=dict)  # the hall's hours per weekday, over ``opening_hours``
+    closed_days: dict[date, str] = field(default_factory=dict)  # holidays: the whole hall closed, with the reason
 
     def agency(self, name: str) -> Agency:
         return self.agencies.get(name) or Agency(name)
@@ -235,12 +247,11 @@ class HallConfig:
         return {code: tuple(c for c in self.counters.values() if code in c.services) for code in self.services}
 
     def is_open(self, moment: datetime) -> bool:
-        """Whether ``moment`` falls inside ``hall.opening_hours`` in the hall's timezone (always, without it)."""
-        if self.opening_hours is None:
-            return True
-        opens, closes = self.opening_hours
-        now = moment.astimezone(self.timezone).time()
-        return opens <= now < closes
+        """Whether the hall issues at ``moment`` by its calendar: a working day, within its hours of
+        the day or some service's own (queue_server/availability.py decides)."""
+        from .availability import hall_closed  # here, not at the top: availability imports this module
+
+        return hall_closed(self, moment) is None
 
 
 # --- the schema -------------------------------------------------------------------------------
@@ -389,6 +400,34 @@ def _clock_range(example: str, in_order: str) -> Callable[[Any], str]:
     return check
 
 
+def _day_hours(value: Any) -> tuple[time, time] | None:
+    """One day of ``weekly_hours``: ``HH:MM-HH:MM``, or ``closed`` (None)."""
+    if value == CLOSED_DAY:
+        return None
+    try:
+        return _hours(_clock_range("08:00-15:00", "config.close_after_open")(value))
+    except _Invalid:
+        raise _Invalid("config.day_hours", closed=CLOSED_DAY, got=repr(value)) from None
+
+
+WEEKLY_HOURS = dict.fromkeys(DAYS, (_day_hours, False))
+
+
+def _date(value: Any) -> date:
+    """``YYYY-MM-DD``; YAML reads an unquoted date as a date already."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Invalid("config.date", got=repr(value))
+
+
+CLOSED_DAYS = [{"date": (_date, True), "reason": (_string, True)}]
+
+
 def _kiosk_printer(value: Any) -> str | dict:
     """A name, or a printer section whose keys ``_cross_check`` validates with their full path."""
     if isinstance(value, dict):
@@ -437,6 +476,8 @@ HALL = {
         False,
     ),
     "notices": ([{"text": (_optional_text, False), "media": (_media_id, False), "seconds": (_number(3, 600, integer=True), False)}], False),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "closed_days": (CLOSED_DAYS, False),
 }
 PRIORITY = {
     "max_consecutive": (_number(1, 100, integer=True), False),
@@ -451,12 +492,17 @@ SERVICE = {
     "requirements": (_text_list, False),
     "fee": (_optional_text, False),
     "keywords": (_text_list, False),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "cutoff_minutes": (_number(0, 24 * 60, integer=True), False),
+    "daily_quota": (_number(1, 1_000_000, integer=True), False),
 }
 AGENCY = {
     "name": (_string, True),
     "short_name": (_string, False),
     "colour": (_colour, False),
     "logo": (_media_id, False),
+    "weekly_hours": (WEEKLY_HOURS, False),
+    "closed_days": (CLOSED_DAYS, False),
 }
 COUNTER = {
     "id": (_pattern(COUNTER_ID, "config.slug_format"), True),
@@ -587,7 +633,8 @@ def _unique(items: list[dict], key: str, path: str, what: str, problems: list[Pr
         if value is None:
             continue
         if value in seen:
-            problems.append(Problem(f"{path}[{i}].{key}", what, {"got": repr(value), "other": f"{path}[{seen[value]}]"}))
+            shown = value.isoformat() if isinstance(value, date) else repr(value)
+            problems.append(Problem(f"{path}[{i}].{key}", what, {"got": shown, "other": f"{path}[{seen[value]}]"}))
         else:
             seen[value] = i
 
@@ -600,6 +647,9 @@ def _cross_check(cfg: dict, problems: list[Problem]) -> None:
     _unique(counters, "id", "counters", "config.duplicate_counter_id", problems)
     _unique([k for k in cfg.get("kiosks") or [] if k], "id", "kiosks", "config.duplicate_kiosk_id", problems)
     _unique([d for d in cfg.get("displays") or [] if d], "id", "displays", "config.duplicate_display_id", problems)
+    _unique([d for d in (cfg.get("hall") or {}).get("closed_days") or [] if d], "date", "hall.closed_days", "config.duplicate_date", problems)
+    for i, agency in enumerate(cfg.get("agencies") or []):
+        _unique([d for d in (agency or {}).get("closed_days") or [] if d], "date", f"agencies[{i}].closed_days", "config.duplicate_date", problems)
     if not services and "services" in cfg:
         problems.append(Problem("services", "config.need_service"))
     if not counters and "counters" in cfg:
@@ -736,14 +786,23 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
         kiosk_priority_categories=cfg.get("kiosk_priority_categories", PRIORITY_CATEGORIES),
         notices=tuple(Notice(**notice) for notice in hall.get("notices") or []),
+        weekly_hours=hall.get("weekly_hours", {}),
+        closed_days=_closed_days(hall),
     )
 
 
 def _agencies(cfg: dict) -> dict[str, Agency]:
     """The agencies in the config's order; without an ``agencies`` section, in the order services name them."""
     if "agencies" in cfg:
-        return {a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("colour", ""), a.get("logo", "")) for a in cfg["agencies"]}
+        return {
+            a["name"]: Agency(a["name"], a.get("short_name", ""), a.get("colour", ""), a.get("logo", ""), a.get("weekly_hours", {}), _closed_days(a))
+            for a in cfg["agencies"]
+        }
     return {s["agency"]: Agency(s["agency"]) for s in cfg["services"]}
+
+
+def _closed_days(section: dict) -> dict[date, str]:
+    return {day["date"]: day["reason"] for day in section.get("closed_days") or []}
 
 
 def _backup(section: dict | None, path: Path) -> BackupSettings | None:

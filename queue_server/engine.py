@@ -553,7 +553,9 @@ class Engine:
         with self.store.read() as tx:
             waiting = tx.waiting_counts()
             states = tx.counter_states()
+            issued = tx.issued_counts(self.today())
         now = self.clock()
+        why = {code: availability.unavailable(self.hall, code, states, now, issued.get(code, 0)) for code in self.hall.services}
         return [
             {
                 "code": s.code,
@@ -563,7 +565,9 @@ class Engine:
                 "waiting": waiting.get(s.code, 0),
                 "counters_open": sum(1 for c in self.hall.counters_for_service(s.code) if availability.status_of(states.get(c.id)) == OPEN),
                 "target_wait_minutes": s.target_wait_minutes,
-                "unavailable": availability.unavailable(self.hall, s.code, states, now),
+                "unavailable": why[s.code].code if why[s.code] else None,
+                "unavailable_details": why[s.code].details if why[s.code] else None,
+                "closes": availability.closes_today(self.hall, s.code, now),
             }
             for s in self.hall.services.values()
         ]

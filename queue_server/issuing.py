@@ -4,10 +4,11 @@
   the same id gives back the same ticket that day (also after a server restart: the ids are stored). Two
   requests with the same id at the same moment wait for each other in this process, which is the
   only one serving the hall (see queue_server/server.py).
-- Nothing is issued while queue_server/availability.py says the service cannot issue (outside
-  ``hall.opening_hours``, no counter of it open or expected), whatever the channel (kiosk, phone,
-  script), except a ticket an officer makes at a desk (checked inside the ticket's transaction: no
-  race with a counter closing). Who may issue at all, and
+- Nothing is issued while queue_server/availability.py says the service cannot issue (a holiday,
+  outside its hours or past its cut-off, its daily quota reached, no counter of it open or expected),
+  whatever the channel (kiosk, phone, script), except a ticket an officer makes at a desk (checked
+  inside the ticket's transaction, under the write lock: no race with a counter closing, and two
+  kiosks cannot both take the last ticket of a quota). Who may issue at all, and
   how many, is queue_server/issuing_access.py.
 - The print job and the request id are written in the ticket's own transaction (the engine's
   ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
@@ -20,10 +21,11 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any
 
 from antre.printer.service import Printing
-from antre.queue_server.availability import unavailable
+from antre.queue_server import availability
+from antre.queue_server.availability import Refusal
 from antre.queue_server.clock import iso
 from antre.queue_server.config import PRIORITY_CATEGORIES
 from antre.queue_server.engine import Conflict, Engine, InvalidInput
@@ -31,6 +33,25 @@ from antre.queue_server.issuing_access import AnonymousLimit, Channel
 from antre.queue_server.store import Tx
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a trailing newline through
+# A refusal's error code and message; "conflict" for the reasons that answered it before the calendar.
+REFUSALS = {
+    availability.HOLIDAY: ("holiday", "error.holiday"),
+    availability.CLOSED_TODAY: ("conflict", "error.closed_today"),
+    availability.OUTSIDE_HOURS: ("conflict", "error.closed"),
+    availability.CUTOFF: ("cutoff", "error.cutoff"),
+    availability.QUOTA_REACHED: ("quota_reached", "error.quota_reached"),
+    availability.NO_COUNTER: ("conflict", "error.no_counter_open"),
+}
+
+
+class Unavailable(Conflict):
+    """409 with the refusal's own error code, so a script can tell a quota from a holiday."""
+
+    status = 409
+
+    def __init__(self, code: str, key: str, **params: Any):
+        super().__init__(key, **params)
+        self.code = code
 
 
 class Issuer:
@@ -73,14 +94,14 @@ class Issuer:
         kiosk = channel.kiosk
         if ruled:
             self._refuse_category_not_offered(priority)
-            if not self.engine.hall.is_open(self.engine.clock()):  # refused before the write lock, not after it
-                self._refuse("closed", service)
+            if isinstance(service, str) and service in self.engine.hall.services:  # the calendar refuses before the write lock
+                self._refuse(availability.calendar(self.engine.hall, service, self.engine.clock()), service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
-            why = unavailable(self.engine.hall, service, tx.counter_states(), self.engine.clock()) if ruled else None
-            if why is not None:
-                self._refuse(why, service)  # rolls the ticket back: nothing is issued
+            if ruled:  # a refusal rolls the ticket back: nothing is issued
+                before = tx.issued_counts(ticket["day"]).get(service, 1) - 1  # this ticket is counted already
+                self._refuse(availability.unavailable(self.engine.hall, service, tx.counter_states(), self.engine.clock(), before), service)
             if request_id is not None:
                 self._forget_earlier_days(tx)
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
@@ -106,14 +127,13 @@ class Issuer:
             tx.forget_issue_requests(before=today)
             self._forgotten_before = today
 
-    def _refuse(self, why: str, service: str) -> NoReturn:
+    def _refuse(self, why: Refusal | None, service: str) -> None:
         """What the kiosk page shows as unavailable, refused here too: a stale page issues nothing.
         Checked inside the ticket's transaction, after the day roll that closes yesterday's counters,
         so a counter closing meanwhile cannot slip a ticket through."""
-        if why == "closed":
-            opens, closes = self.engine.hall.opening_hours
-            raise Conflict("error.closed", opens=f"{opens:%H:%M}", closes=f"{closes:%H:%M}")
-        raise Conflict("error.no_counter_open", service=service)
+        if why is not None:
+            code, key = REFUSALS[why.code]
+            raise Unavailable(code, key, service=service, **why.details)
 
     def _refuse_category_not_offered(self, priority: Any) -> None:
         """A kiosk offers the categories the hall chose (``kiosk_priority_categories``); a client that

@@ -14,10 +14,16 @@ from typing import NamedTuple
 
 from flask import Blueprint, render_template
 
-from .config import HallConfig
+from . import availability
+from .config import DAYS, HallConfig
 from .hall import current_hall
 
 bp = Blueprint("start", __name__)
+CLOSED_MESSAGES = {
+    availability.OUTSIDE_HOURS: "start.closed_body",
+    availability.HOLIDAY: "start.closed_holiday",
+    availability.CLOSED_TODAY: "start.closed_today",
+}
 
 
 class EntryPoint(NamedTuple):
@@ -40,17 +46,20 @@ def entry_points(config: HallConfig) -> list[EntryPoint]:
 
 
 def closed_now(config: HallConfig, now: datetime) -> dict | None:
-    """Why the kiosks issue nothing at ``now``, for the page to say: the hours, the local time, the file."""
-    if config.is_open(now):
+    """Why the kiosks issue nothing at ``now`` (a closed day, or outside the hall's hours of today),
+    for the page to say: the catalogue key of the sentence and its values, the local time, the key
+    and the file that change it."""
+    why = availability.hall_closed(config, now)
+    if why is None:
         return None
-    opens, closes = config.opening_hours
     local = now.astimezone(config.timezone)
+    weekly = DAYS[local.weekday()] in config.weekly_hours
     return {
-        "opens": f"{opens:%H:%M}",
-        "closes": f"{closes:%H:%M}",
+        **why.details,
+        "message": CLOSED_MESSAGES[why.code],
         "now": f"{local:%H:%M}",
         "zone": local.tzname(),
-        "key": "hall.opening_hours",
+        "setting": "hall.closed_days" if why.code == availability.HOLIDAY else "hall.weekly_hours" if weekly else "hall.opening_hours",
         "file": config.path.name,
     }
 

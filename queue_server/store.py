@@ -289,6 +289,11 @@ class Tx:
         row = self.conn.execute("SELECT MAX(seq) FROM tickets WHERE day = ? AND prefix = ?", (day, prefix)).fetchone()
         return (row[0] or 0) + 1
 
+    def issued_counts(self, day: str) -> dict[str, int]:
+        """Tickets issued on ``day`` per service they were issued for (their prefix, kept through a
+        transfer): what ``services[].daily_quota`` counts, for every service in one query."""
+        return dict(self.conn.execute("SELECT prefix, COUNT(*) FROM tickets WHERE day = ? GROUP BY prefix", (day,)))
+
     def insert_ticket(self, ticket: dict) -> None:
         columns = list(ticket)
         self.conn.execute(f"INSERT INTO tickets ({','.join(columns)}) VALUES ({_marks(columns)})", [ticket[c] for c in columns])
@@ -536,7 +541,10 @@ class Tx:
         )
 
     def login_address_known(self, username: str, remote: str, since: str) -> bool:
-        return self._one("SELECT 1 AS known FROM login_addresses WHERE username = ? AND remote = ? AND at >= ?", (username, remote, since)) is not None
+        return (
+            self._one("SELECT 1 AS known FROM login_addresses WHERE username = ? AND remote = ? AND at >= ?", (username, remote, since))
+            is not None
+        )
 
     # --- print jobs and kiosk requests --------------------------------------------------------
     def add_print_job(self, job: dict) -> dict:

@@ -63,7 +63,7 @@ MISTAKES = {
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
-        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords)",
+        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota)",
     ),
     "unknown key inside a section": (
         lambda d: d["priority"].update(max_consecutiv=2),
@@ -240,7 +240,7 @@ def test_a_misspelt_key_is_reported_as_unknown_and_the_key_it_should_have_been_a
     path = broken(tmp_path, lambda d: d["hall"].update(timezon=d["hall"].pop("timezone")))
 
     assert problems_of(path) == [
-        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker, breaks, notices)",
+        "hall.timezon: unknown key (known keys: name, timezone, language, opening_hours, ticker, breaks, notices, weekly_hours, closed_days)",
         "hall.timezone: is required",
     ]
 
@@ -256,7 +256,7 @@ def test_several_mistakes_are_all_reported_at_once_one_line_each(tmp_path):
     assert sorted(problems) == sorted(
         [
             "hall.timezone: unknown timezone 'Jakarta' (use a name such as Asia/Jakarta)",
-            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords)",
+            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota)",
             "counters[2].services[1]: unknown service 'X'",
         ]
     )

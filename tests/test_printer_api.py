@@ -134,7 +134,7 @@ def test_a_kiosk_issues_nothing_outside_opening_hours(make_app, printer, clock):
     response = post_ticket(client, {"service": "A", "kiosk": "k1"})
     assert (
         response.status_code == 409
-        and "aula sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
+        and "layanan sedang tutup; nomor diberikan pukul 09:00 sampai 15:00" in response.get_json()["error"]["message"]
     )
     assert client.get("/kiosk/services.json").get_json()["open"] is False
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))

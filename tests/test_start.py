@@ -54,6 +54,17 @@ def test_outside_the_opening_hours_the_start_page_says_why_nothing_is_issued_and
     assert str(tmp_path) not in page, "the public page does not show where the server keeps its files"
 
 
+def test_on_a_holiday_the_start_page_gives_its_reason_and_the_key_that_sets_it(tmp_path, clock):
+    data = copy.deepcopy(SMALL_HALL)
+    data["hall"]["closed_days"] = [{"date": "2026-11-25", "reason": "Cuti bersama"}]
+    app = create_app(load_config(write_config(tmp_path, data)), clock)
+    page = app.test_client().get("/").text
+    hall_of(app).presence.close()
+    hall_of(app).printing.stop()
+    assert "Hari ini libur: Cuti bersama." in page and "Today is a closed day: Cuti bersama." in page
+    assert "hall.closed_days" in page
+
+
 def test_the_demo_officer_gets_a_generated_password_kept_beside_the_database_and_shown_at_each_init(tmp_path):
     config = write_config(tmp_path, SMALL_HALL)
     first = antre(config, "init", "--demo-officer")

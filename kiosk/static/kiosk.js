@@ -24,7 +24,7 @@ const MORE_SECONDS = 60; // what "Perlu waktu lagi / More time" adds to the conf
 
 const state = {
   lang: settings.language,
-  agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true,
+  agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true, closed: null,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
   ticket: null, returnTimer: null, returnLeft: 0, idleTimer: null, printWatch: null,
 };
@@ -99,16 +99,31 @@ function refresh() {
 // --- live figures -----------------------------------------------------------------------------
 function serviceState(service) {
   const live = state.live[service.code];
-  if (!live) return { waiting: null, eta: null, unavailable: state.open ? null : 'closed' };
-  return { waiting: live.waiting, eta: live.eta_minutes, unavailable: live.unavailable };
+  if (!live) return { waiting: null, eta: null, unavailable: state.open ? null : 'closed', details: {}, closes: null, late: false };
+  return {
+    waiting: live.waiting, eta: live.eta_minutes, unavailable: live.unavailable, details: live.unavailable_details || {},
+    closes: live.closes, late: live.past_closing,
+  };
 }
 
-function etaText(eta, waiting) {
+/** Why a service cannot be taken, in words (queue_server/availability.py's reasons: a holiday's own text, the quota, ...). */
+function reasonText(live) {
+  return live.unavailable ? t(live.unavailable, live.details) : '';
+}
+
+function etaText(eta, waiting, live) {
+  if (live?.late) return t('past_closing', { closes: live.closes }); // never a wait that ends after closing
   if (eta === null || eta === undefined) return t('eta_unknown');
   return waiting === 0 || eta <= 0 ? t('soon') : t('minutes', { minutes: eta });
 }
 
 async function poll() {
+  await fetchLive();
+  setTimeout(poll, POLL_MS);
+}
+
+/** The figures of the moment; also right after a ticket, whose count may have used up a quota. */
+async function fetchLive() {
   try {
     const response = await fetch('/kiosk/services.json', { cache: 'no-store' });
     const text = response.ok ? await response.text() : state.polled;
@@ -116,11 +131,11 @@ async function poll() {
       state.polled = text;
       const body = JSON.parse(text);
       state.open = body.open;
+      state.closed = body.closed;
       state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
       refresh();
     }
   } catch { /* keep the last counts; the next poll tries again */ }
-  setTimeout(poll, POLL_MS);
 }
 
 // --- the start screen: agencies, then an agency's services --------------------------------------
@@ -134,8 +149,14 @@ function renderStart(paging) {
   startPager.show(shown, paging);
   const banner = $('closed-banner');
   banner.hidden = state.open;
-  const [opens, closes] = settings.opening_hours || [];
-  banner.textContent = opens ? `${t('closed_now')}. ${t('closed_banner', { opens, closes })}` : t('closed_now');
+  setText(banner, closedText(state.closed));
+}
+
+/** The start screen's banner while the whole hall issues nothing: a holiday's reason, a closed day, the hours. */
+function closedText(closed) {
+  if (closed?.code === 'holiday' || closed?.code === 'closed_today') return t(closed.code, closed.details);
+  const { opens, closes } = closed?.details || {};
+  return opens ? `${t('closed_now')}. ${t('closed_banner', { opens, closes })}` : t('closed_now');
 }
 
 function servicesShown() {
@@ -197,9 +218,9 @@ function agencyTile(name) {
     button.addEventListener('click', () => openAgency(name));
     const update = () => {
       const waiting = services.reduce((sum, s) => sum + (serviceState(s).waiting || 0), 0);
-      const why = services.every((s) => serviceState(s).unavailable) && services.map((s) => serviceState(s).unavailable).find(Boolean);
+      const why = services.every((s) => serviceState(s).unavailable) && services.map(serviceState).find((live) => live.unavailable);
       setText(sub, `${t('services', { num: services.length })} · ${t('waiting', { num: waiting })}`);
-      setText(reason, why ? t(why) : '');
+      setText(reason, why ? reasonText(why) : '');
       reason.hidden = !why;
       enable(button, !why);
     };
@@ -226,10 +247,10 @@ function serviceTile(service, { withAgency }) {
     const update = () => {
       const live = serviceState(service);
       reason.hidden = !live.unavailable;
-      setText(reason, live.unavailable ? t(live.unavailable) : '');
+      setText(reason, reasonText(live));
       facts.hidden = Boolean(live.unavailable) || live.waiting === null;
       setText(waiting, live.waiting === null ? '' : t('waiting', { num: live.waiting }));
-      setText(eta, etaText(live.eta, live.waiting));
+      setText(eta, etaText(live.eta, live.waiting, live));
       enable(button, !live.unavailable);
     };
     return { node: button, update };
@@ -340,11 +361,13 @@ function renderConfirm() {
   $('confirm-requirements').replaceChildren(...requirements.map((text) => el('li', '', text)));
   $('confirm-fee').textContent = service.fee || t('ask_at_counter');
   $('confirm-waiting').textContent = live.waiting === null ? '—' : t('people', { num: live.waiting });
-  $('confirm-eta').textContent = etaText(live.eta, live.waiting);
+  $('confirm-eta').textContent = etaText(live.eta, live.waiting, live);
   $('confirm-duration').textContent = t('minutes', { minutes: service.duration_minutes });
   $('confirm-counters').textContent = service.counters.join(', ');
+  $('confirm-closes').hidden = !live.closes || Boolean(live.unavailable);
+  $('confirm-closes').textContent = live.closes ? t('closes_today', { closes: live.closes }) : '';
   $('confirm-reason').hidden = !live.unavailable;
-  $('confirm-reason').textContent = live.unavailable ? t(live.unavailable) : '';
+  $('confirm-reason').textContent = reasonText(live);
   for (const button of [$('take'), $('priority-open')]) button.disabled = Boolean(live.unavailable) || state.busy;
 }
 
@@ -389,6 +412,7 @@ async function take(priority, button) {
     state.pending = null;
     state.ticket = { ...ticket, serviceInfo: service };
     showTicket();
+    fetchLive();
   } catch (error) {
     if (error.refused) state.pending = null; // refused for good: the next tap is a new request
     $('error-text').textContent = error.refused ? t('refused', { reason: error.message }) : t('network');
@@ -441,7 +465,7 @@ function renderTicket() {
   $('ticket-agency').textContent = ticket.agency;
   $('ticket-counters').textContent = ticket.serviceInfo.counters.join(', ');
   $('ticket-ahead').textContent = ticket.waiting_ahead === null ? '—' : t('people', { num: ticket.waiting_ahead });
-  $('ticket-eta').textContent = etaText(ticket.eta_minutes, ticket.waiting_ahead);
+  $('ticket-eta').textContent = etaText(ticket.eta_minutes, ticket.waiting_ahead, serviceState(ticket.serviceInfo));
   const priority = typeof ticket.priority === 'string' ? priorityName(ticket.priority) : ticket.priority ? priorityName('unnamed') : '';
   $('ticket-priority').hidden = !priority;
   $('ticket-priority').textContent = priority ? t('ticket_priority', { priority }) : '';
