@@ -13,3 +13,5 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 SECTIONS: list[tuple[str, str]] = []
+
+from . import setup_api  # noqa: E402, F401  (its views join the blueprints above)

@@ -1,0 +1,222 @@
+"""The setup's REST API under /api/v1/admin (admin/setup_api.py): items of the setup's lists added,
+changed and removed while the hall runs, refused as config.yaml's validation words it, the tickets of
+a removed service kept, the roles, and the audit trail of it all."""
+
+from __future__ import annotations
+
+import pytest
+from antre.admin.setup_api import may_manage_agency
+from antre.queue_server.clock import iso
+from antre.queue_server.hall import hall_of
+from werkzeug.security import generate_password_hash
+
+from tests.conftest import PASSWORD
+
+ADMIN = "/api/v1/admin"
+AKTA = {"code": "D", "name": "Akta Kelahiran", "agency": "Disdukcapil"}
+
+
+@pytest.fixture
+def admin(client, officers, auth):
+    """Requests as the hall admin: ``admin("post", "/services", json=...)``."""
+
+    def call(method: str, path: str, json=None, token: str = officers["admin"]):
+        url = path if path.startswith("/api/") else f"{ADMIN}{path}"
+        return client.open(url, method=method.upper(), json=json, headers=auth(token))
+
+    return call
+
+
+def issue(client, service: str) -> dict:
+    response = client.post("/api/v1/tickets", json={"service": service})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def agency_admin_token(app, agency: str | None = None) -> str:
+    """An agency admin's token, made in the store until accounts learn the role (part B)."""
+    hall = hall_of(app)
+    with hall.store.write() as tx:
+        tx.insert_officer("dukcapil", generate_password_hash(PASSWORD, "scrypt:128:8:1"), "agency_admin", [], iso(hall.engine.clock()))
+    return hall.accounts.login("dukcapil", PASSWORD)[0]
+
+
+# --- items ----------------------------------------------------------------------------------------
+
+
+def test_a_new_service_is_offered_at_once_and_takes_tickets(admin, client):
+    added = admin("post", "/services", json=AKTA)
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["item"] == AKTA
+    assert "D" in {s["code"] for s in client.get("/api/v1/services").get_json()}
+    admin("patch", "/counters/2", json={"services": ["A", "D"]})
+    assert issue(client, "D")["number"] == "D001"
+    listed = admin("get", "/services").get_json()
+    assert [s["code"] for s in listed["items"]] == ["A", "B", "C", "D"]
+    assert listed["version"] == 3
+
+
+def test_a_renamed_counter_shows_its_new_name_in_the_state(admin, client):
+    renamed = admin("patch", "/counters/3", json={"name": "Loket Paspor"})
+    assert renamed.status_code == 200, renamed.get_json()
+    names = {c["id"]: c["name"] for c in client.get("/api/v1/state").get_json()["counters"]}
+    assert names["3"] == "Loket Paspor"
+
+
+def test_a_field_set_to_null_is_removed(admin):
+    changed = admin("patch", "/services/A", json={"duration_minutes": None, "fee": "Gratis"})
+    assert changed.get_json()["item"] == {"code": "A", "name": "KTP Elektronik", "agency": "Disdukcapil", "fee": "Gratis"}
+
+
+def test_a_service_code_cannot_be_renamed_but_an_agency_can_and_its_services_follow(admin, client):
+    refused = admin("patch", "/services/A", json={"code": "K"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == "code"
+    renamed = admin("patch", "/agencies/Kantor Imigrasi", json={"name": "Imigrasi"})
+    assert renamed.status_code == 200, renamed.get_json()
+    agencies = {s["code"]: s["agency"] for s in client.get("/api/v1/services").get_json()}
+    assert agencies["C"] == "Imigrasi"
+
+
+def test_an_invalid_item_is_refused_naming_its_field_and_the_rule(admin):
+    refused = admin("post", "/services", json={"code": "D", "name": "", "agency": "Disdukcapil"})
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["code"] == "invalid_setup"
+    assert error["problems"] == [{"field": "name", "message": "services[3].name: must be a non-empty text"}]
+    duplicate = admin("post", "/services", json={**AKTA, "code": "A"})
+    assert duplicate.get_json()["error"]["problems"][0]["field"] == "code"
+    assert "duplicate service code 'A'" in duplicate.get_json()["error"]["message"]
+
+
+def test_an_unknown_field_is_refused_by_name(admin):
+    refused = admin("post", "/services", json={**AKTA, "colour": "red"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == "colour"
+
+
+def test_a_change_from_a_stale_page_is_refused(admin):
+    version = admin("get", "/counters").get_json()["version"]
+    admin("patch", "/counters/1", json={"name": "Loket Satu", "version": version})
+    stale = admin("patch", "/counters/1", json={"name": "Loket Uno", "version": version})
+    assert stale.status_code == 409
+    assert admin("get", "/counters/1").get_json()["item"]["name"] == "Loket Satu"
+
+
+def test_names_are_stored_as_typed(admin):
+    admin("patch", "/counters/1", json={"name": "<b>Loket</b> & 1"})
+    assert admin("get", "/counters/1").get_json()["item"]["name"] == "<b>Loket</b> & 1"
+
+
+def test_settings_merge_one_level_and_are_validated(admin, app):
+    changed = admin("patch", "/settings", json={"hall": {"ticker": "Selamat datang"}, "counter_idle_minutes": 20})
+    assert changed.status_code == 200, changed.get_json()
+    assert hall_of(app).config.ticker == "Selamat datang"
+    assert changed.get_json()["settings"]["hall"]["name"] == "MPP Uji"
+    refused = admin("patch", "/settings", json={"hall": {"opening_hours": "15:00-08:00"}})
+    assert refused.get_json()["error"]["problems"][0]["field"] == "hall.opening_hours"
+
+
+def test_the_whole_setup_is_read_and_replaced(admin, app):
+    whole = admin("get", "/setup").get_json()
+    whole["setup"]["hall"]["name"] = "MPP Baru"
+    replaced = admin("put", "/setup", json={"setup": whole["setup"], "version": whole["version"]})
+    assert replaced.status_code == 200, replaced.get_json()
+    assert hall_of(app).config.name == "MPP Baru"
+
+
+# --- removing -------------------------------------------------------------------------------------
+
+
+def test_removing_a_service_with_waiting_tickets_asks_what_to_do_with_them(admin, client):
+    issue(client, "B")
+    refused = admin("delete", "/services/B")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == {**refused.get_json()["error"], "code": "tickets_waiting", "count": 1}
+    assert "B" in {s["code"] for s in client.get("/api/v1/services").get_json()}
+
+
+def test_waiting_tickets_moved_off_a_removed_service_keep_their_order(admin, client, clock):
+    issued = []
+    for code in ("B", "A", "B"):
+        issued.append(issue(client, code))
+        clock.advance(minutes=1)
+    first_b, first_a, second_b = issued
+    removed = admin("delete", "/services/B?waiting=transfer&to=A")
+    assert removed.status_code == 200, removed.get_json()
+    assert "B" not in {s["code"] for s in client.get("/api/v1/services").get_json()}
+    assert client.get(f"/api/v1/tickets/{second_b['id']}").get_json()["service"] == "A"
+    order = []
+    for _ in range(3):
+        order.append(admin("post", "/api/v1/counters/1/call-next").get_json()["number"])
+    assert order == [first_b["number"], first_a["number"], second_b["number"]]
+
+
+def test_closing_a_removed_service_tickets_ends_each_with_an_event(admin, client):
+    ticket = issue(client, "C")
+    admin("patch", "/counters/3", json={"services": ["A", "C"]})
+    removed = admin("delete", "/services/C?waiting=close")
+    assert removed.status_code == 200, removed.get_json()
+    assert removed.get_json()["tickets"] == 1
+    assert client.get(f"/api/v1/tickets/{ticket['id']}").get_json()["status"] == "cancelled"
+    history = admin("get", f"/api/v1/tickets/{ticket['id']}/history").get_json()
+    assert history[-1]["kind"] == "cancelled"
+
+
+def test_a_service_that_is_a_counter_s_only_one_cannot_go(admin):
+    refused = admin("delete", "/services/C")
+    assert refused.status_code == 409
+    assert "Loket 3" in refused.get_json()["error"]["message"]
+
+
+def test_an_open_counter_is_closed_before_it_is_removed(admin):
+    admin("post", "/api/v1/counters/1/open")
+    refused = admin("delete", "/counters/1")
+    assert refused.status_code == 409
+    admin("post", "/api/v1/counters/1/close")
+    assert admin("delete", "/counters/1").status_code == 200
+
+
+def test_an_agency_with_services_cannot_be_removed(admin):
+    refused = admin("delete", "/agencies/Disdukcapil")
+    assert refused.status_code == 409
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+def test_officers_are_refused_and_anonymous_callers_asked_to_log_in(admin, client, officers):
+    assert admin("get", "/services", token=officers["siti"]).status_code == 403
+    assert client.get(f"{ADMIN}/services").status_code == 401
+
+
+def test_an_agency_admin_manages_only_their_agency():
+    dukcapil = {"role": "agency_admin", "agency": "Disdukcapil"}
+    assert may_manage_agency(dukcapil, "Disdukcapil")
+    assert not may_manage_agency(dukcapil, "Kantor Imigrasi")
+    assert not may_manage_agency({"role": "officer", "agency": "Disdukcapil"}, "Disdukcapil")
+    assert may_manage_agency({"role": "admin"}, "Kantor Imigrasi")
+
+
+def test_an_agency_admin_may_not_change_another_agency_s_service_or_the_hall(admin, app):
+    token = agency_admin_token(app)
+    assert admin("patch", "/services/C", json={"name": "Paspor X"}, token=token).status_code == 403
+    assert admin("patch", "/settings", json={"hall": {"ticker": "x"}}, token=token).status_code == 403
+    assert admin("post", "/agencies", json={"name": "BPJS"}, token=token).status_code == 403
+    assert admin("get", "/setup", token=token).status_code == 403
+
+
+# --- the audit trail ------------------------------------------------------------------------------
+
+
+def test_every_change_reads_well_in_the_audit_trail_newest_first(admin):
+    admin("post", "/services", json=AKTA)
+    admin("patch", "/counters/3", json={"name": "Loket Paspor"})
+    trail = admin("get", "/audit").get_json()["events"]
+    assert [e["what"] for e in trail[:2]] == ["counter 3 renamed", "service D Akta Kelahiran added"]
+    assert trail[0]["officer"] == "admin"
+    assert trail[0]["before"]["name"] == "Loket 3" and trail[0]["after"]["name"] == "Loket Paspor"
+    found = admin("get", "/audit?q=akta").get_json()["events"]
+    assert [e["what"] for e in found] == ["service D Akta Kelahiran added"]
+    page = admin("get", "/audit?limit=1").get_json()
+    assert admin("get", f"/audit?limit=1&before={page['next_before']}").get_json()["events"][0]["what"] == trail[1]["what"]
