@@ -11,6 +11,7 @@ from antre.queue_server.hall import hall_of
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tests.test_openapi import Checker
 
 ADMIN = "/api/v1/admin"
 AKTA = {"code": "D", "name": "Akta Kelahiran", "agency": "Disdukcapil"}
@@ -18,11 +19,16 @@ AKTA = {"code": "D", "name": "Akta Kelahiran", "agency": "Disdukcapil"}
 
 @pytest.fixture
 def admin(client, officers, auth):
-    """Requests as the hall admin: ``admin("post", "/services", json=...)``."""
+    """Requests as the hall admin: ``admin("post", "/services", json=...)``; every answer of the
+    admin API is checked against the OpenAPI document."""
+    checker = Checker(client.get("/api/v1/openapi.json").get_json())
 
     def call(method: str, path: str, json=None, token: str = officers["admin"]):
         url = path if path.startswith("/api/") else f"{ADMIN}{path}"
-        return client.open(url, method=method.upper(), json=json, headers=auth(token))
+        response = client.open(url, method=method.upper(), json=json, headers=auth(token))
+        if url.startswith(ADMIN):
+            checker.check(method.lower(), url, response)
+        return response
 
     return call
 
