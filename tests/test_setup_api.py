@@ -5,12 +5,18 @@ a removed service kept, the roles, and the audit trail of it all."""
 from __future__ import annotations
 
 import pytest
-from antre.admin.setup_api import may_manage_agency
+import socketio
+from antre.admin.setup_api import _require_item, may_manage_agency
+from antre.queue_server import setup_edits as edits
 from antre.queue_server.clock import iso
+from antre.queue_server.errors import ApiError
 from antre.queue_server.hall import hall_of
+from antre.queue_server.store import AuditScope
+from flask import g
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tests.support import http, wait_until
 from tests.test_openapi import Checker
 
 ADMIN = "/api/v1/admin"
@@ -212,6 +218,26 @@ def test_an_agency_admin_may_not_change_another_agency_s_service_or_the_hall(adm
     assert admin("get", "/setup", token=token).status_code == 403
 
 
+def test_an_agency_admin_s_items_are_their_agency_s_services_and_the_counters_serving_only_those(app):
+    dukcapil = {"id": 9, "role": "agency_admin", "agency": "Disdukcapil"}
+    document = hall_of(app).setup.document()
+    with app.test_request_context():
+        g.officer = dukcapil
+        _require_item(document, "services", edits.find(document, "services", "A"))
+        _require_item(document, "counters", edits.find(document, "counters", "1"))
+        refused = [
+            ("services", edits.find(document, "services", "C")),
+            ("services", {**edits.find(document, "services", "A"), "agency": "Kantor Imigrasi"}),
+            ("counters", edits.find(document, "counters", "3")),
+            ("counters", {"id": "9", "name": "Loket Campur", "services": ["A", "C"]}),
+            ("kiosks", edits.find(document, "kiosks", "k1")),
+        ]
+        for kind, item in refused:
+            with pytest.raises(ApiError) as forbidden:
+                _require_item(document, kind, item)
+            assert forbidden.value.status == 403, (kind, item)
+
+
 # --- the audit trail ------------------------------------------------------------------------------
 
 
@@ -226,3 +252,38 @@ def test_every_change_reads_well_in_the_audit_trail_newest_first(admin):
     assert [e["what"] for e in found] == ["service D Akta Kelahiran added"]
     page = admin("get", "/audit?limit=1").get_json()
     assert admin("get", f"/audit?limit=1&before={page['next_before']}").get_json()["events"][0]["what"] == trail[1]["what"]
+
+
+# --- a running hall -------------------------------------------------------------------------------
+
+
+def test_a_phone_following_a_ticket_of_a_removed_service_is_told_it_ended(server):
+    _, token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})
+    _, ticket = http("POST", f"{server.url}/api/v1/tickets", {"service": "C"})
+    http("PATCH", f"{server.url}{ADMIN}/counters/3", {"services": ["A", "C"]}, token=token["token"])
+    heard: list[dict] = []
+    phone = socketio.Client()
+    phone.on("ticket", heard.append)
+    phone.connect(server.url, transports=["websocket"], auth={"ticket": ticket["id"]}, wait_timeout=10)
+    try:
+        wait_until(lambda: heard, message="the ticket on connect")
+        status, removed = http("DELETE", f"{server.url}{ADMIN}/services/C?waiting=close", token=token["token"])
+        assert (status, removed["tickets"]) == (200, 1)
+        ended = wait_until(lambda: [m for m in heard if m["ticket"]["status"] == "cancelled"], message="the cancelled ticket")
+        assert ended[0]["events"] == ["cancelled"]
+        _, services = http("GET", f"{server.url}/api/v1/services")
+        assert "C" not in {s["code"] for s in services}
+    finally:
+        phone.disconnect()
+
+
+def test_an_agency_s_audit_trail_holds_the_changes_to_its_services_counters_and_itself(admin, app):
+    admin("patch", "/services/C", json={"fee": "Rp 350.000"})
+    admin("patch", "/counters/3", json={"name": "Loket Paspor"})
+    admin("patch", "/counters/1", json={"name": "Loket Satu"})
+    admin("patch", "/kiosks/k1", json={"name": "Kiosk Depan"})
+    admin("patch", "/agencies/Kantor Imigrasi", json={"short_name": "Imigrasi"})
+    scope = AuditScope("Kantor Imigrasi", ("Kantor Imigrasi", "Imigrasi"), ("3",))
+    with hall_of(app).store.read() as tx:
+        trail = [event["details"]["what"] for event in tx.audit_events(("setup_changed",), 50, about=scope)]
+    assert trail == ["agency Kantor Imigrasi changed (short_name)", "counter 3 renamed", "service C changed (fee)"]
