@@ -133,6 +133,7 @@ class Engine:
         self._listeners: list[Listener] = []
         self._rolled_day: str | None = None
         self._tile_estimates: tuple[tuple, dict[str, dict]] | None = None  # (what they were made from, the estimates)
+        self._retired: set[str] = set()  # services removed by a setup change not yet run on (retire_service)
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
         self.estimates = WaitEstimator(hall, clock, self.rule)
         with store.read() as tx:
@@ -157,6 +158,7 @@ class Engine:
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
         self.estimates.reconfigure(hall, self.rule)
         self._tile_estimates = None
+        self._retired.clear()  # gone from the new config, or its removal was never committed
 
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
@@ -269,6 +271,8 @@ class Engine:
             raise InvalidInput("error.lang", "lang", langs=", ".join(LANGS))
 
         def apply(op: _Operation) -> Any:
+            if service in self._retired:
+                raise InvalidInput("error.unknown_service", "service", service=service)
             seq = op.tx.next_seq(op.day, service)
             ticket = {
                 "id": new_ticket_id(op.now),
@@ -350,7 +354,9 @@ class Engine:
         (``Setup.change(along=)``), so none is issued for it in between. Each waiting one moves to
         service ``to`` keeping its place by queue time, as a transfer does, or with ``close`` is
         cancelled, as a void is; without either, any ticket refuses the removal (TicketsWaiting), as
-        does a ticket at a counter. Returns the events, for the caller to publish after the commit."""
+        does a ticket at a counter. From here on the engine, though still on the old config until the
+        setup is run on, issues and transfers nothing to it. Returns the events, for the caller to
+        publish after the commit."""
         now = datetime.fromisoformat(at)
         op = _Operation(tx, now, self.local_day(now))
         tickets = tx.open_tickets_of_service(op.day, service)
@@ -362,6 +368,7 @@ class Engine:
             )
         if tickets and to is None and not close:
             raise TicketsWaiting("error.tickets_waiting", count=len(tickets), service=service)
+        self._retired.add(service)  # under the write lock: nothing is issued for it from here on
         for ticket in tickets:
             if to is not None:
                 tx.update_ticket(ticket["id"], service=to, transferred_from=service)
@@ -501,6 +508,8 @@ class Engine:
             ticket = self._current(op, counter, ("called", "serving"), "transfer")
             if ticket["service"] == service:
                 raise InvalidInput("error.same_service", "service", number=ticket["number"], service=service)
+            if service in self._retired:
+                raise InvalidInput("error.unknown_service", "service", service=service)
             op.tx.update_ticket(
                 ticket["id"], status="waiting", service=service, transferred_from=ticket["service"], counter_id=None, note=note
             )

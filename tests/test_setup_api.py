@@ -9,6 +9,7 @@ import socketio
 from antre.admin.setup_api import _require_item, may_manage_agency
 from antre.queue_server import setup_edits as edits
 from antre.queue_server.clock import iso
+from antre.queue_server.engine import InvalidInput
 from antre.queue_server.errors import ApiError
 from antre.queue_server.hall import hall_of
 from antre.queue_server.store import AuditScope
@@ -287,3 +288,13 @@ def test_an_agency_s_audit_trail_holds_the_changes_to_its_services_counters_and_
     with hall_of(app).store.read() as tx:
         trail = [event["details"]["what"] for event in tx.audit_events(("setup_changed",), 50, about=scope)]
     assert trail == ["agency Kantor Imigrasi changed (short_name)", "counter 3 renamed", "service C changed (fee)"]
+
+
+def test_no_ticket_is_issued_for_a_service_between_its_removal_and_the_hall_running_without_it(hall):
+    """The engine's config is swapped after the removal's commit: the removal itself stops issuing."""
+    with hall.store.write() as tx:
+        hall.engine.retire_service(tx, iso(hall.engine.clock()), "B", None, True, None)
+    with pytest.raises(InvalidInput):
+        hall.engine.issue("B")
+    hall.reconfigure(hall.config)
+    assert hall.engine.issue("B")["number"] == "B001", "a removal never committed stops nothing for long"
