@@ -116,6 +116,13 @@ def test_a_change_from_a_stale_page_is_refused(admin):
     assert admin("get", "/counters/1").get_json()["item"]["name"] == "Loket Satu"
 
 
+def test_a_removal_from_a_stale_page_is_refused_too(admin):
+    version = admin("get", "/kiosks").get_json()["version"]
+    admin("patch", "/kiosks/k1", json={"name": "Kiosk Depan"})
+    assert admin("delete", f"/kiosks/k1?version={version}").status_code == 409
+    assert admin("delete", f"/kiosks/k1?version={version + 1}").status_code == 200
+
+
 def test_names_are_stored_as_typed(admin):
     admin("patch", "/counters/1", json={"name": "<b>Loket</b> & 1"})
     assert admin("get", "/counters/1").get_json()["item"]["name"] == "<b>Loket</b> & 1"
