@@ -96,6 +96,13 @@ def _visible(document: dict, kind: str, item: dict) -> bool:
     return kind in HALLS_OWN or may_manage_agency(g.officer, _agency_of(document, kind, item))
 
 
+def _snapshot() -> tuple[dict, int]:
+    """The setup and its version. The version is read first: a change landing in between then makes
+    the editor's next save a 409 to reload, never an overwrite of a change they did not see."""
+    version = current_hall().setup.version
+    return current_hall().setup.document(), version
+
+
 def _lookup(document: dict, kind: str, key: str) -> dict | None:
     return next((item for item in document.get(kind) or [] if item.get(edits.KEYS[kind]) == key), None)
 
@@ -162,9 +169,9 @@ def _described(kind: str, key: str, item: dict | None) -> str:
 def list_items(kind: str):
     """Items as the setup document has them; an agency admin sees their agency's."""
     require_admin(g.officer)
-    document = current_hall().setup.document()
+    document, version = _snapshot()
     listed = [item for item in edits.items(document, kind) if _visible(document, kind, item)]
-    return jsonify(items=listed, version=current_hall().setup.version)
+    return jsonify(items=listed, version=version)
 
 
 @api.post(KINDS_RULE)
@@ -188,11 +195,11 @@ def add_item(kind: str):
 @officer_required
 def get_item(kind: str, key: str):
     require_admin(g.officer)
-    document = current_hall().setup.document()
+    document, version = _snapshot()
     item = edits.find(document, kind, key)
     if not _visible(document, kind, item):
         raise ApiError(403, "forbidden", "error.other_agency")
-    return jsonify(item=item, version=current_hall().setup.version)
+    return jsonify(item=item, version=version)
 
 
 @api.patch(f"{KINDS_RULE}/<key>")
@@ -284,8 +291,8 @@ def get_settings():
     """The top-level setup keys that are no list of items: ``hall`` (name, hours, breaks, ticker…),
     ``priority``, ``announcements``, the kiosk's and counters' switches."""
     require_admin(g.officer)
-    document = current_hall().setup.document()
-    return jsonify(settings={key: document[key] for key in SETTINGS if key in document}, version=current_hall().setup.version)
+    document, version = _snapshot()
+    return jsonify(settings={key: document[key] for key in SETTINGS if key in document}, version=version)
 
 
 @api.patch("/settings")
@@ -309,7 +316,8 @@ def change_settings():
 @officer_required
 def get_setup():
     require_hall_admin(g.officer)
-    return jsonify(setup=current_hall().setup.document(), version=current_hall().setup.version)
+    document, version = _snapshot()
+    return jsonify(setup=document, version=version)
 
 
 @api.put("/setup")
