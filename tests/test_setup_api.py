@@ -305,3 +305,14 @@ def test_no_ticket_is_issued_for_a_service_between_its_removal_and_the_hall_runn
         hall.engine.issue("B")
     hall.reconfigure(hall.config)
     assert hall.engine.issue("B")["number"] == "B001", "a removal never committed stops nothing for long"
+
+
+def test_the_audit_trail_filters_by_kind_officer_and_time(admin, app):
+    admin("patch", "/counters/3", json={"name": "Loket Paspor"})
+    admin_id = hall_of(app).accounts.list()[0]["id"]
+    mine = admin("get", f"/audit?officer={admin_id}").get_json()["events"]
+    assert [e["what"] for e in mine] == ["counter 3 renamed"], "the seed from config.yaml has no officer"
+    assert admin("get", "/audit?kind=officer_changed&q=counter").get_json()["events"] == []
+    assert len(admin("get", "/audit?since=2026-11-25").get_json()["events"]) == 2
+    assert admin("get", "/audit?until=2026-11-25T07:00").get_json()["events"] == []
+    assert admin("get", "/audit?limit=0").status_code == 400
