@@ -14,4 +14,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 SECTIONS: list[tuple[str, str]] = []
 
-from . import lobby  # noqa: E402, F401  (the areas register their views on the blueprints above)
+from . import lobby, setup_api  # noqa: E402, F401  (the areas register their views on the blueprints above)

@@ -40,7 +40,7 @@ def ticket_page(ticket_id: str):
         ticket = hall.engine.ticket(ticket_id)
     except NotFound:
         return render_template("kiosk/ticket.html", hall=hall.config, ticket=None, service=None, langs=_langs(hall.config)), 404
-    service = hall.config.services[ticket["service"]]
+    service = hall.config.service(ticket["service"])
     return render_template(
         "kiosk/ticket.html",
         hall=hall.config,

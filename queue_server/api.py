@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from functools import cache, wraps
 from pathlib import Path
@@ -27,12 +27,17 @@ MAX_VOID_IDS = 1000
 
 # --- request helpers ----------------------------------------------------------------------------
 def _body() -> dict:
+    """The JSON object sent, with only the fields the OpenAPI document names (see ``json_body``)."""
+    return json_body(_known_fields())
+
+
+def json_body(known: Iterable[str]) -> dict:
     """The JSON object sent, or {} for an empty body; anything else is refused, saying why.
 
     A body sent in chunks (no Content-Length) is held to the same 64 KB as any other; only
     ``application/json`` is read (415 otherwise: a form or text body is not guessed at); nesting too
-    deep for the parser is a malformed body (400), not a crash; a field the OpenAPI document does not
-    name is refused (400 naming it), so a misspelt one is not silently ignored.
+    deep for the parser is a malformed body (400), not a crash; a field not in ``known`` is refused
+    (400 naming it), so a misspelt one is not silently ignored.
     """
     data = request.get_data()
     if not data:
@@ -48,7 +53,7 @@ def _body() -> dict:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid", "error.body", "body")
-    unknown = next((name for name in body if name not in _known_fields()), None)
+    unknown = next((name for name in body if name not in known), None)
     if unknown is not None:
         raise ApiError(400, "invalid", "error.unknown_field", unknown, name=unknown)
     return body

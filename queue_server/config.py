@@ -238,6 +238,11 @@ class HallConfig:
     def agency(self, name: str) -> Agency:
         return self.agencies.get(name) or Agency(name)
 
+    def service(self, code: str) -> Service:
+        """The service, or a stand-in named by its code for one removed from the setup since: its
+        tickets and calls stay in the database and are still shown."""
+        return self.services.get(code) or Service(code, code, "")
+
     def counters_for_service(self, code: str) -> tuple[Counter, ...]:
         return self._counters_by_service.get(code, ())
 

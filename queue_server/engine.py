@@ -71,6 +71,17 @@ class Conflict(QueueError):
     code = "conflict"
 
 
+class TicketsWaiting(Conflict):
+    """A service cannot go while tickets wait for it, unless told where they go (``count``: how many)."""
+
+    code = "tickets_waiting"
+    status = 409
+
+    @property
+    def details(self) -> dict:
+        return {"count": self.params["count"]}
+
+
 @dataclass(frozen=True)
 class Event:
     """A committed change, as listeners receive it."""
@@ -122,6 +133,7 @@ class Engine:
         self._listeners: list[Listener] = []
         self._rolled_day: str | None = None
         self._tile_estimates: tuple[tuple, dict[str, dict]] | None = None  # (what they were made from, the estimates)
+        self._retired: set[str] = set()  # services removed by a setup change not yet run on (retire_service)
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
         self.estimates = WaitEstimator(hall, clock, self.rule)
         with store.read() as tx:
@@ -146,6 +158,7 @@ class Engine:
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
         self.estimates.reconfigure(hall, self.rule)
         self._tile_estimates = None
+        self._retired.clear()  # gone from the new config, or its removal was never committed
 
     def local_day(self, moment: datetime) -> str:
         return moment.astimezone(self.hall.timezone).date().isoformat()
@@ -258,6 +271,8 @@ class Engine:
             raise InvalidInput("error.lang", "lang", langs=", ".join(LANGS))
 
         def apply(op: _Operation) -> Any:
+            if service in self._retired:
+                raise InvalidInput("error.unknown_service", "service", service=service)
             seq = op.tx.next_seq(op.day, service)
             ticket = {
                 "id": new_ticket_id(op.now),
@@ -333,6 +348,35 @@ class Engine:
             return [{"id": t["id"], "number": t["number"], "service": t["service"], "issued_at": t["issued_at"]} for t in voided]
 
         return self._apply(apply)
+
+    def retire_service(self, tx: Tx, at: str, service: str, to: str | None, close: bool, officer_id: int | None) -> list[Event]:
+        """The day's tickets of a service being removed, inside the setup change's transaction
+        (``Setup.change(along=)``), so none is issued for it in between. Each waiting one moves to
+        service ``to`` keeping its place by queue time, as a transfer does, or with ``close`` is
+        cancelled, as a void is; without either, any ticket refuses the removal (TicketsWaiting), as
+        does a ticket at a counter. From here on the engine, though still on the old config until the
+        setup is run on, issues and transfers nothing to it. Returns the events, for the caller to
+        publish after the commit."""
+        now = datetime.fromisoformat(at)
+        op = _Operation(tx, now, self.local_day(now))
+        tickets = tx.open_tickets_of_service(op.day, service)
+        at_counter = next((t for t in tickets if t["status"] != "waiting"), None)
+        if at_counter is not None:
+            counter = self.hall.counters.get(at_counter["counter_id"])
+            raise Conflict(
+                "error.service_at_counter", number=at_counter["number"], counter=counter.name if counter else at_counter["counter_id"]
+            )
+        if tickets and to is None and not close:
+            raise TicketsWaiting("error.tickets_waiting", count=len(tickets), service=service)
+        self._retired.add(service)  # under the write lock: nothing is issued for it from here on
+        for ticket in tickets:
+            if to is not None:
+                tx.update_ticket(ticket["id"], service=to, transferred_from=service)
+                op.record("transferred", ticket["id"], None, officer_id, from_service=service, to_service=to, note=None, removed=True)
+            else:
+                tx.update_ticket(ticket["id"], status="cancelled", finished_at=op.at)
+                op.record("cancelled", ticket["id"], None, officer_id, previous_status="waiting", service_removed=service, voided=True)
+        return op.events
 
     # --- calling --------------------------------------------------------------------------------
     def call_next(self, counter_id: str, officer_id: int | None = None) -> dict | None:
@@ -464,6 +508,8 @@ class Engine:
             ticket = self._current(op, counter, ("called", "serving"), "transfer")
             if ticket["service"] == service:
                 raise InvalidInput("error.same_service", "service", number=ticket["number"], service=service)
+            if service in self._retired:
+                raise InvalidInput("error.unknown_service", "service", service=service)
             op.tx.update_ticket(
                 ticket["id"], status="waiting", service=service, transferred_from=ticket["service"], counter_id=None, note=note
             )
@@ -662,7 +708,7 @@ class Engine:
 
     def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
         """A ticket as the API and the pages see it; ``ahead``: its place in a counter's list, when shown in one."""
-        service = self.hall.services[ticket["service"]]
+        service = self.hall.service(ticket["service"])
         counter = self.hall.counters.get(ticket["counter_id"]) if ticket["counter_id"] else None
         view = {
             "id": ticket["id"],
@@ -706,7 +752,7 @@ class Engine:
 
     def _call_view(self, row: dict) -> dict:
         counter = self.hall.counters.get(row["counter_id"])
-        service = self.hall.services[row["service"]]
+        service = self.hall.service(row["service"])
         return {
             "at": row["at"],
             "recall": row["kind"] == "recalled",

@@ -22,14 +22,17 @@ STATUS = {InvalidInput: 400, LoginFailed: 401, NotFound: 404, Conflict: 409, Thr
 class ApiError(QueueError):
     """An error raised by the web layer itself (authentication, permissions, malformed bodies)."""
 
-    def __init__(self, status: int, code: str, key: str, field: str | None = None, **params: Any):
+    def __init__(self, status: int, code: str, key: str, field: str | None = None, details: dict | None = None, **params: Any):
         super().__init__(key, field, **params)
         self.status = status
         self.code = code
+        self.details = details or {}
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):
-    body = {"code": code, "message": message}
+def error_response(status: int, code: str, message: str, field: str | None = None, details: dict | None = None):
+    """The error body; ``details`` are what a program needs besides the sentence (the problems of
+    an invalid setup, how many tickets wait)."""
+    body = {"code": code, "message": message, **(details or {})}
     if field:
         body["field"] = field
     return jsonify(error=body), status
@@ -43,7 +46,8 @@ def request_language() -> str:
 
 def _queue_error(error: QueueError):
     status = getattr(error, "status", None) or STATUS.get(type(error), 400)
-    response, status = error_response(status, error.code, error.text(request_language()), error.field)
+    details = getattr(error, "details", None)
+    response, status = error_response(status, error.code, error.text(request_language()), error.field, details)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response, status

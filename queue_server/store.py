@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -347,6 +348,15 @@ class Tx:
             params.extend(ids)
         return self._all(sql + " ORDER BY issued_at", params)
 
+    def open_tickets_of_service(self, day: str, service: str) -> list[dict]:
+        """The day's tickets of one service still waiting, called or being served, in queue order:
+        what removing the service must not drop."""
+        return self._all(
+            "SELECT * FROM tickets WHERE day = ? AND service = ? AND status IN ('waiting', 'called', 'serving') "
+            "ORDER BY queue_at, day, prefix, seq",
+            (day, service),
+        )
+
     def lanes(self, services: Iterable[str]) -> WaitingLanes:
         """The waiting tickets of these services as the call order counts them (call_order.Lanes)."""
         return WaitingLanes(self, tuple(services))
@@ -463,6 +473,26 @@ class Tx:
         if row is not None:
             row["details"] = json.loads(row["details"])
         return row
+
+    def audit_events(self, kinds: Iterable[str], limit: int, *, about: AuditScope | None = None, **filters: Any) -> list[dict]:
+        """The newest events of these kinds first (``filters``: ``officer_id``, ``since`` and ``until``
+        as ISO times, ``q`` a text in the event's ``what``, ``before`` an event id for the next page);
+        ``about`` keeps only the events whose item (before or after) belongs to one agency."""
+        kinds = tuple(kinds)
+        sql = f"SELECT * FROM events WHERE kind IN ({_marks(kinds)})"
+        params: list[Any] = list(kinds)
+        for name, clause in AUDIT_FILTERS.items():
+            if filters.get(name) is not None:
+                sql += f" AND {clause}"
+                params.append(filters[name])
+        if about is not None:
+            sides = [_about_side(side, about) for side in ("before", "after")]
+            sql += f" AND (json_extract(details, '$.agency') = ? OR {' OR '.join(s for s, _ in sides)})"
+            params += [about.agency, *(p for _, side in sides for p in side)]
+        rows = self._all(f"{sql} ORDER BY id DESC LIMIT {int(limit)}", params)
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
 
     def last_event_id(self) -> int:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
@@ -641,6 +671,37 @@ class Tx:
 
     def delete_media(self, media_id: str) -> None:
         self.conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
+
+
+AUDIT_FILTERS = {
+    "officer_id": "officer_id = ?",
+    "since": "at >= ?",
+    "until": "at < ?",
+    "q": "instr(lower(json_extract(details, '$.what')), lower(?)) > 0",
+    "before": "id < ?",
+}
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """One agency's items, as an agency admin's audit trail shows them: its official and short
+    names (a service or display names it), and its counters' ids (a counter names only services)."""
+
+    agency: str
+    names: tuple[str, ...]
+    counters: tuple[str, ...]
+
+
+def _about_side(side: str, about: AuditScope) -> tuple[str, list[Any]]:
+    """SQL matching an event whose ``before`` or ``after`` is one of the agency's items: a service
+    filed under it, the agency itself, or one of its counters (an item with ``services``)."""
+    item = f"details, '$.{side}"
+    sql = (
+        f"(json_extract({item}.agency') IN ({_marks(about.names)})"
+        f" OR (json_extract({item}.name') = ? AND json_extract({item}.code') IS NULL AND json_extract({item}.id') IS NULL)"
+        f" OR (json_extract({item}.services') IS NOT NULL AND json_extract({item}.id') IN ({_marks(about.counters)})))"
+    )
+    return sql, [*about.names, about.agency, *about.counters]
 
 
 class WaitingLanes:
