@@ -35,7 +35,7 @@ def _officer() -> dict | None:
 
 
 def _counters_of(officer: dict) -> list:
-    return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id)]
+    return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id, current_hall().config)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -158,7 +158,7 @@ def console(counter_id: str):
     counter = hall.counters.get(counter_id)
     if counter is None:
         return _choose_page(officer, "console.no_such_counter"), 404
-    if not may_act_on(officer, counter_id):
+    if not may_act_on(officer, counter_id, hall):
         return _choose_page(officer, "console.not_assigned"), 403
     current_hall().presence.seen(counter_id)
     return render_template(

@@ -177,7 +177,15 @@ def _v4_login_addresses(db: Database) -> None:
     db["login_failures"].create_index(["at"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses]
+def _v5_officer_roles(db: Database) -> None:
+    """Agency admins (queue_server/roles.py) name their agency; an officer given a one-time password
+    by an administrator must choose their own at the next log-in before doing anything else."""
+    db.execute("ALTER TABLE officers ADD COLUMN agency TEXT")
+    db.execute("ALTER TABLE officers ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    db["events"].create_index(["kind", "at"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
