@@ -92,7 +92,9 @@ class Accounts:
         counters: list[str] | None = None,
         agency: str | None = None,
         by: dict | None = None,
+        must_change: bool = False,
     ) -> dict:
+        """``must_change``: the password is a one-time one (``one_time_password``) to replace at log-in."""
         if not USERNAME.match(username or ""):
             raise InvalidInput("error.username", "username")
         _check_password(password)
@@ -104,6 +106,7 @@ class Accounts:
             if tx.officer_by_username(username):
                 raise Conflict("error.officer_exists", "username", username=username)
             officer_id = tx.insert_officer(username, password_hash, role, counters, iso(self.clock()), agency)
+            tx.update_officer(officer_id, must_change_password=int(must_change))
             return self._changed(tx, by, "added", None, officer_id)
 
     def list(self, by: dict | None = None) -> list[dict]:
@@ -156,7 +159,7 @@ class Accounts:
         replace at their next log-in; their open sessions end."""
         with self.store.read() as tx:
             self._existing(tx, username, by)
-        one_time = _one_time_password()
+        one_time = one_time_password()
         return one_time, self._replace_password(username, one_time, True, "password_reset", by)
 
     def set_password(self, username: str, password: str, by: dict | None = None) -> dict:
@@ -348,7 +351,7 @@ def _keep_a_hall_admin(tx: Tx, leaving: dict) -> None:
         raise Conflict("error.last_hall_admin", "username", username=leaving["username"])
 
 
-def _one_time_password() -> str:
+def one_time_password() -> str:
     """Twelve characters an administrator can read out or write down: no 0/O or 1/l/I to confuse."""
     return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
 

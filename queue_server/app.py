@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from antre.admin import api as admin_api
+from antre.admin import bp as admin_bp
 from antre.counter import bp as counter_bp
 from antre.display import bp as display_bp
 from antre.kiosk import bp as kiosk_bp
@@ -60,6 +62,8 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(api.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(counter_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_api)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
