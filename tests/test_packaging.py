@@ -49,12 +49,13 @@ def test_the_wheel_installs_only_the_antre_namespace(wheel):
     assert {top for top in tops if not top.endswith(".dist-info")} == {"antre"}
 
 
-def test_the_five_folders_are_packages_of_antre_with_their_pages_and_catalogue(wheel):
+def test_the_six_folders_are_packages_of_antre_with_their_pages_and_catalogue(wheel):
     names = set(wheel.namelist())
-    for package in ("queue_server", "kiosk", "display", "counter", "printer"):
+    for package in ("queue_server", "kiosk", "display", "counter", "printer", "admin"):
         assert f"antre/{package}/__init__.py" in names
     assert "antre/queue_server/announce/__init__.py" in names
     assert "antre/kiosk/templates/kiosk/kiosk.html" in names
+    assert {"antre/admin/templates/admin/base.html", "antre/admin/static/officers.js"} <= names
     assert "antre/queue_server/openapi.json" in names
     assert {"antre/queue_server/translations/id.po", "antre/queue_server/translations/en.po"} <= names
     assert not any(name.startswith(("antre/tests/", "antre/bench/")) for name in names)
