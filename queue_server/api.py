@@ -17,6 +17,7 @@ from .accounts import may_act_on
 from .errors import ApiError
 from .hall import current_hall
 from .issuing_access import request_channel
+from .roles import require_own_password
 from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -113,8 +114,8 @@ def officer_required(view: Callable) -> Callable:
         officer = current_hall().accounts.authenticate(g.token)
         if officer is None:
             raise ApiError(401, "unauthorized", "error.log_in_first")
-        if officer["must_change_password"] and request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
-            raise ApiError(403, "password_change_required", "error.password_change_required", "new_password")
+        if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
+            require_own_password(officer)
         g.officer = officer
         return view(*args, **kwargs)
 

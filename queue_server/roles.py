@@ -24,6 +24,10 @@ class Forbidden(QueueError):
     code = "forbidden"
 
 
+class PasswordChangeRequired(QueueError):
+    code = "password_change_required"
+
+
 def is_hall_admin(officer: dict) -> bool:
     return officer["role"] == HALL_ADMIN
 
@@ -53,6 +57,13 @@ def require_hall_admin(officer: dict) -> None:
 def require_agency(officer: dict, agency: str | None) -> None:
     if not may_manage_agency(officer, agency):
         raise Forbidden("error.other_agency")
+
+
+def require_own_password(officer: dict) -> None:
+    """An officer logged in with a one-time password (an administrator's reset) may do nothing but
+    choose their own: the one-time password passed through other hands."""
+    if officer["must_change_password"]:
+        raise PasswordChangeRequired("error.password_change_required", "new_password")
 
 
 def counter_agency(config: HallConfig, counter_id: str) -> str | None:

@@ -124,3 +124,19 @@ def test_the_cookie_session_needs_its_csrf_token_for_changes(client, officers):
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "csrf_failed"
     csrf = csrf_from(client.get("/admin/officers").text)
     assert client.post(f"{API}/officers/siti/password", headers={"X-CSRF-Token": csrf}).status_code == 200
+
+
+def test_an_officer_on_a_one_time_password_may_only_change_it(client, officers, auth):
+    one_time = client.post(f"{API}/officers/siti/password", headers=auth(officers["admin"])).get_json()["one_time_password"]
+    token = client.post("/api/v1/auth/login", json={"username": "siti", "password": one_time}).get_json()["token"]
+    refused = [
+        client.post("/api/v1/counters/1/call-next", headers=auth(token)),
+        client.post("/api/v1/tickets", json={"service": "A"}, headers=auth(token)),
+        client.get("/api/v1/counters/1/waiting", headers=auth(token)),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert {r.get_json()["error"]["code"] for r in refused} == {"password_change_required"}
+    assert client.get("/api/v1/auth/me", headers=auth(token)).get_json()["must_change_password"] is True
+    changed = client.post("/api/v1/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, headers=auth(token))
+    assert changed.status_code == 200
+    assert client.get("/api/v1/counters/1/waiting", headers=auth(token)).status_code == 200
