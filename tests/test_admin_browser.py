@@ -108,6 +108,11 @@ def test_a_disabled_officer_enabled_again_can_log_in(server, new_page):
     budi = log_in(new_page(), server, "/counter/login", "budi")
     expect(budi.locator("#counter-name")).to_have_text("Loket 3")
 
+    row(admin, "budi").get_by_label("Peran").select_option("agency_admin")
+    row(admin, "budi").get_by_label("Instansi").select_option("Kantor Imigrasi")
+    row(admin, "budi").get_by_role("button", name="Simpan peran").click()
+    expect(row(admin, "budi")).to_have_attribute("data-role", "agency_admin")
+
 
 def test_an_agency_admin_sees_their_agency_only_and_a_crafted_request_is_403(server, new_page):
     page = officers_page(new_page(), server, "dukcapil")

@@ -4,9 +4,12 @@ by the server (403 for officers and for other agencies), a reset's one-time pass
 from __future__ import annotations
 
 import pytest
+from antre.queue_server.app import create_app
+from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of
 
 from tests.conftest import PASSWORD
+from tests.support import SMALL_HALL, write_config
 from tests.test_session_auth import csrf_from
 
 API = "/api/v1/admin"
@@ -140,3 +143,24 @@ def test_an_officer_on_a_one_time_password_may_only_change_it(client, officers, 
     changed = client.post("/api/v1/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, headers=auth(token))
     assert changed.status_code == 200
     assert client.get("/api/v1/counters/1/waiting", headers=auth(token)).status_code == 200
+
+
+def test_names_with_markup_are_shown_as_text(tmp_path):
+    data = {**SMALL_HALL, "hall": {**SMALL_HALL["hall"], "name": "<b>MPP</b>"}, "agencies": [{"name": "<script>Dinas</script>"}, {"name": "Kantor Imigrasi"}]}
+    data["services"] = [{**s, "agency": "<script>Dinas</script>" if s["agency"] == "Disdukcapil" else s["agency"]} for s in SMALL_HALL["services"]]
+    app = create_app(load_config(write_config(tmp_path, data)))
+    hall = hall_of(app)
+    try:
+        hall.accounts.add("admin", PASSWORD, "admin")
+        hall.accounts.add("dinas", PASSWORD, "agency_admin", agency="<script>Dinas</script>")
+        client = app.test_client()
+        admin_login(client, "dinas")
+        for path in ("/admin", "/admin/officers"):
+            page = client.get(path).text
+            assert "<script>Dinas" not in page and "&lt;script&gt;Dinas&lt;/script&gt;" in page, path
+            assert "<b>MPP" not in page and "&lt;b&gt;MPP&lt;/b&gt;" in page, path
+    finally:
+        hall.presence.close()
+        hall.announcer.close()
+        hall.printing.stop()
+        hall.store.close()

@@ -55,11 +55,36 @@ function button(key, onClick, className = 'btn small') {
   return node;
 }
 
+/** A copy of the add form's select `name` (it offers what this administrator may give), set to `value`. */
+function choice(name, value, label) {
+  const select = document.querySelector(`#add-form select[name=${name}]`).cloneNode(true);
+  select.removeAttribute('id');
+  select.value = value ?? '';
+  select.setAttribute('aria-label', t(lang, label));
+  return select;
+}
+
+function roleCell(officer, path) {
+  const cell = el('td', 'role-cell');
+  const role = choice('role', officer.role, 'admin.field_role');
+  const agency = choice('agency', officer.agency, 'admin.field_agency');
+  const save = button('admin.save_role', () => {
+    const body = { role: role.value };
+    if (agency.value) body.agency = agency.value;
+    act(() => api('PATCH', path, body), 'admin.saved');
+  });
+  cell.append(role, agency, save);
+  return cell;
+}
+
 function row(officer) {
   const path = `/admin/officers/${encodeURIComponent(officer.username)}`;
   const tr = el('tr');
   tr.dataset.username = officer.username;
-  tr.append(el('th', 'officer-name', officer.username), el('td', '', t(lang, `admin.role_${officer.role}`)), el('td', '', officer.agency || '–'));
+  tr.dataset.role = officer.role;
+  const name = el('th', 'officer-name', officer.username);
+  name.scope = 'row';
+  tr.append(name, roleCell(officer, path));
   const counters = el('input', 'counters-field');
   counters.value = officer.counters.join(', ');
   counters.setAttribute('aria-label', t(lang, 'admin.field_counters'));
