@@ -1,5 +1,9 @@
 """Officer accounts, log-in tokens and log-in throttling; plain Python like the engine.
 
+Administrators (roles.py) manage the accounts here too: add, edit, disable and enable, password
+resets to a one-time password, ending sessions; every such change is an ``officer_changed`` event
+in the event log, naming who made it and the officer before and after (never a password or hash).
+
 Passwords are stored as werkzeug scrypt hashes made with the hall's ``auth.password_hash``
 parameters (full strength unless a test hall lowers them); each hash names its own parameters, so
 passwords set before a change still check. A log-in token is shown to the client once and stored
@@ -227,6 +231,9 @@ class Accounts:
             raise InvalidInput("error.officer_counters", "counters")
         if role == AGENCY_ADMIN and not agency:
             raise InvalidInput("error.agency_required", "agency")
+        elsewhere = [c for c in counters if role == AGENCY_ADMIN and counter_agency(self.hall, c) != agency]
+        if elsewhere:
+            raise InvalidInput("error.counter_other_agency", "counters", counter=elsewhere[0], agency=agency)
         if by is None:
             return
         require_admin(by)

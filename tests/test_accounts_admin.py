@@ -132,6 +132,7 @@ def test_every_change_is_audited_with_who_and_before_and_after_but_no_password(h
         (lambda a: a.add("rina", PASSWORD, "agency_admin", agency="Samsat"), "agency"),
         (lambda a: a.add("rina", PASSWORD, "agency_admin"), "agency"),
         (lambda a: a.add("rina", PASSWORD, "chief"), "role"),
+        (lambda a: a.add("rina", PASSWORD, "agency_admin", ["3"], "Disdukcapil"), "counters"),
     ],
 )
 def test_bad_input_names_its_field(hall, people, change, field):
