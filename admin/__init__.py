@@ -1,17 +1,146 @@
-"""Hall administration: the pages at /admin and the REST API at /api/v1/admin.
+"""The hall's administration at /admin (pages) and /api/v1/admin (REST), Indonesian first.
 
-Each area is a module of its own that adds its views to ``bp`` (pages) or ``api`` (REST) and, for a
-page in the navigation, appends ``(endpoint, catalogue key)`` to ``SECTIONS``: the base template
-lists them, so a new area never edits another's files. Roles are enforced by the server on every
-request (queue_server/roles.py), never by hiding a button.
+Hall admins may use all of it, agency admins the part of it that belongs to their agency
+(queue_server/roles.py); officers are refused (403). The server checks the role on every request,
+page or API: hiding a link is never the protection.
+
+Each area of the administration is a module of its own that registers its pages on ``bp``, its REST
+endpoints on ``api`` and its entry in the navigation with ``add_section``, so the skeleton here and
+its base template never change when an area is added. The pages use the console's session cookie and
+CSRF token (queue_server/session.py); the API takes a Bearer token as well, like the rest of /api/v1.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from antre.queue_server import session as console_session
+from antre.queue_server.api import officer_required
+from antre.queue_server.hall import current_hall
+from antre.queue_server.roles import is_admin, is_hall_admin, require_admin
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
-SECTIONS: list[tuple[str, str]] = []
 
-from . import lobby, setup_api  # noqa: E402, F401  (the areas register their views on the blueprints above)
+# The navigation: (endpoint, catalogue key) in the order the areas registered; HALL_ONLY names the
+# endpoints an agency admin is not shown (their views refuse them too).
+SECTIONS: list[tuple[str, str]] = []
+HALL_ONLY: set[str] = set()
+
+
+def add_section(endpoint: str, key: str, hall_only: bool = False) -> None:
+    SECTIONS.append((endpoint, key))
+    if hall_only:
+        HALL_ONLY.add(endpoint)
+
+
+def sections_for(officer: dict) -> list[tuple[str, str]]:
+    return [(endpoint, key) for endpoint, key in SECTIONS if is_hall_admin(officer) or endpoint not in HALL_ONLY]
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Administration pages carry a CSRF token and officers' details: never cached, never framed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """An administration page with what base.html needs: the hall, the officer, the navigation, CSRF."""
+    officer = g.get("officer")
+    page = render_template(
+        template,
+        hall=current_hall().config,
+        officer=officer,
+        sections=sections_for(officer) if officer and is_admin(officer) else [],
+        csrf=console_session.csrf_token(),
+        **context,
+    )
+    return page, status
+
+
+def admin_page(view: Callable) -> Callable:
+    """A page for administrators: log in first, change a one-time password first, 403 page for officers."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        officer = console_session.officer()
+        if officer is None:
+            return redirect(url_for("admin.login_form", next=request.path))
+        if officer["must_change_password"]:
+            return redirect(url_for("counter.password", next=request.path))
+        g.officer = officer
+        if not is_admin(officer):
+            return render_page("admin/forbidden.html", 403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable) -> Callable:
+    """An administration REST endpoint: authenticated as all of /api/v1 (``g.officer``), then 403 for officers."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_admin(g.officer)
+        return view(*args, **kwargs)
+
+    return officer_required(wrapper)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path under /admin: the log-in form must not send anyone to another site."""
+    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+        return target
+    return url_for("admin.home")
+
+
+def _login_page(error: str = "", status: int = 200, username: str = "", **params: object) -> tuple[str, int]:
+    return render_page(
+        "admin/login.html",
+        status,
+        error=error,
+        error_params=params,
+        username=username,
+        next=request.values.get("next", ""),
+        logged_out=request.args.get("out") == "1",
+    )
+
+
+@bp.get("/login")
+def login_form():
+    if console_session.officer() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    return _login_page()
+
+
+@bp.post("/login")
+def login():
+    """The console's log-in (same accounts, throttling and session): one sign-in serves both."""
+    refused = console_session.log_in_from_form()
+    if refused is not None:
+        key, status, params = refused
+        return _login_page(key, status, request.form.get("username", "").strip().lower(), **params)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    if console_session.csrf_valid():
+        console_session.log_out()
+        return redirect(url_for("admin.login_form", out=1))
+    return redirect(url_for("admin.home"))
+
+
+@bp.get("", strict_slashes=False)
+@admin_page
+def home():
+    return render_page("admin/home.html")
+
+
+from . import lobby, officers, setup_api  # noqa: E402, F401  (each area registers its pages, endpoints and section)

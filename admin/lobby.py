@@ -12,15 +12,10 @@ from antre.queue_server import media
 from antre.queue_server.api import officer_required
 from antre.queue_server.errors import ApiError
 from antre.queue_server.hall import current_hall
+from antre.queue_server.roles import require_hall_admin
 from flask import g, jsonify, request
 
 from . import api
-
-
-def require_hall_admin(officer: dict) -> None:
-    """The hall admin's check, named as queue_server/roles.py names it, which takes its place."""
-    if officer["role"] != "admin":
-        raise ApiError(403, "forbidden", "error.hall_admin_only")
 
 
 def large_body(view: Callable) -> Callable:

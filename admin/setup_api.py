@@ -21,6 +21,7 @@ from antre.queue_server.config import AGENCY, COUNTER, DISPLAY, KIOSK, SERVICE, 
 from antre.queue_server.engine import Conflict, Event
 from antre.queue_server.errors import ApiError
 from antre.queue_server.hall import current_hall
+from antre.queue_server.roles import is_hall_admin, may_manage_agency, require_admin, require_agency, require_hall_admin
 from antre.queue_server.setup import MACHINE_KEYS, SetupInvalid, setup_document
 from antre.queue_server.store import AuditScope, Tx
 from flask import g, jsonify, request
@@ -36,30 +37,6 @@ AUDIT_KINDS = ("setup_changed", "officer_changed")
 AUDIT_LIMIT = 50
 AUDIT_MAX = 500
 KINDS_RULE = "/<any(services, counters, agencies, kiosks, displays):kind>"
-
-
-# --- roles: queue_server/roles.py's names, until it lands (plan.md) ---------------------------------
-def is_hall_admin(officer: dict) -> bool:
-    return officer["role"] == "admin"
-
-
-def may_manage_agency(officer: dict, agency: str | None) -> bool:
-    return is_hall_admin(officer) or (officer["role"] == "agency_admin" and agency is not None and officer.get("agency") == agency)
-
-
-def require_admin(officer: dict) -> None:
-    if officer["role"] not in ("admin", "agency_admin"):
-        raise ApiError(403, "forbidden", "error.admin_only")
-
-
-def require_hall_admin(officer: dict) -> None:
-    if not is_hall_admin(officer):
-        raise ApiError(403, "forbidden", "error.hall_admin_only")
-
-
-def require_agency(officer: dict, agency: str | None) -> None:
-    if not may_manage_agency(officer, agency):
-        raise ApiError(403, "forbidden", "error.other_agency")
 
 
 # --- whose an item is -------------------------------------------------------------------------------

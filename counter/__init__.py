@@ -11,8 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from antre.queue_server import session as console_session
-from antre.queue_server.accounts import LoginFailed, Throttled, may_act_on
+from antre.queue_server.accounts import may_act_on
 from antre.queue_server.config import PAUSE_REASONS
+from antre.queue_server.engine import InvalidInput
 from antre.queue_server.hall import current_hall
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -31,16 +32,16 @@ def _no_store(response: Response) -> Response:
 
 
 def _officer() -> dict | None:
-    return current_hall().accounts.authenticate(console_session.session_token())
+    return console_session.officer()
 
 
 def _counters_of(officer: dict) -> list:
-    return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id)]
+    return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id, current_hall().config)]
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site under /counter, so the log-in form cannot be used to send an officer elsewhere."""
-    if target and target.startswith("/counter") and not urlsplit(target).netloc and not target.startswith("//"):
+    """Only a path on this site under /counter or /admin, so the log-in form cannot be used to send an officer elsewhere."""
+    if target and target.startswith(("/counter", "/admin")) and not urlsplit(target).netloc and not target.startswith("//"):
         return target
     return url_for("counter.home")
 
@@ -69,18 +70,10 @@ def login_form():
 
 @bp.post("/login")
 def login():
-    username = request.form.get("username", "").strip().lower()
-    if not console_session.csrf_valid():
-        return _login_page("console.form_expired", 400, username)
-    if not username or not request.form.get("password"):
-        return _login_page("console.form_empty", 400, username)
-    try:
-        token, _ = current_hall().accounts.login(username, request.form["password"], request.remote_addr or "")
-    except Throttled as error:
-        return _login_page("console.throttled", 429, username, **error.params)
-    except LoginFailed:
-        return _login_page("console.login_failed", 401, username)
-    console_session.begin(token)
+    refused = console_session.log_in_from_form()
+    if refused is not None:
+        key, status, params = refused
+        return _login_page(key, status, request.form.get("username", "").strip().lower(), **params)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -89,14 +82,42 @@ def logout():
     """Only with the page's CSRF token: another site must not be able to log an officer out mid-queue."""
     if not console_session.csrf_valid():
         return redirect(url_for("counter.home"))
-    token = console_session.end()
-    if token:
-        hall = current_hall()
-        officer = hall.accounts.authenticate(token)
-        hall.accounts.logout(token)
-        if officer is not None:
-            hall.presence.signed_out(officer["id"])
+    console_session.log_out()
     return redirect(url_for("counter.login_form", out=1))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """Choose one's own password: required after an administrator's reset before anything else
+    (the console and the administration send the officer here), and open to any officer."""
+    officer = _officer()
+    if officer is None:
+        return redirect(url_for("counter.login_form", next=request.full_path))
+    if request.method == "GET":
+        return _password_page(officer)
+    if not console_session.csrf_valid():
+        return _password_page(officer, "console.form_expired", 400)
+    form = request.form
+    if form.get("new_password") != form.get("repeat_password"):
+        return _password_page(officer, "console.password_mismatch", 400)
+    try:
+        current_hall().accounts.change_own_password(officer, form.get("current_password", ""), form.get("new_password", ""))
+    except InvalidInput as error:
+        return _password_page(officer, error.key, 400, **error.params)
+    return redirect(_safe_next(form.get("next")))
+
+
+def _password_page(officer: dict, error: str = "", status: int = 200, **params: object):
+    page = render_template(
+        "counter/password.html",
+        hall=current_hall().config,
+        officer=officer,
+        csrf=console_session.csrf_token(),
+        error=error,
+        error_params=params,
+        next=request.values.get("next", ""),
+    )
+    return page, status
 
 
 @bp.get("", strict_slashes=False)
@@ -106,6 +127,8 @@ def home():
     officer = _officer()
     if officer is None:
         return redirect(url_for("counter.login_form"))
+    if officer["must_change_password"]:
+        return redirect(url_for("counter.password"))
     counters = _counters_of(officer)
     left = current_hall().config.counters.get(request.args.get("left", ""))
     if len(counters) == 1 and left is None:
@@ -154,11 +177,13 @@ def console(counter_id: str):
     officer = _officer()
     if officer is None:
         return redirect(url_for("counter.login_form", next=request.path))
+    if officer["must_change_password"]:
+        return redirect(url_for("counter.password", next=request.path))
     hall = current_hall().config
     counter = hall.counters.get(counter_id)
     if counter is None:
         return _choose_page(officer, "console.no_such_counter"), 404
-    if not may_act_on(officer, counter_id):
+    if not may_act_on(officer, counter_id, hall):
         return _choose_page(officer, "console.not_assigned"), 403
     current_hall().presence.seen(counter_id)
     return render_template(

@@ -1,5 +1,9 @@
 """Officer accounts, log-in tokens and log-in throttling; plain Python like the engine.
 
+Administrators (roles.py) manage the accounts here too: add, edit, disable and enable, password
+resets to a one-time password, ending sessions; every such change is an ``officer_changed`` event
+in the event log, naming who made it and the officer before and after (never a password or hash).
+
 Passwords are stored as werkzeug scrypt hashes made with the hall's ``auth.password_hash``
 parameters (full strength unless a test hall lowers them); each hash names its own parameters, so
 passwords set before a change still check. A log-in token is shown to the client once and stored
@@ -32,9 +36,25 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .clock import Clock, iso, parse_iso, system_clock
 from .config import HallConfig
 from .engine import Conflict, InvalidInput, NotFound, QueueError
+from .roles import (
+    AGENCY_ADMIN,
+    HALL_ADMIN,
+    OFFICER,
+    ROLES,
+    Forbidden,
+    counter_agency,
+    is_admin,
+    is_hall_admin,
+    may_manage_agency,
+    officer_agency,
+    require_admin,
+    require_agency,
+    require_hall_admin,
+)
 from .store import Store, Tx
 
-ROLES = ("officer", "admin")
+OFFICER_CHANGED = "officer_changed"  # the event kind of every change to an officer
+ONE_TIME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 8
 FREE_TRIES_PER_PAIR = 5  # wrong passwords for one user name from one address before the waits begin
@@ -65,40 +85,185 @@ class Accounts:
         self.clock = clock
         self._checking = threading.BoundedSemaphore(PARALLEL_CHECKS)
 
-    # --- managing officers (CLI) ----------------------------------------------------------------
-    def add(self, username: str, password: str, role: str = "officer", counters: list[str] | None = None) -> dict:
-        counters = counters or []
+    # --- managing officers (CLI and the administration) ---------------------------------------
+    # ``by`` is the administrator acting (None: the command line, which holds the hall's database and
+    # may do everything). Every change is an ``officer_changed`` event naming who made it.
+    def add(
+        self,
+        username: str,
+        password: str,
+        role: str = OFFICER,
+        counters: list[str] | None = None,
+        agency: str | None = None,
+        by: dict | None = None,
+        must_change: bool = False,
+    ) -> dict:
+        """``must_change``: the password is a one-time one (``one_time_password``) to replace at log-in."""
         if not USERNAME.match(username or ""):
             raise InvalidInput("error.username", "username")
-        if role not in ROLES:
-            raise InvalidInput("error.role", "role", roles=", ".join(ROLES))
-        if len(password or "") < MIN_PASSWORD:
-            raise InvalidInput("error.password", "password", min=MIN_PASSWORD)
-        unknown = [c for c in counters if c not in self.hall.counters]
-        if unknown:
-            raise InvalidInput("error.unknown_counter_known", "counters", counter=unknown[0], known=", ".join(self.hall.counters))
-        if role == "officer" and not counters:
-            raise InvalidInput("error.officer_counters", "counters")
+        _check_password(password)
+        counters = list(counters or [])
+        agency = self._agency_of(role, agency, (by or {}).get("agency"))
+        self._check_role(role, agency, counters, by)
         password_hash = generate_password_hash(password, self.hall.password_hash)  # before the write lock: it is slow on purpose
         with self.store.write() as tx:
             if tx.officer_by_username(username):
-                raise Conflict("error.officer_exists", username=username)
-            officer_id = tx.insert_officer(username, password_hash, role, counters, iso(self.clock()))
-            return _public(tx.officer(officer_id))
+                raise Conflict("error.officer_exists", "username", username=username)
+            officer_id = tx.insert_officer(username, password_hash, role, counters, iso(self.clock()), agency)
+            tx.update_officer(officer_id, must_change_password=int(must_change))
+            return self._changed(tx, by, "added", None, officer_id)
 
-    def list(self) -> list[dict]:
+    def list(self, by: dict | None = None) -> list[dict]:
+        """Every officer, or for an agency admin only those of their agency."""
         with self.store.read() as tx:
-            return [_public(o) for o in tx.officers()]
+            officers = [_public(o) for o in tx.officers()]
+        return [o for o in officers if by is None or self._may_manage(by, o)]
 
-    def disable(self, username: str) -> dict:
-        """Disabled officers cannot log in, and their open sessions end at once."""
+    def get(self, username: str, by: dict | None = None) -> dict:
+        with self.store.read() as tx:
+            officer = self._existing(tx, username, by)
+        return _public(officer)
+
+    def update(
+        self, username: str, by: dict | None = None, *, counters: list[str] | None = None, role: str | None = None, agency: str | None = None
+    ) -> dict:
+        """Change an officer's counters, role or agency; only what is given changes."""
+        with self.store.read() as tx:
+            officer = self._existing(tx, username, by)
+        role = role or officer["role"]
+        counters = officer["counters"] if counters is None else list(counters)
+        agency = self._agency_of(role, agency, officer["agency"])
+        self._check_role(role, agency, counters, by)
         with self.store.write() as tx:
-            officer = tx.officer_by_username(username)
-            if officer is None:
-                raise NotFound("error.no_officer", "username", username=username)
-            tx.update_officer(officer["id"], active=0)
-            tx.delete_tokens(officer_id=officer["id"])
-            return _public(tx.officer(officer["id"]))
+            before = self._existing(tx, username, by)
+            if before["role"] == HALL_ADMIN and role != HALL_ADMIN:
+                _keep_a_hall_admin(tx, before)
+            tx.update_officer(before["id"], role=role, counters=counters, agency=agency)
+            return self._changed(tx, by, "edited", before, before["id"])
+
+    def disable(self, username: str, by: dict | None = None) -> dict:
+        """Disabled officers cannot log in, and their open sessions end at once. The record stays
+        (the audit trail and served tickets name it); ``enable`` lets them back in."""
+        with self.store.write() as tx:
+            before = self._existing(tx, username, by)
+            if before["role"] == HALL_ADMIN:
+                _keep_a_hall_admin(tx, before)
+            tx.update_officer(before["id"], active=0)
+            tx.delete_tokens(officer_id=before["id"])
+            return self._changed(tx, by, "disabled", before, before["id"])
+
+    def enable(self, username: str, by: dict | None = None) -> dict:
+        with self.store.write() as tx:
+            before = self._existing(tx, username, by)
+            tx.update_officer(before["id"], active=1)
+            return self._changed(tx, by, "enabled", before, before["id"])
+
+    def reset_password(self, username: str, by: dict | None = None) -> tuple[str, dict]:
+        """Give the officer a one-time password (returned once, stored only as its hash) that they must
+        replace at their next log-in; their open sessions end."""
+        with self.store.read() as tx:
+            self._existing(tx, username, by)
+        one_time = one_time_password()
+        return one_time, self._replace_password(username, one_time, True, "password_reset", by)
+
+    def set_password(self, username: str, password: str, by: dict | None = None) -> dict:
+        """Set the password an administrator chose (the command line); open sessions end."""
+        _check_password(password)
+        return self._replace_password(username, password, False, "password_set", by)
+
+    def change_own_password(self, officer: dict, current: str, new: str) -> dict:
+        """The officer's own change: needs the current (or one-time) password, and a new one that differs."""
+        with self.store.read() as tx:
+            stored = tx.officer(officer["id"])
+        if not self._password_matches(stored, current if isinstance(current, str) else ""):
+            raise InvalidInput("error.current_password", "current_password")
+        _check_password(new, "new_password")
+        if new == current:
+            raise InvalidInput("error.same_password", "new_password")
+        password_hash = generate_password_hash(new, self.hall.password_hash)
+        with self.store.write() as tx:
+            tx.update_officer(officer["id"], password_hash=password_hash, must_change_password=0)
+            return self._changed(tx, officer, "password_changed", stored, officer["id"])
+
+    def end_sessions(self, username: str, by: dict | None = None) -> dict:
+        """Log the officer out everywhere (a lost phone, a shared PC left signed in)."""
+        with self.store.write() as tx:
+            before = self._existing(tx, username, by)
+            tx.delete_tokens(officer_id=before["id"])
+            return self._changed(tx, by, "sessions_ended", before, before["id"])
+
+    def sessions(self) -> dict[int, dict]:
+        """Per officer id with an open session: how many (``sessions``), since when (``since``) and the latest (``latest``)."""
+        with self.store.read() as tx:
+            return tx.live_sessions(iso(self.clock()))
+
+    def _replace_password(self, username: str, password: str, must_change: bool, what: str, by: dict | None) -> dict:
+        password_hash = generate_password_hash(password, self.hall.password_hash)
+        with self.store.write() as tx:
+            before = self._existing(tx, username, by)
+            tx.update_officer(before["id"], password_hash=password_hash, must_change_password=int(must_change))
+            tx.delete_tokens(officer_id=before["id"])
+            return self._changed(tx, by, what, before, before["id"])
+
+    def _existing(self, tx: Tx, username: str, by: dict | None) -> dict:
+        """The officer's record, if ``by`` may manage them (NotFound, or Forbidden)."""
+        officer = tx.officer_by_username(username) if isinstance(username, str) else None
+        if officer is None:
+            raise NotFound("error.no_officer", "username", username=username)
+        if by is not None and not self._may_manage(by, officer):
+            raise Forbidden("error.other_agency")
+        return officer
+
+    def _may_manage(self, by: dict, officer: dict) -> bool:
+        """A hall admin manages everyone; an agency admin the officers and agency admins of their agency."""
+        if is_hall_admin(by):
+            return True
+        return is_admin(by) and officer["role"] != HALL_ADMIN and may_manage_agency(by, officer_agency(self.hall, officer))
+
+    def _check_role(self, role: str, agency: str | None, counters: list[str], by: dict | None) -> None:
+        """The officer as it would be after the change: valid, and within what ``by`` may give."""
+        if role not in ROLES:
+            raise InvalidInput("error.role", "role", roles=", ".join(ROLES))
+        unknown = [c for c in counters if c not in self.hall.counters]
+        if unknown:
+            raise InvalidInput("error.unknown_counter_known", "counters", counter=unknown[0], known=", ".join(self.hall.counters))
+        if role == OFFICER and not counters:
+            raise InvalidInput("error.officer_counters", "counters")
+        if role == AGENCY_ADMIN and not agency:
+            raise InvalidInput("error.agency_required", "agency")
+        elsewhere = [c for c in counters if role == AGENCY_ADMIN and counter_agency(self.hall, c) != agency]
+        if elsewhere:
+            raise InvalidInput("error.counter_other_agency", "counters", counter=elsewhere[0], agency=agency)
+        if by is None:
+            return
+        require_admin(by)
+        if role == HALL_ADMIN:
+            require_hall_admin(by)
+        require_agency(by, officer_agency(self.hall, {"role": role, "agency": agency, "counters": counters}))
+        for counter_id in counters:
+            require_agency(by, counter_agency(self.hall, counter_id))
+
+    def _agency_of(self, role: str, given: str | None, otherwise: str | None) -> str | None:
+        """The agency an officer of ``role`` gets: none for a hall admin, else the one given (by
+        official or short name), else ``otherwise`` (their current one, or their agency admin's)."""
+        if role == HALL_ADMIN:
+            return None
+        return self._agency(given) if given else otherwise
+
+    def _agency(self, name: str) -> str:
+        """An agency's official name, given its official or its short name."""
+        text = str(name).strip()
+        for official, agency in self.hall.agencies.items():
+            if text in (official, agency.short_name):
+                return official
+        raise InvalidInput("error.unknown_agency", "agency", agency=text, known=", ".join(self.hall.agencies))
+
+    def _changed(self, tx: Tx, by: dict | None, what: str, before: dict | None, officer_id: int) -> dict:
+        """Record the change (without any password or hash) and return the officer as it is now."""
+        after = _public(tx.officer(officer_id))
+        details = {"what": what, "username": after["username"], "before": before and _public(before), "after": after}
+        tx.add_event(iso(self.clock()), OFFICER_CHANGED, None, None, by["id"] if by else None, details)
+        return after
 
     def password_is(self, username: str, password: str) -> bool:
         """Whether ``username`` is an active officer with this password (no log-in, no throttling:
@@ -173,8 +338,29 @@ class Accounts:
             tx.delete_tokens(token_hash=_digest(token))
 
 
-def may_act_on(officer: dict, counter_id: str) -> bool:
-    return officer["role"] == "admin" or counter_id in officer["counters"]
+def may_act_on(officer: dict, counter_id: str, config: HallConfig) -> bool:
+    """Whether an officer may serve at a counter: a hall admin anywhere, an agency admin at their
+    agency's counters, an officer at the counters they are given."""
+    if counter_id in officer["counters"] or is_hall_admin(officer):
+        return True
+    return officer["role"] == AGENCY_ADMIN and may_manage_agency(officer, counter_agency(config, counter_id))
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise InvalidInput("error.password", field, min=MIN_PASSWORD)
+
+
+def _keep_a_hall_admin(tx: Tx, leaving: dict) -> None:
+    """Refuse to disable or demote the last active hall admin: nobody could administer the hall then."""
+    others = [o for o in tx.officers() if o["role"] == HALL_ADMIN and o["active"] and o["id"] != leaving["id"]]
+    if leaving["active"] and not others:
+        raise Conflict("error.last_hall_admin", "username", username=leaving["username"])
+
+
+def one_time_password() -> str:
+    """Twelve characters an administrator can read out or write down: no 0/O or 1/l/I to confuse."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
 
 
 def _growing_wait(failures: list[str], free: int) -> datetime | None:
@@ -200,5 +386,7 @@ def _public(officer: dict) -> dict:
         "username": officer["username"],
         "role": officer["role"],
         "counters": officer["counters"],
+        "agency": officer["agency"],
         "active": bool(officer["active"]),
+        "must_change_password": bool(officer["must_change_password"]),
     }

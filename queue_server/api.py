@@ -17,12 +17,14 @@ from .accounts import may_act_on
 from .errors import ApiError
 from .hall import current_hall
 from .issuing_access import request_channel
+from .roles import require_own_password
 from .session import request_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_VOID_IDS = 1000
+WHILE_PASSWORD_CHANGE_REQUIRED = ("api.change_password", "api.me", "api.logout")
 
 
 # --- request helpers ----------------------------------------------------------------------------
@@ -106,7 +108,10 @@ def _bearer_token() -> str:
 
 
 def officer_required(view: Callable) -> Callable:
-    """Bearer token, or the console's session cookie with its CSRF token → ``g.officer``; 401 without a valid one."""
+    """Bearer token, or the console's session cookie with its CSRF token → ``g.officer``; 401 without a valid one.
+
+    An officer given a one-time password may only change it (and see who they are, or log out):
+    anything else is 403 ``password_change_required`` until they have."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -114,6 +119,8 @@ def officer_required(view: Callable) -> Callable:
         officer = current_hall().accounts.authenticate(g.token)
         if officer is None:
             raise ApiError(401, "unauthorized", "error.log_in_first")
+        if request.endpoint not in WHILE_PASSWORD_CHANGE_REQUIRED:
+            require_own_password(officer)
         g.officer = officer
         return view(*args, **kwargs)
 
@@ -125,7 +132,7 @@ def _counter_officer(counter_id: str) -> int:
     hall = current_hall()
     if counter_id not in hall.config.counters:
         raise ApiError(404, "not_found", "error.unknown_counter", "counter", counter=counter_id)
-    if not may_act_on(g.officer, counter_id):
+    if not may_act_on(g.officer, counter_id, hall.config):
         raise ApiError(403, "forbidden", "error.not_assigned", username=g.officer["username"], counter=counter_id)
     hall.presence.seen(counter_id)
     return g.officer["id"]
@@ -258,6 +265,16 @@ def logout():
 @officer_required
 def me():
     return jsonify(g.officer)
+
+
+@bp.post("/auth/password")
+@officer_required
+def change_password():
+    """The officer's own password: ``current_password`` (or the one-time one an administrator gave)
+    and ``new_password``; the only action allowed while ``must_change_password`` is set."""
+    body = _body()
+    officer = current_hall().accounts.change_own_password(g.officer, body.get("current_password"), body.get("new_password"))
+    return jsonify(officer)
 
 
 @bp.get("/tickets/<ticket_id>/history")

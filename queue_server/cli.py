@@ -281,40 +281,74 @@ def officer() -> None:
 
 @officer.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["officer", "admin"]), default="officer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["officer", "admin", "agency_admin"]),
+    default="officer",
+    show_default=True,
+    help="admin: the hall admin (everything); agency_admin: one agency's services, counters and officers (needs --agency).",
+)
 @click.option("--counters", default="", help="Comma-separated counter ids this officer may serve, e.g. 1,2.")
+@click.option("--agency", help="The agency, by official or short name: required for agency_admin.")
 @click.pass_obj
-def officer_add(obj: Context, username: str, role: str, counters: str) -> None:
+def officer_add(obj: Context, username: str, role: str, counters: str, agency: str | None) -> None:
     """Add an officer; the password is read from stdin (one line)."""
+    password = _password_from_stdin("officer add NAME")
+    ids = [c.strip() for c in counters.split(",") if c.strip()]
+    added = obj.hall().accounts.add(username, password, role, ids, agency)
+    where = ", ".join(added["counters"]) or ("all counters" if role == "admin" else f"the counters of {added['agency']}")
+    click.echo(f"added {added['role']} {added['username']} ({where})")
+
+
+def _password_from_stdin(command: str) -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        fail("no password on stdin: pipe one line, e.g. echo 'secret-pass' | antre officer add NAME")
-    ids = [c.strip() for c in counters.split(",") if c.strip()]
-    added = obj.hall().accounts.add(username, password, role, ids)
-    where = ", ".join(added["counters"]) or "all counters"
-    click.echo(f"added {added['role']} {added['username']} ({where})")
+        fail(f"no password on stdin: pipe one line, e.g. echo 'secret-pass' | antre {command}")
+    return password
 
 
 @officer.command("list")
 @click.pass_obj
 def officer_list(obj: Context) -> None:
-    """List officers with their role, counters and whether they may log in."""
+    """List officers with their role, counters, agency and whether they may log in."""
     officers = obj.hall().accounts.list()
     if not officers:
         click.echo("no officers yet; add one with: antre officer add USERNAME --role admin")
     for o in officers:
         state = "active" if o["active"] else "disabled"
         counters = ",".join(o["counters"]) or "-"
-        click.echo(f"{o['username']:<20} {o['role']:<8} {state:<9} counters: {counters}")
+        agency = f"  agency: {o['agency']}" if o["agency"] else ""
+        click.echo(f"{o['username']:<20} {o['role']:<8} {state:<9} counters: {counters}{agency}")
 
 
 @officer.command("disable")
 @click.argument("username")
 @click.pass_obj
 def officer_disable(obj: Context, username: str) -> None:
-    """Stop an officer from logging in; their open sessions end at once."""
+    """Stop an officer from logging in; their open sessions end at once. The last active hall admin
+    cannot be disabled."""
     obj.hall().accounts.disable(username)
     click.echo(f"disabled {username}")
+
+
+@officer.command("enable")
+@click.argument("username")
+@click.pass_obj
+def officer_enable(obj: Context, username: str) -> None:
+    """Let a disabled officer log in again, with the password they had."""
+    obj.hall().accounts.enable(username)
+    click.echo(f"enabled {username}")
+
+
+@officer.command("password")
+@click.argument("username")
+@click.pass_obj
+def officer_password(obj: Context, username: str) -> None:
+    """Set an officer's password, read from stdin (one line, at least 8 characters); their open
+    sessions end. For a one-time password the officer must change, use the administration's reset."""
+    password = _password_from_stdin("officer password NAME")
+    obj.hall().accounts.set_password(username, password)
+    click.echo(f"password of {username} set; their sessions ended")
 
 
 @main.command()

@@ -13,10 +13,11 @@ from .accounts import LoginFailed, Throttled
 from .engine import Conflict, InvalidInput, NotFound, QueueError
 from .hall import current_hall
 from .i18n import gettext, negotiate
+from .roles import Forbidden, PasswordChangeRequired
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 400, LoginFailed: 401, NotFound: 404, Conflict: 409, Throttled: 429}
+STATUS = {InvalidInput: 400, LoginFailed: 401, Forbidden: 403, PasswordChangeRequired: 403, NotFound: 404, Conflict: 409, Throttled: 429}
 
 
 class ApiError(QueueError):

@@ -37,6 +37,7 @@ from .accounts import Throttled
 from .config import IssuingSettings
 from .engine import Engine, InvalidInput
 from .errors import ApiError
+from .roles import require_own_password
 from .session import csrf_valid, session_token
 from .store import Store
 
@@ -102,6 +103,7 @@ def request_channel(hall: Hall, named_kiosk: object, bearer: str) -> Channel:
         officer = hall.accounts.authenticate(officer_token)
         if officer is None:
             raise ApiError(401, "unauthorized", "error.log_in_first")
+        require_own_password(officer)
         return Channel(officer_id=officer["id"])
     if not hall.config.issuing.anonymous:
         raise ApiError(401, "unauthorized", "error.issuing_closed")

@@ -40,6 +40,11 @@ class CounterPresence:
         with self._lock:
             self._seen[counter_id] = self.engine.clock()
 
+    def last_seen(self, counter_id: str) -> datetime | None:
+        """When a console of this counter last made a request (since this server started)."""
+        with self._lock:
+            return self._seen.get(counter_id)
+
     def sweep(self) -> list[str]:
         """Close every held counter idle for longer than ``counter_idle_minutes``; the ids closed."""
         deadline = self.engine.clock() - self.idle

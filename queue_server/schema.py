@@ -177,6 +177,14 @@ def _v4_login_addresses(db: Database) -> None:
     db["login_failures"].create_index(["at"])
 
 
+def _v5_officer_roles(db: Database) -> None:
+    """Agency admins (queue_server/roles.py) name their agency; an officer given a one-time password
+    by an administrator must choose their own at the next log-in before doing anything else."""
+    db.execute("ALTER TABLE officers ADD COLUMN agency TEXT")
+    db.execute("ALTER TABLE officers ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    db["events"].create_index(["kind", "at"])
+
+
 def _v6_media(db: Database) -> None:
     """Uploaded images and short videos (agency logos, lobby notices; queue_server/media.py), kept in
     the hall's file so that a backup holds them with the setup that shows them."""
@@ -199,7 +207,7 @@ def _v6_media(db: Database) -> None:
     )
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v6_media]
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,7 +22,9 @@ import secrets
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, request, session
 
+from .accounts import LoginFailed, Throttled
 from .errors import ApiError
+from .hall import current_hall
 
 TOKEN_KEY = "officer_token"
 CSRF_KEY = "csrf"
@@ -91,3 +93,37 @@ def request_token(bearer: str) -> str:
     if token:
         require_csrf()
     return token
+
+
+def officer() -> dict | None:
+    """The officer the session cookie belongs to (active, token still valid), or None."""
+    return current_hall().accounts.authenticate(session_token())
+
+
+def log_in_from_form() -> tuple[str, int, dict] | None:
+    """The log-in form's post, for the console and the administration alike (one throttling, one
+    session): None once the session has begun, else (catalogue key, HTTP status, its params)."""
+    username = request.form.get("username", "").strip().lower()
+    if not csrf_valid():
+        return "console.form_expired", 400, {}
+    if not username or not request.form.get("password"):
+        return "console.form_empty", 400, {}
+    try:
+        token, _ = current_hall().accounts.login(username, request.form["password"], request.remote_addr or "")
+    except Throttled as error:
+        return "console.throttled", 429, error.params
+    except LoginFailed:
+        return "console.login_failed", 401, {}
+    begin(token)
+    return None
+
+
+def log_out() -> None:
+    """End the session and revoke its token; the counters the officer held and served nobody at close."""
+    token = end()
+    if token:
+        hall = current_hall()
+        signed_in = hall.accounts.authenticate(token)
+        hall.accounts.logout(token)
+        if signed_in is not None:
+            hall.presence.signed_out(signed_in["id"])

@@ -27,7 +27,7 @@ CLOSED_MESSAGES = {
 
 
 class EntryPoint(NamedTuple):
-    group: str  # kiosk, display, counter, console, api: a heading of the start page
+    group: str  # kiosk, display, counter, console, admin, api: a heading of the start page
     name: str  # from the config; empty for the hall's general pages, named by the catalogue (start.name.GROUP)
     path: str
 
@@ -41,6 +41,7 @@ def entry_points(config: HallConfig) -> list[EntryPoint]:
     points += [EntryPoint("display", screen.name, f"/display?screen={screen.id}") for screen in config.displays.values()]
     points += [EntryPoint("counter", counter.name, f"/display/counter/{counter.id}") for counter in config.counters.values()]
     points.append(EntryPoint("console", "", "/counter"))
+    points.append(EntryPoint("admin", "", "/admin"))
     points.append(EntryPoint("api", "", "/api/v1/openapi.json"))
     return points
 

@@ -498,10 +498,10 @@ class Tx:
         return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
 
     # --- officers and sessions ----------------------------------------------------------------
-    def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str) -> int:
+    def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str, agency: str | None = None) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO officers (username, password_hash, role, counters, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
-            (username, password_hash, role, json.dumps(counters), at),
+            "INSERT INTO officers (username, password_hash, role, counters, active, created_at, agency) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            (username, password_hash, role, json.dumps(counters), at, agency),
         )
         return cursor.lastrowid
 
@@ -541,6 +541,15 @@ class Tx:
             self.conn.execute("DELETE FROM tokens WHERE officer_id = ?", (officer_id,))
         if expired_before is not None:
             self.conn.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
+
+    def live_sessions(self, now: str) -> dict[int, dict]:
+        """Per officer with a token not yet expired: how many, the first log-in and the latest."""
+        rows = self._all(
+            "SELECT officer_id, COUNT(*) AS sessions, MIN(created_at) AS since, MAX(created_at) AS latest "
+            "FROM tokens WHERE expires_at >= ? GROUP BY officer_id",
+            (now,),
+        )
+        return {row.pop("officer_id"): row for row in rows}
 
     def add_login_failure(self, username: str, remote: str, at: str) -> None:
         self.conn.execute("INSERT INTO login_failures (username, remote, at) VALUES (?, ?, ?)", (username, remote, at))

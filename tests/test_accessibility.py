@@ -281,3 +281,25 @@ def test_a_focused_call_this_button_keeps_the_focus_when_the_waiting_list_refres
     post(hall, "/tickets", {"service": hall["busy"].services[0]})  # the queue moves: the list is drawn again
     expect(page.locator("#waiting-count")).to_have_text(str(count + 1))
     expect(page.locator(f'[data-call-ticket="{hall["later"]["id"]}"]')).to_be_focused()
+
+
+# --- the administration --------------------------------------------------------------------------
+def test_the_administration_log_in_home_officers_and_password_pages_pass_the_audit(hall, new_page):
+    page = new_page()
+    url = hall["server"].url
+    page.goto(f"{url}/admin/login")
+    assert_accessible(page, "administration log-in")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)
+    assert_accessible(page, "administration home")
+    page.goto(f"{url}/admin/officers")
+    expect(page.locator('tr[data-username="admin"]')).to_be_visible()
+    page.locator("#add-form input[name=username]").fill("petugas-a11y")
+    page.locator("#add-form input[name=counters]").fill(hall["idle"].id)
+    page.locator("#add-form button[type=submit]").click()
+    expect(page.locator("#one-time")).to_be_visible()
+    assert_accessible(page, "officers, with a one-time password shown")
+    page.goto(f"{url}/counter/password")
+    assert_accessible(page, "change password")

@@ -279,7 +279,15 @@ def test_login_returns_a_token_that_identifies_the_officer(client, officers):
     response = login(client, "siti")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["officer"] == {"id": body["officer"]["id"], "username": "siti", "role": "officer", "counters": ["1", "2"], "active": True}
+    assert body["officer"] == {
+        "id": body["officer"]["id"],
+        "username": "siti",
+        "role": "officer",
+        "counters": ["1", "2"],
+        "agency": None,
+        "active": True,
+        "must_change_password": False,
+    }
     me = client.get(f"{API}/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.get_json()["username"] == "siti"
 

@@ -245,3 +245,54 @@ def test_officer_disable_stops_log_in_and_ends_the_sessions_already_open(config_
     assert hall.accounts.authenticate(budi_token)["username"] == "budi", "other officers stay logged in"
     assert unknown.returncode != 0
     assert one_line(unknown) == "antre: no officer named 'tidak-ada'"
+
+
+# --- officer enable, password and agency admins ----------------------------------------------------------
+
+
+def test_a_disabled_officer_enabled_again_logs_in_with_their_password(config_path, hall):
+    hall.accounts.add("siti", PASSWORD, "officer", ["1"])
+    hall.accounts.disable("siti")
+
+    enabled, unknown = run_all(config_path, [(("officer", "enable", "siti"), ""), (("officer", "enable", "tidak-ada"), "")])
+
+    assert enabled.returncode == 0, enabled.stderr
+    assert enabled.stdout.strip() == "enabled siti"
+    assert hall.accounts.login("siti", PASSWORD)[1]["active"] is True
+    assert one_line(unknown) == "antre: no officer named 'tidak-ada'"
+
+
+def test_officer_password_sets_the_password_from_stdin_and_ends_open_sessions(config_path, hall):
+    hall.accounts.add("siti", PASSWORD, "officer", ["1"])
+    old_token, _ = hall.accounts.login("siti", PASSWORD)
+
+    changed, short = run_all(
+        config_path, [(("officer", "password", "siti"), "sandi-baru-siti\n"), (("officer", "password", "siti"), "pendek\n")]
+    )
+
+    assert changed.returncode == 0, changed.stderr
+    assert hall.accounts.authenticate(old_token) is None
+    assert hall.accounts.login("siti", "sandi-baru-siti")[1]["username"] == "siti"
+    assert short.returncode != 0 and "password must have at least 8 characters" in one_line(short)
+
+
+def test_officer_add_makes_an_agency_admin_of_an_agency_named_by_either_name(tmp_path):
+    data = {**SMALL_HALL, "agencies": [{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}]}
+    config = write_config(tmp_path, data)
+
+    short, official, missing, unknown = run_all(
+        config,
+        [
+            (("officer", "add", "dukcapil", "--role", "agency_admin", "--agency", "Disdukcapil"), PASSWORD + "\n"),
+            (("officer", "add", "imigrasi", "--role", "agency_admin", "--agency", "Kantor Imigrasi"), PASSWORD + "\n"),
+            (("officer", "add", "tanpa", "--role", "agency_admin"), PASSWORD + "\n"),
+            (("officer", "add", "samsat", "--role", "agency_admin", "--agency", "Samsat"), PASSWORD + "\n"),
+        ],
+    )
+
+    assert short.stdout.strip() == "added agency_admin dukcapil (the counters of Dinas Kependudukan dan Pencatatan Sipil)", short.stderr
+    assert official.returncode == 0, official.stderr
+    assert "agency admin needs an agency" in one_line(missing)
+    assert "unknown agency 'Samsat'" in one_line(unknown)
+    listed = antre(config, "officer", "list").stdout
+    assert "agency: Dinas Kependudukan dan Pencatatan Sipil" in listed and "tanpa" not in listed

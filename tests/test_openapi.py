@@ -174,3 +174,26 @@ def test_errors_for_unknown_paths_and_methods_answer_as_documented(client, docum
     response = client.delete(f"{API}/tickets")
     checker.check("post", f"{API}/tickets", response)
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
+
+
+def test_admin_officer_endpoints_answer_as_documented(call, officers):
+    admin, siti = officers["admin"], officers["siti"]
+    call("get", "/admin/officers", token=siti, expect=403)
+    call("get", "/admin/officers", expect=401)
+    call("get", "/admin/officers", token=admin, expect=200)
+    added = call("post", "/admin/officers", json={"username": "rina", "counters": ["1"]}, token=admin, expect=201).get_json()
+    assert added["one_time_password"]
+    call("post", "/admin/officers", json={"username": "rina", "counters": ["1"]}, token=admin, expect=409)
+    call("post", "/admin/officers", json={"username": "x y", "counters": ["1"]}, token=admin, expect=400)
+    call("patch", "/admin/officers/rina", json={"counters": ["1", "2"]}, token=admin, expect=200)
+    call("patch", "/admin/officers/nobody", json={"counters": ["1"]}, token=admin, expect=404)
+    call("delete", "/admin/officers/rina", token=admin, expect=200)
+    call("delete", "/admin/officers/admin", token=admin, expect=409)
+    call("post", "/admin/officers/rina/enable", token=admin, expect=200)
+    one_time = call("post", "/admin/officers/siti/password", token=admin, expect=200).get_json()["one_time_password"]
+    call("get", "/admin/officers", token=siti, expect=401)  # the reset ended her session
+    fresh = call("post", "/auth/login", json={"username": "siti", "password": one_time}, expect=200).get_json()["token"]
+    call("post", "/counters/1/call-next", token=fresh, expect=403)
+    call("post", "/auth/password", json={"current_password": one_time, "new_password": "x"}, token=fresh, expect=400)
+    call("post", "/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, token=fresh, expect=200)
+    call("delete", "/admin/officers/siti/sessions", token=admin, expect=200)

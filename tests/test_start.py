@@ -31,6 +31,7 @@ def test_the_start_page_links_every_kiosk_display_counter_screen_the_console_and
         "/display/counter/2",
         "/display/counter/3",
         "/counter",
+        "/admin",
         "/api/v1/openapi.json",
     ]
     for link in links:
@@ -96,5 +97,5 @@ def test_a_plain_init_makes_no_officer(tmp_path):
 def test_antre_run_prints_the_start_page_and_every_screen(server):
     wait_until(lambda: "start page" in server.log_path.read_text(), message="the start-up lines")
     printed = server.log_path.read_text().split()
-    for path in ("/", "/kiosk?id=k1", "/kiosk", "/display", "/counter", "/api/v1/openapi.json", "/display/counter/ID"):
+    for path in ("/", "/kiosk?id=k1", "/kiosk", "/display", "/counter", "/admin", "/api/v1/openapi.json", "/display/counter/ID"):
         assert f"{server.url}{path}" in printed, path
