@@ -68,7 +68,13 @@ def add_officer():
     if password is None:
         one_time = password = one_time_password()
     officer = accounts.add(
-        _username(body), password, body.get("role") or "officer", _counters(body), body.get("agency"), by=g.officer, must_change=one_time is not None
+        _username(body),
+        password,
+        body.get("role") or "officer",
+        _counters(body),
+        body.get("agency"),
+        by=g.officer,
+        must_change=one_time is not None,
     )
     return jsonify({**officer, "one_time_password": one_time}), 201
 

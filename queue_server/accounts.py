@@ -125,7 +125,13 @@ class Accounts:
         return _public(officer)
 
     def update(
-        self, username: str, by: dict | None = None, *, counters: list[str] | None = None, role: str | None = None, agency: str | None = None
+        self,
+        username: str,
+        by: dict | None = None,
+        *,
+        counters: list[str] | None = None,
+        role: str | None = None,
+        agency: str | None = None,
     ) -> dict:
         """Change an officer's counters, role or agency; only what is given changes."""
         with self.store.read() as tx:

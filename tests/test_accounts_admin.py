@@ -142,7 +142,10 @@ def test_bad_input_names_its_field(hall, people, change, field):
 
 
 def test_an_agency_is_found_by_its_short_name_too(tmp_path):
-    data = {**SMALL_HALL, "agencies": [{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}]}
+    data = {
+        **SMALL_HALL,
+        "agencies": [{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}],
+    }
     hall = open_hall(load_config(write_config(tmp_path, data)))
     try:
         added = hall.accounts.add("dukcapil", PASSWORD, "agency_admin", agency="Disdukcapil")

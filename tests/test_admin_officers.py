@@ -140,14 +140,22 @@ def test_an_officer_on_a_one_time_password_may_only_change_it(client, officers, 
     assert [r.status_code for r in refused] == [403, 403, 403]
     assert {r.get_json()["error"]["code"] for r in refused} == {"password_change_required"}
     assert client.get("/api/v1/auth/me", headers=auth(token)).get_json()["must_change_password"] is True
-    changed = client.post("/api/v1/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, headers=auth(token))
+    changed = client.post(
+        "/api/v1/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, headers=auth(token)
+    )
     assert changed.status_code == 200
     assert client.get("/api/v1/counters/1/waiting", headers=auth(token)).status_code == 200
 
 
 def test_names_with_markup_are_shown_as_text(tmp_path):
-    data = {**SMALL_HALL, "hall": {**SMALL_HALL["hall"], "name": "<b>MPP</b>"}, "agencies": [{"name": "<script>Dinas</script>"}, {"name": "Kantor Imigrasi"}]}
-    data["services"] = [{**s, "agency": "<script>Dinas</script>" if s["agency"] == "Disdukcapil" else s["agency"]} for s in SMALL_HALL["services"]]
+    data = {
+        **SMALL_HALL,
+        "hall": {**SMALL_HALL["hall"], "name": "<b>MPP</b>"},
+        "agencies": [{"name": "<script>Dinas</script>"}, {"name": "Kantor Imigrasi"}],
+    }
+    data["services"] = [
+        {**s, "agency": "<script>Dinas</script>" if s["agency"] == "Disdukcapil" else s["agency"]} for s in SMALL_HALL["services"]
+    ]
     app = create_app(load_config(write_config(tmp_path, data)))
     hall = hall_of(app)
     try:

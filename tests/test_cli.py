@@ -277,7 +277,10 @@ def test_officer_password_sets_the_password_from_stdin_and_ends_open_sessions(co
 
 
 def test_officer_add_makes_an_agency_admin_of_an_agency_named_by_either_name(tmp_path):
-    data = {**SMALL_HALL, "agencies": [{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}]}
+    data = {
+        **SMALL_HALL,
+        "agencies": [{"name": "Dinas Kependudukan dan Pencatatan Sipil", "short_name": "Disdukcapil"}, {"name": "Kantor Imigrasi"}],
+    }
     config = write_config(tmp_path, data)
 
     short, official, missing, unknown = run_all(
