@@ -109,19 +109,21 @@ function linesInput(spec, id) {
   };
 }
 
+/** The agencies by official name; a service naming its agency by the short name keeps it while unchanged. */
 function agencyInput(spec, id) {
   const select = el('select');
   select.id = id;
+  let original = null;
   return {
     node: select,
     focus: select,
-    get: () => select.value,
+    get: () => (original && official(original) === select.value ? original : select.value),
     set(value) {
+      original = value || null;
       const names = page.agencies.map((a) => a.name);
       if (value && !names.includes(official(value))) names.push(value);
       select.replaceChildren(...names.map((name) => Object.assign(el('option', null, name), { value: name })));
       select.value = value ? official(value) : names[0] ?? '';
-      if (value && select.value !== official(value)) select.value = value;
     },
   };
 }
@@ -433,7 +435,13 @@ class Collection {
     const agency = this.agencyFilter?.value;
     if (agency && !agenciesOf(this.spec.kind, item).includes(agency)) return false;
     const needle = this.search.value.trim().toLowerCase();
-    return !needle || JSON.stringify(Object.values(item)).toLowerCase().includes(needle);
+    return !needle || this.searchText(item).includes(needle);
+  }
+
+  /** What the search box looks in: the key, the names, the agency and a service's keywords. */
+  searchText(item) {
+    const words = [item[this.spec.key], item.name, item.short_name, item.agency, ...agenciesOf(this.spec.kind, item), ...(item.keywords || [])];
+    return words.filter(Boolean).join(' ').toLowerCase();
   }
 
   render() {
