@@ -12,6 +12,7 @@ from antre.queue_server.hall import open_hall
 from tests.conftest import PASSWORD
 from tests.support import ServerProcess, axe_violations, http, kiosk_page, tv_page, write_config, write_real_size_config
 from tests.test_admin_browser import log_in
+from tests.test_media import picture
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -226,3 +227,27 @@ def test_on_the_real_size_hall_a_counters_services_are_grouped_by_agency_and_sea
     expect(visible.first).to_be_visible()
     assert visible.count() < 10
     assert axe_violations(page) == []
+
+
+def test_an_agency_gets_a_colour_a_logo_uploaded_on_the_spot_and_a_closed_day(server, new_page, tmp_path):
+    logo = tmp_path / "logo-imigrasi.png"
+    logo.write_bytes(picture(size=(64, 32)))
+    page = admin_page(new_page, server, "/admin/agencies")
+    form = edit(page, "Kantor Imigrasi")
+    form.get_by_label("Tanpa warna khusus").uncheck()
+    form.locator("input[type=color]").fill("#8a1538")
+    form.get_by_label("Unggah logo baru").set_input_files(str(logo))
+    expect(page.locator("#setup-message")).to_have_text("logo-imigrasi.png diunggah.")
+    expect(form.locator(".logo-preview")).to_be_visible()
+    form.get_by_role("button", name="Tambah hari libur").click()
+    form.get_by_label("Tanggal").fill("2026-12-25")
+    form.get_by_label("Alasan").fill("Hari Raya Natal")
+    form.get_by_role("button", name="Simpan").click()
+    expect(page.locator("#setup-message")).to_have_text("Kantor Imigrasi disimpan.")
+    expect(row(page, "Kantor Imigrasi")).to_contain_text("#8A1538")
+    status, body = http("GET", f"{server.url}/api/v1/admin/agencies/Kantor Imigrasi".replace(" ", "%20"), token=api_token(server))
+    assert status == 200
+    item = body["item"]
+    assert item["colour"] == "#8A1538" and item["closed_days"] == [{"date": "2026-12-25", "reason": "Hari Raya Natal"}]
+    shown = page.request.get(f"{server.url}/media/{item['logo']}")
+    assert shown.ok and shown.headers["content-type"] == "image/png"
