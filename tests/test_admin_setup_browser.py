@@ -251,3 +251,22 @@ def test_an_agency_gets_a_colour_a_logo_uploaded_on_the_spot_and_a_closed_day(se
     assert item["colour"] == "#8A1538" and item["closed_days"] == [{"date": "2026-12-25", "reason": "Hari Raya Natal"}]
     shown = page.request.get(f"{server.url}/media/{item['logo']}")
     assert shown.ok and shown.headers["content-type"] == "image/png"
+
+
+def test_a_display_added_on_the_screens_page_shows_the_agencies_ticked(server, new_page):
+    page = admin_page(new_page, server, "/admin/screens")
+    displays = page.locator("#displays")
+    displays.get_by_role("button", name="Tambah layar").click()
+    form = displays.locator(".item-form")
+    form.get_by_label("ID").fill("lobi-paspor")
+    form.get_by_label("Nama", exact=False).first.fill("Layar Paspor")
+    form.get_by_label("Kantor Imigrasi").check()
+    form.get_by_role("button", name="Simpan").click()
+    expect(page.locator("#setup-message")).to_have_text("Layar Paspor disimpan.")
+    expect(row(page, "lobi-paspor")).to_contain_text("Kantor Imigrasi")
+    edit(page, "lobi-paspor").get_by_role("button", name="Simpan").click()
+    expect(page.locator("#setup-message")).to_have_text("Tidak ada yang diubah.")
+    screen = page.context.new_page()
+    screen.goto(f"{server.url}/display?screen=lobi-paspor")
+    expect(screen.locator('.tile[data-counter="3"]')).to_be_visible()
+    expect(screen.locator('.tile[data-counter="1"]')).to_have_count(0)

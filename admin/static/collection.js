@@ -192,9 +192,23 @@ function servicesInput(spec, id) {
   return checkboxGroups(id, [...groups].map(([title, options]) => ({ title, options })), 'admin.filter_services');
 }
 
+/** A display's agencies by official name; a list naming short names is kept as it is while unchanged. */
 function agenciesInput(spec, id) {
   const options = page.agencies.map((a) => ({ value: a.name, text: a.short_name ? `${a.name} (${a.short_name})` : a.name }));
-  return checkboxGroups(id, [{ title: t(lang, 'admin.item.agencies'), options }], 'admin.filter_agencies');
+  const boxes = checkboxGroups(id, [{ title: t(lang, 'admin.item.agencies'), options }], 'admin.filter_agencies');
+  let original = null;
+  return {
+    ...boxes,
+    get() {
+      const chosen = boxes.get();
+      const same = original && JSON.stringify(original.map(official)) === JSON.stringify(chosen);
+      return same ? original : chosen;
+    },
+    set(value) {
+      original = value || null;
+      boxes.set((value || []).map(official));
+    },
+  };
 }
 
 /** The weekly grid: per day an opening and a closing time, or closed; a day left empty follows the hall. */
@@ -489,7 +503,11 @@ class Collection {
     const save = el('button', 'btn primary');
     save.type = 'submit';
     save.append(both('admin.save'));
-    actions.append(save, button('admin.cancel', () => this.close()));
+    actions.append(save, button('admin.cancel', () => {
+      const key = this.item?.[this.spec.key];
+      this.close();
+      this.focusRow(key);
+    }));
     if (item) actions.append(button('admin.remove', () => this.confirmRemoval(), 'btn small danger'));
     this.removal = el('div', 'removal');
     this.removal.hidden = true;
@@ -532,6 +550,12 @@ class Collection {
     return wrap;
   }
 
+  /** Back where the keyboard was: the row's edit button (the add button for a new item). */
+  focusRow(key) {
+    const edit = key === undefined ? null : this.rows.querySelector(`tr[data-key="${CSS.escape(key)}"] button`);
+    (edit || this.section.querySelector('.add')).focus();
+  }
+
   close() {
     this.editor.hidden = true;
     this.editor.replaceChildren();
@@ -565,7 +589,7 @@ class Collection {
       this.close();
       await reloadAll();
       say(t(lang, 'admin.saved_item', { name: item.name ?? item[this.spec.key] }));
-      this.rows.querySelector(`tr[data-key="${CSS.escape(item[this.spec.key])}"] button`)?.focus();
+      this.focusRow(item[this.spec.key]);
     } catch (problem) {
       await this.refused(problem);
     }
