@@ -544,7 +544,7 @@ class Collection {
       wrap.append(hint);
     }
     wrap.append(input.node, problem);
-    const target = group ? wrap : input.node;
+    const target = group ? wrap : input.focus;
     target.setAttribute('aria-describedby', described.join(' '));
     this.inputs.set(spec.name, { ...input, spec, problem, target });
     return wrap;
