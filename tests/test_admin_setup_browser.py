@@ -270,3 +270,33 @@ def test_a_display_added_on_the_screens_page_shows_the_agencies_ticked(server, n
     screen.goto(f"{server.url}/display?screen=lobi-paspor")
     expect(screen.locator('.tile[data-counter="3"]')).to_be_visible()
     expect(screen.locator('.tile[data-counter="1"]')).to_have_count(0)
+
+
+def test_a_services_hours_cut_off_quota_and_requirements_are_saved_as_the_setup_keys(server, new_page):
+    page = admin_page(new_page, server, "/admin/services")
+    form = edit(page, "C")
+    form.get_by_label("Senin: Buka").fill("07:30")
+    form.get_by_label("Senin: Tutup").fill("15:00")
+    form.get_by_label("Minggu: Libur").check()
+    form.get_by_label("Batas ambil nomor", exact=False).fill("30")
+    form.get_by_label("Kuota harian").fill("120")
+    form.get_by_label("Persyaratan").fill("  KTP-el asli \n\nKartu Keluarga\n")
+    form.get_by_label("Biaya").fill("Rp350.000")
+    form.get_by_role("button", name="Simpan").click()
+    expect(page.locator("#setup-message")).to_have_text("Paspor disimpan.")
+    status, body = http("GET", f"{server.url}/api/v1/admin/services/C", token=api_token(server))
+    assert status == 200
+    assert body["item"] == {
+        "code": "C",
+        "name": "Paspor",
+        "agency": "Kantor Imigrasi",
+        "duration_minutes": 12,
+        "weekly_hours": {"monday": "07:30-15:00", "sunday": "closed"},
+        "cutoff_minutes": 30,
+        "daily_quota": 120,
+        "requirements": ["KTP-el asli", "Kartu Keluarga"],
+        "fee": "Rp350.000",
+    }
+    form = edit(page, "C")
+    expect(form.get_by_label("Senin: Buka")).to_have_value("07:30")
+    expect(form.get_by_label("Minggu: Buka")).to_be_disabled()
