@@ -238,3 +238,20 @@ def test_import_names_every_problem_and_applies_nothing(tmp_path):
     assert antre(config, "config", "export").stdout == before
     missing = antre(config, "config", "import", str(tmp_path / "nowhere.yaml"))
     assert missing.returncode == 2 and "config file not found" in missing.stderr
+
+
+def test_a_whole_setup_that_leaves_out_a_service_with_tickets_today_is_refused_and_changes_nothing(hall):
+    hall.engine.issue("C")
+    without_c = hall.setup.document()
+    without_c["services"] = [s for s in without_c["services"] if s["code"] != "C"]
+    without_c["counters"] = [c for c in without_c["counters"] if c["id"] != "3"]
+    with pytest.raises(Conflict) as refused:
+        hall.setup.replace(without_c, officer_id=None, source="import", what="imported")
+    assert refused.value.code == "tickets_waiting"
+    assert "C" in hall.config.services and hall.setup.version == 1
+    assert hall.engine.issue("C")["number"] == "C002", "the service still issues: nothing was half-removed"
+    for _ in range(2):
+        hall.engine.call_next("3")
+        hall.engine.complete("3")
+    hall.setup.replace(without_c, officer_id=None, source="import", what="imported")
+    assert "C" not in hall.config.services, "once served, the service may go"
