@@ -255,3 +255,14 @@ def test_a_whole_setup_that_leaves_out_a_service_with_tickets_today_is_refused_a
         hall.engine.complete("3")
     hall.setup.replace(without_c, officer_id=None, source="import", what="imported")
     assert "C" not in hall.config.services, "once served, the service may go"
+
+
+@pytest.mark.slow
+def test_the_command_line_knows_a_kiosk_added_in_the_administration(tmp_path):
+    config = write_config(tmp_path)
+    hall = reopen(config)
+    hall.setup.change(lambda d: d["kiosks"].append({"id": "k9", "name": "Kios Lantai 9"}), officer_id=None, what="kiosk k9 added")
+    hall.store.close()
+    made = antre(config, "kiosk-key", "k9")
+    assert made.returncode == 0, made.stderr
+    assert len(made.stdout.strip()) > 20
