@@ -1,0 +1,127 @@
+"""Open screens follow a change of the hall's setup without a reload: the kiosk, the lobby
+and the counter display, in headless Chromium against a real ``antre run``, the change made with
+``antre config import`` as a hall's version-controlled setup would be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.support import ServerProcess, antre, http, kiosk_page, tv_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+KIOSK_SCREEN = {"width": 1280, "height": 800}
+MARK = "window.notReloaded = true"  # gone if the page were loaded again
+STILL_MARKED = "window.notReloaded === true"
+
+
+def change_setup(server: ServerProcess, folder: Path, edit: Callable[[dict], None]) -> None:
+    """Export the running hall's setup, edit it, and import it, as an admin keeping it in git would."""
+    document = yaml.safe_load(antre(server.config, "config", "export").stdout)
+    edit(document)
+    path = folder / "setup.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    result = antre(server.config, "config", "import", str(path))
+    assert result.returncode == 0, result.stderr
+
+
+def add_service_d(document: dict) -> None:
+    document["services"].append({"code": "D", "name": "Akta Kelahiran", "agency": "Disdukcapil"})
+    document["counters"][1]["services"].append("D")
+
+
+def service_named(code: str, name: str) -> Callable[[dict], None]:
+    def edit(document: dict) -> None:
+        next(s for s in document["services"] if s["code"] == code)["name"] = name
+
+    return edit
+
+
+def remove_service_c(document: dict) -> None:
+    document["services"] = [s for s in document["services"] if s["code"] != "C"]
+    document["counters"] = [c for c in document["counters"] if c["id"] != "3"]
+
+
+def counter_named(counter_id: str, name: str) -> Callable[[dict], None]:
+    def edit(document: dict) -> None:
+        next(c for c in document["counters"] if c["id"] == counter_id)["name"] = name
+
+    return edit
+
+
+def open_display(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("window.antreDisplay && window.antreDisplay.live.base !== null", timeout=10_000)
+    page.evaluate(MARK)
+
+
+def test_an_open_kiosk_shows_a_new_service_and_the_new_hall_name_without_reload(server, browser, tmp_path):
+    with kiosk_page(browser, server.url, KIOSK_SCREEN) as page:
+        page.evaluate(MARK)
+        expect(page.get_by_test_id("service-D")).to_have_count(0)
+
+        def edit(document: dict) -> None:
+            add_service_d(document)
+            document["hall"]["name"] = "MPP Kota Baru"
+
+        change_setup(server, tmp_path, edit)
+        expect(page.get_by_test_id("service-D")).to_contain_text("Akta Kelahiran")
+        expect(page.locator("#hall-name")).to_have_text("MPP Kota Baru")
+        assert page.evaluate(STILL_MARKED)
+
+
+def test_a_visitors_choice_survives_a_change_unless_its_service_is_removed(server, browser, tmp_path):
+    with kiosk_page(browser, server.url, KIOSK_SCREEN) as page:
+        page.evaluate(MARK)
+        page.get_by_test_id("service-A").click()
+        expect(page.locator("#confirm-name")).to_contain_text("KTP Elektronik")
+
+        change_setup(server, tmp_path, service_named("A", "KTP-el"))
+        expect(page.locator("#confirm-name")).to_contain_text("KTP-el")  # still on the confirm step, new name
+        expect(page.locator("#screen-confirm")).to_be_visible()
+
+        page.locator("#confirm-back").click()
+        page.get_by_test_id("service-C").click()
+        expect(page.locator("#confirm-name")).to_contain_text("Paspor")
+        change_setup(server, tmp_path, remove_service_c)
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(page.get_by_test_id("setup-notice")).to_contain_text("tidak tersedia lagi")
+        expect(page.get_by_test_id("service-C")).to_have_count(0)
+        assert page.evaluate(STILL_MARKED)
+
+
+def test_the_lobby_and_the_counter_screen_show_a_renamed_counter_and_a_new_service_without_reload(server, browser, tmp_path):
+    token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    assert http("POST", f"{server.url}/api/v1/tickets", {"service": "A"})[0] == 201
+    assert http("POST", f"{server.url}/api/v1/counters/2/call-next", {}, token)[0] == 200
+    with tv_page(browser) as lobby, tv_page(browser) as above:
+        open_display(lobby, f"{server.url}/display")
+        open_display(above, f"{server.url}/display/counter/2")
+        expect(lobby.locator("#recent")).to_contain_text("Loket 2")
+
+        def edit(document: dict) -> None:
+            counter_named("2", "Loket Dua Baru")(document)
+            add_service_d(document)
+
+        change_setup(server, tmp_path, edit)
+        expect(lobby.locator('.tile[data-counter="2"] .name')).to_have_text("Loket Dua Baru")
+        expect(lobby.locator("#recent")).to_contain_text("Loket Dua Baru")
+        expect(lobby.locator('.tile[data-counter="2"] .number')).to_have_text("A001")  # its ticket is still shown
+        expect(above.locator("#counter-name")).to_have_text("Loket Dua Baru")
+
+        assert http("POST", f"{server.url}/api/v1/tickets", {"service": "D"})[0] == 201
+        expect(lobby.locator('.chip[data-service="D"]')).to_be_visible()
+        assert lobby.evaluate(STILL_MARKED) and above.evaluate(STILL_MARKED)
+
+
+def test_a_screen_whose_counter_was_removed_says_so(server, browser, tmp_path):
+    with tv_page(browser) as above:
+        open_display(above, f"{server.url}/display/counter/3")
+        change_setup(server, tmp_path, remove_service_c)
+        expect(above.locator("[data-missing]")).to_contain_text("1, 2")  # the missing page lists the counters there are
