@@ -125,3 +125,28 @@ def test_a_screen_whose_counter_was_removed_says_so(server, browser, tmp_path):
         open_display(above, f"{server.url}/display/counter/3")
         change_setup(server, tmp_path, remove_service_c)
         expect(above.locator("[data-missing]")).to_contain_text("1, 2")  # the missing page lists the counters there are
+
+
+def open_console(page: Page, server: ServerProcess, username: str, counter_id: str) -> None:
+    page.goto(f"{server.url}/counter/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    if page.url.rstrip("/").endswith("/counter"):
+        page.click(f'a[href="/counter/{counter_id}"]')
+    expect(page.locator("#connection")).to_contain_text("Langsung")
+    page.evaluate(MARK)
+
+
+def test_the_console_shows_its_renamed_counter_and_offers_the_choice_when_its_counter_is_removed(server, browser, tmp_path):
+    with tv_page(browser, {"width": 1366, "height": 768}) as page:
+        open_console(page, server, "budi", "3")
+        change_setup(server, tmp_path, counter_named("3", "Loket Paspor"))
+        expect(page.locator("#counter-name")).to_have_text("Loket Paspor")
+        assert page.evaluate(STILL_MARKED)
+
+        change_setup(server, tmp_path, remove_service_c)
+        expect(page.locator("#message")).to_contain_text("baru saja dihapus")
+        page.get_by_test_id("choose-counter").click()
+        page.wait_for_url(f"{server.url}/counter")
