@@ -150,3 +150,14 @@ def test_the_console_shows_its_renamed_counter_and_offers_the_choice_when_its_co
         expect(page.locator("#message")).to_contain_text("baru saja dihapus")
         page.get_by_test_id("choose-counter").click()
         page.wait_for_url(f"{server.url}/counter")
+
+
+def test_a_kiosk_without_the_live_channel_still_follows_a_change_through_its_poll(server, browser, tmp_path):
+    with tv_page(browser, KIOSK_SCREEN) as page:
+        page.route("**/socket.io.min.js", lambda route: route.abort())
+        page.goto(f"{server.url}/kiosk")
+        page.get_by_test_id("service-A").wait_for()
+        page.evaluate(MARK)
+        change_setup(server, tmp_path, add_service_d)
+        expect(page.get_by_test_id("service-D")).to_contain_text("Akta Kelahiran", timeout=15_000)  # the next poll
+        assert page.evaluate(STILL_MARKED)

@@ -140,10 +140,17 @@ async function readFigures() {
 }
 
 // --- following a change of the hall's setup -----------------------------------------------------
-/** The live channel's kiosk audience: it brings `setup` and nothing else. Without the Socket.IO
- * client (its script did not load) the poll's `setup` version does the same, more slowly. */
+/** The live channel's kiosk audience: it brings `setup` and nothing else. Its client is loaded once
+ * the first tiles show, so it never delays them; if it cannot load, the poll's `setup` version does
+ * the same, more slowly. */
 function followSetup() {
-  if (!window.io) return;
+  const script = document.createElement('script');
+  script.src = document.documentElement.dataset.liveClient;
+  script.addEventListener('load', connectLive);
+  document.head.append(script);
+}
+
+function connectLive() {
   const socket = window.io({
     query: { kiosk: settings.kiosk?.id ?? '' }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10000,
   });
@@ -638,6 +645,6 @@ show('start');
 translate();
 touched();
 poll();
-followSetup();
 requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load
 requestIdleCallback(prepareSearch, { timeout: 3000 });
+requestIdleCallback(followSetup, { timeout: 3000 });
