@@ -12,7 +12,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
-from tests.support import ServerProcess, antre, http, kiosk_page, tv_page
+from tests.support import ServerProcess, antre, http, kiosk_page, tv_page, write_real_size_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -161,3 +161,33 @@ def test_a_kiosk_without_the_live_channel_still_follows_a_change_through_its_pol
         change_setup(server, tmp_path, add_service_d)
         expect(page.get_by_test_id("service-D")).to_contain_text("Akta Kelahiran", timeout=15_000)  # the next poll
         assert page.evaluate(STILL_MARKED)
+
+
+@pytest.fixture
+def real_size_server(tmp_path):
+    process = ServerProcess(write_real_size_config(tmp_path)).start()
+    yield process
+    process.kill()
+
+
+def test_in_a_real_size_hall_a_change_keeps_the_kiosks_open_agency_and_the_lobbys_pages(real_size_server, browser, tmp_path):
+    server = real_size_server
+    with kiosk_page(browser, server.url, {"width": 1920, "height": 1080}) as kiosk, tv_page(browser) as lobby:
+        kiosk.locator("#start-tiles .tile:visible", has_text="Disdukcapil").click()
+        expect(kiosk.get_by_test_id("service-AA")).to_be_visible()
+        kiosk.evaluate(MARK)
+        open_display(lobby, f"{server.url}/display")
+        pages = lobby.evaluate("window.antreDisplay.counterPages.pages.length")
+        counters = lobby.evaluate("window.antreDisplay.facts().counters.length")
+
+        def edit(document: dict) -> None:
+            service_named("AA", "Perekaman KTP-el Baru")(document)
+            counter_named("101", "Loket Kependudukan 1")(document)
+
+        change_setup(server, tmp_path, edit)
+        expect(kiosk.get_by_test_id("service-AA")).to_contain_text("Perekaman KTP-el Baru")
+        expect(kiosk.locator("#agency-title")).to_have_text("Disdukcapil")  # still in the agency the visitor opened
+        expect(lobby.locator('.tile[data-counter="101"] .name')).to_have_text("Loket Kependudukan 1")
+        assert lobby.locator(".tile[data-counter]").count() == counters  # laid out anew, not added to
+        assert lobby.evaluate("window.antreDisplay.counterPages.pages.length") == pages
+        assert kiosk.evaluate(STILL_MARKED) and lobby.evaluate(STILL_MARKED)
