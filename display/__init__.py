@@ -28,10 +28,11 @@ def _hall_facts() -> dict[str, Any]:
     """The hall's facts for the page (a copy each caller may add to). Services, counters and screens
     name an agency by its official name; ``agencies`` gives each its short name, which the screens
     show large. Made once per setup: after a change every screen asks for them within a second."""
-    config = current_hall().config
+    hall = current_hall()
+    config = hall.config
     made, facts = _made[0]
     if made is not config:
-        facts = _facts_of(config)
+        facts = {**_facts_of(config), "setup": hall.setup.version}  # the version is set before the config
         _made[0] = (config, facts)
     return dict(facts)
 

@@ -108,12 +108,14 @@ def test_the_lobby_and_the_counter_screen_show_a_renamed_counter_and_a_new_servi
         def edit(document: dict) -> None:
             counter_named("2", "Loket Dua Baru")(document)
             add_service_d(document)
+            document["hall"]["ticker"] = "Layanan akta kelahiran kini tersedia"
 
         change_setup(server, tmp_path, edit)
         expect(lobby.locator('.tile[data-counter="2"] .name')).to_have_text("Loket Dua Baru")
         expect(lobby.locator("#recent")).to_contain_text("Loket Dua Baru")
         expect(lobby.locator('.tile[data-counter="2"] .number')).to_have_text("A001")  # its ticket is still shown
         expect(above.locator("#counter-name")).to_have_text("Loket Dua Baru")
+        expect(lobby.locator("#ticker")).to_have_text("Layanan akta kelahiran kini tersedia")
 
         assert http("POST", f"{server.url}/api/v1/tickets", {"service": "D"})[0] == 201
         expect(lobby.locator('.chip[data-service="D"]')).to_be_visible()

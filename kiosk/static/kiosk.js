@@ -161,7 +161,8 @@ async function rereadSettings() {
   const query = settings.kiosk ? `?id=${encodeURIComponent(settings.kiosk.id)}` : '';
   try {
     const response = await fetch(`/kiosk/settings.json${query}`, { cache: 'no-store' });
-    if (response.ok) adopt(await response.json());
+    if (response.status === 404) location.reload(); // this kiosk was removed: the page that says which there are
+    else if (response.ok) adopt(await response.json());
   } catch { /* the next poll or message tries again */ }
 }
 

@@ -74,6 +74,7 @@ live.addEventListener('setup', async () => {
 
 /** The counter's name and agency as the changed setup has them; the snapshot asked for shows the rest. */
 function adopt(fresh) {
+  if (fresh.setup < facts.setup) return; // overtaken by the answer to a later change
   facts = fresh;
   setFitted($('counter-name'), facts.counter.name);
   setFitted($('agency'), facts.counter.agency_label);

@@ -285,6 +285,7 @@ live.addEventListener('called', ({ detail }) => {
 /** Lay the screen out again for the facts `fresh`: new and renamed counters and services, names in
  * the last calls, hall name, ticker. The tiles are made anew; the snapshot asked for fills them. */
 function adopt(fresh) {
+  if (fresh.setup < facts.setup) return; // overtaken by the answer to a later change
   facts = { ...fresh, rotate_seconds: facts.rotate_seconds };
   learn();
   for (const made of [tiles, chips, headingWidths]) made.clear();
