@@ -119,6 +119,13 @@ def test_the_lobby_and_the_counter_screen_show_a_renamed_counter_and_a_new_servi
 
         assert http("POST", f"{server.url}/api/v1/tickets", {"service": "D"})[0] == 201
         expect(lobby.locator('.chip[data-service="D"]')).to_be_visible()
+
+        # the same page goes on calling, and announcing: its audio hook still hears the calls
+        lobby.evaluate("window.calls = []; document.addEventListener('antre:called', (e) => window.calls.push(e.detail))")
+        assert http("POST", f"{server.url}/api/v1/counters/2/call-next", {}, token)[0] == 200
+        expect(lobby.locator("#now-number")).to_have_text("D001")
+        expect(lobby.locator("#now-counter")).to_have_text("Loket Dua Baru")
+        assert lobby.evaluate("window.calls.map((c) => c.counter.name)") == ["Loket Dua Baru"]
         assert lobby.evaluate(STILL_MARKED) and above.evaluate(STILL_MARKED)
 
 
