@@ -77,6 +77,8 @@ class Screen:
             await response.read()
             assert response.status == 200, response.status
         self.seen[message["version"]] = (heard, time.monotonic())
+        if self.kind == "display":
+            await self.sio.emit("sync")  # as the page does once it has its facts: the server's load is a page's
 
 
 async def _serve_parent(conn, url: str, kinds: list[str]) -> None:
