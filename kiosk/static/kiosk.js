@@ -176,8 +176,10 @@ function adopt(fresh) {
   if (settings.kiosk && $('kiosk-name')) $('kiosk-name').textContent = settings.kiosk.name;
   if (!agencyFirst || !byAgency.has(state.agency)) state.agency = null;
   const chosen = state.chosen && settings.services.find((s) => s.code === state.chosen.code);
-  if (chosen) state.chosen = chosen;
-  else if (state.chosen && ['confirm', 'priority'].includes(screen())) serviceGone();
+  if (chosen) {
+    state.chosen = chosen;
+    $('priority-service').textContent = `${chosen.code} ${chosen.name}`;
+  } else if (state.chosen && ['confirm', 'priority'].includes(screen())) serviceGone();
   refresh();
   state.polled = null;
   readFigures(); // the figures of a new service, then drawn again
