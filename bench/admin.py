@@ -43,7 +43,6 @@ sys.path.insert(0, str(ROOT))
 from antre.queue_server.config import load_config  # noqa: E402
 from antre.queue_server.hall import open_hall  # noqa: E402
 from antre.queue_server.setup import WATCH_SECONDS  # noqa: E402
-from antre.queue_server.setup import read as read_setup  # noqa: E402
 
 from tests.support import SMALL_HALL, free_port, http, serving, wait_until, write_config  # noqa: E402
 
@@ -160,19 +159,18 @@ class Saver:
         self.hall = open_hall(load_config(config))  # the other process `antre config import` would be
         self.token = http("POST", f"{url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
         if via == "auto":
-            via = "api" if self._patch("Loket 2") == 200 else "import"
+            via = "api" if self._patch("Loket 2")[0] == 200 else "import"
         self.via = via
 
-    def _patch(self, name: str) -> int:
-        return http("PATCH", f"{self.url}/api/v1/admin/counters/2", {"name": name}, self.token)[0]
+    def _patch(self, name: str) -> tuple[int, dict]:
+        return http("PATCH", f"{self.url}/api/v1/admin/counters/2", {"name": name}, self.token)
 
     def save(self, n: int) -> int:
         """Save change ``n``; returns the setup version it makes."""
         if self.via == "api":
-            status = self._patch(f"Loket Dua ({n})")
-            assert status == 200, status
-            with self.hall.store.read() as tx:
-                return read_setup(tx).version
+            status, body = self._patch(f"Loket Dua ({n})")
+            assert status == 200, body
+            return body["version"]
         self.hall.setup.change(_rename(n), officer_id=None, what=f"bench rename {n}", source="import")
         return self.hall.setup.version
 
