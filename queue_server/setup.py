@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 MACHINE_KEYS = ("database", "public_url", "printer", "auth", "backup", "issuing", "connections")
 FROM_FILE = "config.yaml"  # the ``source`` of a setup taken from the config file at start-up
 EVENT = "setup_changed"
-WATCH_SECONDS = 1.0  # how soon a setup stored by another process (antre config import) reaches the screens
+WATCH_SECONDS = 0.5  # how soon a setup stored by another process (antre config import) reaches the screens
 
 Edit = Callable[[dict], None]
 
