@@ -190,6 +190,9 @@ def test_a_save_from_a_stale_page_says_so_and_reloads_the_data(server, new_page)
 def test_on_the_real_size_hall_an_agency_admin_lists_and_edits_only_their_agency(big, new_page):
     admin = admin_page(new_page, big, "/admin/services")
     expect(admin.locator(".item-count")).to_have_text("300 dari 300 ditampilkan")
+    admin.locator(".agency-filter").select_option("Dinas Kependudukan dan Pencatatan Sipil Kota Besar")
+    expect(admin.locator(".item-count")).to_have_text("25 dari 300 ditampilkan")
+    admin.locator(".agency-filter").select_option("")
     admin.locator(".search").fill("paspor")
     expect(admin.locator("tbody tr").first).to_contain_text("Paspor")
     assert admin.locator("tbody tr").count() < 20
