@@ -503,11 +503,15 @@ class Collection {
     const save = el('button', 'btn primary');
     save.type = 'submit';
     save.append(both('admin.save'));
-    actions.append(save, button('admin.cancel', () => {
+    const cancel = () => {
       const key = this.item?.[this.spec.key];
       this.close();
       this.focusRow(key);
-    }));
+    };
+    actions.append(save, button('admin.cancel', cancel));
+    form.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') cancel();
+    });
     if (item) actions.append(button('admin.remove', () => this.confirmRemoval(), 'btn small danger'));
     this.removal = el('div', 'removal');
     this.removal.hidden = true;
