@@ -143,4 +143,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import lobby, officers, setup_api  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import lobby, officers, setup_api, setup_views  # noqa: E402, F401  (each area registers its pages, endpoints and section)

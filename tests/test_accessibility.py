@@ -303,3 +303,19 @@ def test_the_administration_log_in_home_officers_and_password_pages_pass_the_aud
     assert_accessible(page, "officers, with a one-time password shown")
     page.goto(f"{url}/counter/password")
     assert_accessible(page, "change password")
+
+
+def test_the_setup_list_pages_with_a_form_open_pass_the_audit(hall, new_page):
+    """Services, counters (300 services in checkbox groups), agencies and the kiosks and displays."""
+    page = new_page()
+    url = hall["server"].url
+    page.goto(f"{url}/admin/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)
+    for path in ("/admin/services", "/admin/counters", "/admin/agencies", "/admin/screens"):
+        page.goto(f"{url}{path}")
+        page.locator("tbody tr button").first.click()
+        expect(page.locator(".item-form")).to_be_visible()
+        assert_accessible(page, f"{path} with an item's form open")
