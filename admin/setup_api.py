@@ -19,7 +19,7 @@ from antre.queue_server.availability import CLOSED
 from antre.queue_server.clock import iso
 from antre.queue_server.config import AGENCY, COUNTER, DISPLAY, KIOSK, SERVICE, TOP
 from antre.queue_server.engine import Conflict, Event
-from antre.queue_server.errors import ApiError
+from antre.queue_server.errors import ApiError, request_language
 from antre.queue_server.hall import current_hall
 from antre.queue_server.roles import is_hall_admin, may_manage_agency, require_admin, require_agency, require_hall_admin
 from antre.queue_server.setup import MACHINE_KEYS, SetupInvalid, setup_document
@@ -96,13 +96,14 @@ def _expected_version(body: dict) -> int | None:
     return value
 
 
-def _problem(line: str, item_path: str | None) -> dict:
-    """One line of parse_config as ``{field, message}``: the field relative to the edited item
-    when the problem is inside it (``name`` rather than ``services[3].name``)."""
-    path = line.partition(": ")[0]
+def _problem(line: str, item_path: str | None, said: dict[str, str]) -> dict:
+    """One line of parse_config as ``{field, message, text}``: the field relative to the edited item
+    when the problem is inside it (``name`` rather than ``services[3].name``); ``text`` the problem
+    alone in the reader's language, for the page to show beside that field."""
+    path, _, rest = line.partition(": ")
     if item_path and path.startswith(f"{item_path}."):
         path = path.removeprefix(f"{item_path}.")
-    return {"field": path, "message": line}
+    return {"field": path, "message": line, "text": said.get(line, rest or line)}
 
 
 def _save(
@@ -123,7 +124,9 @@ def _save(
     try:
         hall.setup.change(run, officer_id=g.officer["id"], what=what, part=part, along=along, expected_version=version)
     except SetupInvalid as invalid:
-        problems = [_problem(line, edited[0]) for line in invalid.problems]
+        lang = request_language()
+        said = {problem.line(): problem.message(lang) for problem in invalid.details}
+        problems = [_problem(line, edited[0], said) for line in invalid.problems]
         raise ApiError(
             400, "invalid_setup", "error.invalid_setup", problems[0]["field"], {"problems": problems}, problem=invalid.problems[0]
         ) from None

@@ -94,7 +94,7 @@ def test_an_invalid_item_is_refused_naming_its_field_and_the_rule(admin):
     assert refused.status_code == 400
     error = refused.get_json()["error"]
     assert error["code"] == "invalid_setup"
-    assert error["problems"] == [{"field": "name", "message": "services[3].name: must be a non-empty text"}]
+    assert error["problems"] == [{"field": "name", "message": "services[3].name: must be a non-empty text", "text": "harus berisi teks, tidak boleh kosong"}]
     duplicate = admin("post", "/services", json={**AKTA, "code": "A"})
     assert duplicate.get_json()["error"]["problems"][0]["field"] == "code"
     assert "duplicate service code 'A'" in duplicate.get_json()["error"]["message"]
