@@ -6,10 +6,11 @@ import { langs, t } from '/static/js/i18n.js';
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
 export class ApiProblem extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, problems = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.problems = problems; // an invalid setup's [{field, message, text}], for the field each names
   }
 }
 
@@ -48,7 +49,7 @@ export async function api(method, path, body, { timeout } = {}) {
   if (response.ok) return data;
   const detail = data?.error?.message;
   const words = detail ? `${statusWords(langs[0], response.status)} ${capitalise(detail)}.` : langs.map((lang) => statusWords(lang, response.status)).join(' / ');
-  throw new ApiProblem(words, response.status, data?.error?.code);
+  throw new ApiProblem(words, response.status, data?.error?.code, data?.error?.problems || []);
 }
 
 function capitalise(text) {
