@@ -31,7 +31,7 @@ def lobby_page():
     return render_page("admin/lobby.html", limits=limits)
 
 
-add_section("admin.lobby_page", "admin.lobby")
+add_section("admin.lobby_page", "admin.lobby", hall_only=True)
 
 
 def large_body(view: Callable) -> Callable:
