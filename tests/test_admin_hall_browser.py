@@ -132,6 +132,23 @@ def test_a_holiday_added_on_the_calendar_closes_an_open_kiosk_with_its_reason(se
         expect(kiosk.locator("#closed-banner")).to_be_hidden(timeout=LIVE)
 
 
+def test_the_calendar_shows_a_services_cut_off_and_quota_read_only_with_a_filter(server, new_page):
+    page = admin_page(new_page(), server, "/admin/calendar")
+    changed = fetch(page, "PATCH", "/admin/services/C", {"daily_quota": 2, "cutoff_minutes": 30})
+    assert changed["status"] == 200
+    page.reload()
+    paspor = page.locator('#service-rule-rows tr[data-code="C"]')
+    expect(paspor).to_contain_text("30 menit")
+    expect(paspor.locator("td").nth(3)).to_have_text("2")
+    expect(paspor.locator("input")).to_have_count(0)
+    page.get_by_label("Instansi").last.select_option("Disdukcapil")
+    expect(paspor).to_have_count(0)
+    expect(page.locator("#service-rules-none")).to_be_visible()
+    page.get_by_label("Instansi").last.select_option("")
+    page.get_by_label("Cari").fill("paspor")
+    expect(page.locator("#service-rule-rows tr")).to_have_count(1)
+
+
 def test_the_ticker_changed_on_the_lobby_page_shows_on_an_open_lobby(server, new_page, browser):
     with tv_page(browser) as lobby:
         lobby.goto(f"{server.url}/display")

@@ -12,7 +12,7 @@ const filters = $('audit-filters');
 const list = $('audit-events');
 const older = $('audit-older');
 const when = new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: filters.dataset.timezone });
-const MAX_ROWS = 40; // of one entry's diff: a whole setup replaced is summed up, not listed
+const SHOWN = 12; // rows of one entry's changes shown at once: a whole setup seeded is folded
 let query = '';
 let nextBefore = null;
 
@@ -21,21 +21,26 @@ function say(text) {
   $('audit-message').hidden = false;
 }
 
-/** Every leaf of a value by its path (`hall.weekly_hours.monday`, `services[3].name`). */
+/** Every leaf of a value by its path (`hall.weekly_hours.monday`, `services[3].name`); a list of
+ * plain values (a counter's services) is one leaf, read as the list it is. */
 function flatten(value, path = '', into = new Map()) {
-  if (value !== null && typeof value === 'object' && (Array.isArray(value) ? value.length : Object.keys(value).length)) {
+  if (Array.isArray(value) && value.every((item) => item === null || typeof item !== 'object')) {
+    into.set(path, value.join(', '));
+  } else if (value !== null && typeof value === 'object' && Object.keys(value).length) {
     for (const [key, item] of Object.entries(value)) flatten(item, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key, into);
   } else if (value !== undefined && value !== null) {
-    into.set(path, Array.isArray(value) || typeof value === 'object' ? JSON.stringify(value) : String(value));
+    into.set(path, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   return into;
 }
 
-function diff(entry) {
-  const old = flatten(entry.before);
-  const now = flatten(entry.after);
-  const paths = [...new Set([...old.keys(), ...now.keys()])].filter((path) => old.get(path) !== now.get(path));
-  if (!paths.length) return el('p', 'muted', t(lang, 'admin.audit_no_fields'));
+function diffRow(path, old, now) {
+  const row = el('tr');
+  row.append(el('td', 'audit-path', path || '–'), el('td', 'audit-before', old.get(path) ?? '–'), el('td', 'audit-after', now.get(path) ?? '–'));
+  return row;
+}
+
+function diffTable(rows) {
   const table = el('table', 'admin-table audit-diff');
   const head = el('tr');
   for (const key of ['admin.audit_field', 'admin.audit_before', 'admin.audit_after']) {
@@ -45,19 +50,25 @@ function diff(entry) {
   }
   table.append(el('thead'), el('tbody'));
   table.tHead.append(head);
-  for (const path of paths.slice(0, MAX_ROWS)) {
-    const row = el('tr');
-    row.append(el('td', 'audit-path', path || '–'), el('td', 'audit-before', old.get(path) ?? '–'), el('td', 'audit-after', now.get(path) ?? '–'));
-    table.tBodies[0].append(row);
-  }
-  if (paths.length > MAX_ROWS) {
-    const row = el('tr');
-    const cell = el('td', 'muted', t(lang, 'admin.audit_more', { num: paths.length - MAX_ROWS }));
-    cell.colSpan = 3;
-    row.append(cell);
-    table.tBodies[0].append(row);
-  }
+  table.tBodies[0].append(...rows);
   return table;
+}
+
+/** The fields that changed; beyond the first few (a whole setup seeded or replaced) folded away. */
+function diff(entry) {
+  const old = flatten(entry.before);
+  const now = flatten(entry.after);
+  const paths = [...new Set([...old.keys(), ...now.keys()])].filter((path) => old.get(path) !== now.get(path));
+  if (!paths.length) return el('p', 'muted', t(lang, 'admin.audit_no_fields'));
+  const rows = paths.map((path) => diffRow(path, old, now));
+  const box = el('div');
+  box.append(diffTable(rows.slice(0, SHOWN)));
+  if (rows.length > SHOWN) {
+    const more = el('details', 'audit-more');
+    more.append(el('summary', null, t(lang, 'admin.audit_more', { num: rows.length - SHOWN })), diffTable(rows.slice(SHOWN)));
+    box.append(more);
+  }
+  return box;
 }
 
 function entryItem(entry) {
@@ -67,7 +78,7 @@ function entryItem(entry) {
   const time = el('time', 'audit-when', when.format(new Date(entry.at)));
   time.dateTime = entry.at;
   const header = el('p', 'audit-head');
-  header.append(time, ' · ', el('strong', 'audit-who', entry.officer || t(lang, 'admin.audit_system')), ' · ', el('span', 'audit-what', entry.what || t(lang, `admin.audit_${entry.kind}`)));
+  header.append(time, ' · ', el('strong', 'audit-who', entry.officer || t(lang, 'admin.audit_system')), ' · ', el('span', 'audit-kind', t(lang, `admin.audit_${entry.kind}`)), ': ', el('span', 'audit-what', entry.what || ''));
   item.append(header, diff(entry));
   return item;
 }

@@ -60,8 +60,8 @@ function fillWeek(container, hours) {
       closedLabel.append(closed, ` ${t(lang, 'admin.day_closed')}`);
       row.append(
         el('span', 'day-name', name),
-        clock(`${name}: ${t(lang, 'admin.opens')}`, opens, '08:00'),
-        clock(`${name}: ${t(lang, 'admin.closes')}`, closes, '15:00'),
+        clock(`${name}: ${t(lang, 'admin.opens')}`, opens, t(lang, 'admin.clock_placeholder')),
+        clock(`${name}: ${t(lang, 'admin.closes')}`, closes, t(lang, 'admin.clock_placeholder')),
         closedLabel,
       );
       return row;
