@@ -107,6 +107,55 @@ def test_a_bad_time_is_named_beside_its_field_in_indonesian_and_nothing_is_saved
     assert after == before, "nothing saved"
 
 
+def test_each_bad_setting_is_named_beside_its_own_field_and_nothing_is_saved(server, new_page):
+    page = admin_page(new_page(), server, "/admin/settings")
+    expect(page.get_by_label("Maksimal prioritas berturut-turut")).to_have_value("3")
+    before = fetch(page, "GET", "/admin/settings")["body"]
+    page.get_by_label("Maksimal prioritas berturut-turut").fill("banyak")
+    page.get_by_label("Volume (0 sampai 1)").fill("2")
+    page.get_by_role("button", name="Simpan").click()
+
+    expect(page.locator("#setup-summary li")).to_have_count(2)
+    for label, words in (
+        ("Maksimal prioritas berturut-turut", "harus bilangan bulat"),
+        ("Volume (0 sampai 1)", "harus antara 0 dan 1, bukan 2"),
+    ):
+        field = page.get_by_label(label)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{field.get_attribute('aria-describedby')}")).to_have_text(words)
+    expect(page.get_by_label("Nama aula")).not_to_have_attribute("aria-invalid", "true")
+    assert fetch(page, "GET", "/admin/settings")["body"] == before
+
+    page.get_by_label("Maksimal prioritas berturut-turut").fill("3")
+    page.get_by_label("Volume (0 sampai 1)").fill("")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator("#setup-message")).to_contain_text("Pengaturan aula disimpan")
+    expect(page.locator(".field-problem")).to_have_count(0)
+
+
+def test_a_break_for_an_unknown_counter_is_named_beside_its_counters(server, new_page):
+    page = admin_page(new_page(), server, "/admin/calendar")
+    expect(page.locator('#hall-week .day-row[data-day="monday"]')).to_be_visible()
+    page.get_by_role("button", name="Tambah jeda").click()
+    planned = page.locator(".break-row").last
+    planned.get_by_label("Jeda mulai").fill("12:00")
+    planned.get_by_label("Jeda selesai").fill("13:00")
+    planned.get_by_label("Alasan").select_option("sholat")
+    planned.get_by_label("Loket (dipisah koma)").fill("1, 9")
+    page.get_by_role("button", name="Simpan kalender aula").click()
+    expect(planned.locator(".field-problem")).to_have_text("loket '9' tidak dikenal")
+    expect(planned.get_by_label("Loket (dipisah koma)")).to_have_attribute("aria-invalid", "true")
+
+    planned.get_by_label("Loket (dipisah koma)").fill("1")
+    page.get_by_role("button", name="Simpan kalender aula").click()
+    expect(page.locator("#setup-message")).to_contain_text("Kalender disimpan")
+    hall = fetch(page, "GET", "/admin/settings")["body"]["settings"]["hall"]
+    assert hall["breaks"] == [{"time": "12:00-13:00", "reason": "sholat", "counters": ["1"]}]
+    page.locator(".break-row").last.get_by_role("button", name="Hapus").click()
+    page.get_by_role("button", name="Simpan kalender aula").click()
+    expect(page.locator("#setup-message")).to_contain_text("Kalender disimpan")
+
+
 def test_a_holiday_added_on_the_calendar_closes_an_open_kiosk_with_its_reason(server, new_page, browser):
     today = datetime.now(ZoneInfo(SMALL_HALL["hall"]["timezone"])).date().isoformat()
     with kiosk_page(browser, server.url, KIOSK_SCREEN) as kiosk:
@@ -189,7 +238,9 @@ def test_a_notice_with_an_uploaded_image_shows_on_the_lobby(server, new_page, br
         lobby.wait_for_function("window.antreDisplay && window.antreDisplay.live.base !== null", timeout=10_000)
         lobby.evaluate("window.antreDisplay.notices.show()")
         expect(lobby.locator("#notices .notice-text")).to_have_text("Bawa KTP asli")
-        lobby.wait_for_function("(() => { const i = document.querySelector('#notices img'); return i && i.complete && i.naturalWidth > 0; })()")
+        lobby.wait_for_function(
+            "(() => { const i = document.querySelector('#notices img'); return i && i.complete && i.naturalWidth > 0; })()"
+        )
 
 
 def test_the_audit_page_lists_the_change_just_made_with_who_and_before_and_after(server, new_page):
@@ -211,6 +262,29 @@ def test_the_audit_page_lists_the_change_just_made_with_who_and_before_and_after
     page.get_by_label("Jenis").select_option("officer_changed")
     page.get_by_role("button", name="Tampilkan").click()
     expect(page.locator('.audit-entry[data-kind="setup_changed"]')).to_have_count(0)
+
+
+def test_the_audit_page_shows_the_halls_local_time_and_pages_back_to_older_entries(server, new_page):
+    page = admin_page(new_page(), server, "/admin/audit")
+    for n in range(51):
+        assert fetch(page, "PATCH", "/admin/settings", {"hall": {"ticker": f"Pengumuman {n}"}})["status"] == 200
+    page.reload()
+    entries = page.locator(".audit-entry")
+    expect(entries).to_have_count(50)
+    moment = entries.first.locator("time")
+    local = datetime.fromisoformat(moment.get_attribute("datetime")).astimezone(ZoneInfo(SMALL_HALL["hall"]["timezone"]))
+    assert f"{local:%H.%M}" in moment.inner_text()
+    expect(entries.first.locator(".audit-after")).to_have_text("Pengumuman 50")
+    expect(entries.first.locator(".audit-before")).to_have_text("Pengumuman 49")
+    page.get_by_role("button", name="Lebih lama").click()
+    expect(entries.nth(50)).to_be_visible()
+    assert len(set(entries.evaluate_all("(items) => items.map((item) => item.dataset.id)"))) == entries.count()
+
+    page.get_by_label("Cari").fill("seeded")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(entries).to_have_count(1)
+    expect(entries.first.locator(".audit-what")).to_have_text("seeded from config.yaml")
+    expect(page.get_by_role("button", name="Lebih lama")).to_be_hidden()
 
 
 def test_a_save_over_a_newer_version_says_so_and_offers_the_new_data(server, new_page):
@@ -243,6 +317,19 @@ def test_an_agency_admin_gets_403_on_the_hall_pages_and_api_and_sees_their_agenc
     assert refused["status"] == 403 and refused["body"]["error"]["code"] == "forbidden"
     other = fetch(page, "PATCH", "/admin/agencies/Kantor%20Imigrasi", {"closed_days": [{"date": "2026-12-31", "reason": "x"}]})
     assert other["status"] == 403 and other["body"]["error"]["code"] == "forbidden"
+
+    page.goto(f"{server.url}/admin/calendar")
+    page.get_by_role("button", name="Tambah hari libur").click()
+    day = page.locator("#agency-closed .closed-row").last
+    day.get_by_label("Tanggal").fill("2026-12-31")
+    day.get_by_label("Alasan").fill("Tutup buku akhir tahun")
+    page.locator('#agency-week .day-row[data-day="friday"]').get_by_label("Jumat: Tutup").fill("11:30")
+    page.locator('#agency-week .day-row[data-day="friday"]').get_by_label("Jumat: Buka").fill("08:00")
+    page.get_by_role("button", name="Simpan kalender instansi").click()
+    expect(page.locator("#setup-message")).to_contain_text("Kalender disimpan")
+    agency = fetch(page, "GET", "/admin/agencies/Disdukcapil")["body"]["item"]
+    assert agency["closed_days"] == [{"date": "2026-12-31", "reason": "Tutup buku akhir tahun"}]
+    assert agency["weekly_hours"] == {"friday": "08:00-11:30"}
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -14,11 +14,17 @@ function lookup(settings, path) {
 function fill(settings) {
   for (const field of form.querySelectorAll('[data-type]')) {
     const value = lookup(settings, field.dataset.path);
-    if (field.dataset.type === 'bool') field.checked = field.dataset.path === 'announcements.enabled' ? value !== false : Boolean(value);
+    if (field.dataset.type === 'bool') field.checked = value ?? field.dataset.default === 'true';
     else field.value = value ?? '';
   }
   const offered = settings.kiosk_priority_categories;
   for (const box of categories.querySelectorAll('input')) box.checked = !offered || offered.includes(box.value);
+}
+
+/** Whether a field left as the page showed a key the setup does not have (its default): nothing to send. */
+function untouchedDefault(field, value) {
+  if (lookup(loaded, field.dataset.path) !== undefined) return false;
+  return value === null || (field.dataset.type === 'bool' && value === (field.dataset.default === 'true'));
 }
 
 /** The change: every field by its path; a null only where the key was set (so it is removed). */
@@ -27,12 +33,14 @@ function change() {
   for (const field of form.querySelectorAll('[data-type]')) {
     const value = valueOf(field);
     const path = field.dataset.path.split('.');
-    if (value === null && lookup(loaded, field.dataset.path) === undefined) continue;
+    if (untouchedDefault(field, value)) continue;
     const last = path.pop();
     const section = path.reduce((at, key) => (at[key] ??= {}), body);
     section[last] = value;
   }
-  body.kiosk_priority_categories = [...categories.querySelectorAll('input:checked')].map((box) => box.value);
+  const offered = [...categories.querySelectorAll('input:checked')].map((box) => box.value);
+  const every = offered.length === categories.querySelectorAll('input').length;
+  if (loaded.kiosk_priority_categories || !every) body.kiosk_priority_categories = offered;
   return body;
 }
 
