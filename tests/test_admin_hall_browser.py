@@ -14,7 +14,16 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, ServerProcess, axe_violations, kiosk_page, tv_page, write_config
+from tests.support import (
+    SMALL_HALL,
+    ServerProcess,
+    axe_violations,
+    kiosk_page,
+    real_size_hall,
+    tv_page,
+    write_config,
+    write_real_size_config,
+)
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -125,6 +134,7 @@ def test_each_bad_setting_is_named_beside_its_own_field_and_nothing_is_saved(ser
         expect(page.locator(f"#{field.get_attribute('aria-describedby')}")).to_have_text(words)
     expect(page.get_by_label("Nama aula")).not_to_have_attribute("aria-invalid", "true")
     assert fetch(page, "GET", "/admin/settings")["body"] == before
+    assert axe_violations(page) == [], "the problems shown are accessible too"
 
     page.get_by_label("Maksimal prioritas berturut-turut").fill("3")
     page.get_by_label("Volume (0 sampai 1)").fill("")
@@ -337,3 +347,27 @@ def test_the_pages_pass_the_accessibility_audit(server, new_page, path):
     page = admin_page(new_page(), server, path)
     page.wait_for_load_state("networkidle")
     assert axe_violations(page) == []
+
+
+def test_the_calendar_holds_the_real_size_hall(tmp_path, new_page):
+    """36 agencies to choose from, the hall's break rota, and a table of services' own rules that a
+    search narrows: no form per service."""
+    config = write_real_size_config(tmp_path)
+    hall = open_hall(load_config(config))
+    try:
+        hall.accounts.add("admin", PASSWORD, "admin")
+    finally:
+        hall.store.close()
+    process = ServerProcess(config).start()
+    try:
+        page = admin_page(new_page(), process, "/admin/calendar")
+        data = real_size_hall()
+        expect(page.locator("#agency-choice option")).to_have_count(len(data["agencies"]))
+        expect(page.locator(".break-row")).to_have_count(len(data["hall"]["breaks"]))
+        expect(page.locator(".break-row").first.get_by_label("Loket (dipisah koma)")).to_have_value(
+            ", ".join(data["hall"]["breaks"][0]["counters"])
+        )
+        assert page.locator("input").count() < 100
+        assert axe_violations(page) == []
+    finally:
+        process.kill()
