@@ -25,10 +25,10 @@ function input(className, label, value = '') {
   return node;
 }
 
-function clock(label, value, placeholder) {
+function clock(label, value) {
   const node = input('clock', label, value);
   node.inputMode = 'numeric';
-  node.placeholder = placeholder;
+  node.placeholder = t(lang, 'admin.clock_placeholder');
   return node;
 }
 
@@ -60,8 +60,8 @@ function fillWeek(container, hours) {
       closedLabel.append(closed, ` ${t(lang, 'admin.day_closed')}`);
       row.append(
         el('span', 'day-name', name),
-        clock(`${name}: ${t(lang, 'admin.opens')}`, opens, t(lang, 'admin.clock_placeholder')),
-        clock(`${name}: ${t(lang, 'admin.closes')}`, closes, t(lang, 'admin.clock_placeholder')),
+        clock(`${name}: ${t(lang, 'admin.opens')}`, opens),
+        clock(`${name}: ${t(lang, 'admin.closes')}`, closes),
         closedLabel,
       );
       return row;
@@ -115,7 +115,7 @@ function breakRow(planned = { time: '', reason: 'istirahat', counters: [] }) {
   const row = el('div', 'break-row');
   const [start, end] = planned.time ? planned.time.split('-') : ['', ''];
   const time = el('span', 'break-time');
-  time.append(clock(t(lang, 'admin.break_start'), start, '12:00'), ' – ', clock(t(lang, 'admin.break_end'), end, '13:00'));
+  time.append(clock(t(lang, 'admin.break_start'), start), ' – ', clock(t(lang, 'admin.break_end'), end));
   const reason = el('select', 'break-reason');
   reason.setAttribute('aria-label', t(lang, 'admin.field_reason'));
   for (const code of REASONS) {
