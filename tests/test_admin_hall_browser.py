@@ -6,7 +6,7 @@ agency admin is kept out of the hall's pages."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -295,6 +295,17 @@ def test_the_audit_page_shows_the_halls_local_time_and_pages_back_to_older_entri
     expect(entries).to_have_count(1)
     expect(entries.first.locator(".audit-what")).to_have_text("seeded from config.yaml")
     expect(page.get_by_role("button", name="Lebih lama")).to_be_hidden()
+
+    today = datetime.now(ZoneInfo(SMALL_HALL["hall"]["timezone"])).date()
+    page.get_by_label("Cari").fill("")
+    page.get_by_label("Dari tanggal").fill((today + timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#audit-none")).to_be_visible()
+    expect(entries).to_have_count(0)
+    page.get_by_label("Dari tanggal").fill(today.isoformat())
+    page.get_by_label("Sampai tanggal").fill(today.isoformat())
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(entries).to_have_count(50)
 
 
 def test_a_save_over_a_newer_version_says_so_and_offers_the_new_data(server, new_page):
