@@ -172,10 +172,11 @@ def test_a_holiday_added_on_the_calendar_closes_an_open_kiosk_with_its_reason(se
         expect(kiosk.locator("#closed-banner")).to_be_hidden()
         page = admin_page(new_page(), server, "/admin/calendar")
         expect(page.locator('#hall-week .day-row[data-day="monday"]')).to_be_visible()
-        page.get_by_role("button", name="Tambah hari libur").first.click()
-        row = page.locator("#hall-closed .closed-row").last
-        row.get_by_label("Tanggal").fill(today)
-        row.get_by_label("Alasan").fill("Cuti bersama <Natal>")
+        for date, reason in (("2025-12-25", "Hari Raya Natal"), (today, "Cuti bersama <Natal>")):
+            page.get_by_role("button", name="Tambah hari libur").first.click()
+            row = page.locator("#hall-closed .closed-row").last
+            row.get_by_label("Tanggal").fill(date)
+            row.get_by_label("Alasan").fill(reason)
         page.get_by_role("button", name="Simpan kalender aula").click()
         expect(page.locator("#setup-message")).to_contain_text("Kalender disimpan")
 
@@ -183,7 +184,11 @@ def test_a_holiday_added_on_the_calendar_closes_an_open_kiosk_with_its_reason(se
         expect(kiosk.locator("[data-testid=service-A]")).to_be_disabled()
 
         page.reload()
-        saved = page.locator("#hall-closed .closed-row").last
+        expect(page.locator("#hall-closed .closed-row")).to_have_count(2)
+        past, saved = page.locator("#hall-closed .closed-row").all()
+        expect(past).to_have_class("closed-row past")
+        expect(past).to_contain_text("sudah lewat")
+        expect(saved).to_have_class("closed-row")
         expect(saved.get_by_label("Alasan")).to_have_value("Cuti bersama <Natal>")
         saved.get_by_role("button", name="Hapus").click()
         page.get_by_role("button", name="Simpan kalender aula").click()
