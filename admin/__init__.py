@@ -88,7 +88,7 @@ def hall_admin_page(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not is_hall_admin(g.officer):
-            return render_page("admin/forbidden.html", 403, reason="admin.hall_only")
+            return render_page("admin/hall_only.html", 403)
         return view(*args, **kwargs)
 
     return admin_page(wrapper)

@@ -42,7 +42,7 @@ export async function save(form, method, path, body, doneKey) {
     say(t(lang, doneKey), 'info');
     return answer;
   } catch (problem) {
-    if (problem.problems?.length) showProblems(form, problem.problems);
+    if (problem.error?.problems?.length) showProblems(form, problem.error.problems);
     else if (problem.status === 409 && problem.code === 'conflict') stale(problem.message);
     else say(problem.message, 'error');
     return null;

@@ -6,11 +6,12 @@ import { langs, t } from '/static/js/i18n.js';
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
 export class ApiProblem extends Error {
-  constructor(message, status, code, problems = []) {
+  /** `error` is the answer's whole error body, for pages that show more of it (a setup's problems). */
+  constructor(message, status, code, error = null) {
     super(message);
     this.status = status;
     this.code = code;
-    this.problems = problems; // an invalid setup's [{field, message, text}], for the field each names
+    this.error = error;
   }
 }
 
@@ -49,7 +50,7 @@ export async function api(method, path, body, { timeout } = {}) {
   if (response.ok) return data;
   const detail = data?.error?.message;
   const words = detail ? `${statusWords(langs[0], response.status)} ${capitalise(detail)}.` : langs.map((lang) => statusWords(lang, response.status)).join(' / ');
-  throw new ApiProblem(words, response.status, data?.error?.code, data?.error?.problems || []);
+  throw new ApiProblem(words, response.status, data?.error?.code, data?.error ?? null);
 }
 
 function capitalise(text) {
