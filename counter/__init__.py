@@ -15,7 +15,7 @@ from antre.queue_server.accounts import may_act_on
 from antre.queue_server.config import PAUSE_REASONS
 from antre.queue_server.engine import InvalidInput
 from antre.queue_server.hall import current_hall
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 
@@ -195,6 +195,26 @@ def console(counter_id: str):
         settings=_console_settings(officer, counter),
         live_client=_live_client(),
     )
+
+
+@bp.get("/<counter_id>/settings.json")
+def console_settings(counter_id: str):
+    """The console's settings read again after a setup change (the live channel's ``setup``): a renamed
+    counter or changed services show without a reload; 404 when the counter was removed, 403 when it
+    is no longer the officer's, so the page can offer the counter choice."""
+    officer = _officer()
+    if officer is None:
+        return jsonify(error=_error("unauthorized", "log in again")), 401
+    counter = current_hall().config.counters.get(counter_id)
+    if counter is None:
+        return jsonify(error=_error("not_found", f"no counter {counter_id!r}")), 404
+    if not may_act_on(officer, counter_id, current_hall().config):
+        return jsonify(error=_error("forbidden", f"counter {counter_id!r} is not yours")), 403
+    return jsonify(_console_settings(officer, counter))
+
+
+def _error(code: str, message: str) -> dict:
+    return {"code": code, "message": message, "field": "counter_id"}
 
 
 def _console_settings(officer: dict, counter) -> dict:

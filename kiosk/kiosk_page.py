@@ -1,8 +1,9 @@
 """The touchscreen kiosk at /kiosk?id=k1, and the pictures its confirmation screen shows.
 
-The page gets the hall's static facts (services, agencies, counters) and its words (``kiosk.*`` in
-both languages, from the catalogue) embedded as JSON, then
-polls ``GET /api/v1/services`` for the waiting counts; taking a ticket is ``POST /api/v1/tickets``
+The page gets the hall's facts (services, agencies, counters) and its words (``kiosk.*`` in
+both languages, from the catalogue) embedded as JSON, reads the facts again from
+``/kiosk/settings.json`` when the setup changes (the live channel's ``setup``, audience ``kiosk``), and
+polls ``/kiosk/services.json`` for the waiting counts; taking a ticket is ``POST /api/v1/tickets``
 with a ``request_id`` per tap. The QR code is drawn here, server-side, so the kiosk needs nothing
 from the internet.
 """
@@ -76,6 +77,7 @@ def _settings(kiosk) -> dict:
     hours = hall.opening_hours
     return {
         "kiosk": {"id": kiosk.id, "name": kiosk.name, "prints": kiosk.printer != "none"} if kiosk else None,
+        "setup": current_hall().setup.version,  # which setup these are: a newer one is read again
         "hall": hall.name,
         "language": hall.language,
         "timezone": hall.timezone.key,
@@ -99,12 +101,26 @@ def _settings(kiosk) -> dict:
     }
 
 
+@bp.get("/kiosk/settings.json")
+def settings():
+    """The facts the kiosk page embeds, read again when the setup changes (the live channel's
+    ``setup``, or a new ``setup`` version in services.json): the page follows a renamed or new
+    service without a reload. Nothing here is secret: /api/v1/services shows the same."""
+    hall = current_hall().config
+    kiosk_id = request.args.get("id")
+    kiosk = hall.kiosks.get(kiosk_id) if kiosk_id else None
+    if kiosk_id and kiosk is None:
+        return jsonify(error={"code": "not_found", "message": f"unknown kiosk {kiosk_id!r}", "field": "id"}), 404
+    return jsonify(_settings(kiosk)), 200, {"Cache-Control": "no-store"}
+
+
 @bp.get("/kiosk/services.json")
 def services():
     """What the start screen shows, polled every few seconds: per service the waiting count, the
     engine's estimate for a normal ticket taken now (the figure the ticket itself would carry), and
     why it cannot be taken (queue_server/availability.py), with what its message needs; ``closed``
-    says why the whole hall issues nothing (a holiday, outside its hours), for the start screen."""
+    says why the whole hall issues nothing (a holiday, outside its hours), for the start screen;
+    ``setup``, the setup's version, tells a kiosk without the live channel to read its settings again."""
     engine = current_hall().engine
     rows = engine.services()
     hall = engine.hall
@@ -114,6 +130,7 @@ def services():
     return jsonify(
         open=closed is None,
         closed=closed._asdict() if closed else None,
+        setup=current_hall().setup.version,
         services=[
             {
                 "code": row["code"],

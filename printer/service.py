@@ -46,14 +46,29 @@ class Printing:
             target = self.target_for(kiosk.id)
             if target is not None:
                 self._kiosks.setdefault(target, []).append(kiosk.id)
+        self._retry = retry
         for target in [DEFAULT, *(t for t in self._kiosks if t not in (DEFAULT, AGENT))]:
-            layout = self._layout_config(target)
-            connection = open_connection(layout.printer, config.path.parent)
-            self.queues[target] = PrintQueue(self.jobs, connection, self._renderer(layout), target=target, retry=retry, clock=clock)
-        self.agents = AgentJobs(self.jobs, self._renderer(config), retry=retry, clock=clock)
+            self._add_queue(target)
+        self.agents = AgentJobs(self.jobs, self._renderer(DEFAULT), retry=retry, clock=clock)
         self._agents_seen: dict[str, dict[str, Any]] = {}
         self._issued: OrderedDict[int, dict] = OrderedDict()  # job id -> its ticket as the kiosk showed it
         self._lock = threading.Lock()
+
+    def _add_queue(self, target: str) -> PrintQueue:
+        connection = open_connection(self._layout_config(target).printer, self.config.path.parent)
+        queue = PrintQueue(self.jobs, connection, self._renderer(target), target=target, retry=self._retry, clock=self.clock)
+        self.queues[target] = queue
+        return queue
+
+    def reconfigure(self, config: HallConfig) -> None:
+        """A changed setup: tickets print with the new names at once, and a kiosk newly given a printer
+        of its own gets its print queue now. A kiosk's printer section changed while the hall runs
+        takes effect at the next start (its queue may hold jobs for the printer it had)."""
+        self.config = config
+        for kiosk in config.kiosks.values():
+            target = self.target_for(kiosk.id)
+            if target is not None and target not in self.queues and target != AGENT:
+                self._add_queue(target).start()
 
     # --- routing -------------------------------------------------------------------------------
     def target_for(self, kiosk_id: str | None) -> str | None:
@@ -188,20 +203,22 @@ class Printing:
     def _layout_config(self, target: str) -> HallConfig:
         """The hall with the printer section of ``target``; a kiosk's own printer keeps the hall's
         footer and logo unless it sets its own."""
-        if not target.startswith("kiosk-"):
+        kiosk = self.config.kiosks.get(target.removeprefix("kiosk-")) if target.startswith("kiosk-") else None
+        if kiosk is None or not isinstance(kiosk.printer, dict):  # the hall's printer, or a kiosk removed since
             return self.config
-        own = self.config.kiosks[target.removeprefix("kiosk-")].printer
-        assert isinstance(own, dict)
+        own = kiosk.printer
         inherited = {key: self.config.printer[key] for key in ("footer", "logo") if key in self.config.printer}
         return replace(self.config, printer={**inherited, **own})
 
-    def _renderer(self, layout: HallConfig):
+    def _renderer(self, target: str):
+        """Renders with the setup as it is when the job prints (names changed since print as they are now)."""
+
         def render(job: dict) -> bytes:
             with self._lock:
                 issued = self._issued.pop(job["id"], None)
             # A retry prints the ticket as it is now: people ahead have moved on while the printer was down.
             ticket = issued if issued is not None and job["attempts"] <= 1 else self.engine.ticket(job["ticket_id"])
-            return ticket_bytes(ticket, layout, job["track_url"], job["lang"])
+            return ticket_bytes(ticket, self._layout_config(target), job["track_url"], job["lang"])
 
         return render
 

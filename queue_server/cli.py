@@ -360,6 +360,7 @@ def say(obj: Context, number: str, counter: str, save_to: Path | None) -> None:
     """Speak one call as the hall would, e.g. `antre say A012 1` (COUNTER: an id from the config, or a name)."""
     from .announce import say_once
 
+    obj.hall().store.close()  # the counters' names as the hall's setup has them now
     try:
         click.echo(say_once(obj.config, number, counter, save_to))
     except (ValueError, OSError) as error:  # a malformed number, an unwritable --save file; voice and player errors are RuntimeErrors
@@ -426,10 +427,11 @@ def printer_agent_key(obj: Context, kiosk: str) -> None:
     """Make the key a kiosk's printer-agent logs in with (replaces its earlier key); shown once."""
     from antre.printer.agent_namespace import issue_agent_key
 
-    found = obj.config.kiosks.get(kiosk)
+    hall = obj.hall()  # the hall's setup: a kiosk added in the administration counts
+    found = hall.config.kiosks.get(kiosk)
     if found is None or found.printer != "agent":
         fail(f"kiosk {kiosk!r} is not configured with printer: agent (config kiosks)")
-    click.echo(issue_agent_key(obj.hall().store, kiosk))
+    click.echo(issue_agent_key(hall.store, kiosk))
 
 
 @main.command("kiosk-key")
@@ -441,9 +443,10 @@ def kiosk_key(obj: Context, kiosk: str) -> None:
     On the kiosk PC open /kiosk/pair?id=KIOSK&key=KEY once: the browser keeps the key."""
     from antre.queue_server.issuing_access import new_kiosk_key
 
-    if kiosk not in obj.config.kiosks:
-        fail(f"kiosk {kiosk!r} is not in the config (kiosks: {', '.join(obj.config.kiosks) or 'none'})")
-    click.echo(new_kiosk_key(obj.hall().store, kiosk))
+    hall = obj.hall()  # the hall's setup: a kiosk added in the administration counts
+    if kiosk not in hall.config.kiosks:
+        fail(f"kiosk {kiosk!r} is not in the config (kiosks: {', '.join(hall.config.kiosks) or 'none'})")
+    click.echo(new_kiosk_key(hall.store, kiosk))
 
 
 @main.command("printer-agent")

@@ -69,7 +69,7 @@ class Hall:
         if self.announcer is not None:
             self.announcer.reconfigure(config)
         if self.printing is not None:
-            self.printing.config = config
+            self.printing.reconfigure(config)
         for follower in self._followers:
             follower(config)
 

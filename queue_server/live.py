@@ -12,7 +12,9 @@ Protocol (Socket.IO v4, same origin, default namespace ``/``):
 Audiences. A client picks one when it connects, by the ``auth`` object or the query string:
   - nothing: the whole hall (lobby displays, consoles, anything general);
   - ``counter=ID``: one counter (the screen above it), unknown id → the connection is refused;
-  - ``ticket=ID``: one ticket (the visitor's phone), unknown id → refused.
+  - ``ticket=ID``: one ticket (the visitor's phone), unknown id → refused;
+  - ``kiosk=ID``: a kiosk (any id, or empty for /kiosk without one): it is sent only ``setup``, never the
+    hall's traffic nor a snapshot, so a hall's kiosks cost the emitter nothing between setup changes.
 ``follow`` ``{counter: ID}`` | ``{ticket: ID}`` | ``{}`` switches an open connection to another audience;
 it is acknowledged with ``{ok: true}`` or ``{error: {code, message, field}}`` and answered like a connect.
 
@@ -66,6 +68,7 @@ from .setup import EVENT as SETUP_CHANGED
 log = logging.getLogger(__name__)
 
 HALL = "hall"
+KIOSK = "kiosk"  # an audience that is sent ``setup`` alone
 CALLS = ("called", "recalled")
 COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
 SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
@@ -147,6 +150,8 @@ class LiveChannel:
         counter, ticket = params.get("counter"), params.get("ticket")
         if counter is not None and ticket is not None:
             raise Refused("invalid", "follow either a counter or a ticket, not both", "counter")
+        if params.get("kiosk") is not None and counter is None and ticket is None:
+            return KIOSK, None
         if counter is not None:
             if not isinstance(counter, str) or counter not in self.hall.config.counters:
                 raise Refused("not_found", f"unknown counter {counter!r}", "counter")
@@ -163,14 +168,15 @@ class LiveChannel:
         self.server.enter_room(sid, _room(audience))
         with self._lock:
             self._audiences[sid] = audience
-        self._jobs.put(sid)
+        if audience[0] != KIOSK:  # a kiosk reads its facts over HTTP: it has no snapshot to be sent
+            self._jobs.put(sid)
 
     # --- for health and metrics ----------------------------------------------------------------------
     def clients(self) -> dict[str, int]:
-        """Connected clients per audience kind (hall, counter, ticket)."""
+        """Connected clients per audience kind (hall, counter, ticket, kiosk)."""
         with self._lock:
             kinds = [kind for kind, _ in self._audiences.values()]
-        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket")}
+        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket", KIOSK)}
 
     def health(self) -> dict[str, Any]:
         """Whether messages can go out: the emitter thread runs once a client has connected."""
@@ -369,8 +375,8 @@ class LiveChannel:
         with self._lock:
             audiences = {sid: self._audiences.get(sid) for sid in dict.fromkeys(sids)}
         for sid, audience in audiences.items():
-            if audience is None:
-                continue  # gone meanwhile
+            if audience is None or audience[0] == KIOSK:
+                continue  # gone meanwhile, or a kiosk (it asks for no snapshot)
             if audience[0] == "ticket":
                 self._send_ticket(audience[1], snapshot["seq"], [], to=sid)
             else:
@@ -452,7 +458,9 @@ class LiveChannel:
 
 def _room(audience: tuple[str, str | None]) -> str:
     kind, key = audience
-    return HALL if kind == HALL else f"{kind}:{key}"
+    if kind in (HALL, KIOSK):
+        return kind
+    return f"{kind}:{key}"
 
 
 def init_live(app: Flask, hall: Hall) -> LiveChannel:

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 MACHINE_KEYS = ("database", "public_url", "printer", "auth", "backup", "issuing", "connections")
 FROM_FILE = "config.yaml"  # the ``source`` of a setup taken from the config file at start-up
 EVENT = "setup_changed"
-WATCH_SECONDS = 1.0  # how soon a setup stored by another process (antre config import) reaches the screens
+WATCH_SECONDS = 0.5  # how soon a setup stored by another process (antre config import) reaches the screens
 
 Edit = Callable[[dict], None]
 
@@ -195,25 +195,38 @@ class Setup:
             config = build(self.hall.config, document)
             after = part(document) if part else document
             now = iso(self.hall.engine.clock())
-            with self.hall.store.write() as tx:
-                current = read(tx)
-                if current is not None and current.version != stored.version:
-                    raise Conflict("error.setup_outdated", version=current.version)
-                event_id = store_document(tx, document, source=source, at=now, officer_id=officer_id, what=what, before=before, after=after)
-                if along is not None:
-                    along(tx, now)
+            try:
+                with self.hall.store.write() as tx:
+                    current = read(tx)
+                    if current is not None and current.version != stored.version:
+                        raise Conflict("error.setup_outdated", version=current.version)
+                    event_id = store_document(tx, document, source=source, at=now, officer_id=officer_id, what=what, before=before, after=after)
+                    if along is not None:
+                        along(tx, now)
+            except BaseException:
+                self.hall.engine.reconfigure(self.hall.config)  # services ``along`` retired are the hall's again
+                raise
             self._run_on(config, Event(event_id, EVENT, now, None, None, officer_id, {"version": stored.version + 1, "what": what}))
             return config
 
     def replace(self, document: dict, *, officer_id: int | None, source: str, what: str) -> HallConfig:
-        """Put a whole setup in place (``antre config import``): validated first, nothing applied on
-        error. Machine keys in ``document`` are left out: they stay config.yaml's."""
+        """Put a whole setup in place (``antre config import``, ``PUT /admin/setup``): validated first,
+        nothing applied on error. Machine keys in ``document`` are left out: they stay config.yaml's.
+        A service it leaves out that still has tickets today is refused, as removing it in /admin is
+        (TicketsWaiting): the admin moves or closes them there first, never loses them here."""
+        new = setup_document(document)
+        kept = {service.get("code") for service in new.get("services") or [] if isinstance(service, dict)}
 
         def edit(current: dict) -> None:
             current.clear()
-            current.update(setup_document(document))
+            current.update(new)
 
-        return self.change(edit, officer_id=officer_id, what=what, source=source)
+        def retire_dropped(tx: Tx, at: str) -> None:
+            for code in self.hall.config.services:
+                if code not in kept:
+                    self.hall.engine.retire_service(tx, at, code, None, False, officer_id)
+
+        return self.change(edit, officer_id=officer_id, what=what, source=source, along=retire_dropped)
 
     def catch_up(self) -> bool:
         """Run on a setup another process stored (``antre config import`` while the server runs);

@@ -118,6 +118,22 @@ def server(config_path: Path):
     process.kill()  # nothing is checked after the test, and a graceful stop costs half a second per test
 
 
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh browser contexts (separate cookies, like separate PCs), at the desk PC's size."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """One Playwright for the whole run: its sync API allows only one at a time."""

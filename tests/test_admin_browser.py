@@ -33,22 +33,6 @@ def server(tmp_path_factory):
     process.kill()
 
 
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts: separate cookies, like separate PCs."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def log_in(page, server, path: str, username: str, password: str = PASSWORD):
     page.goto(f"{server.url}{path}")
     page.fill("#username", username)

@@ -53,22 +53,6 @@ def admin_token(server) -> str:
     return http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
 
 
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts (separate cookies, like separate PCs), at the desk PC's size."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def open_console(page, server, username: str, counter_id: str):
     page.goto(f"{server.url}/counter/login")
     page.fill("#username", username)

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import socketio
+import yaml
 
 from tests.conftest import PASSWORD
-from tests.support import ServerProcess, http, wait_until
+from tests.support import ServerProcess, antre, http, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -196,6 +197,24 @@ def test_a_counter_screen_gets_only_its_own_counter(server, follow, admin):
     assert own.names() == ["state", "called", "counter"]
     assert own.of("called")[0]["counter"]["id"] == "2" and own.of("called")[0]["ticket"]["number"] == "A002"
     assert own.of("counter")[0]["counter"]["ticket"]["number"] == "A002"
+
+
+def test_a_kiosk_hears_setup_changes_and_none_of_the_halls_traffic(server, follow, admin, tmp_path):
+    kiosk = Follower(server.url, kiosk="k1").connect()
+    try:
+        hall = follow()
+        issue(server)
+        assert api(server, "POST", "/counters/1/call-next", token=admin)[0] == 200
+        wait_until(lambda: hall.of("called"), message="the call in the hall")
+        document = yaml.safe_load(antre(server.config, "config", "export").stdout)
+        document["counters"][0]["name"] = "Loket Satu"
+        (tmp_path / "setup.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        assert antre(server.config, "config", "import", str(tmp_path / "setup.yaml")).returncode == 0
+        wait_until(lambda: kiosk.messages, message="the setup message at the kiosk")
+        assert kiosk.names() == ["setup"]  # no snapshot on connect, no call, no queue
+        wait_until(lambda: hall.of("setup"), message="the setup message in the hall")
+    finally:
+        kiosk.close()
 
 
 def test_displays_and_counter_screens_never_hear_a_ticket_id(server, follow, admin):

@@ -242,3 +242,31 @@ def test_pending_jobs_survive_a_server_restart(tmp_path, printer):
         assert len(printer.tickets) == 1
     finally:
         server.stop()
+
+
+def test_a_ticket_prints_the_names_the_setup_has_now(client, printer):
+    """Renamed in the administration while the hall runs: the next ticket's paper says the new name."""
+    printer.start()
+    hall = hall_of(client.application)
+    hall.setup.change(lambda d: d["services"][0].update(name="KTP Elektronik Baru"), officer_id=None, what="renamed A")
+    issue(client, kiosk="k1")
+    (data,) = printer.wait_for_tickets(1)
+    assert b"KTP Elektronik Baru" in data
+
+
+def test_a_kiosk_given_a_printer_of_its_own_while_the_hall_runs_prints_on_it(make_app, printer):
+    other = LoopbackPrinter()
+    other.bind()
+    try:
+        client = make_app(hall_data(printer)).test_client()
+        hall = hall_of(client.application)
+        own = {"kind": "network", "host": "127.0.0.1", "port": other.port, "timeout_seconds": 2}
+        hall.setup.change(lambda d: d["kiosks"].append({"id": "k3", "name": "Kiosk Lantai 3", "printer": own}), officer_id=None, what="k3")
+        key = new_kiosk_key(hall.store, "k3")
+        other.start()
+        response = client.post(f"{API}/tickets", json={"service": "A", "kiosk": "k3"}, headers={"Authorization": f"Kiosk {key}"})
+        assert response.status_code == 201, response.get_json()
+        (data,) = other.wait_for_tickets(1)
+        assert response.get_json()["number"].encode() in data
+    finally:
+        other.stop()

@@ -238,3 +238,31 @@ def test_import_names_every_problem_and_applies_nothing(tmp_path):
     assert antre(config, "config", "export").stdout == before
     missing = antre(config, "config", "import", str(tmp_path / "nowhere.yaml"))
     assert missing.returncode == 2 and "config file not found" in missing.stderr
+
+
+def test_a_whole_setup_that_leaves_out_a_service_with_tickets_today_is_refused_and_changes_nothing(hall):
+    hall.engine.issue("C")
+    without_c = hall.setup.document()
+    without_c["services"] = [s for s in without_c["services"] if s["code"] != "C"]
+    without_c["counters"] = [c for c in without_c["counters"] if c["id"] != "3"]
+    with pytest.raises(Conflict) as refused:
+        hall.setup.replace(without_c, officer_id=None, source="import", what="imported")
+    assert refused.value.code == "tickets_waiting"
+    assert "C" in hall.config.services and hall.setup.version == 1
+    assert hall.engine.issue("C")["number"] == "C002", "the service still issues: nothing was half-removed"
+    for _ in range(2):
+        hall.engine.call_next("3")
+        hall.engine.complete("3")
+    hall.setup.replace(without_c, officer_id=None, source="import", what="imported")
+    assert "C" not in hall.config.services, "once served, the service may go"
+
+
+@pytest.mark.slow
+def test_the_command_line_knows_a_kiosk_added_in_the_administration(tmp_path):
+    config = write_config(tmp_path)
+    hall = reopen(config)
+    hall.setup.change(lambda d: d["kiosks"].append({"id": "k9", "name": "Kios Lantai 9"}), officer_id=None, what="kiosk k9 added")
+    hall.store.close()
+    made = antre(config, "kiosk-key", "k9")
+    assert made.returncode == 0, made.stderr
+    assert len(made.stdout.strip()) > 20

@@ -8,7 +8,7 @@ import { clockTime, duration, minutesBetween, pair, pairHtml, priorityLabel, sec
 import { matches, normalise, words } from './search.js';
 import { both, escapeHtml, langs, t } from '/static/js/i18n.js';
 
-const settings = JSON.parse(document.getElementById('console-settings').textContent);
+let settings = JSON.parse(document.getElementById('console-settings').textContent); // replaced after a setup change
 const counterId = settings.counter.id;
 const base = `/counters/${encodeURIComponent(counterId)}`;
 const POLL_MS = settings.live ? 30000 : 4000;
@@ -31,6 +31,7 @@ let busy = false;
 let refreshTimer = null;
 let refreshing = null;
 let leaving = false; // logging out or leaving: a refresh answered 401 meanwhile must not send us to the log-in page first
+let gone = false; // the counter was removed (or taken from this officer) by a setup change
 let online = true;
 let lastHeard = Date.now();
 let lastRead = 0;
@@ -58,6 +59,7 @@ function clearMessage() {
 
 // --- reading the state ------------------------------------------------------------------------
 async function refresh() {
+  if (gone) return null;
   if (refreshing) return refreshing;
   refreshing = (async () => {
     try {
@@ -395,10 +397,14 @@ function closeDialogs() {
 
 // --- transfer: 300 services, found by typing -----------------------------------------------------
 // Each service's search text is made once; every keystroke only shows or hides the options.
-const serviceIndex = settings.services.map((service) => ({
-  ...service,
-  haystack: normalise([service.code, service.name, service.agency, service.agency_short, ...service.keywords].join(' ')),
-}));
+let serviceIndex = indexServices();
+
+function indexServices() {
+  return settings.services.map((service) => ({
+    ...service,
+    haystack: normalise([service.code, service.name, service.agency, service.agency_short, ...service.keywords].join(' ')),
+  }));
+}
 let transferOptions = [];
 let transferChoice = null;
 
@@ -658,6 +664,37 @@ function connectLive() {
   });
   socket.on('counter', (message) => { if (message.counter?.id === counterId) scheduleRefresh(); });
   socket.on('called', (message) => { if (message.counter?.id === counterId) scheduleRefresh(); });
+  socket.on('setup', rereadSettings);
+}
+
+// --- a change of the hall's setup ---------------------------------------------------------------
+/** The counter's name and services, and the hall's services, as the changed setup has them. */
+async function rereadSettings() {
+  let response;
+  try {
+    response = await fetch(`/counter/${encodeURIComponent(counterId)}/settings.json`, { cache: 'no-store' });
+  } catch {
+    return; // the connection check says so; the next setup message tries again
+  }
+  if (response.status === 404 || response.status === 403) counterGone();
+  else if (response.ok) adoptSettings(await response.json());
+}
+
+function adoptSettings(fresh) {
+  settings = fresh;
+  serviceIndex = indexServices();
+  $('counter-name').textContent = settings.counter.name;
+  document.title = `${settings.counter.name} · ${document.title.split(' · ').pop()}`;
+  scheduleRefresh(0);
+}
+
+/** Nothing more can be done here: say so, and offer the counter choice. */
+function counterGone() {
+  gone = true;
+  closeDialogs();
+  for (const button of document.querySelectorAll('[data-action], [data-call-ticket]')) button.disabled = true;
+  const choose = `<a href="/counter" data-testid="choose-counter">${both('console.choose_other')}</a>`;
+  sayHtml(`${both('console.counter_removed')} ${choose}`);
 }
 
 document.addEventListener('keydown', onKey);

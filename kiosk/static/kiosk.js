@@ -3,6 +3,9 @@
 // priority number there, see it large with its QR code, and go back to the start by itself.
 // One tap = one ticket: every taking button is locked while a request is in flight, and the request
 // carries a request_id that the server answers with the same ticket when the kiosk retries it.
+// A change of the hall's setup (the live channel's `setup`, or a new `setup` version in the poll when
+// the Socket.IO client could not load) brings the new services and names without a reload; a
+// visitor's half-done choice stays unless its service is gone.
 
 import { langs, t as translated } from '/static/js/i18n.js';
 import { el, mediaUrl } from '/static/js/dom.js';
@@ -10,7 +13,7 @@ import { Access } from './access.js';
 import { Pager } from './pager.js';
 import { Voice } from './voice.js';
 
-const settings = JSON.parse(document.getElementById('kiosk-settings').textContent);
+let settings = JSON.parse(document.getElementById('kiosk-settings').textContent); // replaced by adopt()
 const $ = (id) => document.getElementById(id);
 
 const AGENCY_TILES_ABOVE = 12; // more services than this: agencies first
@@ -28,17 +31,25 @@ const state = {
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
   ticket: null, returnTimer: null, returnLeft: 0, idleTimer: null, printWatch: null,
 };
-const agencies = new Map(settings.agencies.map((a) => [a.name, a]));
-const byAgency = new Map(settings.agencies.map((a) => [a.name, []]));
-for (const service of settings.services) {
-  if (!byAgency.has(service.agency)) byAgency.set(service.agency, []);
-  byAgency.get(service.agency).push(service);
-}
-for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
-const agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
 const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
+let agencies, byAgency, agencyFirst;
 // the search, made once the first tiles show; `opening` while its modules load after a touch (keys typed then count)
-const finder = { ready: null, search: null, relabel: () => {}, opening: false };
+const finder = { ready: null, searching: null, search: null, relabel: () => {}, opening: false };
+
+/** The settings' agencies and services as the start screen groups them; at start and after each
+ * setup change, when every tile is made again (a renamed service must not keep its old tile). */
+function arrange() {
+  agencies = new Map(settings.agencies.map((a) => [a.name, a]));
+  byAgency = new Map(settings.agencies.map((a) => [a.name, []]));
+  for (const service of settings.services) {
+    if (!byAgency.has(service.agency)) byAgency.set(service.agency, []);
+    byAgency.get(service.agency).push(service);
+  }
+  for (const [name, services] of byAgency) if (!services.length) byAgency.delete(name);
+  agencyFirst = settings.services.length > AGENCY_TILES_ABOVE && byAgency.size > 1;
+  tiles.clear();
+}
+arrange();
 
 // The kiosk's words (kiosk.* in the catalogue) in the visitor's language of the moment.
 function t(key, params) {
@@ -133,9 +144,66 @@ async function fetchLive() {
       state.open = body.open;
       state.closed = body.closed;
       state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
+      if (body.setup !== settings.setup) rereadSettings(); // a change the live channel did not bring
       refresh();
     }
   } catch { /* keep the last counts; the next poll tries again */ }
+}
+
+// --- following a change of the hall's setup -----------------------------------------------------
+/** The live channel's kiosk audience: it brings `setup` and nothing else. Its client is loaded once
+ * the first tiles show, so it never delays them; if it cannot load, the poll's `setup` version does
+ * the same, more slowly. */
+function followSetup() {
+  const script = document.createElement('script');
+  script.src = document.documentElement.dataset.liveClient;
+  script.addEventListener('load', connectLive);
+  document.head.append(script);
+}
+
+function connectLive() {
+  const socket = window.io({
+    query: { kiosk: settings.kiosk?.id ?? '' }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10000,
+  });
+  socket.on('setup', (message) => { if (message.version !== settings.setup) rereadSettings(); });
+}
+
+async function rereadSettings() {
+  const query = settings.kiosk ? `?id=${encodeURIComponent(settings.kiosk.id)}` : '';
+  try {
+    const response = await fetch(`/kiosk/settings.json${query}`, { cache: 'no-store' });
+    if (response.status === 404) location.reload(); // this kiosk was removed: the page that says which there are
+    else if (response.ok) adopt(await response.json());
+  } catch { /* the next poll or message tries again */ }
+}
+
+/** Show the setup `fresh` from now on, keeping what the visitor has chosen while it still exists. */
+function adopt(fresh) {
+  if (fresh.setup <= settings.setup) return; // an answer overtaken by a newer one
+  settings = fresh;
+  arrange();
+  reindex();
+  $('hall-name').textContent = settings.hall;
+  if (settings.kiosk && $('kiosk-name')) $('kiosk-name').textContent = settings.kiosk.name;
+  if (!agencyFirst || !byAgency.has(state.agency)) state.agency = null;
+  const chosen = state.chosen && settings.services.find((s) => s.code === state.chosen.code);
+  if (chosen) {
+    state.chosen = chosen;
+    $('priority-service').textContent = `${chosen.code} ${chosen.name}`;
+  } else if (state.chosen && ['confirm', 'priority'].includes(screen())) serviceGone();
+  refresh();
+  state.polled = null;
+  fetchLive(); // the figures of a new service, then drawn again
+}
+
+/** The service on the confirm step was removed: back to the start, saying why. */
+function serviceGone() {
+  state.chosen = null;
+  state.pending = null;
+  show('start');
+  $('setup-notice').textContent = t('service_gone');
+  $('setup-notice').hidden = false;
+  access.shown(startIntro(), $('setup-notice'));
 }
 
 // --- the start screen: agencies, then an agency's services --------------------------------------
@@ -300,13 +368,21 @@ function slug(text) { return text.toLowerCase().replace(/[^a-z0-9]+/g, '-'); }
  * after the first tiles show (or at the first touch of "Cari layanan", if that comes first). */
 function prepareSearch() {
   finder.ready ??= Promise.all([import('./keyboard.js'), import('./search.js')]).then(([keyboard, searching]) => {
-    const index = searching.buildIndex(settings.services, agencies);
-    finder.search = (query) => searching.search(index, query);
+    finder.searching = searching;
     finder.relabel = () => keyboard.relabel($('keyboard'), t);
     keyboard.buildKeyboard($('keyboard'), typed, t);
-    for (const service of settings.services) serviceTile(service, { withAgency: true });
+    reindex();
   });
   return finder.ready;
+}
+
+/** The search's index and result tiles for the services of the moment (once its module is loaded). */
+function reindex() {
+  const searching = finder.searching;
+  if (!searching) return;
+  const index = searching.buildIndex(settings.services, agencies);
+  finder.search = (query) => searching.search(index, query);
+  for (const service of settings.services) serviceTile(service, { withAgency: true });
 }
 
 async function openSearch() {
@@ -343,6 +419,7 @@ function renderSearch(paging) {
 // --- the confirm step: what the service needs, costs and takes, before the number (UU 25/2009 Pasal 21)
 function openConfirm(service) {
   if (state.busy) return;
+  $('setup-notice').hidden = true;
   state.from = screen();
   state.chosen = service;
   show('confirm');
@@ -530,6 +607,7 @@ function reset() {
   clearTimeout(state.printWatch);
   Object.assign(state, { ticket: null, agency: null, agencyPage: 0, query: '', chosen: null, lang: settings.language });
   $('ticket-live').textContent = '';
+  $('setup-notice').hidden = true;
   access.reset();
   show('start');
   startPager.page = 0;
@@ -610,3 +688,4 @@ touched();
 poll();
 requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load
 requestIdleCallback(prepareSearch, { timeout: 3000 });
+requestIdleCallback(followSetup, { timeout: 3000 });

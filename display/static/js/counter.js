@@ -1,13 +1,15 @@
 // The screen above one counter: its name, its agency, the number it serves, or why it serves none
 // (a pause and its reason, or closed). It follows only its own counter on the live channel
 // (audience counter=ID). The number and the name are fitted to the screen, whatever its size.
+// A setup change (`setup`) brings the counter's new name and agency without a reload; a counter the
+// setup no longer has shows the page that says so.
 
-import { Live, clockParts, restingWords } from './live.js';
+import { Live, clockParts, readFacts, restingWords } from './live.js';
 import { refit, setFitted } from './fit.js';
 import { langs, t } from '/static/js/i18n.js';
 
 const FRESH_MS = 8000;
-const facts = JSON.parse(document.getElementById('hall-facts').textContent);
+let facts = JSON.parse(document.getElementById('hall-facts').textContent);
 const own = facts.counter;
 const $ = (id) => document.getElementById(id);
 let freshTimer = null;
@@ -64,6 +66,22 @@ const live = new Live({ counter: own.id });
 live.addEventListener('status', ({ detail }) => { $('offline').hidden = detail.connected; });
 live.addEventListener('state', ({ detail }) => show(detail.counters.find((c) => c.id === own.id)));
 live.addEventListener('counter', ({ detail }) => show(detail.counter));
+live.addEventListener('setup', async () => {
+  const fresh = await readFacts(`/display/counter/${encodeURIComponent(own.id)}/facts.json`);
+  if (fresh === null) location.reload(); // this counter was removed: the page that says so
+  else if (fresh) adopt(fresh);
+});
+
+/** The counter's name and agency as the changed setup has them; the snapshot asked for shows the rest. */
+function adopt(fresh) {
+  if (fresh.setup < facts.setup) return; // overtaken by the answer to a later change
+  facts = fresh;
+  setFitted($('counter-name'), facts.counter.name);
+  setFitted($('agency'), facts.counter.agency_label);
+  $('agency').title = facts.counter.agency;
+  document.title = `${facts.counter.name} — ${facts.name}`;
+  live.sync();
+}
 live.addEventListener('called', ({ detail }) => {
   if (detail.counter.id !== own.id) return;
   document.body.classList.remove('idle', 'paused', 'closed');

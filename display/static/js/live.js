@@ -4,7 +4,8 @@
 // snapshot already shows, ask for a fresh snapshot (`sync`) after a missed message, and let the
 // Socket.IO client reconnect with backoff; every (re)connect brings a new snapshot, so nothing ever
 // needs a page reload. Listeners get DOM events: "status" {connected}, "state", "called",
-// "counter", "queue", "ticket" (detail = the message).
+// "counter", "queue", "ticket", "setup" (detail = the message). `setup` stands outside the seq chain:
+// the page reads its facts again (readFacts) and then asks for a snapshot (sync).
 
 import { langs, t } from '/static/js/i18n.js';
 
@@ -29,6 +30,7 @@ export class Live extends EventTarget {
     this.socket.on('connect_error', () => this.setConnected(false));
     this.socket.on('state', (msg) => this.handle('state', msg));
     this.socket.on('ticket', (msg) => this.handle('ticket', msg));
+    this.socket.on('setup', (msg) => this.emit('setup', msg));
     for (const name of MESSAGES) this.socket.on(name, (msg) => this.handle(name, msg));
   }
 
@@ -64,6 +66,18 @@ export class Live extends EventTarget {
 
   emit(name, detail) {
     this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+}
+
+/** The page's facts after a setup change (`url`: its facts.json): the facts, or null when the setup no
+ *  longer has this screen or counter (404), or undefined when they could not be read (try later). */
+export async function readFacts(url) {
+  try {
+    const response = await fetch(url, { cache: 'no-store' });
+    if (response.status === 404) return null;
+    return response.ok ? await response.json() : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,12 +1,14 @@
 // The lobby display: now calling, every counter (grouped by agency, in rotating pages), the last
 // calls, the waiting counts, the notices (in the counters' area, in turn with its pages) and the
-// ticker. Everything shown comes from the live channel.
+// ticker. Everything shown comes from the live channel; the hall's facts (names, services, counters,
+// ticker, notices) are embedded in the page and read again on `setup`, then the page is laid out
+// anew in place: no reload, so the announcements keep playing.
 //
 // Audio hook: each new call is dispatched on `document` as a CustomEvent "antre:called" whose
 // detail is the `called` message (number, counter, audio_url, caption, recall). The announcements
 // module /display/static/js/announcer.js, when present, is imported below and plays audio_url.
 
-import { Live, clockParts, restingWords } from './live.js';
+import { Live, clockParts, readFacts, restingWords } from './live.js';
 import { el, mediaUrl } from '/static/js/dom.js';
 import { refit, setFitted } from './fit.js';
 import { Pager, splitParts } from './pages.js';
@@ -16,13 +18,18 @@ import { langs, t } from '/static/js/i18n.js';
 const FRESH_MS = 8000;
 const RECENT_SHOWN = 5; // rows of "last calls" the panel holds at a size read from 5 m
 const TILE_COLUMNS = 6; // counter tiles across a page: agencies of 1, 2 or 3 counters fill a row (lobby.css)
-const facts = JSON.parse(document.getElementById('hall-facts').textContent);
-const screen = facts.screen;
+let facts = JSON.parse(document.getElementById('hall-facts').textContent);
+let screen, counters, services, serviceByCode, agencyByName;
 const shown = (agency) => !screen || screen.agencies.includes(agency);
-const counters = facts.counters.filter((c) => shown(c.agency));
-const services = facts.services.filter((s) => shown(s.agency));
-const serviceByCode = Object.fromEntries(facts.services.map((s) => [s.code, s]));
-const agencyByName = Object.fromEntries(facts.agencies.map((a) => [a.name, a]));
+/** What the screen shows of the facts: at start, and again after a setup change. */
+function learn() {
+  screen = facts.screen;
+  counters = facts.counters.filter((c) => shown(c.agency));
+  services = facts.services.filter((s) => shown(s.agency));
+  serviceByCode = Object.fromEntries(facts.services.map((s) => [s.code, s]));
+  agencyByName = Object.fromEntries(facts.agencies.map((a) => [a.name, a]));
+}
+learn();
 const agencyLabel = (name) => agencyByName[name]?.short_name || name;
 const $ = (id) => document.getElementById(id);
 
@@ -278,6 +285,12 @@ live.addEventListener('state', ({ detail }) => {
 });
 
 live.addEventListener('counter', ({ detail }) => { model.seq = detail.seq; showCounter(detail.counter); });
+live.addEventListener('setup', async () => {
+  const query = screen ? `?screen=${encodeURIComponent(screen.id)}` : '';
+  const fresh = await readFacts(`/display/facts.json${query}`);
+  if (fresh === null) location.reload(); // this screen was removed: the page that says so
+  else if (fresh) adopt(fresh);
+});
 live.addEventListener('queue', ({ detail }) => { model.seq = detail.seq; showWaiting(detail.waiting); });
 
 live.addEventListener('called', ({ detail }) => {
@@ -292,7 +305,31 @@ live.addEventListener('called', ({ detail }) => {
   document.dispatchEvent(new CustomEvent('antre:called', { detail }));
 });
 
+/** Lay the screen out again for the facts `fresh`: new and renamed counters and services, names in
+ * the last calls, hall name, ticker. The tiles are made anew; the snapshot asked for fills them. */
+function adopt(fresh) {
+  if (fresh.setup < facts.setup) return; // overtaken by the answer to a later change
+  facts = { ...fresh, rotate_seconds: facts.rotate_seconds };
+  learn();
+  for (const made of [tiles, chips, headingWidths]) made.clear();
+  const names = new Map(facts.counters.map((c) => [c.id, c.name]));
+  for (const call of model.recent) call.counter = { ...call.counter, name: names.get(call.counter.id) ?? call.counter.name };
+  showHeader();
+  layout();
+  for (const counter of model.counters.values()) showCounter(counter);
+  showRecent();
+  showNow(model.recent[0], false);
+  startTicker();
+  Object.assign(notices, { list: facts.notices || [], next: 0 });
+  live.sync();
+}
+
 // --- header, ticker, rotation -------------------------------------------------------------------
+function showHeader() {
+  $('hall-name').textContent = facts.name;
+  $('screen-name').textContent = screen ? screen.name : '';
+}
+
 function tick() {
   const { time, date } = clockParts(facts.timezone, langs[0]);
   $('clock').textContent = time;
@@ -324,9 +361,11 @@ function rotateCounters() {
 function startTicker() {
   const text = (facts.ticker || '').trim();
   const bar = $('ticker-bar');
-  if (!text) { bar.classList.add('empty'); return; }
   const node = $('ticker');
+  for (const running of node.getAnimations()) running.cancel();
+  bar.classList.toggle('empty', !text);
   node.textContent = text;
+  if (!text) return;
   const track = node.parentElement.clientWidth;
   const width = node.scrollWidth;
   node.animate(
@@ -335,7 +374,7 @@ function startTicker() {
   );
 }
 
-if (screen) $('screen-name').textContent = screen.name;
+showHeader();
 layout();
 tick();
 setInterval(tick, 1000);
@@ -347,4 +386,4 @@ window.addEventListener('resize', fit);
 // The announcements module, when installed, listens for "antre:called" and plays the audio.
 import('./announcer.js').catch(() => {});
 
-window.antreDisplay = { live, model, counterPages, waitingPages, notices };
+window.antreDisplay = { live, model, counterPages, waitingPages, notices, facts: () => facts };
