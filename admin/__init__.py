@@ -82,6 +82,18 @@ def admin_page(view: Callable) -> Callable:
     return wrapper
 
 
+def hall_admin_page(view: Callable) -> Callable:
+    """A page for the hall's own settings: an agency admin gets the 403 page saying it is the hall admin's."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not is_hall_admin(g.officer):
+            return render_page("admin/hall_only.html", 403)
+        return view(*args, **kwargs)
+
+    return admin_page(wrapper)
+
+
 def admin_required(view: Callable) -> Callable:
     """An administration REST endpoint: authenticated as all of /api/v1 (``g.officer``), then 403 for officers."""
 
@@ -143,4 +155,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import lobby, officers, setup_api, setup_views  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import audit, calendar, lobby, officers, settings, setup_api, setup_views  # noqa: E402, F401  (each area registers its pages, endpoints and section)

@@ -1,6 +1,7 @@
 """Lobby content and agency branding: the uploads (images and short videos) that agency logos and
-lobby notices show. The setup itself (``agencies[].logo``, ``hall.notices``) is edited like any
-other setup key; this module keeps the files."""
+lobby notices show, and the page (/admin/lobby) where the hall admin edits the ticker and the
+notices. The setup itself (``agencies[].logo``, ``hall.notices``, ``hall.ticker``) is edited like
+any other setup key (``PATCH /api/v1/admin/settings``); this module keeps the files."""
 
 from __future__ import annotations
 
@@ -15,7 +16,22 @@ from antre.queue_server.hall import current_hall
 from antre.queue_server.roles import require_hall_admin
 from flask import g, jsonify, request
 
-from . import api
+from . import add_section, api, bp, hall_admin_page, render_page
+
+
+@bp.get("/lobby")
+@hall_admin_page
+def lobby_page():
+    """The ticker, the notices and the uploads they show, with the upload limits stated."""
+    limits = {
+        "image_mb": media.MAX_IMAGE_BYTES // 2**20,
+        "video_mb": media.MAX_VIDEO_BYTES // 2**20,
+        "side": media.MAX_IMAGE_SIDE,
+    }
+    return render_page("admin/lobby.html", limits=limits)
+
+
+add_section("admin.lobby_page", "admin.lobby", hall_only=True)
 
 
 def large_body(view: Callable) -> Callable:
