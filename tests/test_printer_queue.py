@@ -107,7 +107,8 @@ def test_paper_out_holds_the_job_until_paper_is_loaded(hall, printer, make_queue
     queue = make_queue()
     job = queue.enqueue(hall.engine.issue("B")["id"])
     wait_until(lambda: queue.printer_state()["status"] == "paper_out", message="paper out reported")
-    assert status(queue, job) == "pending" and "reports paper out" in queue.store.job(job["id"])["last_error"]
+    wait_until(lambda: "reports paper out" in (queue.store.job(job["id"])["last_error"] or ""), message="the job says why")
+    assert status(queue, job) == "pending"
     assert printer.tickets == []
     printer.paper = True
     printer.wait_for_tickets(1)
