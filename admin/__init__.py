@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from antre.queue_server import session as console_session
 from antre.queue_server.api import officer_required
@@ -105,13 +104,6 @@ def admin_required(view: Callable) -> Callable:
     return officer_required(wrapper)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path under /admin: the log-in form must not send anyone to another site."""
-    if target and target.startswith("/admin") and not urlsplit(target).netloc:
-        return target
-    return url_for("admin.home")
-
-
 def _login_page(error: str = "", status: int = 200, username: str = "", **params: object) -> tuple[str, int]:
     return render_page(
         "admin/login.html",
@@ -124,29 +116,8 @@ def _login_page(error: str = "", status: int = 200, username: str = "", **params
     )
 
 
-@bp.get("/login")
-def login_form():
-    if console_session.officer() is not None:
-        return redirect(_safe_next(request.args.get("next")))
-    return _login_page()
-
-
-@bp.post("/login")
-def login():
-    """The console's log-in (same accounts, throttling and session): one sign-in serves both."""
-    refused = console_session.log_in_from_form()
-    if refused is not None:
-        key, status, params = refused
-        return _login_page(key, status, request.form.get("username", "").strip().lower(), **params)
-    return redirect(_safe_next(request.form.get("next")))
-
-
-@bp.post("/logout")
-def logout():
-    if console_session.csrf_valid():
-        console_session.log_out()
-        return redirect(url_for("admin.login_form", out=1))
-    return redirect(url_for("admin.home"))
+# The console's log-in (same accounts, throttling and session): one sign-in serves both.
+console_session.add_login_views(bp, _login_page, ("/admin",))
 
 
 @bp.get("", strict_slashes=False)

@@ -8,7 +8,6 @@ REST API (/api/v1/counters/...), authenticated by the session cookie plus the pa
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from antre.queue_server import session as console_session
 from antre.queue_server.accounts import may_act_on
@@ -21,6 +20,7 @@ bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="temp
 
 SOCKET_IO_CLIENT = Path("vendor/socket.io.min.js")
 REPRINT_RULE = "/api/v1/tickets/<ticket_id>/reprint"
+NEXT_AREAS = ("/counter", "/admin")  # where the log-in and password forms may send an officer on
 
 
 @bp.after_request
@@ -39,13 +39,6 @@ def _counters_of(officer: dict) -> list:
     return [c for c in current_hall().config.counters.values() if may_act_on(officer, c.id, current_hall().config)]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site under /counter or /admin, so the log-in form cannot be used to send an officer elsewhere."""
-    if target and target.startswith(("/counter", "/admin")) and not urlsplit(target).netloc and not target.startswith("//"):
-        return target
-    return url_for("counter.home")
-
-
 def _login_page(error: str = "", status: int = 200, username: str = "", **params: object):
     """``error`` is a catalogue key, shown in both languages with ``params`` filled in."""
     page = render_template(
@@ -61,29 +54,7 @@ def _login_page(error: str = "", status: int = 200, username: str = "", **params
     return page, status
 
 
-@bp.get("/login")
-def login_form():
-    if _officer() is not None:
-        return redirect(_safe_next(request.args.get("next")))
-    return _login_page()
-
-
-@bp.post("/login")
-def login():
-    refused = console_session.log_in_from_form()
-    if refused is not None:
-        key, status, params = refused
-        return _login_page(key, status, request.form.get("username", "").strip().lower(), **params)
-    return redirect(_safe_next(request.form.get("next")))
-
-
-@bp.post("/logout")
-def logout():
-    """Only with the page's CSRF token: another site must not be able to log an officer out mid-queue."""
-    if not console_session.csrf_valid():
-        return redirect(url_for("counter.home"))
-    console_session.log_out()
-    return redirect(url_for("counter.login_form", out=1))
+console_session.add_login_views(bp, _login_page, NEXT_AREAS)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -104,7 +75,7 @@ def password():
         current_hall().accounts.change_own_password(officer, form.get("current_password", ""), form.get("new_password", ""))
     except InvalidInput as error:
         return _password_page(officer, error.key, 400, **error.params)
-    return redirect(_safe_next(form.get("next")))
+    return redirect(console_session.safe_next(form.get("next"), NEXT_AREAS, "counter.home"))
 
 
 def _password_page(officer: dict, error: str = "", status: int = 200, **params: object):

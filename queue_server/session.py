@@ -18,9 +18,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, request, session
+from flask import Blueprint, current_app, redirect, request, session, url_for
 
 from .accounts import LoginFailed, Throttled
 from .errors import ApiError
@@ -127,3 +129,42 @@ def log_out() -> None:
         hall.accounts.logout(token)
         if signed_in is not None:
             hall.presence.signed_out(signed_in["id"])
+
+
+def safe_next(target: str | None, areas: tuple[str, ...], home: str) -> str:
+    """``target`` if it is a path on this site under one of ``areas``, else ``home``'s URL: the
+    log-in form must not be usable to send an officer to another site."""
+    if target and target.startswith(areas) and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for(home)
+
+
+def add_login_views(bp: Blueprint, login_page: Callable[..., object], areas: tuple[str, ...]) -> None:
+    """The log-in and log-out routes of a staff area (the console, the administration), the same for
+    each: one set of accounts, one throttling, one session. ``login_page(error_key, status, username,
+    **params)`` renders the area's form; after log-in the officer goes to the ``next`` path if it is
+    under ``areas``, else to the area's home."""
+    home = f"{bp.name}.home"
+
+    def login_form():
+        if officer() is not None:
+            return redirect(safe_next(request.args.get("next"), areas, home))
+        return login_page()
+
+    def login():
+        refused = log_in_from_form()
+        if refused is not None:
+            key, status, params = refused
+            return login_page(key, status, request.form.get("username", "").strip().lower(), **params)
+        return redirect(safe_next(request.form.get("next"), areas, home))
+
+    def logout():
+        """Only with the page's CSRF token: another site must not be able to log an officer out mid-queue."""
+        if not csrf_valid():
+            return redirect(url_for(home))
+        log_out()
+        return redirect(url_for(f"{bp.name}.login_form", out=1))
+
+    bp.add_url_rule("/login", "login_form", login_form, methods=["GET"])
+    bp.add_url_rule("/login", "login", login, methods=["POST"])
+    bp.add_url_rule("/logout", "logout", logout, methods=["POST"])

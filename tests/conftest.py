@@ -18,6 +18,7 @@ from tests.support import SMALL_HALL, ServerProcess, launch_chromium, write_conf
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 PASSWORD = "rahasia-petugas-1"
+DESK = {"width": 1366, "height": 768}  # the desk PC of a console or the administration
 
 
 @pytest.fixture
@@ -120,18 +121,22 @@ def server(config_path: Path):
 
 @pytest.fixture
 def new_page(browser):
-    """Pages in fresh browser contexts (separate cookies, like separate PCs), at the desk PC's size."""
-    contexts = []
+    """Pages in fresh browser contexts (separate cookies, like separate PCs), by default at the desk
+    PC's size; a script error on any of them fails the test, since a user would meet it."""
+    contexts, errors = [], []
 
-    def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
+    def make(viewport: dict = DESK, **options):
+        context = browser.new_context(viewport=viewport, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not errors, errors
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,6 @@ from tests.support import REAL_SIZE_HALL, SMALL_HALL, TEST_PASSWORD_HASH, Server
 pytestmark = pytest.mark.browser
 
 TV = {"width": 1920, "height": 1080}
-DESK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 API = "/api/v1"
 
@@ -73,25 +72,6 @@ def hall(tmp_path_factory) -> dict[str, Any]:
     hall.update(served=served, called=called, waiting=waiting, later=later, recall=recall, behind=behind)
     yield hall
     server.kill()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts of the given size; any script error fails the test."""
-    contexts, errors = [], []
-
-    def make(viewport: dict = DESK, **options: Any) -> Page:
-        context = browser.new_context(viewport=viewport, **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
 
 
 def assert_accessible(page: Page, state: str) -> None:

@@ -49,25 +49,6 @@ def server(tmp_path_factory):
     process.kill()
 
 
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts (separate cookies, like separate PCs); a script error fails the test."""
-    contexts, errors = [], []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
 def admin_page(page, server, path: str, username: str = "admin"):
     page.goto(f"{server.url}/admin/login?next={path}")
     page.fill("#username", username)
