@@ -22,7 +22,8 @@ def test_the_second_start_reads_the_profiles_the_first_one_parsed(tmp_path):
     home.mkdir()
     tmp.mkdir()
     start(home, tmp)
-    (cache,) = (home / ".cache" / "antre" / "escpos").iterdir()
+    (folder,) = (home / ".cache" / "antre" / "escpos").iterdir()
+    (cache,) = folder.iterdir()
     assert cache.name == f"{sys.version.split()[0]}.capabilities.pickle"
     written = cache.stat().st_mtime_ns
     start(home, tmp)
