@@ -25,14 +25,27 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
-# The navigation: (endpoint, catalogue key) in the order the areas registered; HALL_ONLY names the
-# endpoints an agency admin is not shown (their views refuse them too).
+# The navigation: (endpoint, catalogue key) of each area, in NAV_ORDER (an area not named there
+# comes last, in the order it registered); HALL_ONLY names the endpoints an agency admin is not shown
+# (their views refuse them too).
+NAV_ORDER = (
+    "admin.services_page",
+    "admin.counters_page",
+    "admin.agencies_page",
+    "admin.screens_page",
+    "admin.calendar_page",
+    "admin.settings_page",
+    "admin.lobby_page",
+    "admin.officers_page",
+    "admin.audit_page",
+)
 SECTIONS: list[tuple[str, str]] = []
 HALL_ONLY: set[str] = set()
 
 
 def add_section(endpoint: str, key: str, hall_only: bool = False) -> None:
     SECTIONS.append((endpoint, key))
+    SECTIONS.sort(key=lambda section: NAV_ORDER.index(section[0]) if section[0] in NAV_ORDER else len(NAV_ORDER))
     if hall_only:
         HALL_ONLY.add(endpoint)
 
