@@ -371,6 +371,15 @@ class Tx:
             self._waiting_counts = counts
         return counts
 
+    def waiting_heads(self, day: str) -> dict[str, dict]:
+        """Per service with visitors waiting today: how many (``waiting``) and the oldest one's
+        ``queue_at`` (``since``), what the live monitor's longest wait is counted from. One pass
+        along the (status, service, queue_at) index."""
+        rows = self.conn.execute(
+            "SELECT service, COUNT(*), MIN(queue_at) FROM tickets WHERE status = 'waiting' AND day = ? GROUP BY service", (day,)
+        )
+        return {service: {"waiting": n, "since": since} for service, n, since in rows}
+
     def stale_open_tickets(self, before_day: str) -> list[dict]:
         placeholders = _marks(OPEN_STATUSES)
         return self._all(
@@ -492,6 +501,31 @@ class Tx:
         rows = self._all(f"{sql} ORDER BY id DESC LIMIT {int(limit)}", params)
         for row in rows:
             row["details"] = json.loads(row["details"])
+        return rows
+
+    def open_alerts(self) -> list[dict]:
+        """The live monitor's alerts started in the log and not ended there (an ``alert_ended``
+        names the id of its ``alert_started`` as ``started_id``), oldest first."""
+        rows = self._all(
+            "SELECT * FROM events WHERE kind = 'alert_started' AND id NOT IN "
+            "(SELECT json_extract(details, '$.started_id') FROM events WHERE kind = 'alert_ended') ORDER BY id"
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
+
+    def alerts_between(self, since: str, until: str) -> list[dict]:
+        """The alerts that ran at some time in [since, until): each ``alert_started`` row with the
+        ``ended_at`` and ``ended_details`` of its ``alert_ended`` (None while it runs), oldest first."""
+        rows = self._all(
+            "SELECT s.*, e.at AS ended_at, e.details AS ended_details FROM events s LEFT JOIN "
+            "(SELECT at, details, json_extract(details, '$.started_id') AS started_id FROM events WHERE kind = 'alert_ended') e "
+            "ON e.started_id = s.id WHERE s.kind = 'alert_started' AND s.at < ? AND (e.at IS NULL OR e.at >= ?) ORDER BY s.id",
+            (until, since),
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+            row["ended_details"] = json.loads(row["ended_details"]) if row["ended_details"] else None
         return rows
 
     def last_event_id(self) -> int:
