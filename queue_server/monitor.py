@@ -101,7 +101,13 @@ def state(engine: Engine, agency: str | None = None) -> dict:
     with engine.store.read() as tx:
         started = {(e["details"]["alert"], e["details"]["service"]): e["at"] for e in tx.open_alerts()}
     alerts = [
-        {"alert": alert, "service": row["code"], "service_name": row["name"], "agency": row["agency"], "started_at": started.get((alert, row["code"]))}
+        {
+            "alert": alert,
+            "service": row["code"],
+            "service_name": row["name"],
+            "agency": row["agency"],
+            "started_at": started.get((alert, row["code"])),
+        }
         for row in rows
         for alert in row["alerts"]
     ]
@@ -191,7 +197,12 @@ class MonitorWatch:
         events = []
         with self.store.write() as tx:
             for (alert, service), opened in [(key, self._open[key]) for key in ending]:
-                details = {"alert": alert, "service": service, "minutes": minutes_between(parse_iso(opened.at), now), "started_id": opened.id}
+                details = {
+                    "alert": alert,
+                    "service": service,
+                    "minutes": minutes_between(parse_iso(opened.at), now),
+                    "started_id": opened.id,
+                }
                 events.append(Event(tx.add_event(at, ENDED, None, None, None, details), ENDED, at, None, None, None, details))
             for (alert, service), row in starting:
                 facts = {key: row[key] for key in ("waiting", "longest_wait_minutes", "target_wait_minutes")}

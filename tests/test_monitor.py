@@ -56,7 +56,12 @@ def test_a_wait_past_its_target_starts_one_alert_and_the_call_ends_it_with_its_m
     clock.advance(minutes=1)
     started = watch.evaluate()
     assert [(e.kind, e.details["alert"], e.details["service"]) for e in started] == [("alert_started", "over_target", "A")]
-    assert started[0].details["details"] == {"waiting": 1, "longest_wait_minutes": 31.0, "target_wait_minutes": 30, "counters": {"open": 1, "paused": 0, "closed": 1}}
+    assert started[0].details["details"] == {
+        "waiting": 1,
+        "longest_wait_minutes": 31.0,
+        "target_wait_minutes": 30,
+        "counters": {"open": 1, "paused": 0, "closed": 1},
+    }
     clock.advance(minutes=2)
     assert watch.evaluate() == []  # still true: no second start
     clock.advance(minutes=2)
@@ -228,7 +233,9 @@ def test_the_monitor_audience_refuses_anonymous_clients_and_officers(server, use
 def test_an_admins_monitor_hears_a_ticket_issued_and_no_snapshot(server):
     client, heard = monitor_client(server.url, session_cookie(server.url, "admin"))
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{server.url}{API}/tickets", b'{"service": "A"}', {"Content-Type": "application/json"}))
+        urllib.request.urlopen(
+            urllib.request.Request(f"{server.url}{API}/tickets", b'{"service": "A"}', {"Content-Type": "application/json"})
+        )
         wait_until(lambda: "monitor" in heard, message="a monitor message")
         assert "state" not in heard and "called" not in heard
     finally:
