@@ -72,10 +72,12 @@ function waitCell(service) {
 function serviceRow(service) {
   const row = el('tr', service.alerts.length ? 'has-alert' : null);
   row.dataset.service = service.code;
-  const name = el('th', 'monitor-service');
+  const name = el('th');
   name.scope = 'row';
-  name.append(el('span', 'monitor-code', service.code), ' ', el('span', null, service.name), el('span', 'monitor-agency', service.agency));
-  for (const alert of service.alerts) name.append(el('span', 'monitor-reason', `▲ ${t(lang, `monitor.reason_${alert}`)}`));
+  const label = el('div', 'monitor-service');
+  name.append(label);
+  label.append(el('span', 'monitor-code', service.code), ' ', el('span', null, service.name), el('span', 'monitor-agency', service.agency));
+  for (const alert of service.alerts) label.append(el('span', 'monitor-reason', `▲ ${t(lang, `monitor.reason_${alert}`)}`));
   row.append(name, el('td', 'num monitor-waiting', String(service.waiting)), waitCell(service), el('td', 'monitor-counters', counterText(service.counters)));
   return row;
 }
@@ -116,6 +118,7 @@ function draw() {
   const rest = services.filter((service) => !service.waiting && !service.alerts.length);
   $('monitor-active').tBodies[0].replaceChildren(...active.map(serviceRow));
   $('monitor-active-none').hidden = active.length > 0;
+  $('monitor-active').hidden = !active.length;
   $('monitor-rest').replaceChildren(...rest.map(restItem));
   $('monitor-updated').textContent = t(lang, 'monitor.updated', { time: clock.format(new Date(last.at)) });
   const now = new Set(alerts.map((alert) => `${alert.alert} ${alert.service}`));
@@ -137,6 +140,7 @@ function drawLog(alerts) {
   });
   $('monitor-log').tBodies[0].replaceChildren(...rows);
   $('monitor-log-none').hidden = rows.length > 0;
+  $('monitor-log').hidden = !rows.length;
 }
 
 async function read() {
