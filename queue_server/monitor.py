@@ -86,7 +86,7 @@ def read_services(engine: Engine) -> tuple[int, list[dict]]:
     day's first operation): they wait for nothing and raise no alert."""
     now = engine.clock()
     with engine.store.read() as tx:
-        heads = tx.waiting_heads(engine.local_day(now))
+        heads = tx.waiting_heads(engine.today())
         states = tx.counter_states()
         seq = tx.last_event_id()
     return seq, service_rows(engine.hall, heads, states, now)
