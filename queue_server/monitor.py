@@ -12,6 +12,7 @@ longer is. The watcher (``MonitorWatch``) evaluates the rule after queue events 
 ``TICK_SECONDS`` (a wait passes its target with no event at all), commits the transitions, then hands
 them to the engine's listeners (the live channel tells the monitor pages). It starts from the alerts
 the log has open: after a restart one still true continues (no second start), one no longer true ends.
+Its thread starts with the server (app.py) and stops when the store closes, finishing any write first.
 
 Plain Python, no Flask: the web layer (admin/monitor.py) and the tests call it with the hall's clock.
 """
@@ -165,6 +166,7 @@ class MonitorWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         engine.subscribe(self._on_events)
+        store.before_close(self.close)
 
     def _on_events(self, events: list[Event]) -> None:
         """Runs under the store's write lock: only note that something may have changed."""
@@ -178,6 +180,8 @@ class MonitorWatch:
     def evaluate(self) -> list[Event]:
         """Compare the rule now with the alerts the log has open; record and publish the differences."""
         with self._lock:
+            if self._stop.is_set():
+                return []
             if self._open is None:
                 with self.store.read() as tx:
                     self._open = {(e["details"]["alert"], e["details"]["service"]): _Open(e["id"], e["at"]) for e in tx.open_alerts()}
@@ -189,7 +193,7 @@ class MonitorWatch:
             if not starting and not ending:
                 return []
             events = self._record(now, [(key, true_now[key]) for key in starting], ending)
-        self.engine.publish(events)
+            self.engine.publish(events)  # under the lock: two evaluations are told in their commits' order
         return events
 
     def _record(self, now: datetime, starting: Iterable[tuple[tuple[str, str], dict]], ending: list[tuple[str, str]]) -> list[Event]:
@@ -222,11 +226,14 @@ class MonitorWatch:
             self._thread.start()
 
     def close(self) -> None:
+        """Stop; an evaluation under way finishes first (the store closes after this returns)."""
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            pass
 
     def _run(self) -> None:
-        while not self._stop.is_set() and not self.store.closed:
+        while not self._stop.is_set():
             try:
                 self.evaluate()
             except Exception:  # a database hiccup must not end the watch; the next tick tries again

@@ -56,6 +56,7 @@ class Store:
         self._last_batch = 0
         self._commit_observers: list[Callable[[float, bool], None]] = []
         self.closed = False  # threads that poll the store (the setup's watch) end once it is
+        self._before_close: list[Callable[[], None]] = []
         self.checkpointer = Checkpointer(self.path)
         migrate(self._connection())
 
@@ -205,8 +206,16 @@ class Store:
         finally:
             conn.execute("COMMIT")
 
+    def before_close(self, stop: Callable[[], None]) -> None:
+        """Call ``stop()`` when the store closes, before its connections do: a thread that writes on
+        its own (the monitor's watcher) finishes what it is writing instead of writing on a closed
+        connection, which crashes the process."""
+        self._before_close.append(stop)
+
     def close(self) -> None:
         self.closed = True
+        for stop in self._before_close:
+            stop()
         self.checkpointer.close()
         with self._lock:
             for conn in self._all:
