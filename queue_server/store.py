@@ -538,7 +538,13 @@ class Tx:
         return rows
 
     def last_event_id(self) -> int:
-        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        """The newest event the queue's screens reflect (their ``seq``): the live monitor's alert
+        rows change nothing a display shows, so a display, which never hears of them, can still
+        reach the ``seq`` of ``GET /api/v1/state``. Walked back from the newest row: alerts are rare."""
+        row = self.conn.execute(
+            "SELECT id FROM events WHERE kind NOT IN ('alert_started', 'alert_ended') ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else 0
 
     # --- officers and sessions ----------------------------------------------------------------
     def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str, agency: str | None = None) -> int:
