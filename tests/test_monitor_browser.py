@@ -80,7 +80,7 @@ def test_a_wait_past_its_target_shows_the_banner_live_and_it_clears_when_the_vis
         expect(page.locator("#monitor-log tbody tr")).not_to_contain_text("masih berlangsung")
 
 
-def test_on_a_laptop_the_agency_filter_keeps_one_agencys_services(served, browser):
+def test_on_a_laptop_the_agency_filter_keeps_one_agencys_services_and_the_sound_choice_is_remembered(served, browser):
     url, hall = served
     agency = next(iter(hall.config.services.values())).agency
     with tv_page(browser, LAPTOP) as page:
@@ -91,3 +91,8 @@ def test_on_a_laptop_the_agency_filter_keeps_one_agencys_services(served, browse
         expect(shown).to_have_count(len(expected))
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert axe_violations(page) == []
+        sound = page.get_by_label("Bunyi peringatan")
+        expect(sound).not_to_be_checked()  # off until chosen
+        sound.check()
+        page.reload()
+        expect(sound).to_be_checked()  # remembered in this browser
