@@ -26,6 +26,7 @@ from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
+from .monitor import MonitorWatch
 from .ops import init_ops
 from .presence import CounterPresence
 from .store import Store
@@ -64,12 +65,15 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.api)
+    app.register_blueprint(admin.monitor.api)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     init_ops(app, hall)
     hall.presence = CounterPresence(hall.engine)
     hall.presence.start()
+    hall.monitor = MonitorWatch(hall.engine, hall.store)
+    hall.monitor.start()
     hall.setup.watch()
     return app
 

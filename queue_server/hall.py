@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .announce import Announcer
     from .issuing import Issuer
     from .live import LiveChannel
+    from .monitor import MonitorWatch
     from .ops import Ops
     from .presence import CounterPresence
 
@@ -47,6 +48,7 @@ class Hall:
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
     presence: CounterPresence | None = None
+    monitor: MonitorWatch | None = None
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)

@@ -14,7 +14,11 @@ Audiences. A client picks one when it connects, by the ``auth`` object or the qu
   - ``counter=ID``: one counter (the screen above it), unknown id → the connection is refused;
   - ``ticket=ID``: one ticket (the visitor's phone), unknown id → refused;
   - ``kiosk=ID``: a kiosk (any id, or empty for /kiosk without one): it is sent only ``setup``, never the
-    hall's traffic nor a snapshot, so a hall's kiosks cost the emitter nothing between setup changes.
+    hall's traffic nor a snapshot, so a hall's kiosks cost the emitter nothing between setup changes;
+  - ``monitor`` (any value): the live monitor (/admin/monitor), staff only: the connection must carry
+    the session cookie of a hall or agency admin (401/403 ``Refused`` otherwise). It is sent ``monitor``
+    and ``setup`` alone, never a snapshot: the page reads ``GET /api/v1/monitor``, which scopes an
+    agency admin to their agency.
 ``follow`` ``{counter: ID}`` | ``{ticket: ID}`` | ``{}`` switches an open connection to another audience;
 it is acknowledged with ``{ok: true}`` or ``{error: {code, message, field}}`` and answered like a connect.
 
@@ -33,6 +37,8 @@ Server → client:
   - ``setup`` ``{seq, version}`` — the hall's setup changed (queue_server/setup.py): services, counters,
     names, hours, lobby content. Every audience; a page reads its facts again and ``sync``s. Not part of
     the ``seq``/``prev`` chain of the messages above.
+  - ``monitor`` ``{seq, kinds}`` — the queue or the monitor's alerts changed (``kinds``: the events'
+    kinds, e.g. ``["issued", "alert_started"]``); the page reads ``GET /api/v1/monitor`` again. Monitor only.
 Client → server: ``sync`` (send me a fresh snapshot), ``follow`` (above).
 
 Sequence numbers. ``seq`` is the id of the newest event-log row a message reflects: it grows across
@@ -61,14 +67,18 @@ from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, SocketIO
 
 from . import live_transport
+from . import session as console_session
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
+from .roles import is_admin
 from .setup import EVENT as SETUP_CHANGED
 
 log = logging.getLogger(__name__)
 
 HALL = "hall"
 KIOSK = "kiosk"  # an audience that is sent ``setup`` alone
+MONITOR = "monitor"  # staff: sent ``monitor`` and ``setup``, never a snapshot
+QUIET = (KIOSK, MONITOR)  # audiences that read their facts over HTTP: no snapshot is sent to them
 CALLS = ("called", "recalled")
 COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
 SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
@@ -152,6 +162,8 @@ class LiveChannel:
             raise Refused("invalid", "follow either a counter or a ticket, not both", "counter")
         if params.get("kiosk") is not None and counter is None and ticket is None:
             return KIOSK, None
+        if params.get(MONITOR) is not None and counter is None and ticket is None:
+            return _staff_only(), None
         if counter is not None:
             if not isinstance(counter, str) or counter not in self.hall.config.counters:
                 raise Refused("not_found", f"unknown counter {counter!r}", "counter")
@@ -168,15 +180,15 @@ class LiveChannel:
         self.server.enter_room(sid, _room(audience))
         with self._lock:
             self._audiences[sid] = audience
-        if audience[0] != KIOSK:  # a kiosk reads its facts over HTTP: it has no snapshot to be sent
+        if audience[0] not in QUIET:  # a kiosk or the monitor reads its facts over HTTP: no snapshot to send
             self._jobs.put(sid)
 
     # --- for health and metrics ----------------------------------------------------------------------
     def clients(self) -> dict[str, int]:
-        """Connected clients per audience kind (hall, counter, ticket, kiosk)."""
+        """Connected clients per audience kind (hall, counter, ticket, kiosk, monitor)."""
         with self._lock:
             kinds = [kind for kind, _ in self._audiences.values()]
-        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket", KIOSK)}
+        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket", KIOSK, MONITOR)}
 
     def health(self) -> dict[str, Any]:
         """Whether messages can go out: the emitter thread runs once a client has connected."""
@@ -291,6 +303,7 @@ class LiveChannel:
         """Calls go out first (they are what people wait for); then what the calls changed."""
         self._emit_setup(step.events)
         self._emit_calls(step.events)
+        self._emit_monitor(step.events)
         snapshot = self._read_snapshot()
         late = self._catch_up(step, snapshot["seq"])
         self._emit_calls(late)
@@ -323,6 +336,12 @@ class LiveChannel:
         for event in events:
             if event.kind == SETUP_CHANGED:
                 self.server.emit("setup", {"seq": event.id, "version": event.details.get("version")})
+
+    def _emit_monitor(self, events: list[Event]) -> None:
+        """Nearly every event moves a waiting count, a counter or an alert: the monitor pages read again."""
+        kinds = list(dict.fromkeys(event.kind for event in events if event.kind != SETUP_CHANGED))
+        if kinds:
+            self.server.emit(MONITOR, {"seq": max(event.id for event in events), "kinds": kinds}, to=MONITOR)
 
     def _emit_calls(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -375,8 +394,8 @@ class LiveChannel:
         with self._lock:
             audiences = {sid: self._audiences.get(sid) for sid in dict.fromkeys(sids)}
         for sid, audience in audiences.items():
-            if audience is None or audience[0] == KIOSK:
-                continue  # gone meanwhile, or a kiosk (it asks for no snapshot)
+            if audience is None or audience[0] in QUIET:
+                continue  # gone meanwhile, or a kiosk or monitor (they ask for no snapshot)
             if audience[0] == "ticket":
                 self._send_ticket(audience[1], snapshot["seq"], [], to=sid)
             else:
@@ -456,9 +475,19 @@ class LiveChannel:
             return None, None
 
 
+def _staff_only() -> str:
+    """The monitor audience, for the session of a hall or agency admin only: refused otherwise."""
+    officer = console_session.officer()
+    if officer is None:
+        raise Refused("unauthorized", "log in first", MONITOR)
+    if not is_admin(officer):
+        raise Refused("forbidden", "administrators only", MONITOR)
+    return MONITOR
+
+
 def _room(audience: tuple[str, str | None]) -> str:
     kind, key = audience
-    if kind in (HALL, KIOSK):
+    if kind in (HALL, *QUIET):
         return kind
     return f"{kind}:{key}"
 

@@ -56,6 +56,7 @@ class Store:
         self._last_batch = 0
         self._commit_observers: list[Callable[[float, bool], None]] = []
         self.closed = False  # threads that poll the store (the setup's watch) end once it is
+        self._before_close: list[Callable[[], None]] = []
         self.checkpointer = Checkpointer(self.path)
         migrate(self._connection())
 
@@ -205,8 +206,16 @@ class Store:
         finally:
             conn.execute("COMMIT")
 
+    def before_close(self, stop: Callable[[], None]) -> None:
+        """Call ``stop()`` when the store closes, before its connections do: a thread that writes on
+        its own (the monitor's watcher) finishes what it is writing instead of writing on a closed
+        connection, which crashes the process."""
+        self._before_close.append(stop)
+
     def close(self) -> None:
         self.closed = True
+        for stop in self._before_close:
+            stop()
         self.checkpointer.close()
         with self._lock:
             for conn in self._all:
@@ -371,6 +380,15 @@ class Tx:
             self._waiting_counts = counts
         return counts
 
+    def waiting_heads(self, day: str) -> dict[str, dict]:
+        """Per service with visitors waiting today: how many (``waiting``) and the oldest one's
+        ``queue_at`` (``since``), what the live monitor's longest wait is counted from. One pass
+        along the (status, service, queue_at) index."""
+        rows = self.conn.execute(
+            "SELECT service, COUNT(*), MIN(queue_at) FROM tickets WHERE status = 'waiting' AND day = ? GROUP BY service", (day,)
+        )
+        return {service: {"waiting": n, "since": since} for service, n, since in rows}
+
     def stale_open_tickets(self, before_day: str) -> list[dict]:
         placeholders = _marks(OPEN_STATUSES)
         return self._all(
@@ -494,8 +512,39 @@ class Tx:
             row["details"] = json.loads(row["details"])
         return rows
 
+    def open_alerts(self) -> list[dict]:
+        """The live monitor's alerts started in the log and not ended there (an ``alert_ended``
+        names the id of its ``alert_started`` as ``started_id``), oldest first."""
+        rows = self._all(
+            "SELECT * FROM events WHERE kind = 'alert_started' AND id NOT IN "
+            "(SELECT json_extract(details, '$.started_id') FROM events WHERE kind = 'alert_ended') ORDER BY id"
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
+
+    def alerts_between(self, since: str, until: str) -> list[dict]:
+        """The alerts that ran at some time in [since, until): each ``alert_started`` row with the
+        ``ended_at`` and ``ended_details`` of its ``alert_ended`` (None while it runs), oldest first."""
+        rows = self._all(
+            "SELECT s.*, e.at AS ended_at, e.details AS ended_details FROM events s LEFT JOIN "
+            "(SELECT at, details, json_extract(details, '$.started_id') AS started_id FROM events WHERE kind = 'alert_ended') e "
+            "ON e.started_id = s.id WHERE s.kind = 'alert_started' AND s.at < ? AND (e.at IS NULL OR e.at >= ?) ORDER BY s.id",
+            (until, since),
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+            row["ended_details"] = json.loads(row["ended_details"]) if row["ended_details"] else None
+        return rows
+
     def last_event_id(self) -> int:
-        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        """The newest event the queue's screens reflect (their ``seq``): the live monitor's alert
+        rows change nothing a display shows, so a display, which never hears of them, can still
+        reach the ``seq`` of ``GET /api/v1/state``. Walked back from the newest row: alerts are rare."""
+        row = self.conn.execute(
+            "SELECT id FROM events WHERE kind NOT IN ('alert_started', 'alert_ended') ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else 0
 
     # --- officers and sessions ----------------------------------------------------------------
     def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str, agency: str | None = None) -> int:

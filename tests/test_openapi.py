@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from antre.queue_server.hall import hall_of
 from jsonschema import Draft202012Validator
 from PIL import Image
 
@@ -197,3 +198,21 @@ def test_admin_officer_endpoints_answer_as_documented(call, officers):
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "x"}, token=fresh, expect=400)
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, token=fresh, expect=200)
     call("delete", "/admin/officers/siti/sessions", token=admin, expect=200)
+
+
+def test_monitor_endpoints_answer_as_documented(call, officers, app, clock):
+    admin, siti = officers["admin"], officers["siti"]
+    engine = hall_of(app).engine
+    engine.issue("A")
+    clock.advance(minutes=31)
+    hall_of(app).monitor.evaluate()
+    engine.open_counter("1")
+    hall_of(app).monitor.evaluate()
+    state = call("get", "/monitor", token=admin, expect=200).get_json()
+    assert [(a["alert"], a["service"]) for a in state["alerts"]] == [("over_target", "A")] and state["alerts"][0]["started_at"]
+    logged = call("get", "/monitor/alerts", token=admin, expect=200).get_json()["alerts"]
+    assert sorted((a["alert"], a["ended_at"] is None) for a in logged) == [("no_open_counter", False), ("over_target", True)]
+    call("get", "/monitor/alerts?from=2026-11-32", token=admin, expect=400)
+    for path in ("/monitor", "/monitor/alerts"):
+        call("get", path, expect=401)
+        call("get", path, token=siti, expect=403)
