@@ -40,11 +40,18 @@ PASSWORD = "rahasia-bench-1"
 
 
 def fill(config, days: int, history: Path) -> None:
+    """Play the history once into ``history``. The simulator commits every operation durably, as the
+    hall does; in RAM (/dev/shm, when the machine has it) those fsyncs cost nothing, which makes the
+    fill about twice as fast on this machine's disk. The file is the same."""
     if history.exists():
         return
     print(f"filling {history}: {days} simulated working days (once; reruns reuse it)", flush=True)
     started = time.perf_counter()
-    simulate(config, Scenario(days=days), history)
+    with tempfile.TemporaryDirectory(prefix="antre-fill-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as folder:
+        database = Path(folder) / "history.db"
+        simulate(config, Scenario(days=days), database)
+        history.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(database, history)
     print(f"  filled in {time.perf_counter() - started:.0f} s", flush=True)
 
 
