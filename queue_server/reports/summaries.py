@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 BATCH = 500  # events per follower transaction: a few milliseconds of write lock
 REBUILD_CHUNK = 20_000  # events read at a time by the rebuild
 DEBOUNCE_SECONDS = 1.0
+IDLE_LOOK_SECONDS = 5.0
 
 
 class Summaries:
@@ -96,7 +97,8 @@ class Summaries:
     def _follow(self) -> None:
         store = self.reports.store
         while not self._stop.is_set() and not store.closed:
-            self._wake.wait()
+            if not self._wake.wait(IDLE_LOOK_SECONDS):
+                continue  # only to notice a closed store, and end with it
             if self._stop.wait(DEBOUNCE_SECONDS) or store.closed:
                 return
             self._wake.clear()
