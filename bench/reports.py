@@ -108,6 +108,7 @@ def run(config, repeat: int, worker: bool) -> None:
     if worker:
         hall.report_worker = ReportWorker(config.database)  # as ``antre run`` does (queue_server/server.py)
         hall.report_worker.start()
+    hall.summaries.start()
     with hall.store.read() as tx:
         tickets = tx.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         first, last = tx.conn.execute("SELECT MIN(day), MAX(day) FROM tickets").fetchone()

@@ -91,7 +91,7 @@ def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
     config = adopt(store, config, iso(clock()))
     engine = Engine(store, config, clock)
     summaries = Summaries(store, config)
-    engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (create_app starts it)
+    engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (HallServer.load starts it)
     return Hall(config, store, engine, Accounts(store, config, clock), summaries=summaries)
 
 

@@ -92,9 +92,13 @@ def test_a_running_hall_keeps_the_tables_current_by_itself(app, clock):
     from tests.support import wait_until
 
     hall = hall_of(app)
-    hall.engine.issue("A")
-    reports = hall.summaries.reports
-    wait_until(lambda: len(reports.legs("2026-11-25", "2026-11-25")) == 1, message="the follower applied the issue")
+    hall.summaries.start()  # as ``antre run`` does
+    try:
+        hall.engine.issue("A")
+        reports = hall.summaries.reports
+        wait_until(lambda: len(reports.legs("2026-11-25", "2026-11-25")) == 1, message="the follower applied the issue")
+    finally:
+        hall.summaries.close()
 
 
 def test_antre_reports_rebuild_recomputes_the_tables(tmp_path):

@@ -3,8 +3,8 @@
 The tables hold what ``facts.Facts`` makes of every event up to a cursor (``meta``). ``catch_up``
 applies the events committed after it in small batches, each one short non-durable write, so an
 officer's call-next never waits long behind it; a background thread runs it about a second after
-commits (the engine's listener only wakes it), and every report request runs it first, so a report
-includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
+commits (the engine's listener only wakes it; the server starts it, ``HallServer.load``), and every
+report request runs it first, so a report includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
 whole log (``antre reports rebuild``); the tests check the two agree.
 """
 
@@ -91,8 +91,11 @@ class Summaries:
             self._thread.start()
 
     def close(self) -> None:
+        """Stop the thread and wait for it: it must not be inside a write when the store closes."""
         self._stop.set()
         self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
 
     def _follow(self) -> None:
         store = self.reports.store
