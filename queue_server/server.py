@@ -250,7 +250,6 @@ class HallServer(BaseApplication):
         hall = hall_of(app)
         hall.announcer.warm_up()  # the speech process starts now, not at the first call
         hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
-        hall.report_worker.start()
         hall.summaries.start()  # the reports' tables follow the log a second behind
         self.disconnect_clients = hall.live.disconnect_all
         self.language = hall.config.language

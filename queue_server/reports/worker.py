@@ -3,16 +3,19 @@
 A year's report is a second or so of pure Python. In the server's process that second holds the
 interpreter lock the engine's threads need between their SQLite calls, so an officer's Next would
 wait behind it (measured: bench/reports.py). The server (``antre run``) therefore hands reports to a
-worker process: spawned, never forked from the threaded server, one at a time, started with the
-server and kept. It opens the same database and reads it from WAL snapshots, as the server's reports
-would. Tests and the command line, which have no officer waiting, answer in-process.
+worker process: spawned, never forked from the threaded server, one report at a time, started at
+the server's first report and kept; it ends itself if the server is killed. It opens the same
+database and reads it from WAL snapshots, as the server's reports would. Tests and the command
+line, which have no officer waiting, answer in-process.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -61,7 +64,9 @@ class ReportWorker:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent, initargs=(os.getpid(),)
+                )
             return self._pool
 
     def run(self, config: HallConfig, now: datetime, kind: str, filters: ReportFilters, lang: str, section: str = "by_service") -> Any:
@@ -82,6 +87,19 @@ class ReportWorker:
 
 # --- in the worker process --------------------------------------------------------------------
 _stores: dict[str, Store] = {}
+PARENT_LOOK_SECONDS = 1.0
+
+
+def _end_with_parent(parent: int) -> None:
+    """A server killed outright (SIGKILL, a crash) cannot stop its worker: the worker ends itself
+    once it has been orphaned, instead of lingering with the database open."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_LOOK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="antre-report-parent", daemon=True).start()
 
 
 def _store(database: str) -> Store:
