@@ -24,6 +24,13 @@ bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Reports name officers and their times: never kept in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _officers() -> dict[int, dict]:
     return {o["id"]: o for o in current_hall().accounts.list()}
 
@@ -54,7 +61,6 @@ def _download(kind: str, section: str = "by_service") -> Response:
     period = f"{request.args['from']}-{request.args['to']}"  # valid: _answer has checked them
     response = Response(body, mimetype="text/csv" if extension == "csv" else XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="antre-{stem}-{period}.{extension}"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
