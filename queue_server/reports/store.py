@@ -1,9 +1,9 @@
 """All the SQL of the reports' tables (``report_legs``, ``report_spans``) and of reading the log
 for them: the reports' store, as queue_server/store.py is the engine's.
 
-Reads go through ``Store.read()`` (a WAL snapshot), so a report never takes the write lock; the
-follower writes in small non-durable transactions (its rows are rebuilt from the log at will, so a
-power cut that loses the last of them loses nothing).
+Reads go through ``Store.read()`` (a WAL snapshot), so a report never takes the write lock. Writes
+queue with the engine's operations in its group commit (``Store.transact``): a plain write lock is
+not fair, and an officer pressing Next without pause could keep the follower out for good.
 """
 
 from __future__ import annotations
@@ -171,22 +171,28 @@ class ReportStore:
         """Write changed rows and move the cursor from ``after`` to ``cursor`` in one transaction;
         False (nothing written) when someone else moved it first."""
         rows = _rows(legs, spans)
-        with self.store.write(durable=False) as tx:
+
+        def work(tx: Tx) -> bool:
             if self.cursor(tx) != after:
                 return False
             self._upsert(tx, *rows)
             tx.set_meta(CURSOR, str(cursor))
-        return True
+            return True
+
+        return self.store.transact(work)
 
     def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], cursor: int) -> None:
         """The rebuild: every row anew, in one transaction, so no report sees half of it (the rows
         are made ready before the write lock is taken, which is then held only to insert them)."""
         rows = _rows(legs, spans)
-        with self.store.write() as tx:
+
+        def work(tx: Tx) -> None:
             tx.conn.execute("DELETE FROM report_legs")
             tx.conn.execute("DELETE FROM report_spans")
             self._upsert(tx, *rows)
             tx.set_meta(CURSOR, str(cursor))
+
+        self.store.transact(work)
 
     def last_event_id(self) -> int:
         with self.store.read() as tx:

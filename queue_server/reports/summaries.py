@@ -1,8 +1,8 @@
 """Keeps the reports' facts up to date with the log: the follower, and the exact rebuild.
 
 The tables hold what ``facts.Facts`` makes of every event up to a cursor (``meta``). ``catch_up``
-applies the events committed after it in small batches, each one short non-durable write, so an
-officer's call-next never waits long behind it; a background thread runs it about a second after
+applies the events committed after it in small batches, each a short write sharing the engine's
+group commit, so an officer's call-next never waits long behind it; a background thread runs it about a second after
 commits (the engine's listener only wakes it; the server starts it, ``HallServer.load``), and every
 report request runs it first, so a report includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
 whole log (``antre reports rebuild``); the tests check the two agree.
@@ -19,7 +19,7 @@ from .facts import Facts
 from .store import ReportStore
 
 log = logging.getLogger(__name__)
-BATCH = 500  # events per follower transaction: a few milliseconds of write lock
+BATCH = 200  # events per follower write: a few milliseconds inside the engine's group commit
 REBUILD_CHUNK = 20_000  # events read at a time by the rebuild
 DEBOUNCE_SECONDS = 1.0
 IDLE_LOOK_SECONDS = 5.0
