@@ -1,0 +1,208 @@
+"""All the SQL of the reports' tables (``report_legs``, ``report_spans``) and of reading the log
+for them: the reports' store, as queue_server/store.py is the engine's.
+
+Reads go through ``Store.read()`` (a WAL snapshot), so a report never takes the write lock. Writes
+queue with the engine's operations in its group commit (``Store.transact``): a plain write lock is
+not fair, and an officer pressing Next without pause could keep the follower out for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+
+from ..store import Store, Tx
+from .facts import Leg, Span
+
+CURSOR = "reports_cursor"  # meta: the id of the last event the tables include
+LEG_COLUMNS = tuple(f.name for f in fields(Leg))
+SPAN_COLUMNS = tuple(f.name for f in fields(Span))
+# The columns ``facts`` returns, by name: their index in each row is their place here.
+FACT_COLUMNS = {
+    "leg": "leg",
+    "day": "day",
+    "service": "service",
+    "priority": "priority",
+    "hour": "hour",
+    "weekday": "weekday",
+    "wait_seconds": "wait_seconds",
+    "within": "CASE WHEN wait_seconds IS NULL OR target_wait_minutes IS NULL THEN NULL ELSE wait_seconds <= target_wait_minutes * 60 END",
+    "service_seconds": "CASE WHEN outcome = 'served' THEN service_seconds END",
+    "outcome": "outcome",
+    "transferred_to": "transferred_to",
+    "officer_id": "officer_id",
+}
+
+
+def _marks(values: Iterable) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _quoted(columns: Iterable[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+class ReportStore:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- what the figures read ----------------------------------------------------------------
+    def legs(
+        self, from_day: str, to_day: str, *, services: Iterable[str] | None = None, counter: str | None = None, officer: int | None = None
+    ) -> list[Leg]:
+        """The legs that arrived on local days ``from_day``..``to_day``, optionally only of these
+        services, or called at ``counter``, or by ``officer``."""
+        sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE day BETWEEN ? AND ?"
+        params: list = [from_day, to_day]
+        if services is not None:
+            services = tuple(services)
+            sql += f" AND service IN ({_marks(services)})"
+            params += services
+        if counter is not None:
+            sql += " AND counter_id = ?"
+            params.append(counter)
+        if officer is not None:
+            sql += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            return [Leg(*row) for row in tx.conn.execute(sql, params)]
+
+    def facts(
+        self, from_day: str, to_day: str, *, services: Iterable[str] | None = None, counter: str | None = None, officer: int | None = None
+    ) -> list[tuple]:
+        """What the figures need of the same legs as ``legs``, as plain tuples in ``FACT_COLUMNS``
+        order (a year of a big hall is 200,000 of them: no objects built per row). ``within`` is 1 or
+        0 for a called leg whose target is known, else NULL."""
+        sql = f"SELECT {', '.join(FACT_COLUMNS.values())} FROM report_legs WHERE day BETWEEN ? AND ?"
+        params: list = [from_day, to_day]
+        if services is not None:
+            services = tuple(services)
+            sql += f" AND service IN ({_marks(services)})"
+            params += services
+        if counter is not None:
+            sql += " AND counter_id = ?"
+            params.append(counter)
+        if officer is not None:
+            sql += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            return tx.conn.execute(sql, params).fetchall()
+
+    def span_seconds(
+        self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None, officer: int | None = None
+    ) -> tuple[list[tuple], list[Span]]:
+        """The ended spans' seconds summed by (officer, kind, reason), and the spans still open
+        (whose end the caller decides)."""
+        where = "day BETWEEN ? AND ? AND officer_id IS NOT NULL"
+        params: list = [from_day, to_day]
+        if counters is not None:
+            counters = tuple(counters)
+            where += f" AND counter_id IN ({_marks(counters)})"
+            params += counters
+        if officer is not None:
+            where += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            sums = tx.conn.execute(
+                'SELECT officer_id, kind, reason, SUM((julianday("end") - julianday(start)) * 86400.0)'
+                f' FROM report_spans WHERE {where} AND "end" IS NOT NULL GROUP BY officer_id, kind, reason',
+                params,
+            ).fetchall()
+            still_open = [
+                Span(*row)
+                for row in tx.conn.execute(f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE {where} AND "end" IS NULL', params)
+            ]
+        return sums, still_open
+
+    def spans(self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None, officer: int | None = None) -> list[Span]:
+        """The spans begun on local days ``from_day``..``to_day`` (at these counters, of ``officer``)."""
+        sql = f"SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE day BETWEEN ? AND ?"
+        params: list = [from_day, to_day]
+        if counters is not None:
+            counters = tuple(counters)
+            sql += f" AND counter_id IN ({_marks(counters)})"
+            params += counters
+        if officer is not None:
+            sql += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            return [Span(*row) for row in tx.conn.execute(sql, params)]
+
+    def officer_names(self) -> dict[int, str]:
+        with self.store.read() as tx:
+            return {row[0]: row[1] for row in tx.conn.execute("SELECT id, username FROM officers")}
+
+    # --- what the follower reads and writes ---------------------------------------------------
+    def cursor(self, tx: Tx | None = None) -> int:
+        if tx is None:
+            with self.store.read() as tx:
+                return int(tx.meta(CURSOR) or 0)
+        return int(tx.meta(CURSOR) or 0)
+
+    def events_after(self, cursor: int, limit: int) -> list[dict]:
+        with self.store.read() as tx:
+            rows = tx.conn.execute(
+                "SELECT id, at, kind, ticket_id, counter_id, officer_id, details FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (cursor, limit),
+            )
+            return [dict(row) for row in rows]
+
+    def open_rows(self, ticket_ids: Iterable[str], counters: Iterable[str]) -> tuple[list[Leg], list[Span]]:
+        """Each ticket's latest leg and each counter's open spans: what new events may change."""
+        ticket_ids, counters = tuple(ticket_ids), tuple(counters)
+        with self.store.read() as tx:
+            legs = [
+                Leg(*row)
+                for row in tx.conn.execute(
+                    f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs AS l WHERE ticket_id IN ({_marks(ticket_ids)})"
+                    " AND leg = (SELECT MAX(leg) FROM report_legs WHERE ticket_id = l.ticket_id)",
+                    ticket_ids,
+                )
+            ]
+            spans = [
+                Span(*row)
+                for row in tx.conn.execute(
+                    f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE "end" IS NULL AND counter_id IN ({_marks(counters)})', counters
+                )
+            ]
+        return legs, spans
+
+    def save(self, legs: Iterable[Leg], spans: Iterable[Span], after: int, cursor: int) -> bool:
+        """Write changed rows and move the cursor from ``after`` to ``cursor`` in one transaction;
+        False (nothing written) when someone else moved it first."""
+        rows = _rows(legs, spans)
+
+        def work(tx: Tx) -> bool:
+            if self.cursor(tx) != after:
+                return False
+            self._upsert(tx, *rows)
+            tx.set_meta(CURSOR, str(cursor))
+            return True
+
+        return self.store.transact(work)
+
+    def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], cursor: int) -> None:
+        """The rebuild: every row anew, in one transaction, so no report sees half of it (the rows
+        are made ready before the write lock is taken, which is then held only to insert them)."""
+        rows = _rows(legs, spans)
+
+        def work(tx: Tx) -> None:
+            tx.conn.execute("DELETE FROM report_legs")
+            tx.conn.execute("DELETE FROM report_spans")
+            self._upsert(tx, *rows)
+            tx.set_meta(CURSOR, str(cursor))
+
+        self.store.transact(work)
+
+    def last_event_id(self) -> int:
+        with self.store.read() as tx:
+            return tx.last_event_id()
+
+    @staticmethod
+    def _upsert(tx: Tx, legs: list[tuple], spans: list[tuple]) -> None:
+        tx.conn.executemany(f"INSERT OR REPLACE INTO report_legs ({_quoted(LEG_COLUMNS)}) VALUES ({_marks(LEG_COLUMNS)})", legs)
+        tx.conn.executemany(f"INSERT OR REPLACE INTO report_spans ({_quoted(SPAN_COLUMNS)}) VALUES ({_marks(SPAN_COLUMNS)})", spans)
+
+
+def _rows(legs: Iterable[Leg], spans: Iterable[Span]) -> tuple[list[tuple], list[tuple]]:
+    return [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs], [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans]
