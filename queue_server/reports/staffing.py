@@ -246,8 +246,8 @@ class HourAdvice:
 
     @property
     def short(self) -> bool:
-        """Fewer counters than advised (by more than a rounding's worth of an hour's average)."""
-        return self.counters_had + 0.05 < self.counters_needed
+        """Fewer counters than advised: the hour's average, to a tenth (as shown), below the advice."""
+        return round(self.counters_had, 1) < self.counters_needed
 
 
 @dataclass(frozen=True)
@@ -275,3 +275,52 @@ def _hour_advice(inputs: ServiceInputs, hour: int, share: float) -> HourAdvice:
         share_advised=service_level(arrivals, minutes, needed, target) if arrivals > 0 else None,
         share_had=service_level_between(arrivals, minutes, had, target) if arrivals > 0 else None,
     )
+
+
+def advice_json(advice: list[ServiceAdvice], simulated: dict[str, dict[int, float]] | None = None) -> list[dict]:
+    """The advice as the API gives it: minutes and counters to 0.01, shares 0..1 to 0.001; with a
+    simulator check, each hour's ``simulated_share`` (null where no visitor was simulated)."""
+    return [
+        {
+            "service": a.inputs.service,
+            "target_wait_minutes": a.inputs.target_wait_minutes,
+            "service_minutes": round(a.inputs.service_minutes, 2),
+            "service_minutes_sd": round(a.inputs.service_minutes_sd, 2),
+            "handling_minutes": round(a.inputs.handling_minutes, 2),
+            "no_show_rate": round(a.inputs.no_show_rate, 3),
+            "no_show_minutes": round(a.inputs.no_show_minutes, 2),
+            "counter_minutes": round(a.inputs.counter_minutes, 2),
+            "hours": [_hour_json(h, None if simulated is None else simulated.get(a.inputs.service, {}).get(h.hour)) for h in a.hours],
+        }
+        for a in advice
+    ]
+
+
+def _hour_json(hour: HourAdvice, simulated: float | None) -> dict:
+    return {
+        "hour": hour.hour,
+        "arrivals": round(hour.arrivals, 2),
+        "counters_needed": hour.counters_needed,
+        "counters_had": round(hour.counters_had, 2),
+        "short": hour.short,
+        "share_advised": _share(hour.share_advised),
+        "share_had": _share(hour.share_had),
+        "simulated_share": _share(simulated),
+    }
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def agreement(advice: list[ServiceAdvice], simulated: dict[str, dict[int, float]]) -> dict:
+    """How Erlang C's predicted share (advised counters) and the simulated one agree over the
+    service-hours both have: their count and the mean absolute difference (null with none)."""
+    pairs = [
+        (h.share_advised, simulated[a.inputs.service][h.hour])
+        for a in advice
+        for h in a.hours
+        if h.share_advised is not None and h.hour in simulated.get(a.inputs.service, {})
+    ]
+    difference = statistics.fmean(abs(p - s) for p, s in pairs) if pairs else None
+    return {"service_hours": len(pairs), "mean_absolute_difference": _share(difference)}

@@ -1,0 +1,103 @@
+"""The staffing advisor: the page /admin/staffing and ``GET /api/v1/reports/staffing``.
+
+For a weekday, from the reports' legs and spans of a date range (the last eight weeks unless asked),
+how many counters each service needs per hour for a share of visitors within its target wait
+(queue_server/reports/staffing.py, Erlang C), beside the counters it had; with ``simulate=1`` the
+same inputs played through the hall-day simulator (queue_server/staffing_check.py). Administrators
+only; an agency admin sees their agency (``roles.report_scope``, the reports' one rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from antre.queue_server.engine import InvalidInput
+from antre.queue_server.hall import current_hall
+from antre.queue_server.reports import staffing
+from antre.queue_server.reports.figures import ReportFilters, hall_agencies, services_of
+from antre.queue_server.roles import is_hall_admin, report_scope
+from antre.queue_server.staffing_check import DEFAULT_DAYS, MAX_DAYS, simulator_check
+from flask import g, jsonify, request
+
+from . import add_section, admin_page, admin_required, bp, render_page
+from .reports_api import bp as reports_bp
+
+
+@bp.get("/staffing")
+@admin_page
+def staffing_page():
+    hall = current_hall().config
+    agencies = hall_agencies(hall) if is_hall_admin(g.officer) else [g.officer["agency"]]
+    weekday = date.fromisoformat(current_hall().engine.today()).weekday()
+    return render_page("admin/staffing.html", agencies=agencies, weekday=weekday)
+
+
+add_section("admin.staffing_page", "staffing.title")
+
+
+@dataclass(frozen=True)
+class _Query:
+    filters: ReportFilters
+    weekday: int
+    share: float
+    simulate_days: int | None  # None: no simulator check
+
+
+@reports_bp.get("/staffing")
+@admin_required
+def staffing_advice():
+    query = _query()
+    hall = current_hall()
+    hall.summaries.catch_up()
+    config, filters = hall.config, query.filters
+    chosen = services_of(config, filters)
+    counters = [c for c in config.counters.values() if set(c.services) & set(chosen)]
+    shared = {code for c in counters for code in c.services if code in config.services} | set(chosen)
+    reports = hall.summaries.reports
+    legs = reports.legs(filters.from_day, filters.to_day, services=sorted(shared))
+    spans = reports.spans(filters.from_day, filters.to_day, counters=[c.id for c in counters])
+    inputs = staffing.history_inputs(legs, spans, config, query.weekday, chosen)
+    advice = staffing.advise(inputs, query.share)
+    simulated = simulator_check(config, advice, query.simulate_days) if query.simulate_days else None
+    body = {
+        "weekday": query.weekday,
+        "share": query.share,
+        "period": {"from": filters.from_day, "to": filters.to_day},
+        "open_days": len(staffing.open_days(legs, spans, query.weekday)),
+        "hours": sorted({h.hour for a in advice for h in a.hours}),
+        "services": [
+            {**item, "name": config.services[item["service"]].name, "agency": config.services[item["service"]].agency}
+            for item in staffing.advice_json(advice, simulated)
+        ],
+        "simulation": None if simulated is None else {"days": query.simulate_days, **staffing.agreement(advice, simulated)},
+    }
+    return jsonify(body)
+
+
+def _query() -> _Query:
+    """The query's parameters, each bad one a 400 naming it, then scoped to the caller (403)."""
+    hall = current_hall()
+    args = request.args
+    weekday = _number(args, "weekday", int, 0, 6, date.fromisoformat(hall.engine.today()).weekday())
+    share = _number(args, "share", float, 0.01, 0.99, staffing.DEFAULT_SHARE)
+    simulate_days = _number(args, "days", int, 1, MAX_DAYS, DEFAULT_DAYS) if args.get("simulate") == "1" else None
+    last = date.fromisoformat(hall.engine.today()) - timedelta(days=1)
+    period = {"from": (last - timedelta(weeks=staffing.DEFAULT_WEEKS) + timedelta(days=1)).isoformat(), "to": last.isoformat()}
+    asked = {key: args[key] for key in ("from", "to", "agency", "service") if args.get(key)}
+    filters = ReportFilters.parse(period | asked, hall.config, lambda _id: False)
+    return _Query(report_scope(g.officer, filters, hall.config), weekday, share, simulate_days)
+
+
+def _number(args, name: str, kind: type, low: float, high: float, default: float):
+    """A number parameter within ``low``..``high``: 400 ``invalid`` naming it otherwise."""
+    text = args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise InvalidInput("error.staffing_number", name, name=name, low=low, high=high)
+    return value
