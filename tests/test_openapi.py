@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from antre.queue_server.hall import hall_of
 from jsonschema import Draft202012Validator
 from PIL import Image
 
@@ -197,3 +198,18 @@ def test_admin_officer_endpoints_answer_as_documented(call, officers):
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "x"}, token=fresh, expect=400)
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, token=fresh, expect=200)
     call("delete", "/admin/officers/siti/sessions", token=admin, expect=200)
+
+
+def test_staffing_advice_answers_as_documented(call, officers, app, clock):
+    engine = hall_of(app).engine
+    engine.issue("A")
+    engine.call_next("2")
+    clock.advance(minutes=6)
+    engine.complete("2")
+    day = clock.now.date().isoformat()
+    query = f"/reports/staffing?weekday={clock.now.weekday()}&from={day}&to={day}"
+    call("get", query, token=officers["admin"], expect=200)
+    call("get", f"{query}&simulate=1&days=1", token=officers["admin"], expect=200)
+    call("get", f"{query}&share=2", token=officers["admin"], expect=400)
+    call("get", query, token=officers["siti"], expect=403)
+    call("get", query, expect=401)

@@ -62,7 +62,9 @@ def test_the_simulator_check_on_request(client, auth, officers, history):
     assert body["simulation"]["days"] == 2 and body["simulation"]["service_hours"] == 1
     simulated = body["services"][0]["hours"][0]["simulated_share"]
     assert 0 <= simulated <= 1
-    assert body["simulation"]["mean_absolute_difference"] == pytest.approx(abs(simulated - body["services"][0]["hours"][0]["share_advised"]), abs=0.002)
+    assert body["simulation"]["mean_absolute_difference"] == pytest.approx(
+        abs(simulated - body["services"][0]["hours"][0]["share_advised"]), abs=0.002
+    )
 
 
 def test_an_agency_admin_sees_only_their_agency(client, auth, officers, dukcapil, history):
