@@ -10,6 +10,7 @@ from antre.queue_server.hall import hall_of
 from antre.queue_server.reports.staffing import service_level
 
 from tests.conftest import OPENING, PASSWORD
+from tests.test_admin_officers import admin_login
 
 WEDNESDAY = OPENING.date().isoformat()  # 2026-11-25
 DAY = f"weekday=2&from={WEDNESDAY}&to={WEDNESDAY}"
@@ -99,3 +100,16 @@ def test_officers_and_strangers_are_refused(client, auth, officers):
 def test_a_bad_parameter_is_named(client, auth, officers, query, field):
     status, body = get(client, auth, officers["admin"], query)
     assert status == 400 and body["error"]["field"] == field, body
+
+
+def test_the_page_offers_each_admin_their_agencies_and_refuses_officers(app, officers, dukcapil):
+    pages = {}
+    for name in ("admin", "dukcapil", "siti"):
+        client = app.test_client()  # one browser each
+        admin_login(client, name)
+        pages[name] = client.get("/admin/staffing")
+    assert pages["admin"].status_code == 200 and 'href="/admin/staffing"' in pages["admin"].text
+    assert '<option value="Kantor Imigrasi">' in pages["admin"].text and '<option value="Disdukcapil">' in pages["admin"].text
+    assert pages["dukcapil"].status_code == 200
+    assert '<option value="Disdukcapil">' in pages["dukcapil"].text and "Kantor Imigrasi" not in pages["dukcapil"].text
+    assert pages["siti"].status_code == 403
