@@ -51,20 +51,15 @@ def staffing_advice():
     hall = current_hall()
     hall.summaries.catch_up()
     config, filters = hall.config, query.filters
-    chosen = services_of(config, filters)
-    counters = [c for c in config.counters.values() if set(c.services) & set(chosen)]
-    shared = {code for c in counters for code in c.services if code in config.services} | set(chosen)
-    reports = hall.summaries.reports
-    legs = reports.legs(filters.from_day, filters.to_day, services=sorted(shared))
-    spans = reports.spans(filters.from_day, filters.to_day, counters=[c.id for c in counters])
-    inputs = staffing.history_inputs(legs, spans, config, query.weekday, chosen)
-    advice = staffing.advise(inputs, query.share)
+    advice, days = staffing.advice_from_history(
+        hall.summaries.reports, config, services_of(config, filters), filters.from_day, filters.to_day, query.weekday, query.share
+    )
     simulated = simulator_check(config, advice, query.simulate_days) if query.simulate_days else None
     body = {
         "weekday": query.weekday,
         "share": query.share,
         "period": {"from": filters.from_day, "to": filters.to_day},
-        "open_days": len(staffing.open_days(legs, spans, query.weekday)),
+        "open_days": days,
         "hours": sorted({h.hour for a in advice for h in a.hours}),
         "services": [
             {**item, "name": config.services[item["service"]].name, "agency": config.services[item["service"]].agency}

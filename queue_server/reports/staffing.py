@@ -232,6 +232,28 @@ def _day_end(day: str, hall: HallConfig) -> datetime:
     return datetime.combine(date.fromisoformat(day) + timedelta(days=1), datetime.min.time(), hall.timezone)
 
 
+class HistoryReader(Protocol):
+    """What the advisor reads of the reports' store (queue_server/reports/store.py)."""
+
+    def legs(self, from_day: str, to_day: str, *, services: Iterable[str] | None = None) -> list: ...
+
+    def spans(self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None) -> list: ...
+
+
+def advice_from_history(
+    reports: HistoryReader, hall: HallConfig, services: list[str], from_day: str, to_day: str, weekday: int, share: float
+) -> tuple[list[ServiceAdvice], int]:
+    """The advice for ``services`` from local days ``from_day``..``to_day``, and the open days it
+    averages over. Reads the counters serving those services and the arrivals of every service they
+    serve (a shared counter is split by all of its services' arrivals, seen or not)."""
+    counters = [c.id for c in hall.counters.values() if set(c.services) & set(services)]
+    shared = {code for c in counters for code in hall.counters[c].services if code in hall.services} | set(services)
+    legs = reports.legs(from_day, to_day, services=sorted(shared))
+    spans = reports.spans(from_day, to_day, counters=counters)
+    inputs = history_inputs(legs, spans, hall, weekday, services)
+    return advise(inputs, share), len(open_days(legs, spans, weekday))
+
+
 # --- the advice -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HourAdvice:
