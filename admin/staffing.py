@@ -3,8 +3,9 @@
 For a weekday, from the reports' legs and spans of a date range (the last eight weeks unless asked),
 how many counters each service needs per hour for a share of visitors within its target wait
 (queue_server/reports/staffing.py, Erlang C), beside the counters it had; with ``simulate=1`` the
-same inputs played through the hall-day simulator (queue_server/staffing_check.py). Administrators
-only; an agency admin sees their agency (``roles.report_scope``, the reports' one rule).
+same inputs played through the hall-day simulator (queue_server/staffing_check.py), computed in the
+server's report process like the reports. Administrators only; an agency admin sees their agency
+(``roles.report_scope``, the reports' one rule).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from antre.queue_server.hall import current_hall
 from antre.queue_server.reports import staffing
 from antre.queue_server.reports.figures import ReportFilters, hall_agencies, services_of
 from antre.queue_server.roles import is_hall_admin, report_scope
-from antre.queue_server.staffing_check import DEFAULT_DAYS, MAX_DAYS, simulator_check
+from antre.queue_server.staffing_check import DEFAULT_DAYS, MAX_DAYS, staffing_answer
 from flask import g, jsonify, request
 
 from . import add_section, admin_page, admin_required, bp, render_page
@@ -50,24 +51,11 @@ def staffing_advice():
     query = _query()
     hall = current_hall()
     hall.summaries.catch_up()
-    config, filters = hall.config, query.filters
-    advice, days = staffing.advice_from_history(
-        hall.summaries.reports, config, services_of(config, filters), filters.from_day, filters.to_day, query.weekday, query.share
-    )
-    simulated = simulator_check(config, advice, query.simulate_days) if query.simulate_days else None
-    body = {
-        "weekday": query.weekday,
-        "share": query.share,
-        "period": {"from": filters.from_day, "to": filters.to_day},
-        "open_days": days,
-        "hours": sorted({h.hour for a in advice for h in a.hours}),
-        "services": [
-            {**item, "name": config.services[item["service"]].name, "agency": config.services[item["service"]].agency}
-            for item in staffing.advice_json(advice, simulated)
-        ],
-        "simulation": None if simulated is None else {"days": query.simulate_days, **staffing.agreement(advice, simulated)},
-    }
-    return jsonify(body)
+    filters = query.filters
+    question = (services_of(hall.config, filters), filters.from_day, filters.to_day, query.weekday, query.share, query.simulate_days)
+    if hall.report_worker is not None:  # under antre run: never in the process that serves an officer's Next
+        return jsonify(hall.report_worker.call(staffing_answer, hall.config, *question))
+    return jsonify(staffing_answer(hall.summaries.reports, hall.config, *question))
 
 
 def _query() -> _Query:

@@ -1,4 +1,4 @@
-"""The staffing advisor's check: the advised counters played through the hall-day simulator.
+"""The staffing advisor's answer and its check: the advised counters played through the hall-day simulator.
 
 Why: Erlang C is a formula with assumptions (Poisson arrivals, exponential service, nobody leaving,
 nobody pausing); the simulator drives the real engine with the hall's own call order. Given the same
@@ -12,6 +12,10 @@ the advisor's; nobody gives up, nobody is transferred, nobody has priority, nobo
 formula assumes, so that the comparison measures the formula's other assumptions (the service time's
 shape, the walk to the counter, a day that starts empty), not a different day. The no-show rate is
 one for the day (the simulator's), the mean of the services' weighted by their arrivals.
+
+``staffing_answer`` puts the advice and the check together as the API gives them; under ``antre run``
+it runs in the report process (queue_server/reports/worker.py), since a check plays thousands of
+engine operations for seconds to a minute.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from dataclasses import replace
 from datetime import time
 
 from .config import Counter, HallConfig
-from .reports.staffing import ServiceAdvice
+from .reports import staffing
+from .reports.staffing import HistoryReader, ServiceAdvice
 from .simulate import Outcome, Scenario, simulate
 
 DEFAULT_DAYS = 5
@@ -51,6 +56,34 @@ def simulator_check(hall: HallConfig, advice: list[ServiceAdvice], days: int = D
     result = simulate(replace(hall, counters=counters, breaks=()), scenario)
     targets = {a.inputs.service: a.inputs.target_wait_minutes for a in staffed}
     return _shares(result.outcomes, targets, hall)
+
+
+def staffing_answer(
+    reports: HistoryReader,
+    hall: HallConfig,
+    services: list[str],
+    from_day: str,
+    to_day: str,
+    weekday: int,
+    share: float,
+    simulate_days: int | None,
+) -> dict:
+    """``GET /api/v1/reports/staffing``'s answer (docs/CONTRACT.md); the simulator check when
+    ``simulate_days`` is given. Plain arguments: the server runs it in its report process."""
+    advice, days = staffing.advice_from_history(reports, hall, services, from_day, to_day, weekday, share)
+    simulated = simulator_check(hall, advice, simulate_days) if simulate_days else None
+    return {
+        "weekday": weekday,
+        "share": share,
+        "period": {"from": from_day, "to": to_day},
+        "open_days": days,
+        "hours": sorted({h.hour for a in advice for h in a.hours}),
+        "services": [
+            {**item, "name": hall.services[item["service"]].name, "agency": hall.services[item["service"]].agency}
+            for item in staffing.advice_json(advice, simulated)
+        ],
+        "simulation": None if simulated is None else {"days": simulate_days, **staffing.agreement(advice, simulated)},
+    }
 
 
 def _counters(advice: list[ServiceAdvice]) -> tuple[dict[str, Counter], dict[str, tuple[int, ...]]]:
