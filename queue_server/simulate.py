@@ -294,8 +294,10 @@ class HallDay:
         return self.clock.now.astimezone(self.hall.timezone).hour in self.scenario.staffing.get(counter, ())
 
     def _plan_shifts(self, day: date) -> None:
+        """An officer looks up at the start of each staffed hour, and at the end of a shift (an idle
+        officer then closes the counter, as one serving does after the visitor at hand)."""
         for counter, hours in self.scenario.staffing.items():
-            for hour in hours:
+            for hour in sorted({*hours, *(h + 1 for h in hours if h + 1 not in hours and h < 23)}):
                 self.at(datetime.combine(day, time(hour), self.hall.timezone), lambda counter=counter: self._wake_counter(counter))
 
     def _plan_breaks(self, day: date) -> None:
