@@ -30,6 +30,7 @@ from .reports.staffing import HistoryReader, ServiceAdvice
 from .simulate import Outcome, Scenario, simulate
 
 DEFAULT_DAYS = 5
+SHORTEST = 0.1  # minutes: a history of services done the moment they start still takes a lognormal's mean
 MAX_DAYS = 30
 
 
@@ -50,7 +51,7 @@ def simulator_check(hall: HallConfig, advice: list[ServiceAdvice], days: int = D
         transfer_share=0.0,
         breaks=False,
         arrivals={a.inputs.service: {h.hour: h.arrivals for h in a.hours if h.arrivals > 0} for a in staffed},
-        service_minutes={a.inputs.service: (a.inputs.service_minutes, a.inputs.service_minutes_sd) for a in staffed},
+        service_minutes={a.inputs.service: (max(a.inputs.service_minutes, SHORTEST), a.inputs.service_minutes_sd) for a in staffed},
         staffing=staffing,
     )
     result = simulate(replace(hall, counters=counters, breaks=()), scenario)

@@ -73,6 +73,7 @@ def test_counters_needed_is_the_least_count_that_reaches_the_share():
         fewer = needed - 1
         assert fewer <= arrivals * minutes / 60 or service_level(arrivals, minutes, fewer, target) < share
     assert counters_needed(0, 5, 10) == 0  # nobody comes: no counter
+    assert service_level(10, 0, 1, 5) == 1.0 and counters_needed(10, 0, 5) == 1  # done in no time: nobody waits
 
 
 def test_a_fractional_count_of_counters_lies_between_its_neighbours():

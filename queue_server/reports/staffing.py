@@ -85,8 +85,9 @@ def erlang_c(servers: int, traffic: float) -> float:
 
 
 def service_level(arrivals_per_hour: float, mean_service_minutes: float, servers: int, target_minutes: float) -> float:
-    """The share of arrivals whose wait is within ``target_minutes``: 1 - C e^(-(c mu - lambda) t)."""
-    if arrivals_per_hour <= 0:
+    """The share of arrivals whose wait is within ``target_minutes``: 1 - C e^(-(c mu - lambda) t).
+    Nobody coming, or nobody holding a counter for any time, waits for nothing."""
+    if arrivals_per_hour <= 0 or mean_service_minutes <= 0:
         return 1.0
     traffic = arrivals_per_hour * mean_service_minutes / 60
     if servers <= traffic:
