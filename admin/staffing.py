@@ -30,8 +30,7 @@ from .reports_api import bp as reports_bp
 def staffing_page():
     hall = current_hall().config
     agencies = hall_agencies(hall) if is_hall_admin(g.officer) else [g.officer["agency"]]
-    weekday = date.fromisoformat(current_hall().engine.today()).weekday()
-    return render_page("admin/staffing.html", agencies=agencies, weekday=weekday)
+    return render_page("admin/staffing.html", agencies=agencies, weekday=_today().weekday())
 
 
 add_section("admin.staffing_page", "staffing.title")
@@ -62,14 +61,19 @@ def _query() -> _Query:
     """The query's parameters, each bad one a 400 naming it, then scoped to the caller (403)."""
     hall = current_hall()
     args = request.args
-    weekday = _number(args, "weekday", int, 0, 6, date.fromisoformat(hall.engine.today()).weekday())
+    weekday = _number(args, "weekday", int, 0, 6, _today().weekday())
     share = _number(args, "share", float, 0.01, 0.99, staffing.DEFAULT_SHARE)
     simulate_days = _number(args, "days", int, 1, MAX_DAYS, DEFAULT_DAYS) if args.get("simulate") == "1" else None
-    last = date.fromisoformat(hall.engine.today()) - timedelta(days=1)
+    last = _today() - timedelta(days=1)
     period = {"from": (last - timedelta(weeks=staffing.DEFAULT_WEEKS) + timedelta(days=1)).isoformat(), "to": last.isoformat()}
     asked = {key: args[key] for key in ("from", "to", "agency", "service") if args.get(key)}
     filters = ReportFilters.parse(period | asked, hall.config, lambda _id: False)
     return _Query(report_scope(g.officer, filters, hall.config), weekday, share, simulate_days)
+
+
+def _today() -> date:
+    """The hall's local day: the page's and the API's default weekday, and the end of the default range."""
+    return date.fromisoformat(current_hall().engine.today())
 
 
 def _number(args, name: str, kind: type, low: float, high: float, default: float):
