@@ -139,4 +139,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import audit, calendar, lobby, monitor, officers, settings, setup_api, setup_views  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import audit, calendar, lobby, monitor, officers, settings, setup_api, setup_views, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)

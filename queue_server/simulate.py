@@ -14,6 +14,10 @@ not come when called (recalled once, then marked no-show), visitors who give up 
 transfers to another service. Everything random comes from one seeded generator: the same seed
 gives the same day.
 
+A scenario may instead give the day's inputs outright, as the staffing advisor's check does
+(queue_server/staffing_check.py): the mean arrivals per service per local hour, the mean and spread
+of each service's time, and the local hours each counter is staffed (closed the rest of the day).
+
 For every ticket that gets called it compares, at issue time, the engine's ``eta_minutes`` and a
 naive baseline (people ahead × the hall's mean service time so far ÷ open counters) with the wait
 that actually happened.
@@ -27,7 +31,7 @@ import math
 import random
 import statistics
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -59,6 +63,12 @@ class Scenario:
     impatient_share: float = 0.10  # of these, those whose patience runs out cancel
     transfer_share: float = 0.03
     breaks: bool = True
+    # Given inputs instead of the made-up day: service -> {local hour: mean arrivals in that hour}
+    # (replaces load and the hourly profile), service -> (mean, standard deviation) of its service
+    # minutes (replaces the drawn mean and SERVICE_SIGMA), counter -> the local hours it is staffed.
+    arrivals: Mapping[str, Mapping[int, float]] | None = None
+    service_minutes: Mapping[str, tuple[float, float]] | None = None
+    staffing: Mapping[str, tuple[int, ...]] | None = None
 
 
 @dataclass
@@ -95,6 +105,7 @@ class Result:
     total: ServiceFigures
     days: int
     database: Path | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
 
     def table(self) -> str:
         """The figures as aligned text, one line per service and a total."""
@@ -138,6 +149,9 @@ class HallDay:
         self.current: dict[str, str] = {}
         self.breaks: dict[str, list[tuple[datetime, float, str]]] = {}
         self.true_mean = {code: s.duration_minutes * rng.uniform(0.75, 1.35) for code, s in hall.services.items()}
+        self.sigma = dict.fromkeys(hall.services, SERVICE_SIGMA)
+        for code, (mean, spread) in (scenario.service_minutes or {}).items():
+            self.true_mean[code], self.sigma[code] = mean, math.sqrt(math.log(1 + (spread / mean) ** 2))
 
     # --- the event loop ---------------------------------------------------------------------------
     def at(self, moment: datetime, action: Callable[[], None]) -> None:
@@ -152,7 +166,12 @@ class HallDay:
         end = datetime.combine(day, closes, self.hall.timezone)
         self.clock.now = start
         self.idle = set(self.hall.counters)
-        self._plan_arrivals(start, end)
+        if self.scenario.arrivals is None:
+            self._plan_arrivals(start, end)
+        else:
+            self._plan_given_arrivals(day)
+        if self.scenario.staffing is not None:
+            self._plan_shifts(day)
         if self.scenario.breaks:
             self._plan_breaks(day)
         while self._queue:
@@ -167,6 +186,14 @@ class HallDay:
             expected = self.scenario.load * self._capacity_share(code) * window / self.true_mean[code]
             for _ in range(_poisson(self.rng, expected)):
                 self.at(self._arrival_time(start, end), lambda code=code: self.arrive(code))
+
+    def _plan_given_arrivals(self, day: date) -> None:
+        """The scenario's arrivals: a Poisson count per service and hour, spread evenly in the hour."""
+        for code, hours in self.scenario.arrivals.items():
+            for hour, mean in hours.items():
+                begins = datetime.combine(day, time(hour), self.hall.timezone)
+                for _ in range(_poisson(self.rng, mean)):
+                    self.at(begins + timedelta(minutes=self.rng.uniform(0, 60)), lambda code=code: self.arrive(code))
 
     def _capacity_share(self, code: str) -> float:
         """Counter-equivalents for a service: a counter serving n services gives each 1/n of itself."""
@@ -191,7 +218,7 @@ class HallDay:
     def _wake(self, code: str) -> None:
         """Idle officers who serve this service notice the new ticket on their console."""
         for counter in sorted(self.idle):
-            if code in self.hall.counters[counter].services:
+            if code in self.hall.counters[counter].services and self._on_duty(counter):
                 self.idle.discard(counter)
                 self.later(self.rng.uniform(0.05, 0.3), lambda counter=counter: self.counter_free(counter))
 
@@ -214,6 +241,10 @@ class HallDay:
         """The officer is ready for the next visitor: take a due break, or call the next number."""
         if self._take_break(counter):
             return
+        if not self._on_duty(counter):
+            self.engine.close_counter(counter)
+            self.idle.add(counter)
+            return
         ticket = self.engine.call_next(counter)
         if ticket is None:
             self.idle.add(counter)
@@ -233,8 +264,8 @@ class HallDay:
         self.later(walk + service_minutes, lambda: self._leave(counter, called_at, self._finish))
 
     def _service_minutes(self, code: str) -> float:
-        mu = math.log(self.true_mean[code]) - SERVICE_SIGMA**2 / 2
-        return self.rng.lognormvariate(mu, SERVICE_SIGMA)
+        mu = math.log(self.true_mean[code]) - self.sigma[code] ** 2 / 2
+        return self.rng.lognormvariate(mu, self.sigma[code])
 
     def _finish(self, counter: str) -> None:
         """Most visitors are done; a few are sent on to another service (of the same agency if it has one)."""
@@ -254,7 +285,21 @@ class HallDay:
         self.served_minutes.append((self.clock.now - called_at).total_seconds() / 60)
         self.later(self.rng.uniform(0.1, 0.6), lambda: self.counter_free(counter))
 
-    # --- breaks -------------------------------------------------------------------------------------
+    # --- shifts and breaks ---------------------------------------------------------------------------
+    def _on_duty(self, counter: str) -> bool:
+        """Always, without a staffing plan; with one, in the local hours it gives the counter. An
+        officer whose hour ends finishes the visitor at hand, then closes the counter."""
+        if self.scenario.staffing is None:
+            return True
+        return self.clock.now.astimezone(self.hall.timezone).hour in self.scenario.staffing.get(counter, ())
+
+    def _plan_shifts(self, day: date) -> None:
+        """An officer looks up at the start of each staffed hour, and at the end of a shift (an idle
+        officer then closes the counter, as one serving does after the visitor at hand)."""
+        for counter, hours in self.scenario.staffing.items():
+            for hour in sorted({*hours, *(h + 1 for h in hours if h + 1 not in hours and h < 23)}):
+                self.at(datetime.combine(day, time(hour), self.hall.timezone), lambda counter=counter: self._wake_counter(counter))
+
     def _plan_breaks(self, day: date) -> None:
         """The hall's rota (``hall.breaks``) when it has one; without it, lunch in two shifts so half the hall
         keeps serving, and one counter in three also pauses for prayer."""
@@ -269,9 +314,10 @@ class HallDay:
                     plan.append((datetime.combine(day, time(15, 0), self.hall.timezone), PRAYER_MINUTES, "sholat"))
             self.breaks[counter] = plan
             for moment, _, _ in plan:
-                self.at(moment, lambda counter=counter: self._wake_for_break(counter))
+                self.at(moment, lambda counter=counter: self._wake_counter(counter))
 
-    def _wake_for_break(self, counter: str) -> None:
+    def _wake_counter(self, counter: str) -> None:
+        """An idle officer looks up at a break's time or a shift's start."""
         if counter in self.idle:
             self.idle.discard(counter)
             self.counter_free(counter)
@@ -336,7 +382,7 @@ def working_days(first: date, count: int) -> list[date]:
 
 def summarise(outcomes: list[Outcome], hall: HallConfig, days: int, database: Path | None = None) -> Result:
     services = [_figures(code, [o for o in outcomes if o.service == code]) for code in hall.services]
-    return Result([f for f in services if f.tickets], _figures("total", outcomes), days, database)
+    return Result([f for f in services if f.tickets], _figures("total", outcomes), days, database, outcomes)
 
 
 def _figures(code: str, outcomes: list[Outcome]) -> ServiceFigures:

@@ -231,3 +231,18 @@ def test_report_endpoints_answer_as_documented(call, officers, app, clock):
     call("get", f"/reports/summary?{period}&officer=3", token=officers["siti"], expect=403)
     call("get", "/reports/summary?from=2026-11-25", token=officers["admin"], expect=400)
     call("get", f"/reports/summary?{period}", expect=401)
+
+
+def test_staffing_advice_answers_as_documented(call, officers, app, clock):
+    engine = hall_of(app).engine
+    engine.issue("A")
+    engine.call_next("2")
+    clock.advance(minutes=6)
+    engine.complete("2")
+    day = clock.now.date().isoformat()
+    query = f"/reports/staffing?weekday={clock.now.weekday()}&from={day}&to={day}"
+    call("get", query, token=officers["admin"], expect=200)
+    call("get", f"{query}&simulate=1&days=1", token=officers["admin"], expect=200)
+    call("get", f"{query}&share=2", token=officers["admin"], expect=400)
+    call("get", query, token=officers["siti"], expect=403)
+    call("get", query, expect=401)

@@ -63,3 +63,35 @@ def test_the_command_prints_the_figures_and_refuses_to_overwrite_a_file(config_p
     assert again.returncode != 0 and "already exists" in again.stderr
     bad = antre(config_path, "simulate", "--hours", "sixteen")
     assert bad.returncode != 0 and "--hours" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_scenario_with_given_arrivals_service_times_and_shifts(hall_config, tmp_path):
+    """The staffing advisor's check drives the simulator so: arrivals per hour, service times, and
+    counters staffed only in their hours (closed at the end of their shift)."""
+    database = tmp_path / "plan.db"
+    scenario = Scenario(
+        seed=2,
+        hours=(time(9, 0), time(23, 59)),
+        priority_share=0.0,
+        no_show_share=0.0,
+        impatient_share=0.0,
+        transfer_share=0.0,
+        breaks=False,
+        arrivals={"A": {9: 20.0, 10: 20.0}},
+        service_minutes={"A": (4.0, 2.0)},
+        staffing={"2": (9,), "1": (9, 10)},
+    )
+    result = simulate(hall_config, scenario, database)
+    jakarta = ZoneInfo("Asia/Jakarta")
+    assert {o.service for o in result.outcomes} == {"A"} and 25 < len(result.outcomes) < 60
+    assert {o.issued.astimezone(jakarta).hour for o in result.outcomes} == {9, 10}
+    db = sqlite_utils.Database(database)
+
+    def local(row: dict) -> time:
+        return datetime.fromisoformat(row["at"]).astimezone(jakarta).time()
+
+    calls = {c: [local(row) for row in db.query("SELECT at FROM events WHERE kind = 'called' AND counter_id = ?", [c])] for c in "12"}
+    assert calls["2"] and all(moment < time(10, 0) for moment in calls["2"])
+    assert calls["1"] and all(moment < time(11, 0) for moment in calls["1"])
+    closed = [local(row) for row in db.query("SELECT at FROM events WHERE kind = 'closed' AND counter_id = '2'")]
+    assert len(closed) == 1 and time(10, 0) <= closed[0] < time(10, 30)

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -70,13 +71,21 @@ class ReportWorker:
             return self._pool
 
     def run(self, config: HallConfig, now: datetime, kind: str, filters: ReportFilters, lang: str, section: str = "by_service") -> Any:
+        return self._submit(_answer, self.database, config, now, kind, filters, lang, section)
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(report_store, *args)`` in the report process (the staffing advisor's answer):
+        ``function`` is a module-level one, so that the process can import it."""
+        return self._submit(_call, self.database, function, args)
+
+    def _submit(self, *job: Any) -> Any:
         try:
-            return self._executor().submit(_answer, self.database, config, now, kind, filters, lang, section).result()
+            return self._executor().submit(*job).result()
         except BrokenProcessPool:  # the process died (killed, out of memory): a new one for this request and the next
             log.warning("reports: the report process had died; starting a new one")
             with self._lock:
                 self._pool = None
-            return self._executor().submit(_answer, self.database, config, now, kind, filters, lang, section).result()
+            return self._executor().submit(*job).result()
 
     def close(self) -> None:
         with self._lock:
@@ -114,3 +123,7 @@ def _warm(database: str) -> None:
 
 def _answer(database: str, config: HallConfig, now: datetime, kind: str, filters: ReportFilters, lang: str, section: str) -> Any:
     return answer(Reports(ReportStore(_store(database)), config, lambda: now), kind, filters, lang, section)
+
+
+def _call(database: str, function: Callable[..., Any], args: tuple) -> Any:
+    return function(ReportStore(_store(database)), *args)
