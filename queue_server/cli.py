@@ -420,6 +420,33 @@ def simulate(obj: Context, seed: int, days: int, first_day, hours, load: float, 
         click.echo(f"history kept in {into}")
 
 
+@main.group()
+def reports() -> None:
+    """The reports' tables, kept from the event log."""
+
+
+@reports.command("rebuild")
+@click.pass_obj
+def reports_rebuild(obj: Context) -> None:
+    """Recompute the reports' tables from the whole event log, exactly, replacing them at once.
+
+    \b
+    The server keeps them up to date by itself, a second or so behind every commit, and a hall
+    upgraded from a version without reports fills them at its first report. Run this after
+    restoring an old backup by hand-copying the database, after changing a service's target wait
+    and wanting old events without a recorded target to follow it, or whenever a report looks
+    wrong: it is safe while the server runs (reports read the old tables until the new ones are
+    committed in one transaction) and takes seconds for a year of history.
+    """
+    import time
+
+    hall = obj.hall()
+    started = time.perf_counter()
+    events = hall.summaries.rebuild()
+    click.echo(f"reports rebuilt from {events} events in {time.perf_counter() - started:.1f} s")
+    hall.store.close()
+
+
 @main.command("printer-agent-key")
 @click.argument("kiosk")
 @click.pass_obj

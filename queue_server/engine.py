@@ -231,6 +231,12 @@ class Engine:
                 op.record("closed", counter_id=counter_id, by=NEW_DAY)
         op.tx.set_meta("day", op.day)
 
+    def _target(self, service: str) -> int | None:
+        """The service's promised wait now, recorded with each arrival in a service (``issued``,
+        ``transferred``): a report measures compliance against the standard of its day, not today's."""
+        known = self.hall.services.get(service)
+        return known.target_wait_minutes if known else None
+
     def _counter(self, counter_id: str) -> Counter:
         counter = self.hall.counters.get(counter_id)
         if counter is None:
@@ -293,7 +299,16 @@ class Engine:
             ticket.update(
                 called_at=None, started_at=None, finished_at=None, counter_id=None, officer_id=None, transferred_from=None, note=None
             )
-            op.record("issued", ticket["id"], officer_id=officer_id, snapshot=ticket, service=service, priority=category, kiosk=kiosk)
+            op.record(
+                "issued",
+                ticket["id"],
+                officer_id=officer_id,
+                snapshot=ticket,
+                service=service,
+                priority=category,
+                kiosk=kiosk,
+                target_wait_minutes=self._target(service),
+            )
             if along is not None:
                 along(op.tx, ticket)
             return self._view(op.tx, ticket)
@@ -372,7 +387,17 @@ class Engine:
         for ticket in tickets:
             if to is not None:
                 tx.update_ticket(ticket["id"], service=to, transferred_from=service)
-                op.record("transferred", ticket["id"], None, officer_id, from_service=service, to_service=to, note=None, removed=True)
+                op.record(
+                    "transferred",
+                    ticket["id"],
+                    None,
+                    officer_id,
+                    from_service=service,
+                    to_service=to,
+                    note=None,
+                    removed=True,
+                    target_wait_minutes=self._target(to),
+                )
             else:
                 tx.update_ticket(ticket["id"], status="cancelled", finished_at=op.at)
                 op.record("cancelled", ticket["id"], None, officer_id, previous_status="waiting", service_removed=service, voided=True)
@@ -514,7 +539,16 @@ class Engine:
                 ticket["id"], status="waiting", service=service, transferred_from=ticket["service"], counter_id=None, note=note
             )
             op.tx.set_counter_state(counter.id, ticket_id=None, updated_at=op.at)
-            op.record("transferred", ticket["id"], counter.id, officer_id, from_service=ticket["service"], to_service=service, note=note)
+            op.record(
+                "transferred",
+                ticket["id"],
+                counter.id,
+                officer_id,
+                from_service=ticket["service"],
+                to_service=service,
+                note=note,
+                target_wait_minutes=self._target(service),
+            )
             return self._view(op.tx, op.tx.ticket(ticket["id"]))
 
         return self._apply(apply)

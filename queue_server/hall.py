@@ -18,6 +18,7 @@ from .accounts import Accounts
 from .clock import Clock, iso, system_clock
 from .config import HallConfig
 from .engine import Engine
+from .reports.summaries import Summaries
 from .setup import Setup, adopt
 from .store import Store
 
@@ -47,6 +48,7 @@ class Hall:
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
     presence: CounterPresence | None = None
+    summaries: Summaries | None = None  # the reports' facts, kept from the log (open_hall makes it)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)
@@ -66,6 +68,8 @@ class Hall:
         self.config = config
         self.engine.reconfigure(config)
         self.accounts.hall = config
+        if self.summaries is not None:
+            self.summaries.reconfigure(config)
         if self.announcer is not None:
             self.announcer.reconfigure(config)
         if self.printing is not None:
@@ -83,7 +87,10 @@ def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
     """The hall without the web: what the CLI, the benchmarks and the simulator use."""
     store = Store(config.database)
     config = adopt(store, config, iso(clock()))
-    return Hall(config, store, Engine(store, config, clock), Accounts(store, config, clock))
+    engine = Engine(store, config, clock)
+    summaries = Summaries(store, config)
+    engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (create_app starts it)
+    return Hall(config, store, engine, Accounts(store, config, clock), summaries=summaries)
 
 
 def attach_hall(app: Flask, hall: Hall) -> None:

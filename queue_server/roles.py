@@ -11,8 +11,14 @@ The web layer and the accounts call these; a refusal is ``Forbidden`` (HTTP 403,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
 from .config import HallConfig
 from .engine import QueueError
+
+F = TypeVar("F")  # a report's filters (queue_server/reports/figures.py ReportFilters)
 
 OFFICER = "officer"
 HALL_ADMIN = "admin"
@@ -85,3 +91,30 @@ def officer_agency(config: HallConfig, officer: dict) -> str | None:
         return officer["agency"]
     agencies = {counter_agency(config, c) for c in officer["counters"]}
     return agencies.pop() if len(agencies) == 1 else None
+
+
+def report_scope(officer: dict, filters: F, config: HallConfig, officer_of: Callable[[int], dict | None] = lambda _id: None) -> F:
+    """The filters a report may run with, for this caller: the one place the reports' roles are kept.
+
+    A hall admin reads the whole hall. An agency admin reads only their agency: the agency is forced
+    to theirs, and asking for another agency, or a service, counter or officer of another, is
+    refused. An officer reads only their own figures: ``officer`` is forced to themselves, and asking
+    for another officer is refused. ``officer_of(id)`` gives the account an ``officer`` filter names."""
+    if is_hall_admin(officer):
+        return filters
+    if officer["role"] == AGENCY_ADMIN:
+        own = officer.get("agency")
+        asked = [filters.agency]
+        if filters.service is not None:
+            asked.append(config.services[filters.service].agency)
+        if filters.counter is not None:
+            asked.append(counter_agency(config, filters.counter))
+        if filters.officer is not None:
+            account = officer_of(filters.officer)
+            asked.append(officer_agency(config, account) if account else None)
+        if own is None or any(name != own for name in asked[1:]) or asked[0] not in (None, own):
+            raise Forbidden("error.other_agency")
+        return replace(filters, agency=own)
+    if filters.officer not in (None, officer["id"]):
+        raise Forbidden("error.own_figures_only")
+    return replace(filters, officer=officer["id"])

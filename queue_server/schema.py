@@ -207,7 +207,49 @@ def _v6_media(db: Database) -> None:
     )
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media]
+def _v7_report_facts(db: Database) -> None:
+    """The reports' facts (queue_server/reports/facts.py), kept from the event log by the follower and
+    rebuilt from it by ``antre reports rebuild``: legs (a ticket's visit to one service) and spans (an
+    officer's open, paused and busy time at a counter). Their cursor is ``meta`` ``reports_cursor``."""
+    db["report_legs"].create(
+        {
+            "ticket_id": str,
+            "leg": int,
+            "day": str,
+            "service": str,
+            "priority": str,
+            "kiosk": str,
+            "arrived_at": str,
+            "hour": int,
+            "weekday": int,
+            "called_at": str,
+            "wait_seconds": float,
+            "counter_id": str,
+            "officer_id": int,
+            "started_at": str,
+            "finished_at": str,
+            "service_seconds": float,
+            "outcome": str,
+            "target_wait_minutes": float,
+            "transferred_to": str,
+        },
+        pk=("ticket_id", "leg"),
+        not_null={"day", "service", "arrived_at", "hour", "weekday", "outcome"},
+    )
+    db["report_legs"].create_index(["day", "service"])
+    db["report_legs"].create_index(["officer_id", "day"])
+    db["report_legs"].create_index(["counter_id", "day"])
+    db["report_spans"].create(
+        {"counter_id": str, "kind": str, "start": str, "officer_id": int, "day": str, "reason": str, "end": str},
+        pk=("counter_id", "kind", "start"),
+        not_null={"day"},
+    )
+    db["report_spans"].create_index(["day"])
+    db["report_spans"].create_index(["officer_id", "day"])
+    db["report_spans"].create_index(["end"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

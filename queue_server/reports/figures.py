@@ -1,0 +1,297 @@
+"""Every figure of a report, from the legs and spans of a period and the hall's setup.
+
+Definitions (one place; README "Reports and monitoring" repeats them for the reader):
+
+* **issued**: tickets taken (legs 0: a transferred ticket counts once, in the service it was issued
+  for); **served**, **no_show**, **cancelled**, **expired** (left unserved at the end of the day),
+  **transferred**: legs by how they ended.
+* **wait**: from a leg's arrival (issue, or transfer) to its first call; **service time**: from
+  ``started`` to ``completed`` (from the call when the officer completed without starting).
+* **within_target_share**: the called legs whose wait was at most the target wait their service had
+  when they arrived, over the called legs (null when none was called).
+* **median** and **p90** are nearest-rank percentiles: the smallest value with at least p % of the
+  values at or below it (the median of 1, 2, 3, 4 is 2). Every figure is a value that happened.
+* Minutes are rounded to 0.1, shares (0..1) to 4 decimals.
+* The previous period is the one of equal length just before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter as Tally
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..clock import iso
+from ..config import HallConfig
+from ..engine import InvalidInput
+from ..roles import counter_agency
+from .facts import Leg, Span, midnight_after, seconds_between
+from .store import ReportStore
+
+MAX_DAYS = 3 * 366  # a longer range is refused: nobody reads it, and it costs the server seconds
+SECTIONS = ("summary", "daily", "by_agency", "by_service", "heatmap", "priority", "transfers", "officers")
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report covers: local days ``from_day``..``to_day`` and at most one of each filter."""
+
+    from_day: str
+    to_day: str
+    agency: str | None = None
+    service: str | None = None
+    counter: str | None = None
+    officer: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (date.fromisoformat(self.to_day) - date.fromisoformat(self.from_day)).days + 1
+
+    def previous(self) -> ReportFilters:
+        """The period of equal length just before."""
+        first = date.fromisoformat(self.from_day)
+        return replace(self, from_day=(first - timedelta(days=self.days)).isoformat(), to_day=(first - timedelta(days=1)).isoformat())
+
+    @classmethod
+    def parse(cls, args: dict[str, Any], config: HallConfig, officer_exists: Callable[[int], bool]) -> ReportFilters:
+        """From a request's query: each bad parameter is a 400 naming it."""
+        from_day, to_day = _day(args, "from"), _day(args, "to")
+        if to_day < from_day:
+            raise InvalidInput("error.report_range", "to")
+        if (to_day - from_day).days + 1 > MAX_DAYS:
+            raise InvalidInput("error.report_too_long", "to", days=MAX_DAYS)
+        agency, service, counter = args.get("agency") or None, args.get("service") or None, args.get("counter") or None
+        if agency is not None and agency not in hall_agencies(config):
+            raise InvalidInput("error.unknown_agency", "agency", agency=agency, known=", ".join(hall_agencies(config)))
+        if service is not None and service not in config.services:
+            raise InvalidInput("error.unknown_service", "service", service=service)
+        if counter is not None and counter not in config.counters:
+            raise InvalidInput("error.unknown_counter", "counter", counter=counter)
+        officer = args.get("officer") or None
+        if officer is not None:
+            if not str(officer).isdigit() or not officer_exists(int(officer)):
+                raise InvalidInput("error.unknown_officer", "officer", officer=officer)
+            officer = int(officer)
+        return cls(from_day.isoformat(), to_day.isoformat(), agency, service, counter, officer)
+
+
+def _day(args: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(args[name])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("error.report_day", name, name=name) from None
+
+
+def hall_agencies(config: HallConfig) -> list[str]:
+    """Every agency of the hall, in the setup's order (also those named only by a service)."""
+    names = list(config.agencies)
+    for service in config.services.values():
+        if service.agency not in names:
+            names.append(service.agency)
+    return names
+
+
+def services_of(config: HallConfig, filters: ReportFilters) -> list[str]:
+    """The services a report covers (all of the hall's, the agency's, or the one asked for)."""
+    codes = [code for code, service in config.services.items() if filters.agency is None or service.agency == filters.agency]
+    return [c for c in codes if filters.service is None or c == filters.service]
+
+
+def counters_of(config: HallConfig, filters: ReportFilters) -> list[str] | None:
+    """The counters whose time a report covers; None for all (no agency filter)."""
+    if filters.counter is not None:
+        return [filters.counter]
+    if filters.agency is None:
+        return None
+    return [c for c in config.counters if counter_agency(config, c) == filters.agency]
+
+
+# --- arithmetic, defined once ---------------------------------------------------------------------
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank on sorted ``values``: the smallest value with ``share`` of them at or below it."""
+    if not values:
+        return None
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+def minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _spread(seconds: list[float], with_max: bool) -> dict[str, float | None]:
+    seconds = sorted(seconds)
+    figures = {
+        "mean": minutes(sum(seconds) / len(seconds)) if seconds else None,
+        "median": minutes(percentile(seconds, 0.5)),
+        "p90": minutes(percentile(seconds, 0.9)),
+    }
+    if with_max:
+        figures["max"] = minutes(seconds[-1]) if seconds else None
+    return figures
+
+
+def summarise(legs: Iterable[Leg]) -> dict[str, Any]:
+    """The contract's summary object (plus ``transferred`` and ``priority_share``)."""
+    outcomes: Tally[str] = Tally()
+    issued = priority = within = 0
+    waits: list[float] = []
+    services: list[float] = []
+    for leg in legs:
+        outcomes[leg.outcome] += 1
+        if leg.leg == 0:
+            issued += 1
+            priority += leg.priority is not None
+        if leg.wait_seconds is not None and leg.target_wait_minutes is not None:
+            waits.append(leg.wait_seconds)
+            within += leg.wait_seconds <= leg.target_wait_minutes * 60
+        if leg.service_seconds is not None and leg.outcome == "served":
+            services.append(leg.service_seconds)
+    return {
+        "issued": issued,
+        "served": outcomes["served"],
+        "no_show": outcomes["no_show"],
+        "cancelled": outcomes["cancelled"],
+        "expired": outcomes["expired"],
+        "within_target_share": share(within, len(waits)),
+        "wait_minutes": _spread(waits, with_max=True),
+        "service_minutes": _spread(services, with_max=False),
+        "transferred": outcomes["transferred"],
+        "priority_share": share(priority, issued),
+    }
+
+
+# --- reading a period ------------------------------------------------------------------------------
+class Reports:
+    """Reports for one hall: ``summary`` (the contract's object) and ``detail`` (every section)."""
+
+    def __init__(self, reports: ReportStore, config: HallConfig, now: Callable[[], datetime]):
+        self.reports = reports
+        self.config = config
+        self.now = now
+
+    def legs(self, filters: ReportFilters) -> list[Leg]:
+        return self.reports.legs(
+            filters.from_day,
+            filters.to_day,
+            services=services_of(self.config, filters) if filters.agency or filters.service else None,
+            counter=filters.counter,
+            officer=filters.officer,
+        )
+
+    def spans(self, filters: ReportFilters) -> list[Span]:
+        return self.reports.spans(filters.from_day, filters.to_day, counters=counters_of(self.config, filters), officer=filters.officer)
+
+    def summary(self, filters: ReportFilters) -> dict[str, Any]:
+        return summarise(self.legs(filters))
+
+    def detail(self, filters: ReportFilters) -> dict[str, Any]:
+        legs, previous = self.legs(filters), filters.previous()
+        return {
+            "period": {"from": filters.from_day, "to": filters.to_day},
+            "previous_period": {"from": previous.from_day, "to": previous.to_day},
+            "summary": summarise(legs),
+            "previous": summarise(self.legs(previous)),
+            "daily": daily(legs, filters),
+            "by_agency": self.by_agency(legs, filters),
+            "by_service": self.by_service(legs, filters),
+            "heatmap": heatmap(legs),
+            "priority": priority(legs),
+            "transfers": transfers(legs),
+            "officers": self.officers(legs, self.spans(filters)),
+        }
+
+    def by_agency(self, legs: list[Leg], filters: ReportFilters) -> list[dict[str, Any]]:
+        agency_of = {code: s.agency for code, s in self.config.services.items()}
+        grouped: dict[str, list[Leg]] = defaultdict(list)
+        for leg in legs:
+            grouped[agency_of.get(leg.service, "")].append(leg)
+        covered = {agency_of[c] for c in services_of(self.config, filters)}
+        return [{"agency": name, **summarise(grouped[name])} for name in hall_agencies(self.config) if name in covered]
+
+    def by_service(self, legs: list[Leg], filters: ReportFilters) -> list[dict[str, Any]]:
+        grouped: dict[str, list[Leg]] = defaultdict(list)
+        for leg in legs:
+            grouped[leg.service].append(leg)
+        rows = []
+        for code in services_of(self.config, filters):
+            service = self.config.services[code]
+            head = {"service": code, "name": service.name, "agency": service.agency, "target_wait_minutes": service.target_wait_minutes}
+            rows.append({**head, **summarise(grouped[code])})
+        return rows
+
+    def officers(self, legs: list[Leg], spans: list[Span]) -> list[dict[str, Any]]:
+        """Per officer: served, mean service time, signed-in, paused by reason, idle (signed in,
+        neither paused nor busy with a visitor). A span still open counts until now."""
+        now = iso(self.now())
+        served: dict[int, list[float]] = defaultdict(list)
+        for leg in legs:
+            if leg.outcome == "served" and leg.officer_id is not None:
+                served[leg.officer_id].append(leg.service_seconds or 0.0)
+        times: dict[int, dict[str, Any]] = defaultdict(lambda: {"open": 0.0, "busy": 0.0, "paused": defaultdict(float)})
+        for span in spans:
+            if span.officer_id is None:
+                continue
+            seconds = max(0.0, seconds_between(span.start, span.end or min(now, midnight_after(span.day, self.config.timezone))))
+            if span.kind == "paused":
+                times[span.officer_id]["paused"][span.reason or ""] += seconds
+            else:
+                times[span.officer_id][span.kind] += seconds
+        names = self.reports.officer_names()
+        rows = []
+        for officer_id in sorted(set(served) | set(times), key=lambda i: names.get(i, "")):
+            t = times[officer_id]
+            paused = sum(t["paused"].values())
+            rows.append(
+                {
+                    "officer_id": officer_id,
+                    "username": names.get(officer_id, str(officer_id)),
+                    "served": len(served[officer_id]),
+                    "service_minutes_mean": minutes(sum(served[officer_id]) / len(served[officer_id])) if served[officer_id] else None,
+                    "signed_in_minutes": minutes(t["open"]),
+                    "paused_minutes": {reason: minutes(s) for reason, s in sorted(t["paused"].items())},
+                    "idle_minutes": minutes(max(0.0, t["open"] - paused - t["busy"])),
+                }
+            )
+        return rows
+
+
+def daily(legs: list[Leg], filters: ReportFilters) -> list[dict[str, Any]]:
+    grouped: dict[str, list[Leg]] = defaultdict(list)
+    for leg in legs:
+        grouped[leg.day].append(leg)
+    first = date.fromisoformat(filters.from_day)
+    rows = []
+    for offset in range(filters.days):
+        day = (first + timedelta(days=offset)).isoformat()
+        figures = summarise(grouped[day])
+        rows.append(
+            {"day": day, "issued": figures["issued"], "served": figures["served"], "within_target_share": figures["within_target_share"]}
+        )
+    return rows
+
+
+def heatmap(legs: list[Leg]) -> dict[str, Any]:
+    """Tickets issued by local weekday (rows, 0 = Monday) and hour (columns, the hours any arrived)."""
+    counts = Tally((leg.weekday, leg.hour) for leg in legs if leg.leg == 0)
+    hours = list(range(min(h for _, h in counts), max(h for _, h in counts) + 1)) if counts else []
+    return {"weekdays": list(range(7)), "hours": hours, "cells": [[counts[(day, hour)] for hour in hours] for day in range(7)]}
+
+
+def priority(legs: list[Leg]) -> list[dict[str, Any]]:
+    """Priority tickets per category (the Pasal 29 audit), as a share of all tickets issued."""
+    issued = [leg for leg in legs if leg.leg == 0]
+    counts = Tally(leg.priority for leg in issued if leg.priority is not None)
+    return [{"category": category, "tickets": n, "share": share(n, len(issued))} for category, n in sorted(counts.items())]
+
+
+def transfers(legs: list[Leg]) -> list[dict[str, Any]]:
+    counts = Tally((leg.service, leg.transferred_to) for leg in legs if leg.outcome == "transferred")
+    return [{"from": source, "to": target, "count": n} for (source, target), n in sorted(counts.items())]

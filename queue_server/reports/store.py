@@ -1,0 +1,139 @@
+"""All the SQL of the reports' tables (``report_legs``, ``report_spans``) and of reading the log
+for them: the reports' store, as queue_server/store.py is the engine's.
+
+Reads go through ``Store.read()`` (a WAL snapshot), so a report never takes the write lock; the
+follower writes in small non-durable transactions (its rows are rebuilt from the log at will, so a
+power cut that loses the last of them loses nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+
+from ..store import Store, Tx
+from .facts import Leg, Span
+
+CURSOR = "reports_cursor"  # meta: the id of the last event the tables include
+LEG_COLUMNS = tuple(f.name for f in fields(Leg))
+SPAN_COLUMNS = tuple(f.name for f in fields(Span))
+
+
+def _marks(values: Iterable) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _quoted(columns: Iterable[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+class ReportStore:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- what the figures read ----------------------------------------------------------------
+    def legs(
+        self, from_day: str, to_day: str, *, services: Iterable[str] | None = None, counter: str | None = None, officer: int | None = None
+    ) -> list[Leg]:
+        """The legs that arrived on local days ``from_day``..``to_day``, optionally only of these
+        services, or called at ``counter``, or by ``officer``."""
+        sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE day BETWEEN ? AND ?"
+        params: list = [from_day, to_day]
+        if services is not None:
+            services = tuple(services)
+            sql += f" AND service IN ({_marks(services)})"
+            params += services
+        if counter is not None:
+            sql += " AND counter_id = ?"
+            params.append(counter)
+        if officer is not None:
+            sql += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            return [Leg(*row) for row in tx.conn.execute(sql, params)]
+
+    def spans(self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None, officer: int | None = None) -> list[Span]:
+        """The spans begun on local days ``from_day``..``to_day`` (at these counters, of ``officer``)."""
+        sql = f"SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE day BETWEEN ? AND ?"
+        params: list = [from_day, to_day]
+        if counters is not None:
+            counters = tuple(counters)
+            sql += f" AND counter_id IN ({_marks(counters)})"
+            params += counters
+        if officer is not None:
+            sql += " AND officer_id = ?"
+            params.append(officer)
+        with self.store.read() as tx:
+            return [Span(*row) for row in tx.conn.execute(sql, params)]
+
+    def officer_names(self) -> dict[int, str]:
+        with self.store.read() as tx:
+            return {row[0]: row[1] for row in tx.conn.execute("SELECT id, username FROM officers")}
+
+    # --- what the follower reads and writes ---------------------------------------------------
+    def cursor(self, tx: Tx | None = None) -> int:
+        if tx is None:
+            with self.store.read() as tx:
+                return int(tx.meta(CURSOR) or 0)
+        return int(tx.meta(CURSOR) or 0)
+
+    def events_after(self, cursor: int, limit: int) -> list[dict]:
+        with self.store.read() as tx:
+            rows = tx.conn.execute(
+                "SELECT id, at, kind, ticket_id, counter_id, officer_id, details FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (cursor, limit),
+            )
+            return [dict(row) for row in rows]
+
+    def open_rows(self, ticket_ids: Iterable[str], counters: Iterable[str]) -> tuple[list[Leg], list[Span]]:
+        """Each ticket's latest leg and each counter's open spans: what new events may change."""
+        ticket_ids, counters = tuple(ticket_ids), tuple(counters)
+        with self.store.read() as tx:
+            legs = [
+                Leg(*row)
+                for row in tx.conn.execute(
+                    f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs AS l WHERE ticket_id IN ({_marks(ticket_ids)})"
+                    " AND leg = (SELECT MAX(leg) FROM report_legs WHERE ticket_id = l.ticket_id)",
+                    ticket_ids,
+                )
+            ]
+            spans = [
+                Span(*row)
+                for row in tx.conn.execute(
+                    f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE "end" IS NULL AND counter_id IN ({_marks(counters)})', counters
+                )
+            ]
+        return legs, spans
+
+    def save(self, legs: Iterable[Leg], spans: Iterable[Span], after: int, cursor: int) -> bool:
+        """Write changed rows and move the cursor from ``after`` to ``cursor`` in one transaction;
+        False (nothing written) when someone else moved it first."""
+        with self.store.write(durable=False) as tx:
+            if self.cursor(tx) != after:
+                return False
+            self._upsert(tx, legs, spans)
+            tx.set_meta(CURSOR, str(cursor))
+        return True
+
+    def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], cursor: int) -> None:
+        """The rebuild: every row anew, in one transaction, so no report sees half of it."""
+        with self.store.write() as tx:
+            tx.conn.execute("DELETE FROM report_legs")
+            tx.conn.execute("DELETE FROM report_spans")
+            self._upsert(tx, legs, spans)
+            tx.set_meta(CURSOR, str(cursor))
+
+    def last_event_id(self) -> int:
+        with self.store.read() as tx:
+            return tx.last_event_id()
+
+    @staticmethod
+    def _upsert(tx: Tx, legs: Iterable[Leg], spans: Iterable[Span]) -> None:
+        tx.conn.executemany(
+            f"INSERT OR REPLACE INTO report_legs ({_quoted(LEG_COLUMNS)}) VALUES ({_marks(LEG_COLUMNS)})",
+            [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs],
+        )
+        tx.conn.executemany(
+            f"INSERT OR REPLACE INTO report_spans ({_quoted(SPAN_COLUMNS)}) VALUES ({_marks(SPAN_COLUMNS)})",
+            [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans],
+        )

@@ -1,0 +1,105 @@
+"""Keeps the reports' facts up to date with the log: the follower, and the exact rebuild.
+
+The tables hold what ``facts.Facts`` makes of every event up to a cursor (``meta``). ``catch_up``
+applies the events committed after it in small batches, each one short non-durable write, so an
+officer's call-next never waits long behind it; a background thread runs it about a second after
+commits (the engine's listener only wakes it), and every report request runs it first, so a report
+includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
+whole log (``antre reports rebuild``); the tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..config import HallConfig
+from ..store import Store
+from .facts import Facts
+from .store import ReportStore
+
+log = logging.getLogger(__name__)
+BATCH = 500  # events per follower transaction: a few milliseconds of write lock
+REBUILD_CHUNK = 20_000  # events read at a time by the rebuild
+DEBOUNCE_SECONDS = 1.0
+
+
+class Summaries:
+    def __init__(self, store: Store, config: HallConfig):
+        self.reports = ReportStore(store)
+        self.config = config
+        self._lock = threading.Lock()  # one catch-up at a time in this process (the thread, a request)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def reconfigure(self, config: HallConfig) -> None:
+        self.config = config
+
+    def _facts(self) -> Facts:
+        services = self.config.services
+        return Facts(self.config.timezone, lambda code: services[code].target_wait_minutes if code in services else None)
+
+    def catch_up(self) -> int:
+        """Apply every event committed after the cursor; returns how many were applied."""
+        applied = 0
+        with self._lock:
+            if self.reports.cursor() == 0:  # never filled (a hall upgraded with its history): one pass
+                return self._rebuild()
+            while True:
+                after = self.reports.cursor()
+                events = self.reports.events_after(after, BATCH)
+                if not events:
+                    return applied
+                facts = self._facts()
+                tickets = {e["ticket_id"] for e in events if e["ticket_id"]}
+                counters = {e["counter_id"] for e in events if e["counter_id"]}
+                facts.load(*self.reports.open_rows(tickets, counters))
+                for event in events:
+                    facts.apply(event)
+                legs, spans = facts.take_changes()
+                if self.reports.save(legs, spans, after, events[-1]["id"]):
+                    applied += len(events)
+
+    def rebuild(self) -> int:
+        """Every leg and span anew from the whole log, replacing the tables at once; returns the
+        number of events read."""
+        with self._lock:
+            return self._rebuild()
+
+    def _rebuild(self) -> int:
+        facts = self._facts()
+        cursor = 0
+        while events := self.reports.events_after(cursor, REBUILD_CHUNK):
+            for event in events:
+                facts.apply(event)
+            cursor = events[-1]["id"]
+        legs, spans = facts.take_changes()
+        self.reports.replace_all(legs, spans, cursor)
+        return cursor
+
+    # --- the background follower --------------------------------------------------------------
+    def wake(self, _events: object = None) -> None:
+        """The engine's listener: cheap, it only tells the thread there is work."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._follow, name="antre-reports", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _follow(self) -> None:
+        store = self.reports.store
+        while not self._stop.is_set() and not store.closed:
+            self._wake.wait()
+            if self._stop.wait(DEBOUNCE_SECONDS) or store.closed:
+                return
+            self._wake.clear()
+            try:
+                self.catch_up()
+            except Exception:  # the next wake tries again; reports catch up on request meanwhile
+                log.exception("reports: could not apply the latest events")
