@@ -109,7 +109,10 @@ function fill(select, items, keepAll) {
   const all = select.options[0]?.value === '' ? select.options[0] : null;
   const wanted = select.value || select.dataset.wanted || '';
   select.replaceChildren(...(all && keepAll ? [all] : []), ...items.map(([value, text]) => option(value, text)));
-  if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  // A value from the page's address that is not among the choices (a link from someone else, a
+  // crafted one) stays, so that the API says why it may not be shown rather than the page hiding it.
+  if (wanted && ![...select.options].some((o) => o.value === wanted)) select.append(option(wanted, wanted));
+  select.value = wanted || select.value;
   delete select.dataset.wanted;
 }
 
