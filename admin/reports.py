@@ -84,5 +84,6 @@ class Numbers:
 def _chart_data(section: dict[str, Any]) -> str:
     """The small chart's data (tickets issued and served per day) for admin/static/monthly.js."""
     days = section["daily"]
-    return json.dumps({"labels": [d["day"][8:] for d in days], "issued": [d["issued"] for d in days], "served": [d["served"] for d in days]})
-
+    return json.dumps(
+        {"labels": [d["day"][8:] for d in days], "issued": [d["issued"] for d in days], "served": [d["served"] for d in days]}
+    )

@@ -74,7 +74,10 @@ def server(tmp_path_factory):
     try:
         hall.accounts.add("admin", PASSWORD, "admin")
         hall.accounts.add("dukcapil", PASSWORD, "agency_admin", agency=DUKCAPIL)
-        officers = {name: hall.accounts.add(name, PASSWORD, "officer", [counter])["id"] for name, counter in (("siti", SITI_COUNTER), ("andi", ANDI_COUNTER))}
+        officers = {
+            name: hall.accounts.add(name, PASSWORD, "officer", [counter])["id"]
+            for name, counter in (("siti", SITI_COUNTER), ("andi", ANDI_COUNTER))
+        }
         for day in DAYS:
             play_day(hall.engine, clock, day, officers)
     finally:

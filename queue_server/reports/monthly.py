@@ -64,9 +64,7 @@ def monthly(reports: Reports, filters: ReportFilters) -> dict[str, Any]:
     hall = None
     if filters.agency is None:
         hall = {**_section(legs, before, filters, reports), "by_agency": reports.by_agency(legs, filters)}
-    agencies = [
-        {"agency": name, **_section(grouped[name], grouped_before[name], replace(filters, agency=name), reports)} for name in names
-    ]
+    agencies = [{"agency": name, **_section(grouped[name], grouped_before[name], replace(filters, agency=name), reports)} for name in names]
     previous = month_before(filters)
     return {
         "period": {"from": filters.from_day, "to": filters.to_day},
