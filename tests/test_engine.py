@@ -209,7 +209,7 @@ def test_a_transferred_visitor_keeps_the_number_and_the_place_they_earned_by_iss
     order = [engine.call_next("2")["id"] for _ in range(3)]
     assert order == [earlier_a["id"], passport["id"], later_a["id"]]
     (event,) = [e for e in engine.history(passport["id"]) if e["kind"] == "transferred"]
-    assert event["details"] == {"from_service": "C", "to_service": "A", "note": "perlu cetak ulang KTP"}
+    assert event["details"] == {"from_service": "C", "to_service": "A", "note": "perlu cetak ulang KTP", "target_wait_minutes": 30}
     assert (event["counter_id"], event["officer_id"]) == ("3", siti)
 
 
@@ -306,7 +306,7 @@ def test_every_change_to_a_ticket_is_in_its_history_with_counter_officer_time_an
         ("completed", "1", siti),
     ]
     assert [e["at"][11:16] for e in history] == ["01:00", "01:03", "01:04", "01:05", "01:10"], "UTC times, as stored"
-    assert history[0]["details"] == {"service": "A", "priority": "lansia", "kiosk": "k1"}
+    assert history[0]["details"] == {"service": "A", "priority": "lansia", "kiosk": "k1", "target_wait_minutes": 30}
     assert all(e["ticket_id"] == ticket["id"] for e in history)
     queue_events = [e["kind"] for e in snapshot(hall)["events"] if e["kind"] not in ("officer_changed", "setup_changed")]  # adding siti and the setup are audited too
     assert queue_events == ["issued", "opened", "called", "recalled", "started", "completed"], (

@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from antre.queue_server.hall import hall_of
 from jsonschema import Draft202012Validator
 from PIL import Image
 
@@ -197,3 +198,20 @@ def test_admin_officer_endpoints_answer_as_documented(call, officers):
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "x"}, token=fresh, expect=400)
     call("post", "/auth/password", json={"current_password": one_time, "new_password": "sandi-baru-siti"}, token=fresh, expect=200)
     call("delete", "/admin/officers/siti/sessions", token=admin, expect=200)
+
+
+def test_report_endpoints_answer_as_documented(call, officers, app, clock):
+    engine = hall_of(app).engine
+    engine.issue("A", priority="lansia")
+    clock.advance(minutes=4)
+    engine.call_next("1")
+    clock.advance(minutes=5)
+    engine.transfer("1", "B")
+    engine.pause("1", "istirahat")
+    period = "from=2026-11-25&to=2026-11-25"
+    for path in (f"/reports/summary?{period}", f"/reports/detail?{period}", "/reports/choices"):
+        call("get", path, token=officers["admin"], expect=200)
+    call("get", f"/reports/detail?{period}", token=officers["siti"], expect=200)
+    call("get", f"/reports/summary?{period}&officer=3", token=officers["siti"], expect=403)
+    call("get", "/reports/summary?from=2026-11-25", token=officers["admin"], expect=400)
+    call("get", f"/reports/summary?{period}", expect=401)

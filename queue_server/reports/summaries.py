@@ -28,6 +28,7 @@ class Summaries:
     def __init__(self, store: Store, config: HallConfig):
         self.reports = ReportStore(store)
         self.config = config
+        self.batch = BATCH
         self._lock = threading.Lock()  # one catch-up at a time in this process (the thread, a request)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -48,7 +49,7 @@ class Summaries:
                 return self._rebuild()
             while True:
                 after = self.reports.cursor()
-                events = self.reports.events_after(after, BATCH)
+                events = self.reports.events_after(after, self.batch)
                 if not events:
                     return applied
                 facts = self._facts()

@@ -1,0 +1,97 @@
+"""The follower's tables, brought up to date a few events at a time at random moments of a random
+mix of operations, equal a rebuild from the whole log; and a running server keeps them current."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from antre.queue_server.clock import ManualClock
+from antre.queue_server.config import load_config
+from antre.queue_server.engine import QueueError
+from antre.queue_server.hall import open_hall
+from antre.queue_server.reports.figures import ReportFilters, Reports
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support import SMALL_HALL, write_config
+
+START = datetime(2026, 11, 23, 7, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+COUNTERS = ("1", "2", "3")
+OPERATIONS = st.one_of(
+    st.tuples(st.just("issue"), st.sampled_from("ABC"), st.sampled_from([None, "lansia", "disabilitas"])),
+    st.tuples(
+        st.sampled_from(["call_next", "start", "complete", "no_show", "resume", "close_counter", "open_counter"]), st.sampled_from(COUNTERS)
+    ),
+    st.tuples(st.just("transfer"), st.sampled_from(COUNTERS), st.sampled_from("ABC")),
+    st.tuples(st.just("pause"), st.sampled_from(COUNTERS), st.sampled_from(["istirahat", "sholat"])),
+    st.tuples(st.just("cancel"), st.integers(0, 30)),
+    st.tuples(st.just("wait"), st.integers(1, 40)),
+    st.tuples(st.just("next_day")),
+    st.tuples(st.just("catch_up")),
+)
+
+
+def play(hall, clock: ManualClock, operation: tuple, issued: list[str]) -> None:
+    e, name, args = hall.engine, operation[0], operation[1:]
+    if name == "issue":
+        issued.append(e.issue(args[0], priority=args[1])["id"])
+    elif name == "cancel":
+        if issued:
+            e.cancel(issued[args[0] % len(issued)])
+    elif name == "wait":
+        clock.advance(minutes=args[0])
+    elif name == "next_day":
+        clock.advance(days=1)
+        e.services()
+    elif name == "catch_up":
+        hall.summaries.catch_up()
+    elif name in ("transfer", "pause"):
+        getattr(e, name)(args[0], args[1], 1)
+    else:
+        getattr(e, name)(args[0], 1)
+
+
+def rows(hall) -> tuple[list[str], list[str]]:
+    reports = hall.summaries.reports
+    return sorted(map(repr, reports.legs("2000-01-01", "2100-01-01"))), sorted(map(repr, reports.spans("2000-01-01", "2100-01-01")))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations=st.lists(OPERATIONS, min_size=5, max_size=60), batch=st.integers(1, 7))
+def test_the_follower_equals_a_rebuild_after_any_mix_of_operations(operations, batch):
+    with tempfile.TemporaryDirectory() as folder:
+        clock = ManualClock(START)
+        hall = open_hall(load_config(write_config(Path(folder), SMALL_HALL)), clock)
+        try:
+            hall.accounts.add("admin", "rahasia-petugas-1", "admin")
+            hall.summaries.batch = batch
+            issued: list[str] = []
+            for operation in operations:
+                with contextlib.suppress(QueueError):  # refused (nothing to call, already paused, ...): nothing recorded
+                    play(hall, clock, operation, issued)
+            hall.summaries.catch_up()
+            followed = rows(hall)
+            reports = Reports(hall.summaries.reports, hall.config, clock)
+            period = ReportFilters("2026-11-20", "2026-12-31")
+            followed_detail = reports.detail(period)
+            hall.summaries.rebuild()
+            assert rows(hall) == followed
+            assert reports.detail(period) == followed_detail
+        finally:
+            hall.store.close()
+
+
+def test_a_running_hall_keeps_the_tables_current_by_itself(app, clock):
+    """The server's follower applies commits about a second later, with no report asked for."""
+    from antre.queue_server.hall import hall_of
+
+    from tests.support import wait_until
+
+    hall = hall_of(app)
+    hall.engine.issue("A")
+    reports = hall.summaries.reports
+    wait_until(lambda: len(reports.legs("2026-11-25", "2026-11-25")) == 1, message="the follower applied the issue")
