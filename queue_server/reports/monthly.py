@@ -1,6 +1,6 @@
 """The monthly report sent upward (admin/reports.py prints it): the hall, then each agency.
 
-One read of the month's legs (and one of the month before, for the comparison), grouped by agency
+One read of the month's fact rows (and one of the month before, for the comparison), grouped by agency
 here, instead of a report per agency: the figures are the same functions the API's ``detail`` uses,
 so the printed month equals the reports page for the same month and agency.
 """
@@ -13,8 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..engine import InvalidInput
-from .facts import Leg
-from .figures import ReportFilters, Reports, daily, hall_agencies, priority, services_of, summarise
+from .figures import SERVICE, ReportFilters, Reports, daily, hall_agencies, priority, services_of, summarise
 
 
 def month_range(text: str | None, today: str) -> tuple[str, str]:
@@ -37,13 +36,17 @@ def month_before(filters: ReportFilters) -> ReportFilters:
     return replace(filters, from_day=last.replace(day=1).isoformat(), to_day=last.isoformat())
 
 
-def _section(legs: list[Leg], before: list[Leg], filters: ReportFilters, reports: Reports) -> dict[str, Any]:
+def _section(facts: list[tuple], before: list[tuple], filters: ReportFilters, reports: Reports) -> dict[str, Any]:
+    by_service: dict[str, list[tuple]] = defaultdict(list)
+    for fact in facts:
+        by_service[fact[SERVICE]].append(fact)
     return {
-        "summary": summarise(legs),
+        "summary": summarise(facts),
         "previous": summarise(before),
-        "daily": daily(legs, filters),
-        "priority": priority(legs),
-        "by_service": reports.by_service(legs, filters),
+        "daily": daily(facts, filters),
+        "priority": priority(facts),
+        "by_service": reports.by_service(by_service, filters),
+        "by_agency": reports.by_agency(by_service, filters),
     }
 
 
@@ -51,21 +54,19 @@ def monthly(reports: Reports, filters: ReportFilters) -> dict[str, Any]:
     """``hall`` (the whole hall, with ``by_agency``; None when ``filters`` names an agency) and
     ``agencies``: each agency's section, in the setup's order."""
     config = reports.config
-    legs, before = reports.legs(filters), reports.legs(month_before(filters))
+    previous = month_before(filters)
+    facts, before = reports.facts(filters), reports.facts(previous)
     agency_of = {code: service.agency for code, service in config.services.items()}
-    grouped: dict[str, list[Leg]] = defaultdict(list)
-    grouped_before: dict[str, list[Leg]] = defaultdict(list)
-    for leg in legs:
-        grouped[agency_of.get(leg.service, "")].append(leg)
-    for leg in before:
-        grouped_before[agency_of.get(leg.service, "")].append(leg)
+    grouped: dict[str, list[tuple]] = defaultdict(list)
+    grouped_before: dict[str, list[tuple]] = defaultdict(list)
+    for fact in facts:
+        grouped[agency_of.get(fact[SERVICE], "")].append(fact)
+    for fact in before:
+        grouped_before[agency_of.get(fact[SERVICE], "")].append(fact)
     covered = {agency_of[code] for code in services_of(config, filters)}
     names = [name for name in hall_agencies(config) if name in covered]
-    hall = None
-    if filters.agency is None:
-        hall = {**_section(legs, before, filters, reports), "by_agency": reports.by_agency(legs, filters)}
+    hall = _section(facts, before, filters, reports) if filters.agency is None else None
     agencies = [{"agency": name, **_section(grouped[name], grouped_before[name], replace(filters, agency=name), reports)} for name in names]
-    previous = month_before(filters)
     return {
         "period": {"from": filters.from_day, "to": filters.to_day},
         "previous_period": {"from": previous.from_day, "to": previous.to_day},
