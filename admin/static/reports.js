@@ -275,8 +275,16 @@ function busiest(services) {
   return [...services].sort((a, b) => b.issued - a.issued).slice(0, CHARTED).filter((s) => s.issued > 0);
 }
 
+/** Rows with any ticket in the period: 300 services of zeros would bury the few that had visitors.
+ * The note under the table says how many were left out (the downloads keep every row). */
+function withTickets(rows, note, key) {
+  const active = rows.filter((r) => r.issued + r.served + r.no_show + r.cancelled + r.expired + r.transferred > 0);
+  $(note).textContent = active.length < rows.length ? t(lang, key, { num: rows.length - active.length }) : '';
+  return active;
+}
+
 function drawServices(detail) {
-  const services = detail.by_service;
+  const services = withTickets(detail.by_service, 'services-note', 'report.page.services_left_out');
   table($('services-table'), [
     ['service', 'text', (s) => `${s.service} · ${s.name}`],
     ['agency', 'text', (s) => s.agency],
@@ -290,7 +298,7 @@ function drawServices(detail) {
     ['service_mean', 'minutes', (s) => s.service_minutes?.mean],
   ], services);
   const shown = busiest(services);
-  $('services-chart-note').textContent = services.length > shown.length ? t(lang, 'report.page.charted_busiest', { num: shown.length }) : '';
+  $('services-chart-note').textContent = detail.by_service.length > shown.length ? t(lang, 'report.page.charted_busiest', { num: shown.length }) : '';
   const labels = shown.map((s) => s.service);
   const horizontal = (axis) => ({ indexAxis: 'y', scales: { x: axis } });
   chart('chart-waits', shown.length ? {
@@ -321,7 +329,7 @@ function drawAgencies(detail) {
     ['wait_mean', 'minutes', (a) => a.wait_minutes?.mean],
     ['wait_p90', 'minutes', (a) => a.wait_minutes?.p90],
     ['within_target_share', 'share', (a) => a.within_target_share],
-  ], detail.by_agency);
+  ], withTickets(detail.by_agency, 'agencies-note', 'report.page.agencies_left_out'));
 }
 
 /** The colour of a heatmap cell, and the text colour that reads best on it (WCAG's luminance rule). */
