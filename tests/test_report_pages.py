@@ -180,6 +180,9 @@ def test_the_filters_change_the_figures(server, new_page):
     page.click("#report-filters button[type=submit]")
     expect(page.locator('#summary-table tr[data-figure="issued"] td.now')).to_have_text("24")
     assert "agency=" in page.url
+    export = page.request.get(f"{server.url}{page.get_attribute('#export-csv', 'href')}")
+    assert export.status == 200 and "BF" in export.text() and "AA" not in export.text()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")  # nothing wider than the desk's screen
     page.fill("#report-service-search", "BF")
     expect(page.locator("#report-service option")).to_have_count(2)  # "all" and BF
     page.select_option("#report-service", "BF")
