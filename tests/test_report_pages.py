@@ -215,6 +215,7 @@ def test_an_officer_sees_only_their_own_figures(server, new_page):
     expect(page.locator("#officers-table tbody tr")).to_have_count(1)
     expect(page.locator("#officers-table tbody")).to_contain_text("siti")
     assert page.locator("#report-officer option").all_inner_texts() == ["siti"]
+    expect(page.locator("#report-agency")).to_have_count(0)  # nothing but their own figures to choose
     _, mine = api(page, f"detail?from=2026-11-01&to=2026-11-30&officer={server.officers['siti']}")
     expect(page.locator('#summary-table tr[data-figure="served"] td.now')).to_have_text(str(mine["summary"]["served"]))
     assert api(page, f"summary?from=2026-11-01&to=2026-11-30&officer={server.officers['andi']}")[0] == 403

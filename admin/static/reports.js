@@ -129,13 +129,14 @@ function fillServices() {
   fill($('report-service'), serviceItems(), true);
 }
 
+/** The choices the API allows the caller; an officer's page has only the officer field (themselves). */
 function fillChoices() {
-  const agencyAdmin = form.dataset.role === 'agency_admin';
-  const officer = form.dataset.role === 'officer';
-  fill($('report-agency'), choices.agencies.map((a) => [a, a]), !agencyAdmin);
+  const role = form.dataset.role;
+  fill($('report-officer'), choices.officers.map((o) => [String(o.id), o.username]), role !== 'officer');
+  if (role === 'officer') return;
+  fill($('report-agency'), choices.agencies.map((a) => [a, a]), role !== 'agency_admin');
   fillServices();
   fill($('report-counter'), choices.counters.map((c) => [c.id, c.name ? `${c.id} · ${c.name}` : c.id]), true);
-  fill($('report-officer'), choices.officers.map((o) => [String(o.id), o.username]), !officer);
 }
 
 /** The filters as the API's query (only what is chosen). */
@@ -165,7 +166,7 @@ function recall() {
   for (const name of FILTERS) {
     const select = $(`report-${name}`);
     const value = params.get(name);
-    if (!value) continue;
+    if (!value || !select) continue;
     if (![...select.options].some((o) => o.value === value)) select.append(option(value, value));
     select.value = value;
     select.dataset.wanted = value;
@@ -479,8 +480,8 @@ window.Chart.defaults.color = '#1f2937';
 $('report-preset').addEventListener('change', presetChanged);
 $('report-date').addEventListener('change', presetChanged);
 for (const id of ['report-from', 'report-to']) $(id).addEventListener('change', () => { $('report-preset').value = 'custom'; presetChanged(); });
-$('report-agency').addEventListener('change', fillServices);
-$('report-service-search').addEventListener('input', fillServices);
+$('report-agency')?.addEventListener('change', fillServices);
+$('report-service-search')?.addEventListener('input', fillServices);
 $('report-print').addEventListener('click', () => window.print());
 form.addEventListener('submit', (event) => {
   event.preventDefault();
