@@ -14,13 +14,21 @@ from antre.queue_server.api import officer_required
 from antre.queue_server.engine import InvalidInput
 from antre.queue_server.errors import request_language
 from antre.queue_server.hall import current_hall
-from antre.queue_server.reports.exports import SECTIONS, Tables, to_csv, to_xlsx
+from antre.queue_server.reports.exports import SECTIONS
 from antre.queue_server.reports.figures import ReportFilters, Reports, counters_of, hall_agencies, services_of
+from antre.queue_server.reports.worker import answer
 from antre.queue_server.roles import AGENCY_ADMIN, is_hall_admin, officer_agency, report_scope
 from flask import Blueprint, Response, g, jsonify, request
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Reports name officers and their times: never kept in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _officers() -> dict[int, dict]:
@@ -35,16 +43,24 @@ def _filters() -> ReportFilters:
     return report_scope(g.officer, filters, hall.config, officers.get)
 
 
-def _reports() -> Reports:
-    hall = current_hall()
+def _answer(kind: str, section: str = "by_service") -> Any:
+    """Catch the tables up with the log, then compute the answer: in the report process when the
+    server has one (queue_server/reports/worker.py), else here."""
+    filters, hall = _filters(), current_hall()
     hall.summaries.catch_up()
-    return Reports(hall.summaries.reports, hall.config, hall.engine.clock)
+    if hall.report_worker is not None:
+        return hall.report_worker.run(hall.config, hall.engine.clock(), kind, filters, request_language(), section)
+    return answer(Reports(hall.summaries.reports, hall.config, hall.engine.clock), kind, filters, request_language(), section)
 
 
-def _download(body: str | bytes, mimetype: str, name: str, filters: ReportFilters) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="antre-{name}-{filters.from_day}-{filters.to_day}"'
-    response.headers["Cache-Control"] = "no-store"
+def _download(kind: str, section: str = "by_service") -> Response:
+    """An export, named for what it holds: ``antre-by_service-2026-11-01-2026-11-30.csv``."""
+    body = _answer(kind, section)
+    stem, extension = kind.split(".")
+    stem = section if kind == "detail.csv" else "report" if kind == "detail.xlsx" else stem
+    period = f"{request.args['from']}-{request.args['to']}"  # valid: _answer has checked them
+    response = Response(body, mimetype="text/csv" if extension == "csv" else XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="antre-{stem}-{period}.{extension}"'
     return response
 
 
@@ -58,47 +74,39 @@ def _section() -> str:
 @bp.get("/summary")
 @officer_required
 def summary():
-    return jsonify(_reports().summary(_filters()))
+    return jsonify(_answer("summary"))
 
 
 @bp.get("/summary.csv")
 @officer_required
 def summary_csv():
-    filters = _filters()
-    report = {"period": {"from": filters.from_day, "to": filters.to_day}, "summary": _reports().summary(filters)}
-    return _download(to_csv(Tables(request_language()).summary(report)), "text/csv", "summary.csv", filters)
+    return _download("summary.csv")
 
 
 @bp.get("/summary.xlsx")
 @officer_required
 def summary_xlsx():
-    filters = _filters()
-    report = {"period": {"from": filters.from_day, "to": filters.to_day}, "summary": _reports().summary(filters)}
-    return _download(to_xlsx([Tables(request_language()).summary(report)]), XLSX, "summary.xlsx", filters)
+    return _download("summary.xlsx")
 
 
 @bp.get("/detail")
 @officer_required
 def detail():
-    return jsonify(_reports().detail(_filters()))
+    return jsonify(_answer("detail"))
 
 
 @bp.get("/detail.csv")
 @officer_required
 def detail_csv():
     """One section as CSV (``section``, default ``by_service``): a CSV file holds one table."""
-    section, filters = _section(), _filters()
-    table = SECTIONS[section](Tables(request_language()), _reports().detail(filters))
-    return _download(to_csv(table), "text/csv", f"{section}.csv", filters)
+    return _download("detail.csv", _section())
 
 
 @bp.get("/detail.xlsx")
 @officer_required
 def detail_xlsx():
     """Every section, a sheet each."""
-    filters = _filters()
-    report, tables = _reports().detail(filters), Tables(request_language())
-    return _download(to_xlsx([build(tables, report) for build in SECTIONS.values()]), XLSX, "report.xlsx", filters)
+    return _download("detail.xlsx")
 
 
 @bp.get("/choices")

@@ -11,6 +11,8 @@ client, an admin's Bearer token), times each request ``--repeat`` times: the mon
 days), for the hall and for one agency, and the month's XLSX export. Meanwhile one thread issues a
 ticket and calls it with ``call_next`` (which completes the one before) in a loop, as an officer's
 Next does, and the bench prints that call's p50/p99 latency while reports run, and without them.
+Reports run in the report process, as under ``antre run``; ``--in-process`` computes them in the
+server's own process instead, to see what that process spares the officers.
 Targets (README.md, Reports and monitoring): month < 300 ms, year < 2 s, call-next p99 < 10 ms.
 """
 
@@ -34,6 +36,7 @@ from antre.queue_server.app import create_app  # noqa: E402
 from antre.queue_server.clock import system_clock  # noqa: E402
 from antre.queue_server.config import load_config  # noqa: E402
 from antre.queue_server.hall import hall_of  # noqa: E402
+from antre.queue_server.reports.worker import ReportWorker  # noqa: E402
 from antre.queue_server.simulate import Scenario, simulate  # noqa: E402
 
 PASSWORD = "rahasia-bench-1"
@@ -89,18 +92,23 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=250)
     parser.add_argument("--history", type=Path, default=ROOT / "data" / "bench-reports-250d.db")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--in-process", action="store_true", help="compute reports in the server's process, not the report process")
     args = parser.parse_args()
     config = load_config(args.config)
     fill(config, args.days, args.history)
     with tempfile.TemporaryDirectory(prefix="antre-bench-reports-") as folder:
         database = Path(folder) / "antre.db"
         shutil.copyfile(args.history, database)
-        run(replace(config, database=database), args.repeat)
+        run(replace(config, database=database), args.repeat, not args.in_process)
 
 
-def run(config, repeat: int) -> None:
+def run(config, repeat: int, worker: bool) -> None:
     app = create_app(config, system_clock)
     hall = hall_of(app)
+    if worker:
+        hall.report_worker = ReportWorker(config.database)  # as ``antre run`` does (queue_server/server.py)
+        hall.report_worker.start()
+    hall.summaries.start()
     with hall.store.read() as tx:
         tickets = tx.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
         first, last = tx.conn.execute("SELECT MIN(day), MAX(day) FROM tickets").fetchone()
@@ -143,9 +151,13 @@ def run(config, repeat: int) -> None:
     stream.join()
     print(f"\ncall_next latency   {'calls':>6} {'p50':>8} {'p99':>8} {'max':>8}")
     for name, times in (("stream alone", alone), ("during reports", during)):
-        print(f"{name:<19} {len(times):>6} {pct(times, 0.5) * 1000:>5.1f} ms {pct(times, 0.99) * 1000:>5.1f} ms {max(times) * 1000:>5.1f} ms")
-    print(f"(run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+        print(
+            f"{name:<19} {len(times):>6} {pct(times, 0.5) * 1000:>5.1f} ms {pct(times, 0.99) * 1000:>5.1f} ms {max(times) * 1000:>5.1f} ms"
+        )
+    print(f"(reports {'in the report process' if worker else 'in-process'}; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
     hall.summaries.close()
+    if worker:
+        hall.report_worker.close()
     hall.presence.close()
     hall.announcer.close()
     hall.printing.stop()

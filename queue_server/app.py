@@ -73,7 +73,6 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     hall.presence = CounterPresence(hall.engine)
     hall.presence.start()
     hall.setup.watch()
-    hall.summaries.start()
     return app
 
 

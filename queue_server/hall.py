@@ -19,6 +19,7 @@ from .clock import Clock, iso, system_clock
 from .config import HallConfig
 from .engine import Engine
 from .reports.summaries import Summaries
+from .reports.worker import ReportWorker
 from .setup import Setup, adopt
 from .store import Store
 
@@ -49,6 +50,7 @@ class Hall:
     ops: Ops | None = None
     presence: CounterPresence | None = None
     summaries: Summaries | None = None  # the reports' facts, kept from the log (open_hall makes it)
+    report_worker: ReportWorker | None = None  # the process reports run in (the server's; None: in-process)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)
@@ -89,7 +91,7 @@ def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
     config = adopt(store, config, iso(clock()))
     engine = Engine(store, config, clock)
     summaries = Summaries(store, config)
-    engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (create_app starts it)
+    engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (HallServer.load starts it)
     return Hall(config, store, engine, Accounts(store, config, clock), summaries=summaries)
 
 

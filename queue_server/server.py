@@ -244,10 +244,13 @@ class HallServer(BaseApplication):
         """Runs in the worker after the fork, so no SQLite connection or thread crosses a fork."""
         from .app import create_app
         from .hall import hall_of
+        from .reports.worker import ReportWorker
 
         app = create_app(self.config_path, own_url=self.own_url)
         hall = hall_of(app)
         hall.announcer.warm_up()  # the speech process starts now, not at the first call
+        hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
+        hall.summaries.start()  # the reports' tables follow the log a second behind
         self.disconnect_clients = hall.live.disconnect_all
         self.language = hall.config.language
         self.limits = hall.config.connections

@@ -172,3 +172,20 @@ def test_a_detail_csv_is_one_section(client, day):
     assert [_numbers(r) for r in rows[1:]] == [[d["day"], d["issued"], d["served"], d["within_target_share"]] for d in detail["daily"]] + [
         ["Total", detail["summary"]["issued"], detail["summary"]["served"], detail["summary"]["within_target_share"]]
     ]
+
+
+def test_the_report_process_answers_as_the_server_itself_would(app, client, day):
+    """``antre run`` computes reports in a process of its own: same answers, same refusals."""
+    from antre.queue_server.reports.worker import ReportWorker
+
+    tokens, _ = day
+    hall = hall_of(app)
+    here = [get(client, path, tokens["dukcapil"]) for path in (f"detail?{PERIOD}", f"detail.csv?{PERIOD}&section=officers")]
+    hall.report_worker = ReportWorker(hall.config.database)
+    try:
+        hall.report_worker.start()
+        there = [get(client, path, tokens["dukcapil"]) for path in (f"detail?{PERIOD}", f"detail.csv?{PERIOD}&section=officers")]
+        assert get(client, f"summary?{PERIOD}&service=C", tokens["dukcapil"]).status_code == 403
+    finally:
+        hall.report_worker.close()
+    assert [r.get_data() for r in there] == [r.get_data() for r in here]

@@ -92,6 +92,33 @@ def test_a_running_hall_keeps_the_tables_current_by_itself(app, clock):
     from tests.support import wait_until
 
     hall = hall_of(app)
-    hall.engine.issue("A")
-    reports = hall.summaries.reports
-    wait_until(lambda: len(reports.legs("2026-11-25", "2026-11-25")) == 1, message="the follower applied the issue")
+    hall.summaries.start()  # as ``antre run`` does
+    try:
+        hall.engine.issue("A")
+        reports = hall.summaries.reports
+        wait_until(lambda: len(reports.legs("2026-11-25", "2026-11-25")) == 1, message="the follower applied the issue")
+    finally:
+        hall.summaries.close()
+
+
+def test_antre_reports_rebuild_recomputes_the_tables(tmp_path):
+    from tests.support import antre
+
+    config = write_config(tmp_path, SMALL_HALL)
+    hall = open_hall(load_config(config), ManualClock(START))
+    try:
+        hall.engine.issue("A")
+        hall.engine.call_next("1")
+    finally:
+        hall.store.close()
+    done = antre(config, "reports", "rebuild")
+    assert done.returncode == 0, done.stderr
+    assert "reports rebuilt from" in done.stdout
+    hall = open_hall(load_config(config), ManualClock(START))
+    try:
+        (leg,) = hall.summaries.reports.legs("2026-11-23", "2026-11-23")
+        assert (leg.service, leg.outcome, leg.counter_id) == ("A", "called", "1")
+        help_text = " ".join(antre(config, "reports", "rebuild", "--help").stdout.split())
+        assert "whenever a report looks wrong" in help_text  # the help says when to run it
+    finally:
+        hall.store.close()

@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..clock import iso
@@ -197,11 +196,3 @@ class Facts:
         elif kind == "closed":
             for open_kind in ("busy", "paused", "open"):
                 self._end_span(counter_id, open_kind, at)
-
-
-def leg_row(leg: Leg) -> dict[str, Any]:
-    return leg.__dict__.copy()
-
-
-def span_row(span: Span) -> dict[str, Any]:
-    return span.__dict__.copy()

@@ -34,7 +34,6 @@ from .facts import midnight_after, seconds_between
 from .store import FACT_COLUMNS, ReportStore
 
 MAX_DAYS = 3 * 366  # a longer range is refused: nobody reads it, and it costs the server seconds
-SECTIONS = ("summary", "daily", "by_agency", "by_service", "heatmap", "priority", "transfers", "officers")
 
 
 @dataclass(frozen=True)

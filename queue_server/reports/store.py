@@ -170,19 +170,22 @@ class ReportStore:
     def save(self, legs: Iterable[Leg], spans: Iterable[Span], after: int, cursor: int) -> bool:
         """Write changed rows and move the cursor from ``after`` to ``cursor`` in one transaction;
         False (nothing written) when someone else moved it first."""
+        rows = _rows(legs, spans)
         with self.store.write(durable=False) as tx:
             if self.cursor(tx) != after:
                 return False
-            self._upsert(tx, legs, spans)
+            self._upsert(tx, *rows)
             tx.set_meta(CURSOR, str(cursor))
         return True
 
     def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], cursor: int) -> None:
-        """The rebuild: every row anew, in one transaction, so no report sees half of it."""
+        """The rebuild: every row anew, in one transaction, so no report sees half of it (the rows
+        are made ready before the write lock is taken, which is then held only to insert them)."""
+        rows = _rows(legs, spans)
         with self.store.write() as tx:
             tx.conn.execute("DELETE FROM report_legs")
             tx.conn.execute("DELETE FROM report_spans")
-            self._upsert(tx, legs, spans)
+            self._upsert(tx, *rows)
             tx.set_meta(CURSOR, str(cursor))
 
     def last_event_id(self) -> int:
@@ -190,12 +193,10 @@ class ReportStore:
             return tx.last_event_id()
 
     @staticmethod
-    def _upsert(tx: Tx, legs: Iterable[Leg], spans: Iterable[Span]) -> None:
-        tx.conn.executemany(
-            f"INSERT OR REPLACE INTO report_legs ({_quoted(LEG_COLUMNS)}) VALUES ({_marks(LEG_COLUMNS)})",
-            [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs],
-        )
-        tx.conn.executemany(
-            f"INSERT OR REPLACE INTO report_spans ({_quoted(SPAN_COLUMNS)}) VALUES ({_marks(SPAN_COLUMNS)})",
-            [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans],
-        )
+    def _upsert(tx: Tx, legs: list[tuple], spans: list[tuple]) -> None:
+        tx.conn.executemany(f"INSERT OR REPLACE INTO report_legs ({_quoted(LEG_COLUMNS)}) VALUES ({_marks(LEG_COLUMNS)})", legs)
+        tx.conn.executemany(f"INSERT OR REPLACE INTO report_spans ({_quoted(SPAN_COLUMNS)}) VALUES ({_marks(SPAN_COLUMNS)})", spans)
+
+
+def _rows(legs: Iterable[Leg], spans: Iterable[Span]) -> tuple[list[tuple], list[tuple]]:
+    return [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs], [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans]

@@ -3,8 +3,8 @@
 The tables hold what ``facts.Facts`` makes of every event up to a cursor (``meta``). ``catch_up``
 applies the events committed after it in small batches, each one short non-durable write, so an
 officer's call-next never waits long behind it; a background thread runs it about a second after
-commits (the engine's listener only wakes it), and every report request runs it first, so a report
-includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
+commits (the engine's listener only wakes it; the server starts it, ``HallServer.load``), and every
+report request runs it first, so a report includes everything committed before it was asked for. ``rebuild`` recomputes everything from the
 whole log (``antre reports rebuild``); the tests check the two agree.
 """
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 BATCH = 500  # events per follower transaction: a few milliseconds of write lock
 REBUILD_CHUNK = 20_000  # events read at a time by the rebuild
 DEBOUNCE_SECONDS = 1.0
+IDLE_LOOK_SECONDS = 5.0
 
 
 class Summaries:
@@ -90,13 +91,17 @@ class Summaries:
             self._thread.start()
 
     def close(self) -> None:
+        """Stop the thread and wait for it: it must not be inside a write when the store closes."""
         self._stop.set()
         self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
 
     def _follow(self) -> None:
         store = self.reports.store
         while not self._stop.is_set() and not store.closed:
-            self._wake.wait()
+            if not self._wake.wait(IDLE_LOOK_SECONDS):
+                continue  # only to notice a closed store, and end with it
             if self._stop.wait(DEBOUNCE_SECONDS) or store.closed:
                 return
             self._wake.clear()
