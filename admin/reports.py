@@ -16,7 +16,8 @@ from typing import Any
 from antre.queue_server.engine import InvalidInput
 from antre.queue_server.hall import current_hall
 from antre.queue_server.reports.figures import ReportFilters, Reports
-from antre.queue_server.reports.monthly import month_range, monthly
+from antre.queue_server.reports.monthly import month_range
+from antre.queue_server.reports.worker import answer
 from antre.queue_server.roles import Forbidden, report_scope
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
@@ -51,8 +52,7 @@ def monthly_page():
     except (InvalidInput, Forbidden) as problem:
         status = 403 if isinstance(problem, Forbidden) else 400
         return render_page("admin/monthly.html", status, problem=problem.text(lang), month=None, numbers=Numbers(lang))
-    hall.summaries.catch_up()
-    report = monthly(Reports(hall.summaries.reports, hall.config, hall.engine.clock), filters)
+    report = _monthly(filters)
     return render_page(
         "admin/monthly.html",
         month=report,
@@ -63,6 +63,16 @@ def monthly_page():
         numbers=Numbers(lang),
         chart=_chart_data,
     )
+
+
+def _monthly(filters: ReportFilters) -> dict[str, Any]:
+    """The month's figures, computed where the API's reports are (the report process when the server
+    has one: a long computation must not hold up an officer's Next)."""
+    hall = current_hall()
+    hall.summaries.catch_up()
+    if hall.report_worker is not None:
+        return hall.report_worker.run(hall.config, hall.engine.clock(), "monthly", filters, hall.config.language)
+    return answer(Reports(hall.summaries.reports, hall.config, hall.engine.clock), "monthly", filters, hall.config.language)
 
 
 class Numbers:
