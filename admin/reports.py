@@ -15,7 +15,7 @@ from typing import Any
 
 from antre.queue_server.engine import InvalidInput
 from antre.queue_server.hall import current_hall
-from antre.queue_server.reports.figures import ReportFilters, Reports
+from antre.queue_server.reports.figures import ReportFilters, Reports, hall_agencies
 from antre.queue_server.reports.monthly import month_range
 from antre.queue_server.reports.worker import answer
 from antre.queue_server.roles import Forbidden, report_scope
@@ -51,7 +51,7 @@ def monthly_page():
         filters = report_scope(g.officer, ReportFilters.parse(args, hall.config, lambda _id: False), hall.config)
     except (InvalidInput, Forbidden) as problem:
         status = 403 if isinstance(problem, Forbidden) else 400
-        return render_page("admin/monthly.html", status, problem=problem.text(lang), month=None, numbers=Numbers(lang))
+        return render_page("admin/monthly.html", status, problem=problem.text(lang), month=None, agencies=hall_agencies(hall.config))
     report = _monthly(filters)
     return render_page(
         "admin/monthly.html",
@@ -60,6 +60,7 @@ def monthly_page():
         previous_name=format_date(date.fromisoformat(report["previous_period"]["from"]), "MMMM y", locale=lang),
         printed=format_date(date.fromisoformat(hall.engine.today()), "long", locale=lang),
         agency=filters.agency,
+        agencies=hall_agencies(hall.config),
         numbers=Numbers(lang),
         chart=_chart_data,
     )

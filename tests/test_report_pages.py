@@ -216,6 +216,7 @@ def test_an_officer_sees_only_their_own_figures(server, new_page):
     expect(page.locator("#officers-table tbody")).to_contain_text("siti")
     assert page.locator("#report-officer option").all_inner_texts() == ["siti"]
     expect(page.locator("#report-agency")).to_have_count(0)  # nothing but their own figures to choose
+    assert axe_violations(page) == []
     _, mine = api(page, f"detail?from=2026-11-01&to=2026-11-30&officer={server.officers['siti']}")
     expect(page.locator('#summary-table tr[data-figure="served"] td.now')).to_have_text(str(mine["summary"]["served"]))
     assert api(page, f"summary?from=2026-11-01&to=2026-11-30&officer={server.officers['andi']}")[0] == 403
@@ -233,6 +234,11 @@ def test_the_monthly_report_has_the_hall_then_a_page_per_agency(server, new_page
     assert page.evaluate("() => [...document.querySelectorAll('.monthly-agency')].every((s) => getComputedStyle(s).breakBefore === 'page')")
     assert page.evaluate("() => window.Chart.getChart(document.querySelector('#monthly-hall canvas')).data.datasets[0].data.length") == 30
     expect(page.locator("main")).to_contain_text("November 2026")
+    page.select_option("select[name=agency]", SAMSAT)
+    page.click(".monthly-tools button[type=submit]")
+    expect(page.locator(".monthly-agency")).to_have_count(1)
+    expect(page.locator("#monthly-hall")).to_have_count(0)
+    page.go_back()
     assert axe_violations(page) == []
 
     agency = signed_in(new_page(), server, "dukcapil", "/admin/reports/monthly?month=2026-11")

@@ -350,7 +350,8 @@ function drawHeatmap(detail) {
   const { weekdays, hours, cells } = detail.heatmap;
   const most = Math.max(1, ...cells.flat());
   const head = el('tr');
-  head.append(headCell(t(lang, 'report.page.weekday')), ...hours.map((hour) => headCell(`${String(hour).padStart(2, '0')}`, true)));
+  const clock = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+  head.append(headCell(t(lang, 'report.page.weekday')), ...hours.map((hour) => headCell(clock.format(new Date(Date.UTC(2024, 0, 1, hour))), true)));
   const body = el('tbody');
   weekdays.forEach((weekday, row) => {
     const line = el('tr');
