@@ -29,10 +29,8 @@ from . import add_section, admin_page, bp, officer_page, render_page
 @bp.get("/reports")
 @officer_page
 def reports_page():
-    """The hall's today and time zone go to the script: the period presets start from the hall's
-    calendar, not the browser's."""
-    hall = current_hall()
-    return render_page("admin/reports.html", today=hall.engine.today(), timezone=hall.config.timezone.key)
+    """The date picker starts at the hall's today, not the browser's: the period presets count from it."""
+    return render_page("admin/reports.html", today=current_hall().engine.today())
 
 
 add_section("admin.reports_page", "report.page.title")
