@@ -68,7 +68,7 @@ function utcDay(text) {
 }
 
 /** The first and last day of the preset's period around ``text`` (YYYY-MM-DD); weeks start on Monday. */
-export function periodOf(preset, text) {
+function periodOf(preset, text) {
   const day = utcDay(text);
   const year = day.getUTCFullYear();
   const month = day.getUTCMonth();
