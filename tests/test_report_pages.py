@@ -186,6 +186,15 @@ def test_the_filters_change_the_figures(server, new_page):
     page.fill("#report-service-search", "BF")
     expect(page.locator("#report-service option")).to_have_count(2)  # "all" and BF
     page.select_option("#report-service", "BF")
+    page.fill("#report-date", "2026-11-04")  # a Wednesday
+    for preset, period in {
+        "week": ("2026-11-02", "2026-11-08"),
+        "quarter": ("2026-10-01", "2026-12-31"),
+        "semester": ("2026-07-01", "2026-12-31"),
+        "year": ("2026-01-01", "2026-12-31"),
+    }.items():
+        page.select_option("#report-preset", preset)
+        assert (page.input_value("#report-from"), page.input_value("#report-to")) == period, preset
     page.select_option("#report-preset", "day")
     page.fill("#report-date", "2026-11-02")
     page.dispatch_event("#report-date", "change")
