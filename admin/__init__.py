@@ -1,8 +1,9 @@
 """The hall's administration at /admin (pages) and /api/v1/admin (REST), Indonesian first.
 
 Hall admins may use all of it, agency admins the part of it that belongs to their agency
-(queue_server/roles.py); officers are refused (403). The server checks the role on every request,
-page or API: hiding a link is never the protection.
+(queue_server/roles.py); officers are refused (403), except on the report pages, which show an
+officer their own figures. The server checks the role on every request, page or API: hiding a link
+is never the protection.
 
 Each area of the administration is a module of its own that registers its pages on ``bp``, its REST
 endpoints on ``api`` and its entry in the navigation with ``add_section``, so the skeleton here and
@@ -29,6 +30,9 @@ api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 # comes last, in the order it registered); HALL_ONLY names the endpoints an agency admin is not shown
 # (their views refuse them too).
 NAV_ORDER = (
+    "admin.monitor_page",
+    "admin.reports_page",
+    "admin.staffing_page",
     "admin.services_page",
     "admin.counters_page",
     "admin.agencies_page",
@@ -76,8 +80,9 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
     return page, status
 
 
-def admin_page(view: Callable) -> Callable:
-    """A page for administrators: log in first, change a one-time password first, 403 page for officers."""
+def admin_page(view: Callable, admits: Callable[[dict], bool] = is_admin) -> Callable:
+    """A page for administrators (or whom ``admits`` lets in): log in first, change a one-time
+    password first, 403 page for the others."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -87,11 +92,17 @@ def admin_page(view: Callable) -> Callable:
         if officer["must_change_password"]:
             return redirect(url_for("counter.password", next=request.path))
         g.officer = officer
-        if not is_admin(officer):
+        if not admits(officer):
             return render_page("admin/forbidden.html", 403)
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def officer_page(view: Callable) -> Callable:
+    """A page every signed-in officer may open (their own reports): what it shows comes from an API
+    that keeps each role to its own figures, so the page itself admits anyone signed in."""
+    return admin_page(view, admits=lambda officer: True)
 
 
 def hall_admin_page(view: Callable) -> Callable:
@@ -139,4 +150,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import audit, calendar, lobby, monitor, officers, settings, setup_api, setup_views, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import audit, calendar, lobby, monitor, officers, reports, settings, setup_api, setup_views, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)

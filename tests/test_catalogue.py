@@ -23,7 +23,7 @@ SOURCES = [
     if p.suffix in (".py", ".html", ".js")
 ]
 TEMPLATES = [p for p in SOURCES if p.suffix == ".html"]
-KEY = re.compile(r"""["'`]((?:kiosk|phone|display|console|paper|priority|pause|error|announce|config|admin)\.[a-z0-9_.-]+)["'`]""")
+KEY = re.compile(r"""["'`]((?:kiosk|phone|display|console|paper|priority|pause|error|announce|config|admin|report)\.[a-z0-9_.-]+)["'`]""")
 # Literals that look like keys but are not: blueprints' static endpoints, a file name, config paths.
 NOT_KEYS = re.compile(r"^\w+\.static$|\.py$|^priority\.max_|^config\.yaml$")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")

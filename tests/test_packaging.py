@@ -58,6 +58,7 @@ def test_the_six_folders_are_packages_of_antre_with_their_pages_and_catalogue(wh
     assert "antre/kiosk/templates/kiosk/kiosk.html" in names
     assert {"antre/admin/templates/admin/base.html", "antre/admin/static/officers.js"} <= names
     assert "antre/queue_server/openapi.json" in names
+    assert {"antre/queue_server/static/vendor/chart.umd.min.js", "antre/queue_server/static/vendor/chart.js.LICENSE"} <= names
     assert {"antre/queue_server/translations/id.po", "antre/queue_server/translations/en.po"} <= names
     assert not any(name.startswith(("antre/tests/", "antre/bench/")) for name in names)
 

@@ -27,18 +27,22 @@ from ..config import HallConfig
 from ..store import Store
 from .exports import SECTIONS, Tables, to_csv, to_xlsx
 from .figures import ReportFilters, Reports
+from .monthly import monthly
 from .store import ReportStore
 
 log = logging.getLogger(__name__)
-KINDS = ("summary", "summary.csv", "summary.xlsx", "detail", "detail.csv", "detail.xlsx")
+KINDS = ("summary", "summary.csv", "summary.xlsx", "detail", "detail.csv", "detail.xlsx", "monthly")
 
 
 def answer(reports: Reports, kind: str, filters: ReportFilters, lang: str, section: str = "by_service") -> Any:
-    """The JSON object, CSV text or XLSX bytes of ``GET /api/v1/reports/{kind}``."""
+    """The JSON object, CSV text or XLSX bytes of ``GET /api/v1/reports/{kind}`` (``monthly``: the
+    figures of /admin/reports/monthly)."""
     if kind == "summary":
         return reports.summary(filters)
     if kind == "detail":
         return reports.detail(filters)
+    if kind == "monthly":  # the printable month of admin/reports.py
+        return monthly(reports, filters)
     tables = Tables(lang)
     if kind.startswith("summary."):
         report = {"period": {"from": filters.from_day, "to": filters.to_day}, "summary": reports.summary(filters)}
