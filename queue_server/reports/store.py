@@ -139,11 +139,12 @@ class ReportStore:
                 return int(tx.meta(CURSOR) or 0)
         return int(tx.meta(CURSOR) or 0)
 
-    def events_after(self, cursor: int, limit: int) -> list[dict]:
+    def events_after(self, cursor: int, limit: int, until: int | None = None) -> list[dict]:
+        """Up to ``limit`` events after id ``cursor`` (up to id ``until``), oldest first."""
         with self.store.read() as tx:
             rows = tx.conn.execute(
-                "SELECT id, at, kind, ticket_id, counter_id, officer_id, details FROM events WHERE id > ? ORDER BY id LIMIT ?",
-                (cursor, limit),
+                "SELECT id, at, kind, ticket_id, counter_id, officer_id, details FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                (cursor, until if until is not None else 2**62, limit),
             )
             return [dict(row) for row in rows]
 
@@ -159,11 +160,13 @@ class ReportStore:
                     ticket_ids,
                 )
             ]
+            # The few open spans, by the index on "end"; filtered here: by counter, SQLite would
+            # walk every span a counter ever had (a year: thousands) to find its open ones.
+            wanted = set(counters)
             spans = [
-                Span(*row)
-                for row in tx.conn.execute(
-                    f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE "end" IS NULL AND counter_id IN ({_marks(counters)})', counters
-                )
+                span
+                for span in (Span(*row) for row in tx.conn.execute(f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE "end" IS NULL'))
+                if span.counter_id in wanted
             ]
         return legs, spans
 

@@ -43,14 +43,16 @@ class Summaries:
         return Facts(self.config.timezone, lambda code: services[code].target_wait_minutes if code in services else None)
 
     def catch_up(self) -> int:
-        """Apply every event committed after the cursor; returns how many were applied."""
+        """Apply every event committed before this call (not those committed meanwhile: a stream of
+        them must not keep a report waiting for good); returns how many were applied."""
         applied = 0
+        until = self.reports.last_event_id()
         with self._lock:
             if self.reports.cursor() == 0:  # never filled (a hall upgraded with its history): one pass
                 return self._rebuild()
             while True:
                 after = self.reports.cursor()
-                events = self.reports.events_after(after, self.batch)
+                events = self.reports.events_after(after, self.batch, until)
                 if not events:
                     return applied
                 facts = self._facts()
