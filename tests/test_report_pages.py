@@ -23,7 +23,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-DESK = {"width": 1280, "height": 800}
+LAPTOP = {"width": 1280, "height": 800}  # the smaller screen the report pages are checked at
 NOVEMBER = {"preset": "month", "date": "2026-11-15"}
 DAYS = (date(2026, 10, 15), date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 10))
 SITI_COUNTER, ANDI_COUNTER = "101", "108"  # Disdukcapil's and Samsat's
@@ -88,25 +88,6 @@ def server(tmp_path_factory):
     process.kill()
 
 
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts (separate cookies); a script error fails the test."""
-    contexts, errors = [], []
-
-    def make(viewport: dict = DESK):
-        context = browser.new_context(viewport=viewport)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
 def signed_in(page, server, username: str, path: str):
     page.goto(f"{server.url}/admin/login?{urlencode({'next': path})}")
     page.fill("#username", username)
@@ -140,7 +121,7 @@ def percent(share: float) -> str:
 
 
 def test_the_chart_library_is_served_by_the_hall_server(server, new_page):
-    page = new_page()
+    page = new_page(LAPTOP)
     response = page.goto(f"{server.url}/static/vendor/chart.umd.min.js")
     assert response.status == 200 and "Chart.js v4" in response.text()
 
@@ -175,7 +156,7 @@ def test_a_hall_admin_sees_the_figures_the_api_returns_each_chart_beside_its_tab
 
 
 def test_the_filters_change_the_figures(server, new_page):
-    page = shown_report(new_page(), server, "admin", **NOVEMBER)
+    page = shown_report(new_page(LAPTOP), server, "admin", **NOVEMBER)
     page.select_option("#report-agency", SAMSAT)
     page.click("#report-filters button[type=submit]")
     expect(page.locator('#summary-table tr[data-figure="issued"] td.now')).to_have_text("24")
@@ -206,7 +187,7 @@ def test_the_filters_change_the_figures(server, new_page):
 
 
 def test_an_agency_admin_sees_no_other_agency_and_a_crafted_request_says_why(server, new_page):
-    page = shown_report(new_page(), server, "dukcapil", **NOVEMBER)
+    page = shown_report(new_page(LAPTOP), server, "dukcapil", **NOVEMBER)
     assert page.locator("#report-agency option").all_inner_texts() == [DUKCAPIL]
     services = page.locator("#report-service option").all_inner_texts()[1:]
     assert services and all(not text.startswith(("BE", "BF")) for text in services)
@@ -220,7 +201,7 @@ def test_an_agency_admin_sees_no_other_agency_and_a_crafted_request_says_why(ser
 
 
 def test_an_officer_sees_only_their_own_figures(server, new_page):
-    page = shown_report(new_page(), server, "siti", **NOVEMBER)
+    page = shown_report(new_page(LAPTOP), server, "siti", **NOVEMBER)
     expect(page.locator("#officers-table tbody tr")).to_have_count(1)
     expect(page.locator("#officers-table tbody")).to_contain_text("siti")
     assert page.locator("#report-officer option").all_inner_texts() == ["siti"]
@@ -252,7 +233,7 @@ def test_the_monthly_report_has_the_hall_then_a_page_per_agency(server, new_page
     page.go_back()
     assert axe_violations(page) == []
 
-    agency = signed_in(new_page(), server, "dukcapil", "/admin/reports/monthly?month=2026-11")
+    agency = signed_in(new_page(LAPTOP), server, "dukcapil", "/admin/reports/monthly?month=2026-11")
     expect(agency.locator(".monthly-agency")).to_have_count(1)
     expect(agency.locator("#monthly-hall")).to_have_count(0)
     expect(agency.locator(".monthly-agency")).to_have_attribute("data-agency", DUKCAPIL)

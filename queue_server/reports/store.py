@@ -52,18 +52,8 @@ class ReportStore:
     ) -> list[Leg]:
         """The legs that arrived on local days ``from_day``..``to_day``, optionally only of these
         services, or called at ``counter``, or by ``officer``."""
-        sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE day BETWEEN ? AND ?"
-        params: list = [from_day, to_day]
-        if services is not None:
-            services = tuple(services)
-            sql += f" AND service IN ({_marks(services)})"
-            params += services
-        if counter is not None:
-            sql += " AND counter_id = ?"
-            params.append(counter)
-        if officer is not None:
-            sql += " AND officer_id = ?"
-            params.append(officer)
+        where, params = _leg_filter(from_day, to_day, services, counter, officer)
+        sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
             return [Leg(*row) for row in tx.conn.execute(sql, params)]
 
@@ -73,18 +63,8 @@ class ReportStore:
         """What the figures need of the same legs as ``legs``, as plain tuples in ``FACT_COLUMNS``
         order (a year of a big hall is 200,000 of them: no objects built per row). ``within`` is 1 or
         0 for a called leg whose target is known, else NULL."""
-        sql = f"SELECT {', '.join(FACT_COLUMNS.values())} FROM report_legs WHERE day BETWEEN ? AND ?"
-        params: list = [from_day, to_day]
-        if services is not None:
-            services = tuple(services)
-            sql += f" AND service IN ({_marks(services)})"
-            params += services
-        if counter is not None:
-            sql += " AND counter_id = ?"
-            params.append(counter)
-        if officer is not None:
-            sql += " AND officer_id = ?"
-            params.append(officer)
+        where, params = _leg_filter(from_day, to_day, services, counter, officer)
+        sql = f"SELECT {', '.join(FACT_COLUMNS.values())} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
             return tx.conn.execute(sql, params).fetchall()
 
@@ -209,3 +189,21 @@ class ReportStore:
 
 def _rows(legs: Iterable[Leg], spans: Iterable[Span]) -> tuple[list[tuple], list[tuple]]:
     return [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs], [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans]
+
+
+def _leg_filter(
+    from_day: str, to_day: str, services: Iterable[str] | None, counter: str | None, officer: int | None
+) -> tuple[str, list]:
+    """The WHERE clause and its parameters choosing legs by day range, services, counter and officer."""
+    where, params = "day BETWEEN ? AND ?", [from_day, to_day]
+    if services is not None:
+        services = tuple(services)
+        where += f" AND service IN ({_marks(services)})"
+        params += services
+    if counter is not None:
+        where += " AND counter_id = ?"
+        params.append(counter)
+    if officer is not None:
+        where += " AND officer_id = ?"
+        params.append(officer)
+    return where, params
