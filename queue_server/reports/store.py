@@ -52,7 +52,7 @@ class ReportStore:
     ) -> list[Leg]:
         """The legs that arrived on local days ``from_day``..``to_day``, optionally only of these
         services, or called at ``counter``, or by ``officer``."""
-        where, params = _leg_filter(from_day, to_day, services, counter, officer)
+        where, params = _day_filter(from_day, to_day, services=services, counters=None if counter is None else (counter,), officer=officer)
         sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
             return [Leg(*row) for row in tx.conn.execute(sql, params)]
@@ -63,7 +63,7 @@ class ReportStore:
         """What the figures need of the same legs as ``legs``, as plain tuples in ``FACT_COLUMNS``
         order (a year of a big hall is 200,000 of them: no objects built per row). ``within`` is 1 or
         0 for a called leg whose target is known, else NULL."""
-        where, params = _leg_filter(from_day, to_day, services, counter, officer)
+        where, params = _day_filter(from_day, to_day, services=services, counters=None if counter is None else (counter,), officer=officer)
         sql = f"SELECT {', '.join(FACT_COLUMNS.values())} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
             return tx.conn.execute(sql, params).fetchall()
@@ -73,15 +73,8 @@ class ReportStore:
     ) -> tuple[list[tuple], list[Span]]:
         """The ended spans' seconds summed by (officer, kind, reason), and the spans still open
         (whose end the caller decides)."""
-        where = "day BETWEEN ? AND ? AND officer_id IS NOT NULL"
-        params: list = [from_day, to_day]
-        if counters is not None:
-            counters = tuple(counters)
-            where += f" AND counter_id IN ({_marks(counters)})"
-            params += counters
-        if officer is not None:
-            where += " AND officer_id = ?"
-            params.append(officer)
+        where, params = _day_filter(from_day, to_day, counters=counters, officer=officer)
+        where += " AND officer_id IS NOT NULL"
         with self.store.read() as tx:
             sums = tx.conn.execute(
                 'SELECT officer_id, kind, reason, SUM((julianday("end") - julianday(start)) * 86400.0)'
@@ -96,15 +89,8 @@ class ReportStore:
 
     def spans(self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None, officer: int | None = None) -> list[Span]:
         """The spans begun on local days ``from_day``..``to_day`` (at these counters, of ``officer``)."""
-        sql = f"SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE day BETWEEN ? AND ?"
-        params: list = [from_day, to_day]
-        if counters is not None:
-            counters = tuple(counters)
-            sql += f" AND counter_id IN ({_marks(counters)})"
-            params += counters
-        if officer is not None:
-            sql += " AND officer_id = ?"
-            params.append(officer)
+        where, params = _day_filter(from_day, to_day, counters=counters, officer=officer)
+        sql = f"SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE {where}"
         with self.store.read() as tx:
             return [Span(*row) for row in tx.conn.execute(sql, params)]
 
@@ -191,18 +177,22 @@ def _rows(legs: Iterable[Leg], spans: Iterable[Span]) -> tuple[list[tuple], list
     return [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs], [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans]
 
 
-def _leg_filter(
-    from_day: str, to_day: str, services: Iterable[str] | None, counter: str | None, officer: int | None
+def _day_filter(
+    from_day: str,
+    to_day: str,
+    *,
+    services: Iterable[str] | None = None,
+    counters: Iterable[str] | None = None,
+    officer: int | None = None,
 ) -> tuple[str, list]:
-    """The WHERE clause and its parameters choosing legs by day range, services, counter and officer."""
+    """The WHERE clause and its parameters choosing legs or spans by local day range, and optionally
+    by services, counters and officer (the two tables share these columns)."""
     where, params = "day BETWEEN ? AND ?", [from_day, to_day]
-    if services is not None:
-        services = tuple(services)
-        where += f" AND service IN ({_marks(services)})"
-        params += services
-    if counter is not None:
-        where += " AND counter_id = ?"
-        params.append(counter)
+    for column, values in (("service", services), ("counter_id", counters)):
+        if values is not None:
+            values = tuple(values)
+            where += f" AND {column} IN ({_marks(values)})"
+            params += values
     if officer is not None:
         where += " AND officer_id = ?"
         params.append(officer)
