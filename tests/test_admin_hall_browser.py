@@ -24,6 +24,7 @@ from tests.support import (
     write_config,
     write_real_size_config,
 )
+from tests.test_admin_browser import log_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -50,11 +51,11 @@ def server(tmp_path_factory):
 
 
 def admin_page(page, server, path: str, username: str = "admin"):
-    page.goto(f"{server.url}/admin/login?next={path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    """The page signed in and with its data loaded: a field filled before the page's script has read
+    the setup would be overwritten by it (seen once under load)."""
+    log_in(page, server, f"/admin/login?next={path}", username)
     page.wait_for_url(f"**{path}")
+    page.wait_for_load_state("networkidle")
     return page
 
 

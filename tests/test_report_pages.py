@@ -17,6 +17,7 @@ from antre.queue_server.i18n import gettext
 
 from tests.conftest import PASSWORD
 from tests.support import TV, ServerProcess, axe_violations, real_size_hall, write_real_size_config
+from tests.test_admin_browser import log_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -89,10 +90,7 @@ def server(tmp_path_factory):
 
 
 def signed_in(page, server, username: str, path: str):
-    page.goto(f"{server.url}/admin/login?{urlencode({'next': path})}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, server, f"/admin/login?{urlencode({'next': path})}", username)
     page.wait_for_url(f"**{path.split('?')[0]}*")
     return page
 
