@@ -157,6 +157,7 @@ class Setup:
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self.version = self._stored().version
+        hall.store.before_close(self.close)
 
     def document(self) -> dict:
         return copy.deepcopy(self._stored().document)
@@ -260,4 +261,8 @@ class Setup:
                 log.exception("setup: the setup another process stored could not be applied")
 
     def close(self) -> None:
+        """Stop the watch and wait for it: it must not be reading when the store closes its
+        connections (a read on a closed connection crashes the process)."""
         self._stop.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join()

@@ -207,9 +207,9 @@ class Store:
             conn.execute("COMMIT")
 
     def before_close(self, stop: Callable[[], None]) -> None:
-        """Call ``stop()`` when the store closes, before its connections do: a thread that writes on
-        its own (the monitor's watcher) finishes what it is writing instead of writing on a closed
-        connection, which crashes the process."""
+        """Call ``stop()`` when the store closes, before its connections do: a thread that uses the
+        store on its own (the monitor's watcher, the setup's watch, the reports' follower) finishes
+        what it is reading or writing instead of using a closed connection, which crashes the process."""
         self._before_close.append(stop)
 
     def close(self) -> None:

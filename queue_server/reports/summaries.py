@@ -34,6 +34,7 @@ class Summaries:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        store.before_close(self.close)
 
     def reconfigure(self, config: HallConfig) -> None:
         self.config = config
@@ -96,7 +97,7 @@ class Summaries:
         """Stop the thread and wait for it: it must not be inside a write when the store closes."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
     def _follow(self) -> None:
