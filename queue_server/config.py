@@ -94,6 +94,29 @@ class IssuingSettings:
 
 
 @dataclass(frozen=True)
+class SurveySettings:
+    """Config ``survey``: the SKM survey (Permenpan RB 14/2017) offered to served visitors on their
+    phone page and on the tablet beside the counter (queue_server/skm/ applies it)."""
+
+    enabled: bool = True
+    days: int = 7  # a served ticket may be answered for this many days after it was served
+    min_respondents: int = 5  # an officer's or counter's aggregate is shown only from this many responses
+    tablet_seconds: int = 90  # the counter tablet offers a survey this long, then resets
+    show_on_lobby: bool = False  # the lobby display shows the published IKM per agency among its notices
+
+
+@dataclass(frozen=True)
+class ComplaintSettings:
+    """Config ``complaints``: the complaint form (pengaduan, UU 25/2009 Pasal 36–42) on the phone page
+    and the kiosk, with its answer's due date and its limits against flooding."""
+
+    enabled: bool = True
+    response_days: int = 5  # working days (the hall's calendar) until an answer is due
+    per_address_per_hour: int = 5  # complaints one client address may file in any hour
+    per_ticket: int = 3  # complaints filed from one ticket's page
+
+
+@dataclass(frozen=True)
 class ConnectionLimits:
     """Config ``connections``: what one client may hold of the server (queue_server/server.py and the live
     channel enforce it). Each connection still sending its request, and each open WebSocket, holds one of
@@ -222,6 +245,8 @@ class HallConfig:
     password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
     issuing: IssuingSettings = IssuingSettings()
     connections: ConnectionLimits = ConnectionLimits()
+    survey: SurveySettings = SurveySettings()
+    complaints: ComplaintSettings = ComplaintSettings()
     agencies: dict[str, Agency] = field(default_factory=dict)  # by official name, in the config's order
     kiosk_requires_open_counter: bool = False
     counter_idle_minutes: float = 30
@@ -567,6 +592,19 @@ BACKUP = {
     "time": (_clock, True),
     "keep": (_number(1, 3650, integer=True), False),
 }
+SURVEY = {
+    "enabled": (_boolean, False),
+    "days": (_number(1, 366, integer=True), False),
+    "min_respondents": (_number(1, 1000, integer=True), False),
+    "tablet_seconds": (_number(10, 3600, integer=True), False),
+    "show_on_lobby": (_boolean, False),
+}
+COMPLAINTS = {
+    "enabled": (_boolean, False),
+    "response_days": (_number(1, 60, integer=True), False),
+    "per_address_per_hour": (_number(1, 10000, integer=True), False),
+    "per_ticket": (_number(1, 100, integer=True), False),
+}
 CONNECTIONS = {
     "per_address": (_number(0, 100_000, integer=True), False),
     "header_timeout_seconds": (_number(1, 300), False),
@@ -591,6 +629,8 @@ TOP = {
     "kiosk_requires_open_counter": (_boolean, False),
     "counter_idle_minutes": (_number(1, 24 * 60), False),
     "kiosk_priority_categories": (_categories, False),
+    "survey": (SURVEY, False),
+    "complaints": (COMPLAINTS, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -786,6 +826,8 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         backup=_backup(cfg.get("backup"), path),
         issuing=IssuingSettings(**(cfg.get("issuing") or {})),
         connections=ConnectionLimits(**(cfg.get("connections") or {})),
+        survey=SurveySettings(**(cfg.get("survey") or {})),
+        complaints=ComplaintSettings(**(cfg.get("complaints") or {})),
         agencies=_agencies(cfg),
         kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),

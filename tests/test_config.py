@@ -59,7 +59,7 @@ MISTAKES = {
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, agencies, services, counters, "
         "printer, announcements, kiosks, displays, auth, backup, issuing, connections, kiosk_requires_open_counter, "
-        "counter_idle_minutes, kiosk_priority_categories)",
+        "counter_idle_minutes, kiosk_priority_categories, survey, complaints)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
@@ -375,3 +375,11 @@ def test_without_an_agencies_list_the_services_agencies_are_the_agencies(hall_co
 def test_a_service_carries_its_search_keywords(tmp_path):
     hall = load_config(broken(tmp_path, lambda d: d["services"][2].update(keywords=["paspor", " passport "])))
     assert hall.services["C"].keywords == ("paspor", "passport")
+
+
+def test_survey_and_complaints_have_defaults_and_refuse_values_out_of_range(tmp_path):
+    config = load_config(broken(tmp_path, lambda cfg: None))
+    assert (config.survey.days, config.survey.min_respondents, config.complaints.response_days) == (7, 5, 5)
+    lines = problems_of(broken(tmp_path, lambda cfg: cfg.update(survey={"days": 0}, complaints={"per_ticket": "many"})))
+    assert any(line.startswith("survey.days:") for line in lines)
+    assert any(line.startswith("complaints.per_ticket:") for line in lines)
