@@ -71,7 +71,7 @@ def tablet():
 
 
 @bp.get("/survey/pair")
-def pair():
+def pair_tablet():
     """Once per tablet: keep the counter's tablet key (from ``antre survey-key COUNTER``) in an
     HttpOnly cookie, then open the tablet's page."""
     hall = current_hall()

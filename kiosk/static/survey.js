@@ -42,7 +42,7 @@ export function mountSurvey(form, { ticketId, onAnswered }) {
   let busy = false;
 
   function countComment() {
-    count.replaceChildren(...spans(words("survey.comment_left", { num: commentMax - comment.value.length })));
+    count.replaceChildren(...spans(words("survey.form.comment_left", { num: commentMax - comment.value.length })));
   }
 
   function body() {
@@ -66,7 +66,7 @@ export function mountSurvey(form, { ticketId, onAnswered }) {
 
   function localProblems() {
     const age = form.elements.namedItem("age");
-    return age.validity.valid ? [] : [{ field: "age", message: t(langs[0], "survey.age_invalid", { min: age.min, max: age.max }) }];
+    return age.validity.valid ? [] : [{ field: "age", message: t(langs[0], "survey.form.age_invalid", { min: age.min, max: age.max }) }];
   }
 
   // The API names a field as "u3", "answers.u3", "profile.age" or "comment": the last part finds it.
@@ -135,10 +135,10 @@ export function mountSurvey(form, { ticketId, onAnswered }) {
       } else if (response.status === 400 && error.field) {
         showProblems([{ field: error.field, message: error.message }]);
       } else {
-        showFailure(error.message || words("survey.failed").join(" / "));
+        showFailure(error.message || words("survey.form.failed").join(" / "));
       }
     } catch {
-      showFailure(words("survey.failed").join(" / "));
+      showFailure(words("survey.form.failed").join(" / "));
     } finally {
       busy = false;
       submit.disabled = false;

@@ -52,14 +52,24 @@ function thank() {
 
 const survey = mountSurvey($("tablet-form"), { ticketId: () => offer.ticket.id, onAnswered: thank });
 
+// Refused because the key was replaced? The page itself is the judge: once it says "not paired"
+// (403), show that page, which says how to pair again.
+async function unpairedSince() {
+  try {
+    const response = await fetch(window.location.href, { method: "HEAD", cache: "no-store" });
+    if (response.status === 403) window.location.reload();
+  } catch {
+    // the server is away: the channel keeps trying
+  }
+}
+
 function follow() {
   const socket = window.io({ auth: { survey: settings.counter }, transports: ["websocket", "polling"] });
   socket.on("connect", () => { $("offline").hidden = true; });
   socket.on("disconnect", () => { $("offline").hidden = false; });
-  socket.on("connect_error", (error) => {
+  socket.on("connect_error", () => {
     $("offline").hidden = false;
-    // the key was replaced or removed: the page itself says how to pair again
-    if (error && error.data && error.data.code === "unauthorized") window.location.reload();
+    unpairedSince();
   });
   socket.on("survey_offer", present);
 }
