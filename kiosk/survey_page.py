@@ -57,6 +57,7 @@ def langs() -> tuple[str, str]:
 
 @bp.get("/survey")
 def tablet():
+    """The tablet's page, for a paired browser only: what it shows comes over the live channel."""
     hall = current_hall()
     counter_id = request.args.get("counter", "")
     counter = hall.config.counters.get(counter_id)
@@ -64,7 +65,7 @@ def tablet():
         return _unknown(counter_id)
     if tablet_of_key(hall.store, [counter.id], request.cookies.get(COOKIE)) is None:
         return _unpaired(counter.id, wrong_key=False)
-    settings = {"counter": counter.id, "hall": hall.config.name, "thanks_seconds": THANKS_SECONDS}
+    settings = {"counter": counter.id, "thanks_seconds": THANKS_SECONDS}
     return render_template(
         "kiosk/survey_tablet.html", hall=hall.config, counter=counter, settings=settings, form=form_fields(), langs=langs()
     )

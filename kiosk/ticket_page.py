@@ -43,7 +43,7 @@ def ticket_page(ticket_id: str):
     try:
         ticket = hall.engine.ticket(ticket_id)
     except NotFound:
-        return render_template("kiosk/ticket.html", hall=hall.config, ticket=None, service=None, langs=langs()), 404
+        return _missing()
     service = hall.config.service(ticket["service"])
     return render_template(
         "kiosk/ticket.html",
@@ -64,8 +64,13 @@ def survey_section(ticket_id: str):
     try:
         ticket = current_hall().engine.ticket(ticket_id)
     except NotFound:
-        return render_template("kiosk/ticket.html", hall=current_hall().config, ticket=None, service=None, langs=langs()), 404
+        return _missing()
     return render_template("kiosk/survey_section.html", langs=langs(), **_survey(ticket))
+
+
+def _missing() -> tuple[str, int]:
+    """An id that is no ticket: a plain not-found page, with no hint of which ids are."""
+    return render_template("kiosk/ticket.html", hall=current_hall().config, ticket=None, service=None, langs=langs()), 404
 
 
 def _survey(ticket: dict) -> dict:
