@@ -54,7 +54,7 @@ const survey = mountSurvey($("tablet-form"), { ticketId: () => offer.ticket.id, 
 
 // Refused because the key was replaced? The page itself is the judge: once it says "not paired"
 // (403), show that page, which says how to pair again.
-async function unpairedSince() {
+async function reloadIfUnpaired() {
   try {
     const response = await fetch(window.location.href, { method: "HEAD", cache: "no-store" });
     if (response.status === 403) window.location.reload();
@@ -64,12 +64,16 @@ async function unpairedSince() {
 }
 
 function follow() {
+  if (!window.io) {
+    $("offline").hidden = false; // the live channel's script did not load: no offer can arrive
+    return;
+  }
   const socket = window.io({ auth: { survey: settings.counter }, transports: ["websocket", "polling"] });
   socket.on("connect", () => { $("offline").hidden = true; });
   socket.on("disconnect", () => { $("offline").hidden = false; });
   socket.on("connect_error", () => {
     $("offline").hidden = false;
-    unpairedSince();
+    reloadIfUnpaired();
   });
   socket.on("survey_offer", present);
 }
