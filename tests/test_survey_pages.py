@@ -281,6 +281,11 @@ def test_a_value_the_server_refuses_is_named_in_the_summary_and_gets_the_focus(l
 def test_the_tablet_offers_the_ticket_its_counter_completed_resets_on_timeout_and_takes_an_answer(live_server, new_page):
     from playwright.sync_api import expect
 
+    unpaired = new_page(TABLET)
+    unpaired.goto(f"{live_server.url}/survey?counter=1")
+    expect(unpaired.locator("h1")).to_contain_text("belum dipasangkan")
+    assert axe_violations(unpaired) == []
+
     tablets = {}  # counters 1 and 2: the module's other tests serve at counter 3
     for counter, viewport in (("1", TABLET), ("2", PORTRAIT)):
         page = new_page(viewport, has_touch=True)
