@@ -17,9 +17,10 @@ import qrcode.image.svg
 from antre.printer.preview import ticket_png
 from antre.queue_server import availability
 from antre.queue_server.config import Kiosk
+from antre.queue_server.device_keys import keep_in_cookie
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import known
-from antre.queue_server.issuing_access import COOKIE, COOKIE_YEARS, kiosk_of_key
+from antre.queue_server.issuing_access import COOKIE, kiosk_of_key
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
 from . import bp
@@ -50,11 +51,7 @@ def pair():
         return _unknown(kiosk_id)
     if not _paired(kiosk_id, key):
         return _unpaired(kiosk_id, wrong_key=True)
-    response = redirect(url_for(".kiosk", id=kiosk_id))
-    response.set_cookie(
-        COOKIE, key, max_age=COOKIE_YEARS * 365 * 86400, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
-    )
-    return response
+    return keep_in_cookie(redirect(url_for(".kiosk", id=kiosk_id)), COOKIE, key)
 
 
 def _unknown(kiosk_id: str) -> tuple[str, int]:

@@ -476,6 +476,22 @@ def kiosk_key(obj: Context, kiosk: str) -> None:
     click.echo(new_kiosk_key(hall.store, kiosk))
 
 
+@main.command("survey-key")
+@click.argument("counter")
+@click.pass_obj
+def survey_key(obj: Context, counter: str) -> None:
+    """Make the key of the survey tablet beside counter COUNTER (replaces its earlier key); shown once.
+
+    On the tablet open /survey/pair?counter=COUNTER&key=KEY once: the browser keeps the key, and the
+    tablet offers the survey for each ticket that counter completes."""
+    from antre.queue_server.skm.tablet import new_tablet_key
+
+    hall = obj.hall()  # the hall's setup: a counter added in the administration counts
+    if counter not in hall.config.counters:
+        fail(f"counter {counter!r} is not in the config (counters: {', '.join(hall.config.counters) or 'none'})")
+    click.echo(new_tablet_key(hall.store, counter))
+
+
 @main.command("printer-agent")
 @click.option("--server", required=True, help="The hall server, e.g. http://192.168.1.10:5000.")
 @click.option("--kiosk", required=True, help="This kiosk's id (config kiosks, with printer: agent).")

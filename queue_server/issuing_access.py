@@ -2,8 +2,8 @@
 
 - An officer's token (``Authorization: Bearer``, or the console's session) always issues: a ticket
   made at a desk by someone the hall trusts, whatever the hour.
-- A kiosk proves it is one with its device key, like the print agent: ``antre kiosk-key ID`` makes it,
-  only its SHA-256 is stored (meta ``kiosk_key:ID``), and the kiosk PC sends it as
+- A kiosk proves it is one with its device key (queue_server/device_keys.py), like the print agent:
+  ``antre kiosk-key ID`` makes it, only its SHA-256 is stored (meta ``kiosk_key:ID``), and the kiosk PC sends it as
   ``Authorization: Kiosk KEY`` or, once paired at ``/kiosk/pair``, in an HttpOnly cookie that the
   page's script cannot read (nothing secret is in the page's source). Naming a ``kiosk`` without its
   key is 401: a kiosk's tickets are printed on paper the hall pays for.
@@ -18,11 +18,8 @@ the issuer (queue_server/issuing.py); an officer's desk ticket does not.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import math
-import secrets
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -35,6 +32,7 @@ from flask import request
 
 from .accounts import Throttled
 from .config import IssuingSettings
+from .device_keys import KIOSK, device_of_key, new_device_key
 from .engine import Engine, InvalidInput
 from .errors import ApiError
 from .roles import require_own_password
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
     from .hall import Hall
 
 COOKIE = "antre_kiosk_key"
-COOKIE_YEARS = 10
 HOUR = timedelta(hours=1)
 
 
@@ -64,23 +61,12 @@ class Channel:
 
 def new_kiosk_key(store: Store, kiosk: str) -> str:
     """A new device key for a kiosk (replacing any earlier one); shown once, stored as a digest."""
-    key = secrets.token_urlsafe(24)
-    with store.write() as tx:
-        tx.set_meta(_meta_name(kiosk), _digest(key))
-    return key
+    return new_device_key(store, KIOSK, kiosk)
 
 
 def kiosk_of_key(store: Store, kiosks: Iterable[str], key: str) -> str | None:
     """The kiosk among ``kiosks`` whose key this is, or None; compared in constant time."""
-    if not key:
-        return None
-    sent = _digest(key)
-    with store.read() as tx:
-        for kiosk in kiosks:
-            stored = tx.meta(_meta_name(kiosk))
-            if stored and hmac.compare_digest(stored, sent):
-                return kiosk
-    return None
+    return device_of_key(store, KIOSK, kiosks, key)
 
 
 def request_channel(hall: Hall, named_kiosk: object, bearer: str) -> Channel:
@@ -185,11 +171,3 @@ class AnonymousLimit:
                 stamps.popleft()
             if not stamps:
                 del self._recent[address]
-
-
-def _meta_name(kiosk: str) -> str:
-    return f"kiosk_key:{kiosk}"
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()

@@ -19,6 +19,10 @@ Audiences. A client picks one when it connects, by the ``auth`` object or the qu
     the session cookie of a hall or agency admin (401/403 ``Refused`` otherwise). It is sent ``monitor``
     and ``setup`` alone, never a snapshot: the page reads ``GET /api/v1/monitor``, which scopes an
     agency admin to their agency.
+  - ``survey=COUNTER``: the survey tablet beside that counter (/survey?counter=ID), which must carry
+    the counter's tablet key cookie (``antre survey-key``, /survey/pair; queue_server/skm/tablet.py):
+    ticket ids are the survey's tokens, so an unpaired browser is refused (``unauthorized``). It is
+    sent ``survey_offer`` and ``setup`` alone: on joining, the offer still open, if any.
 ``follow`` ``{counter: ID}`` | ``{ticket: ID}`` | ``{}`` switches an open connection to another audience;
 it is acknowledged with ``{ok: true}`` or ``{error: {code, message, field}}`` and answered like a connect.
 
@@ -39,6 +43,10 @@ Server → client:
     the ``seq``/``prev`` chain of the messages above.
   - ``monitor`` ``{seq, kinds}`` — the queue or the monitor's alerts changed (``kinds``: the events'
     kinds, e.g. ``["issued", "alert_started"]``); the page reads ``GET /api/v1/monitor`` again. Monitor only.
+  - ``survey_offer`` ``{seq, ticket: {id, number, service_name}, until, seconds}`` — the counter has
+    completed this ticket: offer its survey until ``until`` (``seconds`` from now; config
+    ``survey.tablet_seconds``). Sent from the committed ``completed`` event, and on joining while
+    an offer is open and unanswered. That counter's survey audience only; outside the ``prev`` chain.
 Client → server: ``sync`` (send me a fresh snapshot), ``follow`` (above).
 
 Sequence numbers. ``seq`` is the id of the newest event-log row a message reflects: it grows across
@@ -72,12 +80,14 @@ from .engine import Event, NotFound, public_ticket
 from .hall import Hall
 from .roles import is_admin
 from .setup import EVENT as SETUP_CHANGED
+from .skm import tablet as survey_tablet
 
 log = logging.getLogger(__name__)
 
 HALL = "hall"
 KIOSK = "kiosk"  # an audience that is sent ``setup`` alone
 MONITOR = "monitor"  # staff: sent ``monitor`` and ``setup``, never a snapshot
+SURVEY = "survey"  # a counter's paired survey tablet: sent ``survey_offer`` and ``setup``
 QUIET = (KIOSK, MONITOR)  # audiences that read their facts over HTTP: no snapshot is sent to them
 CALLS = ("called", "recalled")
 COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
@@ -162,6 +172,8 @@ class LiveChannel:
             raise Refused("invalid", "follow either a counter or a ticket, not both", "counter")
         if params.get("kiosk") is not None and counter is None and ticket is None:
             return KIOSK, None
+        if params.get(SURVEY) is not None and counter is None and ticket is None:
+            return SURVEY, self._paired_tablet(params[SURVEY])
         if params.get(MONITOR) is not None and counter is None and ticket is None:
             return _staff_only(), None
         if counter is not None:
@@ -176,6 +188,15 @@ class LiveChannel:
             return "ticket", ticket
         return HALL, None
 
+    def _paired_tablet(self, counter: Any) -> str:
+        """The counter whose tablet this connection is: it must carry that counter's key cookie."""
+        if not isinstance(counter, str) or counter not in self.hall.config.counters:
+            raise Refused("not_found", f"unknown counter {counter!r}", SURVEY)
+        key = request.cookies.get(survey_tablet.COOKIE)
+        if survey_tablet.tablet_of_key(self.hall.store, [counter], key) != counter:
+            raise Refused("unauthorized", "pair this tablet first (antre survey-key, /survey/pair)", SURVEY)
+        return counter
+
     def _enter(self, sid: str, audience: tuple[str, str | None]) -> None:
         self.server.enter_room(sid, _room(audience))
         with self._lock:
@@ -185,10 +206,10 @@ class LiveChannel:
 
     # --- for health and metrics ----------------------------------------------------------------------
     def clients(self) -> dict[str, int]:
-        """Connected clients per audience kind (hall, counter, ticket, kiosk, monitor)."""
+        """Connected clients per audience kind (hall, counter, ticket, kiosk, monitor, survey)."""
         with self._lock:
             kinds = [kind for kind, _ in self._audiences.values()]
-        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket", KIOSK, MONITOR)}
+        return {kind: kinds.count(kind) for kind in (HALL, "counter", "ticket", KIOSK, MONITOR, SURVEY)}
 
     def health(self) -> dict[str, Any]:
         """Whether messages can go out: the emitter thread runs once a client has connected."""
@@ -308,6 +329,7 @@ class LiveChannel:
         late = self._catch_up(step, snapshot["seq"])
         self._emit_calls(late)
         events = step.events + late
+        self._emit_offers(events)
         self._emit_changes(snapshot)
         self._emit_tickets(events, snapshot["seq"])
         self._baseline = snapshot
@@ -351,6 +373,16 @@ class LiveChannel:
             self._emit("called", body, HALL, event.id)
             if event.counter_id:
                 self._emit("called", body, _room(("counter", event.counter_id)), event.id)
+
+    def _emit_offers(self, events: list[Event]) -> None:
+        """A completed ticket's survey goes to the tablet beside its counter, if the hall runs the survey."""
+        if not self.hall.config.survey.enabled:
+            return
+        now = self.hall.engine.clock()
+        for event in events:
+            if event.kind == "completed" and event.ticket and event.counter_id:
+                body = survey_tablet.offer(self.hall, event.id, event.ticket, event.at, now)
+                self.server.emit("survey_offer", body, to=_room((SURVEY, event.counter_id)))
 
     def _emit_changes(self, snapshot: dict) -> None:
         before = {c["id"]: c for c in self._baseline["counters"]}
@@ -398,8 +430,15 @@ class LiveChannel:
                 continue  # gone meanwhile, or a kiosk or monitor (they ask for no snapshot)
             if audience[0] == "ticket":
                 self._send_ticket(audience[1], snapshot["seq"], [], to=sid)
+            elif audience[0] == SURVEY:
+                self._send_open_offer(audience[1], to=sid)
             else:
                 self.server.emit("state", snapshot, to=sid)
+
+    def _send_open_offer(self, counter: str, to: str) -> None:
+        offer = survey_tablet.open_offer(self.hall, counter)
+        if offer is not None:
+            self.server.emit("survey_offer", offer, to=to)
 
     def _send_ticket(self, ticket_id: str, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
         try:

@@ -25,11 +25,13 @@ from .reports.figures import ReportFilters
 from .roles import report_scope, require_admin
 from .skm.figures import SkmFigures, with_period
 from .skm.survey import BODY_FIELDS
+from .skm.tablet import COOKIE as TABLET_COOKIE
+from .skm.tablet import TABLET, channel_of
 
 bp = Blueprint("skm_api", __name__, url_prefix="/api/v1")
 # Survey responses per client address and hour. A visitor answers once per ticket, a family a few
 # times; every try counts, refused ones too, so that guessing ticket ids costs as much as answering.
-# The counter's tablet does not come through here (one address answering for a whole counter).
+# The counter's paired tablet (one address answering for a whole counter) is not counted.
 RESPONSES_PER_ADDRESS_PER_HOUR = 30
 _LIMIT = "antre.survey_limit"
 
@@ -57,8 +59,14 @@ def survey_state(ticket_id: str):
 
 @bp.post("/tickets/<ticket_id>/survey")
 def answer_survey(ticket_id: str):
-    _limit().take(client_of(request.remote_addr or ""))
-    current_hall().survey.answer(ticket_id, json_body(BODY_FIELDS), "phone")
+    """The channel is ``tablet`` when the request carries the tablet key of the counter that served
+    the ticket (skm/tablet.py), else ``phone``; a paired tablet answers for a whole counter's visitors
+    from one address, so only phones count against the per-address limit."""
+    hall = current_hall()
+    channel = channel_of(hall, ticket_id, request.cookies.get(TABLET_COOKIE))
+    if channel != TABLET:
+        _limit().take(client_of(request.remote_addr or ""))
+    hall.survey.answer(ticket_id, json_body(BODY_FIELDS), channel)
     return jsonify(ok=True), 201
 
 

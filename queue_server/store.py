@@ -492,6 +492,14 @@ class Tx:
             row["details"] = json.loads(row["details"])
         return row
 
+    def last_completed_at_counter(self, counter_id: str, since: str) -> dict | None:
+        """The newest ``completed`` event of one counter at or after ``since`` (``id``, ``at``,
+        ``ticket_id``): the ticket the counter's survey tablet may still offer."""
+        return self._one(
+            "SELECT id, at, ticket_id FROM events WHERE kind = 'completed' AND at >= ? AND counter_id = ? ORDER BY id DESC LIMIT 1",
+            (since, counter_id),
+        )
+
     def audit_events(self, kinds: Iterable[str], limit: int, *, about: AuditScope | None = None, **filters: Any) -> list[dict]:
         """The newest events of these kinds first (``filters``: ``officer_id``, ``since`` and ``until``
         as ISO times, ``q`` a text in the event's ``what``, ``before`` an event id for the next page);

@@ -1,5 +1,6 @@
 // The visitor's live ticket page: follows one ticket over the live channel (audience ticket=ID),
-// announces the call with a beep and a vibration, and lets the holder give up their place.
+// announces the call with a beep and a vibration, lets the holder give up their place, and once the
+// ticket is done offers the SKM survey (kiosk/static/survey.js, loaded only then).
 import { langs, t as translated } from "/static/js/i18n.js";
 
 const data = JSON.parse(document.getElementById("ticket-data").textContent);
@@ -49,7 +50,36 @@ function render(t, events = []) {
   if (!$("closing").hidden) write($("closing"), say(t.status === "done" ? "thanks" : "missed", t));
   $("cancel").hidden = t.status !== "waiting"; // once called, the ticket is the officer's (409)
   if (t.status === "called" && (before !== "called" || events.includes("recalled"))) announce();
+  if (t.status === "done" && before !== "done") loadSurvey();
   ticket = t;
+}
+
+// --- the survey, once served: the server renders its section (form, thank-you or nothing) -----------
+async function loadSurvey() {
+  try {
+    const response = await fetch(`/t/${encodeURIComponent(ticket.id)}/survey`, { cache: "no-store" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("survey");
+    if (fresh) $("survey").replaceWith(document.adoptNode(fresh));
+    await startSurvey();
+  } catch {
+    // offline: the survey stays offered on the next visit of this page
+  }
+}
+
+async function startSurvey() {
+  const form = $("survey-form");
+  if (!form) return;
+  const { mountSurvey } = await import("./survey.js");
+  mountSurvey(form, { ticketId: () => ticket.id, onAnswered: surveyAnswered });
+}
+
+function surveyAnswered() {
+  $("survey-form").remove();
+  $("survey-intro").hidden = true;
+  $("survey-thanks").hidden = false;
+  $("survey").dataset.state = "answered";
+  $("survey-heading").focus();
 }
 
 // --- the call: a short beep (WebAudio, no file) and a vibration, where the phone allows ---------
@@ -147,4 +177,5 @@ largeText(storedLargeText());
 document.addEventListener("pointerdown", unlockAudio);
 document.addEventListener("keydown", unlockAudio);
 render(ticket);
+startSurvey();
 follow();
