@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static")
 
-from . import kiosk_page, speech, ticket_page  # noqa: E402, F401  (their routes register on bp; ticket_page: the phone's /t/<id>; speech: the kiosk's voice)
+from . import complaint_page, kiosk_page, speech, ticket_page  # noqa: E402, F401  (their routes register on bp; ticket_page: the phone's /t/<id>; complaint_page: /pengaduan; speech: the kiosk's voice)

@@ -156,7 +156,7 @@ class Complaints:
     def change(self, officer: dict, typed_code: str, body: dict[str, Any]) -> dict[str, Any]:
         """Staff's change: ``status``, ``answer``, ``agency`` (hall admins only), with a ``note``."""
         complaint = self._handled(officer, typed_code)
-        if not any(body.get(name) is not None for name in CHANGES):
+        if "agency" not in body and not any(body.get(name) is not None for name in CHANGES):
             raise InvalidInput("error.complaint_nothing", "body")
         fields = self._changes(officer, complaint, body)
         note = _text(body, "note", False, 1, NOTE_MAX)
