@@ -1,4 +1,4 @@
-"""Complaints (issue 16, item 5): filing with a tracking code, following it, staff's handling, limits."""
+"""Complaints (pengaduan): filing with a tracking code, following it, staff's handling, limits."""
 
 from __future__ import annotations
 
