@@ -249,6 +249,35 @@ def _v7_report_facts(db: Database) -> None:
     db["report_spans"].create_index(["end"])
 
 
+def _v8_survey(db: Database) -> None:
+    """The SKM survey's responses (queue_server/skm/): one row per served ticket that answered, the
+    UNIQUE ticket id refusing a second one inside the write. Attributed to the served leg's service,
+    agency, counter and officer for the aggregates; no name, contact or address is ever stored, and
+    nothing of a response goes into the event log (officers read tickets' histories)."""
+    db.execute(
+        """CREATE TABLE survey_responses (
+            id INTEGER PRIMARY KEY,
+            ticket_id TEXT UNIQUE NOT NULL,
+            answered_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            served_day TEXT NOT NULL,
+            service TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            counter_id TEXT,
+            officer_id INTEGER,
+            channel TEXT NOT NULL,
+            u1 INTEGER, u2 INTEGER, u3 INTEGER, u4 INTEGER, u5 INTEGER, u6 INTEGER, u7 INTEGER, u8 INTEGER, u9 INTEGER,
+            sex TEXT,
+            age INTEGER,
+            education TEXT,
+            occupation TEXT,
+            comment TEXT
+        )"""
+    )
+    db["survey_responses"].create_index(["day"])
+    db["survey_responses"].create_index(["agency", "day"])
+
+
 def _v9_complaints(db: Database) -> None:
     """Complaints (queue_server/complaints/): one row per complaint, found by its tracking ``code``
     (10 Crockford base32 symbols, unique), and every change staff made to it (``complaint_updates``:
@@ -289,7 +318,7 @@ def _v9_complaints(db: Database) -> None:
     db["complaint_updates"].create_index(["complaint_id"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v9_complaints]
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
