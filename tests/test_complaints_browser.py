@@ -59,6 +59,8 @@ def test_a_complaint_from_a_served_ticket_gets_a_code_and_its_status_follows_sta
     expect(row).to_contain_text("Baru diterima")
     row.get_by_role("button").click()
     expect(staff.locator("#detail-what")).to_have_text(HOSTILE)
+    expect(staff.locator("#complaint-counts")).to_have_text("1 terbuka · 0 terlambat")
+    assert axe_violations(staff) == []
     staff.select_option("#change-status", "diproses")
     staff.fill("#change-answer", "Biaya tambahan tidak dibenarkan; petugas sudah ditegur.")
     staff.click("#change-save")
