@@ -93,3 +93,16 @@ def test_the_entry_speaks_english_and_a_half_typed_complaint_is_dropped_when_the
         expect(page.locator("#start-title")).to_have_text("Ambil Nomor Antrean")
         page.click("[data-testid=complaint-open]")
         expect(page.locator("[data-testid=complaint-text]")).to_have_text("")
+
+
+def test_in_audio_mode_each_step_of_the_complaint_is_said(browser, server):
+    with kiosk_page(browser, server.url, SHAPES["landscape"]) as page:
+        voice = page.locator("[data-testid=kiosk-voice]")
+        page.keyboard.press("h")  # help: audio mode on
+        expect(page.locator("[data-testid=audio-toggle]")).to_have_attribute("aria-pressed", "true")
+        page.locator("[data-testid=complaint-open]").focus()
+        expect(voice).to_have_attribute("data-phrase", "id/ui/complaint", timeout=15_000)
+        page.keyboard.press("Enter")
+        expect(voice).to_have_attribute("data-phrase", "id/ui/complaint_what", timeout=15_000)
+        page.locator("[data-testid=complaint-next]").focus()
+        expect(voice).to_have_attribute("data-phrase", "id/ui/complaint_next", timeout=15_000)

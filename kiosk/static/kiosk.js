@@ -481,7 +481,9 @@ const complaints = { form: null };
 async function openComplaint() {
   if (!complaints.form) {
     const [{ KioskComplaint }, keyboard] = await Promise.all([import('./kiosk_complaint.js'), import('./keyboard.js')]);
-    complaints.form ??= new KioskComplaint({ show, lang: () => state.lang, settings: () => settings, finish: () => reset(), keyboard });
+    complaints.form ??= new KioskComplaint({
+      show, lang: () => state.lang, settings: () => settings, finish: () => reset(), keyboard, shown: (phrase, focus) => access.shown(phrase, focus),
+    });
   }
   complaints.form.open();
 }

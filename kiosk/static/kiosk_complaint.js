@@ -16,9 +16,10 @@ const STEPS = [
 
 export class KioskComplaint {
   /** `show(name)` shows a screen, `lang()` is the visitor's language, `settings()` the kiosk's,
-   * `finish()` returns to the start, `keyboard` the on-screen keyboard's module. */
-  constructor({ show, lang, settings, finish, keyboard }) {
-    Object.assign(this, { show, lang, settings, finish, keyboard, step: 0, values: {}, secret: false, sending: false });
+   * `finish()` returns to the start, `keyboard` the on-screen keyboard's module, `shown(phrase,
+   * focus)` focuses a screen's element and, in audio mode, says the screen (access.js). */
+  constructor({ show, lang, settings, finish, keyboard, shown }) {
+    Object.assign(this, { show, lang, settings, finish, keyboard, shown, step: 0, values: {}, secret: false, sending: false });
     this.built = false;
     $('complaint-back').addEventListener('click', () => this.back());
     $('complaint-next').addEventListener('click', () => this.next());
@@ -46,7 +47,12 @@ export class KioskComplaint {
     $('complaint-problem').textContent = '';
     this.show('complaint');
     this.render();
-    $('complaint-field').focus();
+    this.announce();
+  }
+
+  /** The step's heading focused, and its question said in audio mode. */
+  announce() {
+    this.shown(`ui/complaint_${STEPS[this.step].name}`, $('complaint-field'));
   }
 
   render() {
@@ -60,8 +66,11 @@ export class KioskComplaint {
     text.classList.toggle('empty', !value);
     $('complaint-secret').hidden = step.name !== 'contact';
     $('complaint-secret').setAttribute('aria-pressed', String(this.secret));
+    const last = this.step === STEPS.length - 1;
     $('complaint-back').textContent = this.step === 0 ? this.t('complaint.kiosk_cancel') : this.t('kiosk.back');
-    $('complaint-next').textContent = this.step === STEPS.length - 1 ? this.t('complaint.send') : this.t('complaint.kiosk_next');
+    $('complaint-back').dataset.say = this.step === 0 ? 'ui/complaint_cancel' : 'ui/back';
+    $('complaint-next').textContent = last ? this.t('complaint.send') : this.t('complaint.kiosk_next');
+    $('complaint-next').dataset.say = last ? 'ui/complaint_send' : 'ui/complaint_next';
     $('complaint-next').disabled = this.sending;
   }
 
@@ -93,7 +102,7 @@ export class KioskComplaint {
     this.step -= 1;
     $('complaint-problem').textContent = '';
     this.render();
-    return $('complaint-field').focus();
+    return this.announce();
   }
 
   next() {
@@ -109,7 +118,7 @@ export class KioskComplaint {
     }
     this.step += 1;
     this.render();
-    $('complaint-field').focus();
+    this.announce();
   }
 
   async send() {
@@ -149,6 +158,6 @@ export class KioskComplaint {
     $('complaint-due').textContent = this.t('complaint.due', { day });
     $('complaint-track').textContent = this.t('complaint.kiosk_track', { url: this.settings().complaints.track_url });
     this.show('complaint-done');
-    $('complaint-received').focus();
+    this.shown('ui/complaint_received', $('complaint-received'));
   }
 }
