@@ -54,7 +54,9 @@ def complaints_list():
     overdue = request.args.get("overdue", "0")
     if overdue not in ("0", "1"):
         raise InvalidInput("error.complaint_overdue", "overdue")
-    listing = current_hall().complaints.listing(g.officer, request.args.get("agency") or None, request.args.get("status") or None, overdue == "1")
+    listing = current_hall().complaints.listing(
+        g.officer, request.args.get("agency") or None, request.args.get("status") or None, overdue == "1"
+    )
     return jsonify(listing)
 
 

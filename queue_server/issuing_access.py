@@ -121,6 +121,7 @@ def requesting_kiosk(hall: Hall) -> str | None:
         raise ApiError(401, "unauthorized", "error.kiosk_key", "kiosk")
     return kiosk
 
+
 def client_of(address: str) -> str:
     """What the per-address limit counts: an IPv4 address, or an IPv6 /64 (one phone or home gets a
     whole /64 and may pick any address in it, so counting single IPv6 addresses would limit nothing)."""

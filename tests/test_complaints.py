@@ -228,7 +228,9 @@ def test_the_overdue_filter_and_counts(client, staff, clock):
     clock.advance(days=9)
     file(client, agency="Disdukcapil")
     accounts = hall_of(client.application).accounts
-    staff = {name: {"Authorization": f"Bearer {accounts.login(name, PASSWORD)[0]}"} for name in ("admin", "dukcapil")}  # a new day's sign-in
+    staff = {
+        name: {"Authorization": f"Bearer {accounts.login(name, PASSWORD)[0]}"} for name in ("admin", "dukcapil")
+    }  # a new day's sign-in
     listed = client.get(f"{API}?overdue=1", headers=staff["dukcapil"]).get_json()
     assert [c["code"] for c in listed["complaints"]] == [late] and listed["complaints"][0]["overdue"] is True
     assert (listed["open"], listed["overdue"]) == (2, 1)

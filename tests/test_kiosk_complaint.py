@@ -77,7 +77,12 @@ def test_a_complaint_typed_at_the_kiosk_gets_its_code_on_the_screen(browser, ser
 
         token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
         filed = http("GET", f"{server.url}/api/v1/complaints/{shown}/record", token=token)[1]
-        assert (filed["channel"], filed["what"], filed["where_when"], filed["confidential"]) == ("kiosk", "petugas minta uang", "loket 2 pagi", True)
+        assert (filed["channel"], filed["what"], filed["where_when"], filed["confidential"]) == (
+            "kiosk",
+            "petugas minta uang",
+            "loket 2 pagi",
+            True,
+        )
         page.click("#complaint-finish")
         expect(page.locator("#start-title")).to_be_visible()
 

@@ -270,4 +270,3 @@ def _text(body: dict[str, Any], name: str, required: bool, shortest: int, longes
     if not isinstance(value, str) or not shortest <= len(value.strip()) <= longest:
         raise InvalidInput("error.complaint_text", name, name=name, min=shortest, max=longest)
     return value.strip()
-
