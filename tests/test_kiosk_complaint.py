@@ -17,7 +17,17 @@ from tests.test_kiosk_real_size import assert_laid_out
 
 pytestmark = pytest.mark.browser
 
-SHAPES = {"portrait": {"width": 1080, "height": 1920}, "landscape": {"width": 1920, "height": 1080}}
+SHAPES = {
+    "portrait": {"width": 1080, "height": 1920},
+    "landscape": {"width": 1920, "height": 1080},
+    "tablet": {"width": 1280, "height": 800},
+}
+# The buttons a visitor cannot press: another element (the corner's helpers) lies over their middle.
+COVERED = """() => [...document.querySelectorAll('button')].filter((b) => b.checkVisibility()).filter((b) => {
+  const r = b.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !(hit && b.contains(hit));
+}).map((b) => b.id || b.textContent.trim())"""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +51,12 @@ def type_on_screen(page, text: str) -> None:
         page.click(f"#complaint-keyboard .key[data-key='{character}']")
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+def fits(page, where: str) -> None:
+    assert_laid_out(page, where)
+    assert page.evaluate(COVERED) == [], where
+
+
+@pytest.mark.parametrize("shape", ["portrait", "landscape"])
 def test_a_complaint_typed_at_the_kiosk_gets_its_code_on_the_screen(browser, server, shape):
     with kiosk_page(browser, server.url, SHAPES[shape]) as page:
         page.goto(f"{server.url}/kiosk/pair?id=k1&key={server.kiosk_key}")
@@ -55,7 +70,7 @@ def test_a_complaint_typed_at_the_kiosk_gets_its_code_on_the_screen(browser, ser
         expect(page.locator("#complaint-problem")).to_contain_text("10")
         type_on_screen(page, "petugas minta uang")
         expect(page.locator("[data-testid=complaint-text]")).to_have_text("petugas minta uang")
-        assert_laid_out(page, "the complaint's first step")
+        fits(page, "the complaint's first step")
         assert axe_violations(page) == []
         page.click("[data-testid=complaint-next]")
         expect(page.locator("#complaint-field")).to_have_text("Di mana dan kapan?")
@@ -65,14 +80,14 @@ def test_a_complaint_typed_at_the_kiosk_gets_its_code_on_the_screen(browser, ser
         expect(page.locator("#complaint-secret")).to_be_visible()
         page.click("#complaint-secret")
         expect(page.locator("#complaint-secret")).to_have_attribute("aria-pressed", "true")
-        assert_laid_out(page, "the contact step")
+        fits(page, "the contact step")
         page.click("[data-testid=complaint-next]")
         code = page.locator("[data-testid=complaint-code]")
         expect(code).to_be_visible()
         shown = code.inner_text()
         assert shown.startswith("PGD-") and len(shown) == 16
         expect(page.locator("#complaint-track")).to_contain_text("/pengaduan/lacak")
-        assert_laid_out(page, "the complaint's code")
+        fits(page, "the complaint's code")
         assert axe_violations(page) == []
 
         token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
@@ -111,3 +126,20 @@ def test_in_audio_mode_each_step_of_the_complaint_is_said(browser, server):
         expect(voice).to_have_attribute("data-phrase", "id/ui/complaint_what", timeout=15_000)
         page.locator("[data-testid=complaint-next]").focus()
         expect(voice).to_have_attribute("data-phrase", "id/ui/complaint_next", timeout=15_000)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_step_fits_in_large_type(browser, server, shape):
+    with kiosk_page(browser, server.url, SHAPES[shape]) as page:
+        page.click("[data-testid=large-toggle]")
+        page.click("[data-testid=complaint-open]")
+        type_on_screen(page, "petugas minta uang tambahan di loket dua")
+        fits(page, "the first step in large type")
+        page.click("[data-testid=complaint-next]")
+        type_on_screen(page, "loket 2")
+        page.click("[data-testid=complaint-next]")
+        page.click("[data-testid=complaint-next]")
+        fits(page, "the contact step in large type")
+        page.click("[data-testid=complaint-next]")
+        expect(page.locator("[data-testid=complaint-code]")).to_be_visible()
+        fits(page, "the code in large type")

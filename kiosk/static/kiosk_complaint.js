@@ -63,6 +63,7 @@ export class KioskComplaint {
     $('complaint-hint').textContent = step.hint ? this.t(step.hint) : '';
     const text = $('complaint-text');
     text.textContent = value;
+    text.scrollTop = text.scrollHeight; // the latest line in view
     text.classList.toggle('empty', !value);
     $('complaint-secret').hidden = step.name !== 'contact';
     $('complaint-secret').setAttribute('aria-pressed', String(this.secret));
