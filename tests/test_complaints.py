@@ -235,3 +235,20 @@ def test_the_overdue_filter_and_counts(client, staff, clock):
     assert [c["code"] for c in listed["complaints"]] == [late] and listed["complaints"][0]["overdue"] is True
     assert (listed["open"], listed["overdue"]) == (2, 1)
     assert client.get(f"{API}?status=lama", headers=staff["admin"]).get_json()["error"]["field"] == "status"
+
+
+def test_of_simultaneous_complaints_from_one_ticket_no_more_than_its_limit_are_stored(make_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client({**CALENDAR, "complaints": {"per_ticket": 2, "per_address_per_hour": 100}})
+    ticket = client.post("/api/v1/tickets", json={"service": "A"}).get_json()
+    app = client.application
+
+    def send(number: int) -> int:
+        own = app.test_client()  # one client per thread, each its own address
+        return own.post(API, json={**GOOD, "ticket": ticket["id"]}, environ_overrides={"REMOTE_ADDR": f"198.51.100.{number}"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(send, range(8)))
+    assert statuses == [201, 201] + [429] * 6
+    assert stored_rows(client) == 2
