@@ -57,6 +57,7 @@ def test_a_complaint_from_a_served_ticket_gets_a_code_and_its_status_follows_sta
     staff.goto(f"{server.url}/admin/complaints")
     row = staff.locator(f'tr[data-code="{code_text}"]')
     expect(row).to_contain_text("Baru diterima")
+    expect(row.locator(".complaint-what")).to_contain_text("<script>window.pwned = 1</script>")
     row.get_by_role("button").click()
     expect(staff.locator("#detail-what")).to_have_text(HOSTILE)
     expect(staff.locator("#complaint-counts")).to_have_text("1 terbuka · 0 terlambat")

@@ -19,6 +19,8 @@ let opened = null;
 const when = (iso) => (iso ? moment.format(new Date(iso)) : '–');
 const day = (iso) => dayOnly.format(new Date(`${iso}T00:00:00Z`));
 const statusWords = (status) => t(lang, `complaint.status.${status}`);
+const EXCERPT = 80; // characters of what happened shown in the list; the whole text when opened
+const excerpt = (text) => (text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text);
 
 function say(text, kind = 'info') {
   $('complaint-message').textContent = text;
@@ -54,6 +56,7 @@ function row(complaint) {
     el('td', 'complaint-code', complaint.code),
     el('td', null, when(complaint.filed_at)),
     el('td', null, complaint.agency || t(lang, 'complaint.unassigned')),
+    el('td', 'complaint-what', excerpt(complaint.what)),
     el('td', 'complaint-status', statusWords(complaint.status)),
     due,
     action,
