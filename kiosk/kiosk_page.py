@@ -82,6 +82,8 @@ def _settings(kiosk) -> dict:
         "return_seconds": kiosk.return_seconds if kiosk else 20,
         "idle_seconds": kiosk.idle_seconds if kiosk else 60,
         "agencies": [agency.as_dict() for agency in hall.agencies.values()],
+        # The start screen's complaint form, and where a visitor follows a complaint from a phone.
+        "complaints": {"enabled": hall.complaints.enabled, "track_url": f"{current_hall().public_base}/pengaduan/lacak"},
         "services": [
             {
                 "code": s.code,

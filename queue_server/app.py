@@ -20,9 +20,10 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors, i18n, media, skm_api, start
+from . import api, complaints_api, errors, i18n, media, skm_api, start
 from .announce import Announcer, views
 from .clock import Clock, system_clock
+from .complaints.desk import Complaints
 from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
@@ -69,6 +70,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(admin.monitor.api)
     app.register_blueprint(reports_api.bp)
     app.register_blueprint(skm_api.bp)
+    _add_complaints(app, hall)
     _add_printing(app, hall)
     _add_live(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
@@ -101,6 +103,13 @@ def _add_printing(app: Flask, hall: Hall) -> None:
     hall.issuer = Issuer(hall.engine, hall.printing)
     app.register_blueprint(kiosk_bp)
     hall.printing.start()
+
+
+def _add_complaints(app: Flask, hall: Hall) -> None:
+    """The complaints desk, following the setup (its limits and the calendar its due days count on)."""
+    hall.complaints = Complaints(hall.store, hall.config, hall.engine.clock)
+    hall.follow(hall.complaints.reconfigure)
+    app.register_blueprint(complaints_api.bp)
 
 
 def _add_announcer(app: Flask, hall: Hall) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from antre.printer.service import Printing
 
     from .announce import Announcer
+    from .complaints.desk import Complaints
     from .issuing import Issuer
     from .live import LiveChannel
     from .monitor import MonitorWatch
@@ -55,6 +56,7 @@ class Hall:
     summaries: Summaries | None = None  # the reports' facts, kept from the log (open_hall makes it)
     report_worker: ReportWorker | None = None  # the process reports run in (the server's; None: in-process)
     survey: Survey | None = None  # the SKM survey's responses (open_hall makes it)
+    complaints: Complaints | None = None  # the complaints desk (create_app makes it)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)

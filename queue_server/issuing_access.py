@@ -96,6 +96,18 @@ def request_channel(hall: Hall, named_kiosk: object, bearer: str) -> Channel:
     return Channel(address=client_of(request.remote_addr or ""))
 
 
+def requesting_kiosk(hall: Hall) -> str | None:
+    """The kiosk this request proves to be (its key in the header or the paired browser's cookie),
+    None when it sends no kiosk key; ApiError 401 for a key no kiosk has."""
+    key = _kiosk_credential()
+    if key is None:
+        return None
+    kiosk = kiosk_of_key(hall.store, hall.config.kiosks, key)
+    if kiosk is None:
+        raise ApiError(401, "unauthorized", "error.kiosk_key", "kiosk")
+    return kiosk
+
+
 def client_of(address: str) -> str:
     """What the per-address limit counts: an IPv4 address, or an IPv6 /64 (one phone or home gets a
     whole /64 and may pick any address in it, so counting single IPv6 addresses would limit nothing)."""

@@ -285,7 +285,47 @@ def _v8_survey(db: Database) -> None:
     db.execute("CREATE INDEX report_legs_served_service ON report_legs (service, day, counter_id, officer_id, outcome) WHERE outcome = 'served'")
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey]
+def _v9_complaints(db: Database) -> None:
+    """Complaints (queue_server/complaints/): one row per complaint, found by its tracking ``code``
+    (10 Crockford base32 symbols, unique), and every change staff made to it (``complaint_updates``:
+    who, when, the status after it, which fields, a note). The complainant's ``contact`` is optional;
+    with ``confidential`` only a hall admin sees it or the ticket it came from."""
+    db["complaints"].create(
+        {
+            "id": int,
+            "code": str,
+            "filed_at": str,
+            "channel": str,
+            "ticket_id": str,
+            "agency": str,
+            "service": str,
+            "what": str,
+            "where_when": str,
+            "remedy": str,
+            "contact": str,
+            "confidential": int,
+            "status": str,
+            "due_day": str,
+            "answer": str,
+            "answered_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"code", "filed_at", "channel", "what", "where_when", "confidential", "status", "due_day", "updated_at"},
+    )
+    db["complaints"].create_index(["code"], unique=True)
+    db["complaints"].create_index(["agency", "status"])
+    db["complaints"].create_index(["ticket_id"])
+    db["complaint_updates"].create(
+        {"id": int, "complaint_id": int, "at": str, "officer_id": int, "status": str, "changed": str, "note": str},
+        pk="id",
+        not_null={"complaint_id", "at", "status", "changed"},
+        foreign_keys=[("complaint_id", "complaints", "id"), ("officer_id", "officers", "id")],
+    )
+    db["complaint_updates"].create_index(["complaint_id"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -246,3 +246,44 @@ def test_staffing_advice_answers_as_documented(call, officers, app, clock):
     call("get", f"{query}&share=2", token=officers["admin"], expect=400)
     call("get", query, token=officers["siti"], expect=403)
     call("get", query, expect=401)
+
+
+def test_complaint_endpoints_answer_as_documented(call, officers, kiosk_k1):
+    body = {"what": "Petugas meminta biaya tambahan.", "where_when": "Loket 2, pagi"}
+    code = call("post", "/complaints", json=body, expect=201).get_json()["code"]
+    call("post", "/complaints", json={**body, "agency": "Kantor Imigrasi"}, kiosk_key=kiosk_k1["Authorization"].split()[1], expect=201)
+    call("post", "/complaints", json={**body, "what": "pendek"}, expect=400)
+    call("post", "/complaints", json=body, kiosk_key="wrong", expect=401)
+    call("get", f"/complaints/{code}", expect=200)
+    call("get", "/complaints/PGD-0000-0000-00", expect=404)
+    call("get", "/complaints", token=officers["admin"], expect=200)
+    call("get", "/complaints?status=lama", token=officers["admin"], expect=400)
+    call("get", "/complaints", expect=401)
+    call("get", "/complaints", token=officers["siti"], expect=403)
+    call("get", f"/complaints/{code}/record", token=officers["admin"], expect=200)
+    call("get", f"/complaints/{code}/record", token=officers["siti"], expect=403)
+    call("get", "/complaints/PGD-0000-0000-00/record", token=officers["admin"], expect=404)
+    call("patch", f"/complaints/{code}", json={"agency": "Disdukcapil", "note": "KTP"}, token=officers["admin"], expect=200)
+    call("patch", f"/complaints/{code}", json={"status": "selesai"}, token=officers["admin"], expect=400)
+    call("patch", f"/complaints/{code}", json={"status": "diproses"}, token=officers["siti"], expect=403)
+    call("patch", "/complaints/PGD-0000-0000-00", json={"status": "diproses"}, token=officers["admin"], expect=404)
+    call("patch", f"/complaints/{code}", json={"status": "selesai", "answer": "Sudah ditangani."}, token=officers["admin"], expect=200)
+    for _ in range(5):  # the address's fifth complaint this hour is its last
+        last = call("post", "/complaints", json=body)
+    assert last.status_code == 429
+
+
+def test_a_hall_without_complaints_answers_as_documented(tmp_path, document):
+    from antre.queue_server.app import create_app
+
+    from tests.support import SMALL_HALL, write_config
+
+    app = create_app(write_config(tmp_path, {**SMALL_HALL, "complaints": {"enabled": False}}))
+    app.config["TESTING"] = True
+    try:
+        response = app.test_client().post(f"{API}/complaints", json={"what": "Petugas meminta biaya tambahan.", "where_when": "Loket 2"})
+        Checker(document).check("post", f"{API}/complaints", response)
+        assert response.status_code == 409
+    finally:
+        hall_of(app).printing.stop()
+        hall_of(app).store.close()

@@ -92,6 +92,9 @@ function translate() {
   $('lang-switch').textContent = t('switch');
   $('lang-switch').lang = otherLanguage();
   finder.relabel();
+  for (const node of document.querySelectorAll('[data-c]')) node.textContent = translated(state.lang, node.dataset.c);
+  $('complaint-open').hidden = !settings.complaints?.enabled;
+  complaints.form?.relabel();
   refresh();
 }
 
@@ -465,8 +468,24 @@ function openPriority() {
 
 /** Backspace or Escape: what the screen's own back button does. */
 function goBack() {
-  const button = { start: 'back', search: 'search-back', confirm: 'confirm-back', priority: 'priority-back', ticket: 'done', error: 'error-back' }[screen()];
+  const button = {
+    start: 'back', search: 'search-back', confirm: 'confirm-back', priority: 'priority-back', ticket: 'done', error: 'error-back',
+    complaint: 'complaint-back', 'complaint-done': 'complaint-finish',
+  }[screen()];
   if (button && visible($(button))) $(button).click();
+}
+
+// --- complaints: the start screen's "Pengaduan" (kiosk_complaint.js, loaded at its first touch) ---
+const complaints = { form: null };
+
+async function openComplaint() {
+  if (!complaints.form) {
+    const [{ KioskComplaint }, keyboard] = await Promise.all([import('./kiosk_complaint.js'), import('./keyboard.js')]);
+    complaints.form ??= new KioskComplaint({
+      show, lang: () => state.lang, settings: () => settings, finish: () => reset(), keyboard, shown: (phrase, focus) => access.shown(phrase, focus),
+    });
+  }
+  complaints.form.open();
 }
 
 // --- taking a ticket --------------------------------------------------------------------------
@@ -623,7 +642,7 @@ function atRest() {
 function touched() {
   clearTimeout(state.idleTimer);
   state.idleTimer = setTimeout(() => {
-    if (['start', 'search', 'confirm', 'priority'].includes(screen()) && !atRest()) reset();
+    if (['start', 'search', 'confirm', 'priority', 'complaint', 'complaint-done'].includes(screen()) && !atRest()) reset();
   }, settings.idle_seconds * 1000);
 }
 
@@ -640,12 +659,12 @@ function otherLanguage() {
 
 /** Whether letters typed now are the search's (its screen shows, or is opening). */
 function typing() {
-  return screen() === 'search' || finder.opening;
+  return screen() === 'search' || screen() === 'complaint' || finder.opening;
 }
 
 /** A keyboard plugged into the kiosk PC types into the search too. */
 function physicalKey(event) {
-  if (!typing() || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (!typing() || screen() === 'complaint' || event.ctrlKey || event.altKey || event.metaKey) return;
   if (/^[a-z0-9 ]$/i.test(event.key)) typed(event.key.toLowerCase());
   else if (event.key === 'Backspace') typed('backspace');
   else return;
@@ -655,6 +674,7 @@ function physicalKey(event) {
 $('lang-switch').addEventListener('click', () => { state.lang = otherLanguage(); translate(); });
 $('back').addEventListener('click', closeAgency);
 $('search-open').addEventListener('click', openSearch);
+$('complaint-open').addEventListener('click', openComplaint);
 $('search-back').addEventListener('click', () => {
   show('start');
   renderStart({ keepPage: true });
