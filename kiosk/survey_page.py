@@ -65,7 +65,7 @@ def tablet():
         return _unknown(counter_id)
     if tablet_of_key(hall.store, [counter.id], request.cookies.get(COOKIE)) is None:
         return _unpaired(counter.id, wrong_key=False)
-    settings = {"counter": counter.id, "thanks_seconds": THANKS_SECONDS}
+    settings = {"counter": counter.id, "thanks_seconds": THANKS_SECONDS, "offer_seconds": hall.config.survey.tablet_seconds}
     return render_template(
         "kiosk/survey_tablet.html", hall=hall.config, counter=counter, settings=settings, form=form_fields(), langs=langs()
     )

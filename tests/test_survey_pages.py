@@ -305,7 +305,7 @@ def test_the_tablet_offers_the_ticket_its_counter_completed_resets_on_timeout_an
     assert small == 0
     assert axe_violations(one) == []
     one.locator("label[for=tablet-u1-4]").click()
-    # nobody answers: the offer ends survey.tablet_seconds (10 s here) after the completion
+    # one touch, then the visitor walks away: the offer ends survey.tablet_seconds (10 s here) after the last touch
     expect(one.locator("body")).to_have_attribute("data-screen", "idle", timeout=25_000)
     assert stored(live_server.database, ticket["id"]) is None
     assert http("GET", f"{live_server.url}{API}/tickets/{ticket['id']}/survey")[1]["state"] == "open"

@@ -1,7 +1,8 @@
 // The survey tablet beside a counter (/survey?counter=ID, kiosk/survey_page.py): idle between
 // visitors; when the counter completes a ticket the live channel sends `survey_offer` (audience
 // survey=ID, which only this paired tablet may join) and the tablet shows the survey for it until
-// the offer's time is up; after an answer, a thank-you for a few seconds, then idle again.
+// the offer's time is up; after an answer, a thank-you for a few seconds, then idle again. A visitor
+// still answering keeps the offer: each touch or key gives it survey.tablet_seconds more.
 import { mountSurvey } from "./survey.js";
 
 const settings = JSON.parse(document.getElementById("tablet-settings").textContent);
@@ -49,6 +50,12 @@ function thank() {
   $("done-heading").focus();
   after(settings.thanks_seconds, idle);
 }
+
+function stillAnswering() {
+  if (offer) after(settings.offer_seconds, idle);
+}
+
+["input", "pointerdown", "keydown"].forEach((kind) => $("tablet-form").addEventListener(kind, stillAnswering));
 
 const survey = mountSurvey($("tablet-form"), { ticketId: () => offer.ticket.id, onAnswered: thank });
 
