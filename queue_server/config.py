@@ -173,6 +173,61 @@ class Service:
     weekly_hours: WeeklyHours = field(default_factory=dict)
     cutoff_minutes: int = 0  # no tickets this long before the service closes
     daily_quota: int | None = None  # tickets per local day; None: no limit
+    booking: BookingRule | None = None  # booked visits (queue_server/booking/); None: not bookable
+
+
+@dataclass(frozen=True)
+class BookingSession:
+    """One bookable session of a service's day: visitors who booked it join the queue at ``start``
+    at the earliest (the later of their check-in and ``start``)."""
+
+    start: time
+    end: time
+    places: int
+
+    @property
+    def label(self) -> str:
+        """``HH:MM-HH:MM``: how config.yaml, the API and the pages name the session."""
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class BookingRule:
+    """Config ``services[].booking``: the sessions visitors may book, each with its own places,
+    separate from the walk-in ``daily_quota``; a booking not checked in by its session's end plus
+    ``grace_minutes`` expires."""
+
+    sessions: tuple[BookingSession, ...]
+    grace_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class BookingSettings:
+    """Config ``booking``: the hall's rules for booking from home (queue_server/booking/ applies them)."""
+
+    days_ahead: int = 14  # how many days ahead (today included) a session may be booked
+    per_address_per_hour: int = 10  # bookings one client address may make in any hour
+    reminder_minutes: int = 60  # a reminder goes this long before the booked session starts
+    keep_days: int = 30  # a booking's name and phone number are erased this many days after its day
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Config ``notifications.webhook``: where signed notifications go (a hall's WhatsApp or SMS gateway)."""
+
+    url: str
+    secret: str
+    timeout_seconds: float = 5
+    attempts: int = 5  # tries before a delivery is given up, with growing pauses between them
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """Config ``notifications``: what visitors are told away from the hall (queue_server/notify/)."""
+
+    ahead: int = 3  # "N more before you" is sent when this many tickets are left ahead
+    push: bool = True  # Web Push to phone pages that subscribed (VAPID keys made per hall)
+    webhook: WebhookSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +302,8 @@ class HallConfig:
     connections: ConnectionLimits = ConnectionLimits()
     survey: SurveySettings = SurveySettings()
     complaints: ComplaintSettings = ComplaintSettings()
+    booking: BookingSettings = BookingSettings()
+    notifications: NotificationSettings = NotificationSettings()
     agencies: dict[str, Agency] = field(default_factory=dict)  # by official name, in the config's order
     kiosk_requires_open_counter: bool = False
     counter_idle_minutes: float = 30
@@ -525,6 +582,13 @@ SERVICE = {
     "weekly_hours": (WEEKLY_HOURS, False),
     "cutoff_minutes": (_number(0, 24 * 60, integer=True), False),
     "daily_quota": (_number(1, 1_000_000, integer=True), False),
+    "booking": (
+        {
+            "sessions": ([{"time": (_clock_range("08:00-10:00", "config.end_after_start"), True), "places": (_number(1, 100_000, integer=True), True)}], True),
+            "grace_minutes": (_number(0, 24 * 60, integer=True), False),
+        },
+        False,
+    ),
 }
 AGENCY = {
     "name": (_string, True),
@@ -605,6 +669,25 @@ COMPLAINTS = {
     "per_address_per_hour": (_number(1, 10000, integer=True), False),
     "per_ticket": (_number(1, 100, integer=True), False),
 }
+BOOKING = {
+    "days_ahead": (_number(1, 366, integer=True), False),
+    "per_address_per_hour": (_number(1, 100_000, integer=True), False),
+    "reminder_minutes": (_number(0, 7 * 24 * 60, integer=True), False),
+    "keep_days": (_number(1, 3650, integer=True), False),
+}
+NOTIFICATIONS = {
+    "ahead": (_number(1, 100, integer=True), False),
+    "push": (_boolean, False),
+    "webhook": (
+        {
+            "url": (_url, True),
+            "secret": (_string, True),
+            "timeout_seconds": (_number(0.5, 60), False),
+            "attempts": (_number(1, 20, integer=True), False),
+        },
+        False,
+    ),
+}
 CONNECTIONS = {
     "per_address": (_number(0, 100_000, integer=True), False),
     "header_timeout_seconds": (_number(1, 300), False),
@@ -631,6 +714,8 @@ TOP = {
     "kiosk_priority_categories": (_categories, False),
     "survey": (SURVEY, False),
     "complaints": (COMPLAINTS, False),
+    "booking": (BOOKING, False),
+    "notifications": (NOTIFICATIONS, False),
 }
 
 PRINTER_DEFAULTS = {"kind": "dummy", "width_mm": 80, "port": 9100, "timeout_seconds": 5}
@@ -811,7 +896,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         public_url=cfg.get("public_url"),
         max_consecutive_priority=priority.get("max_consecutive", 3),
         max_normal_wait_minutes=priority.get("max_normal_wait_minutes"),
-        services={s["code"]: Service(**s) for s in cfg["services"]},
+        services={s["code"]: _service(s) for s in cfg["services"]},
         counters={c["id"]: Counter(**c) for c in cfg["counters"]},
         kiosks={k["id"]: Kiosk(**k) for k in kiosks},
         displays={d["id"]: Screen(**d) for d in cfg.get("displays") or []},
@@ -828,6 +913,8 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         connections=ConnectionLimits(**(cfg.get("connections") or {})),
         survey=SurveySettings(**(cfg.get("survey") or {})),
         complaints=ComplaintSettings(**(cfg.get("complaints") or {})),
+        booking=BookingSettings(**(cfg.get("booking") or {})),
+        notifications=_notifications(cfg.get("notifications") or {}),
         agencies=_agencies(cfg),
         kiosk_requires_open_counter=cfg.get("kiosk_requires_open_counter", False),
         counter_idle_minutes=cfg.get("counter_idle_minutes", 30),
@@ -858,6 +945,19 @@ def _backup(section: dict | None, path: Path) -> BackupSettings | None:
         return None
     folder = Path(section["folder"])
     return BackupSettings(folder if folder.is_absolute() else path.parent / folder, section["time"], section.get("keep", 7))
+
+
+def _service(entry: dict) -> Service:
+    booking = entry.get("booking")
+    if booking is None:
+        return Service(**entry)
+    sessions = tuple(BookingSession(*_hours(s["time"]), s["places"]) for s in booking["sessions"])
+    return Service(**{**entry, "booking": BookingRule(sessions, booking.get("grace_minutes", 30))})
+
+
+def _notifications(entry: dict) -> NotificationSettings:
+    webhook = entry.get("webhook")
+    return NotificationSettings(**{**entry, "webhook": WebhookSettings(**webhook) if webhook else None})
 
 
 def _break(entry: dict, all_counters: tuple[str, ...]) -> Break:

@@ -59,11 +59,11 @@ MISTAKES = {
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, agencies, services, counters, "
         "printer, announcements, kiosks, displays, auth, backup, issuing, connections, kiosk_requires_open_counter, "
-        "counter_idle_minutes, kiosk_priority_categories, survey, complaints)",
+        "counter_idle_minutes, kiosk_priority_categories, survey, complaints, booking, notifications)",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
-        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota)",
+        "services[1].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota, booking)",
     ),
     "unknown key inside a section": (
         lambda d: d["priority"].update(max_consecutiv=2),
@@ -256,7 +256,7 @@ def test_several_mistakes_are_all_reported_at_once_one_line_each(tmp_path):
     assert sorted(problems) == sorted(
         [
             "hall.timezone: unknown timezone 'Jakarta' (use a name such as Asia/Jakarta)",
-            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota)",
+            "services[0].colour: unknown key (known keys: code, name, agency, target_wait_minutes, duration_minutes, requirements, fee, keywords, weekly_hours, cutoff_minutes, daily_quota, booking)",
             "counters[2].services[1]: unknown service 'X'",
         ]
     )
@@ -383,3 +383,25 @@ def test_survey_and_complaints_have_defaults_and_refuse_values_out_of_range(tmp_
     lines = problems_of(broken(tmp_path, lambda cfg: cfg.update(survey={"days": 0}, complaints={"per_ticket": "many"})))
     assert any(line.startswith("survey.days:") for line in lines)
     assert any(line.startswith("complaints.per_ticket:") for line in lines)
+
+
+def test_booking_sessions_and_notifications_are_read_with_their_defaults(tmp_path):
+    def book(cfg):
+        cfg["services"][0]["booking"] = {"sessions": [{"time": "08:00-10:00", "places": 20}, {"time": "10:00-12:00", "places": 15}]}
+        cfg["notifications"] = {"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "s3cret"}}
+
+    config = load_config(broken(tmp_path, book))
+    rule = config.services[SMALL_HALL["services"][0]["code"]].booking
+    assert [(s.label, s.places) for s in rule.sessions] == [("08:00-10:00", 20), ("10:00-12:00", 15)]
+    assert rule.grace_minutes == 30
+    assert (config.notifications.ahead, config.notifications.webhook.attempts) == (3, 5)
+    assert config.booking.days_ahead == 14
+
+
+def test_a_booking_session_must_end_after_it_starts_and_name_its_places(tmp_path):
+    def bad(cfg):
+        cfg["services"][0]["booking"] = {"sessions": [{"time": "10:00-08:00", "places": 5}, {"time": "12:00-13:00"}]}
+
+    lines = problems_of(broken(tmp_path, bad))
+    assert any(line.startswith("services[0].booking.sessions[0].time:") for line in lines)
+    assert any(line.startswith("services[0].booking.sessions[1].places:") for line in lines)
