@@ -20,7 +20,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, errors, i18n, media, start
+from . import api, errors, i18n, media, skm_api, start
 from .announce import Announcer, views
 from .clock import Clock, system_clock
 from .config import HallConfig, load_config
@@ -68,6 +68,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(admin.api)
     app.register_blueprint(admin.monitor.api)
     app.register_blueprint(reports_api.bp)
+    app.register_blueprint(skm_api.bp)
     app.register_blueprint(skm_report_api.bp)
     app.register_blueprint(skm_public.bp)
     _add_printing(app, hall)

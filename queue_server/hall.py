@@ -21,6 +21,7 @@ from .engine import Engine
 from .reports.summaries import Summaries
 from .reports.worker import ReportWorker
 from .setup import Setup, adopt
+from .skm.survey import Survey
 from .store import Store
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Hall:
     monitor: MonitorWatch | None = None
     summaries: Summaries | None = None  # the reports' facts, kept from the log (open_hall makes it)
     report_worker: ReportWorker | None = None  # the process reports run in (the server's; None: in-process)
+    survey: Survey | None = None  # the SKM survey's responses (open_hall makes it)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)
@@ -94,7 +96,10 @@ def open_hall(config: HallConfig, clock: Clock = system_clock) -> Hall:
     engine = Engine(store, config, clock)
     summaries = Summaries(store, config)
     engine.subscribe(summaries.wake)  # the follower's thread runs only in a server (HallServer.load starts it)
-    return Hall(config, store, engine, Accounts(store, config, clock), summaries=summaries)
+    survey = Survey(store, config, clock)
+    hall = Hall(config, store, engine, Accounts(store, config, clock), summaries=summaries, survey=survey)
+    hall.follow(survey.reconfigure)
+    return hall
 
 
 def attach_hall(app: Flask, hall: Hall) -> None:

@@ -249,6 +249,35 @@ def _v7_report_facts(db: Database) -> None:
     db["report_spans"].create_index(["end"])
 
 
+def _v8_survey(db: Database) -> None:
+    """The SKM survey's responses (queue_server/skm/): one row per served ticket that answered, the
+    UNIQUE ticket id refusing a second one inside the write. Attributed to the served leg's service,
+    agency, counter and officer for the aggregates; no name, contact or address is ever stored, and
+    nothing of a response goes into the event log (officers read tickets' histories)."""
+    db.execute(
+        """CREATE TABLE survey_responses (
+            id INTEGER PRIMARY KEY,
+            ticket_id TEXT UNIQUE NOT NULL,
+            answered_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            served_day TEXT NOT NULL,
+            service TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            counter_id TEXT,
+            officer_id INTEGER,
+            channel TEXT NOT NULL,
+            u1 INTEGER, u2 INTEGER, u3 INTEGER, u4 INTEGER, u5 INTEGER, u6 INTEGER, u7 INTEGER, u8 INTEGER, u9 INTEGER,
+            sex TEXT,
+            age INTEGER,
+            education TEXT,
+            occupation TEXT,
+            comment TEXT
+        )"""
+    )
+    db["survey_responses"].create_index(["day"])
+    db["survey_responses"].create_index(["agency", "day"])
+
+
 def _v10_skm_followups(db: Database) -> None:
     """The SKM's follow-up plans (rencana tindak lanjut): per period and weak element, what was found,
     what will be done, by whom and when, and how far it is (queue_server/skm/followups.py). ``agency``
@@ -277,7 +306,7 @@ def _v10_skm_followups(db: Database) -> None:
     db["skm_followups"].create_index(["agency", "period_from"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v10_skm_followups]
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v10_skm_followups]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

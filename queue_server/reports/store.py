@@ -94,6 +94,25 @@ class ReportStore:
         with self.store.read() as tx:
             return [Span(*row) for row in tx.conn.execute(sql, params)]
 
+    def served_counts(
+        self,
+        from_day: str,
+        to_day: str,
+        *,
+        services: Iterable[str] | None = None,
+        counter: str | None = None,
+        officer: int | None = None,
+        by: str | None = None,
+    ) -> dict[str | None, int]:
+        """Tickets served on local days ``from_day``..``to_day`` (legs that ended ``served``: a ticket
+        is served once, in its last service), in all (key None) or by ``by``: "service" or "counter"
+        (the SKM's population N, queue_server/skm/)."""
+        where, params = _day_filter(from_day, to_day, services=services, counters=None if counter is None else (counter,), officer=officer)
+        key = {None: "NULL", "service": "service", "counter": "counter_id"}[by]
+        group = f" GROUP BY {key}" if by else ""
+        with self.store.read() as tx:
+            return {row[0]: row[1] for row in tx.conn.execute(f"SELECT {key}, COUNT(*) FROM report_legs WHERE {where} AND outcome = 'served'{group}", params)}
+
     def officer_names(self) -> dict[int, str]:
         with self.store.read() as tx:
             return {row[0]: row[1] for row in tx.conn.execute("SELECT id, username FROM officers")}

@@ -1,10 +1,136 @@
-"""All the SQL of the SKM survey's tables."""
+"""All the SQL of the SKM survey (table ``survey_responses``, schema v8), as reports/store.py is the
+reports'.
+
+Reads go through ``Store.read()`` (a WAL snapshot, no write lock). A response is written by
+``Survey.answer`` inside one ``Store.transact`` with the checks that allow it; the UNIQUE ticket id
+refuses a second response there, whatever races. Figures are computed by SQLite in one aggregate
+query (a SUM and a COUNT per element), so a year of 100,000 responses is never read row by row.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from ..store import Store
+from ..reports.figures import ReportFilters as Scope
+from ..store import Store, Tx
+from .elements import ELEMENTS
+
+PROFILE_FIELDS = ("sex", "age", "education", "occupation")
+COLUMNS = (
+    "ticket_id",
+    "answered_at",
+    "day",
+    "served_day",
+    "service",
+    "agency",
+    "counter_id",
+    "officer_id",
+    "channel",
+    *ELEMENTS,
+    *PROFILE_FIELDS,
+    "comment",
+)
+GROUPS = {"agency": "agency", "service": "service", "counter": "counter_id"}  # a breakdown's key → its column
+# A figure's scope is a report's: local days from_day..to_day (here the survey's day, the day it was
+# answered) and at most one agency, service, counter and officer.
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One group's respondents and, per element in ``ELEMENTS`` order, the sum and count of answers."""
+
+    key: str | None
+    respondents: int
+    sums: tuple[int, ...]
+    counts: tuple[int, ...]
+
+
+class AlreadyAnswered(Exception):
+    """The ticket has a response already (the UNIQUE ticket id refused the insert)."""
+
+
+class SkmStore:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- writing a response (inside Survey.answer's transaction) --------------------------------
+    @staticmethod
+    def insert(tx: Tx, response: dict) -> None:
+        """``response``: a value for every name in ``COLUMNS``; AlreadyAnswered for a second one."""
+        try:
+            tx.conn.execute(
+                f"INSERT INTO survey_responses ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
+                [response[c] for c in COLUMNS],
+            )
+        except sqlite3.IntegrityError as error:
+            if "survey_responses.ticket_id" not in str(error):
+                raise
+            raise AlreadyAnswered from None
+
+    @staticmethod
+    def answered(tx: Tx, ticket_id: str) -> bool:
+        return tx.conn.execute("SELECT 1 FROM survey_responses WHERE ticket_id = ?", (ticket_id,)).fetchone() is not None
+
+    def insert_many(self, responses: Iterable[dict]) -> None:
+        """Many responses in one transaction, unchecked: for the benchmark's year of data."""
+        rows = [[r[c] for c in COLUMNS] for r in responses]
+        with self.store.write() as tx:
+            tx.conn.executemany(f"INSERT INTO survey_responses ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})", rows)
+
+    # --- the figures --------------------------------------------------------------------------
+    def tallies(self, scope: Scope, by: str | None = None) -> list[Tally]:
+        """Respondents and per-element sums and counts in one aggregate query: one ``Tally`` for the
+        scope (key None), or one per agency, service or counter (``by``: a key of ``GROUPS``)."""
+        where, params = _where(scope)
+        sums = ", ".join(f"COALESCE(SUM({e}), 0), COUNT({e})" for e in ELEMENTS)
+        key = GROUPS[by] if by else "NULL"
+        group = f" GROUP BY {GROUPS[by]}" if by else ""
+        sql = f"SELECT {key}, COUNT(*), {sums} FROM survey_responses WHERE {where}{group}"
+        with self.store.read() as tx:
+            rows = tx.conn.execute(sql, params).fetchall()
+        return [Tally(row[0], row[1], tuple(row[2::2]), tuple(row[3::2])) for row in rows if row[1]] or ([] if by else [_empty()])
+
+    def profile(self, scope: Scope) -> list[tuple[str, object, int]]:
+        """``(field, value, how many)`` for each profile field's values (NULL: not given)."""
+        where, params = _where(scope)
+        sql = " UNION ALL ".join(f"SELECT '{f}', {f}, COUNT(*) FROM survey_responses WHERE {where} GROUP BY {f}" for f in PROFILE_FIELDS)
+        with self.store.read() as tx:
+            return [tuple(row) for row in tx.conn.execute(sql, params * len(PROFILE_FIELDS))]
+
+    def comments(self, scope: Scope, limit: int) -> tuple[list[dict], int]:
+        """The newest ``limit`` comments (day, service, agency and the words: never the counter, the
+        officer or the ticket) and how many there are in all."""
+        where, params = _where(scope)
+        where += " AND comment IS NOT NULL"
+        with self.store.read() as tx:
+            total = tx.conn.execute(f"SELECT COUNT(*) FROM survey_responses WHERE {where}", params).fetchone()[0]
+            rows = tx.conn.execute(
+                f"SELECT day, service, agency, comment FROM survey_responses WHERE {where} ORDER BY day DESC, id DESC LIMIT ?",
+                [*params, limit],
+            )
+            return [dict(row) for row in rows], total
+
+
+def _empty() -> Tally:
+    return Tally(None, 0, (0,) * len(ELEMENTS), (0,) * len(ELEMENTS))
+
+
+def _where(scope: Scope) -> tuple[str, list]:
+    where, params = "day BETWEEN ? AND ?", [scope.from_day, scope.to_day]
+    for column, value in (
+        ("agency", scope.agency),
+        ("service", scope.service),
+        ("counter_id", scope.counter),
+        ("officer_id", scope.officer),
+    ):
+        if value is not None:
+            where += f" AND {column} = ?"
+            params.append(value)
+    return where, params
+
 
 # --- the follow-up plans (rencana tindak lanjut): Issue 16 part R -------------------------------------
 FOLLOWUP_COLUMNS = ("period_from", "period_to", "agency", "element", "finding", "plan", "owner", "due_day", "status")

@@ -1,0 +1,60 @@
+"""A per-key sliding window: at most ``limit`` takes per key within ``window``, for what the public
+may write (survey responses, complaints), keyed by whatever the caller counts (a client address
+folded by ``issuing_access.client_of``, a ticket id).
+
+The counts live in this process's memory, like the anonymous tickets' limit (issuing_access.py): the
+one process serving the hall holds them, and a restart forgets them, which costs at most one more
+allowance; keeping them in the database would add a write per refusal.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+from .accounts import Throttled
+from .clock import Clock
+
+
+class SlidingWindow:
+    """``take(key)`` before the write, ``give_back(key)`` if the write was then refused (so a
+    request that stored nothing costs the client nothing); a take over the limit raises
+    ``Throttled`` (HTTP 429), whose message says in how many minutes the oldest take expires."""
+
+    def __init__(self, limit: int, window: timedelta, clock: Clock, message: str = "error.rate_limited"):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.message = message
+        self._lock = threading.Lock()
+        self._recent: dict[str, deque[datetime]] = {}
+
+    def take(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            self._forget_before(now - self.window)
+            stamps = self._recent.setdefault(key, deque())
+            if len(stamps) >= self.limit:
+                minutes = max(1, math.ceil((stamps[0] + self.window - now).total_seconds() / 60))
+                raise Throttled(self.message, num=minutes)
+            stamps.append(now)
+
+    def give_back(self, key: str) -> None:
+        """Return the key's latest take."""
+        with self._lock:
+            stamps = self._recent.get(key)
+            if stamps:
+                stamps.pop()
+                if not stamps:
+                    del self._recent[key]
+
+    def _forget_before(self, moment: datetime) -> None:
+        """Drop the takes older than the window, so memory holds only the last window's keys."""
+        for key in list(self._recent):
+            stamps = self._recent[key]
+            while stamps and stamps[0] <= moment:
+                stamps.popleft()
+            if not stamps:
+                del self._recent[key]
