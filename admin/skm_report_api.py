@@ -19,6 +19,7 @@ from antre.queue_server.reports.exports import to_csv, to_xlsx
 from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.roles import report_scope
 from antre.queue_server.skm.exports import SECTIONS, SkmTables
+from antre.queue_server.skm.figures import SkmFigures, with_period
 from antre.queue_server.skm.followups import Followups
 from antre.queue_server.skm.store import FOLLOWUP_COLUMNS, FollowupStore
 from flask import Blueprint, Response, g, jsonify, request
@@ -64,14 +65,21 @@ def followup_change(followup_id: int):
 
 
 # --- the figures, as GET /api/v1/skm and /api/v1/skm/breakdown give them -------------------------------
+def _figures() -> SkmFigures:
+    """The survey's figures, after the reports' facts (the population N) catch up with the log."""
+    hall = current_hall()
+    hall.summaries.catch_up()
+    return SkmFigures(hall.survey.responses, hall.summaries.reports, hall.config)
+
+
 def skm_answer(filters: ReportFilters, lang: str) -> dict[str, Any]:
     """The SKM of a period and scope: the very answer of ``GET /api/v1/skm``."""
-    raise NotImplementedError
+    return _figures().summary(filters, lang)
 
 
 def breakdown_rows(filters: ReportFilters, by: str, lang: str) -> list[dict[str, Any]]:
     """The rows of ``GET /api/v1/skm/breakdown`` (``by``: agency, service or counter)."""
-    raise NotImplementedError
+    return _figures().breakdown(filters, by, lang)["rows"]
 
 
 def report(filters: ReportFilters, officer: dict, lang: str) -> dict[str, Any]:
@@ -93,7 +101,7 @@ def scoped_filters(args: Any) -> ReportFilters:
     """The query's period and scope, validated (400 naming the parameter) and kept to the caller's (403)."""
     hall = current_hall()
     officers = {o["id"]: o for o in hall.accounts.list()}
-    filters = ReportFilters.parse(args, hall.config, lambda officer_id: officer_id in officers)
+    filters = ReportFilters.parse(with_period(args), hall.config, lambda officer_id: officer_id in officers)
     return report_scope(g.officer, filters, hall.config, officers.get)
 
 

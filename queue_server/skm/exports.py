@@ -39,7 +39,14 @@ class SkmTables:
         names = ("from", "to", "agency", "service", "counter", "respondents", "population", "sample_min", "index", "ikm", "grade")
         headers = [self._(f"skm.report.col_{name}") for name in names]
         row = [skm["period"]["from"], skm["period"]["to"], scope.get("agency"), scope.get("service"), scope.get("counter")]
-        row += [skm["respondents"], skm["population"], skm["sample_min"], skm["index"], skm["ikm"], skm["grade"] and f"{skm['grade']} ({skm['grade_label']})"]
+        row += [
+            skm["respondents"],
+            skm["population"],
+            skm["sample_min"],
+            skm["index"],
+            skm["ikm"],
+            skm["grade"] and f"{skm['grade']} ({skm['grade_label']})",
+        ]
         return Table(self._("skm.report.col_sheet_summary"), headers, [row])
 
     def elements(self, report: dict) -> Table:
@@ -48,7 +55,15 @@ class SkmTables:
         headers = [self._("skm.report.element"), self._("skm.report.name"), self._("skm.report.nrr"), self._("skm.report.nrr_weighted")]
         headers += [self._("skm.report.answered"), self._("skm.report.grade"), self._("skm.report.note")]
         rows = [
-            [e["element"].upper(), self._(title_key(e["element"])), e["nrr"], weighted(e["nrr"]), e["answered"], e["grade"], self._("skm.report.lowest") if e["element"] in lowest else ""]
+            [
+                e["element"].upper(),
+                self._(title_key(e["element"])),
+                e["nrr"],
+                weighted(e["nrr"]),
+                e["answered"],
+                e["grade"],
+                self._("skm.report.lowest") if e["element"] in lowest else "",
+            ]
             for e in skm["elements"]
         ]
         total = [self._("skm.report.index"), "", None, skm["index"], skm["respondents"], skm["grade"], ""]
@@ -57,12 +72,22 @@ class SkmTables:
     def profile(self, report: dict) -> Table:
         profile = report["skm"].get("profile") or {}
         headers = [self._("skm.report.col_field"), self._("skm.report.choice"), self._("skm.report.people")]
-        rows = [[self._(f"skm.report.profile_{field}"), self.profile_label(field, value), n] for field in PROFILE_FIELDS for value, n in (profile.get(field) or {}).items()]
+        rows = [
+            [self._(f"skm.report.profile_{field}"), self.profile_label(field, value), n]
+            for field in PROFILE_FIELDS
+            for value, n in (profile.get(field) or {}).items()
+        ]
         return Table(self._("skm.report.col_sheet_profile"), headers, rows)
 
     def breakdown(self, report: dict) -> Table:
         headers = [self._(f"skm.report.by_{report['by']}"), self._("skm.report.name"), self._("skm.report.agency")]
-        headers += [self._("skm.report.respondents"), self._("skm.report.population"), self._("skm.report.sample_min"), self._("skm.report.ikm"), self._("skm.report.grade")]
+        headers += [
+            self._("skm.report.respondents"),
+            self._("skm.report.population"),
+            self._("skm.report.sample_min"),
+            self._("skm.report.ikm"),
+            self._("skm.report.grade"),
+        ]
         headers += [f"NRR {element.upper()}" for element in ELEMENTS]
         rows = []
         for row in report["breakdown"]:
@@ -78,7 +103,16 @@ class SkmTables:
         names = ("element", "agency", "finding", "plan", "owner", "due_day", "status")
         headers = [self._(f"skm.followup.{name}") for name in names] + [self._("skm.followup.overdue")]
         rows = [
-            [p["element"].upper(), p["agency"] or self._("skm.followup.hall"), p["finding"], p["plan"], p["owner"], p["due_day"], self._(f"skm.followup.status_{p['status']}"), self._("skm.report.col_yes") if p["overdue"] else ""]
+            [
+                p["element"].upper(),
+                p["agency"] or self._("skm.followup.hall"),
+                p["finding"],
+                p["plan"],
+                p["owner"],
+                p["due_day"],
+                self._(f"skm.followup.status_{p['status']}"),
+                self._("skm.report.col_yes") if p["overdue"] else "",
+            ]
             for p in report["followups"]
         ]
         return Table(self._("skm.report.col_sheet_followups"), headers, rows)

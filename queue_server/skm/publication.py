@@ -34,7 +34,12 @@ def published_periods(today: str) -> list[dict[str, str]]:
     day = date.fromisoformat(today)
     first, _ = quarter_of(day)
     q_first, q_last = quarter_of(first - timedelta(days=1))
-    quarter = {"kind": "quarter", "label": f"{q_first.year}-Q{(q_first.month - 1) // 3 + 1}", "from": q_first.isoformat(), "to": q_last.isoformat()}
+    quarter = {
+        "kind": "quarter",
+        "label": f"{q_first.year}-Q{(q_first.month - 1) // 3 + 1}",
+        "from": q_first.isoformat(),
+        "to": q_last.isoformat(),
+    }
     year = {"kind": "year", "label": str(day.year), "from": date(day.year, 1, 1).isoformat(), "to": today}
     return [quarter, year]
 
@@ -57,7 +62,10 @@ def public_summary(name: str, today: str, minimum: int, figures: Figures, by_age
     periods = []
     for period in published_periods(today):
         hall = figures(period["from"], period["to"], None)
-        agencies = [{"agency": row.get("agency") or row.get("name") or row["key"], **_value(row, minimum)} for row in by_agency(period["from"], period["to"])]
+        agencies = [
+            {"agency": row.get("agency") or row.get("name") or row["key"], **_value(row, minimum)}
+            for row in by_agency(period["from"], period["to"])
+        ]
         agencies.sort(key=lambda a: (not a["shown"], -(a["ikm"] or 0), a["agency"]))
         status = dict.fromkeys(STATUSES, 0)
         for _agency, state, count in plans.followup_status_counts(period["from"], period["to"]):
