@@ -115,3 +115,17 @@ def test_the_publication_shows_agencies_from_the_minimum_and_never_a_comment(app
     page = client.get("/skm").get_data(as_text=True)
     assert "86,11" in page and "Disdukcapil" in page and "kurang dari 4 tanggapan" in page
     assert "Antrean tertib" not in page and "Paspor cepat" not in page
+
+
+def test_the_lobby_offers_the_skm_panel_only_when_the_hall_chooses_it(client, officers, auth):
+    def skm_notices():
+        return [n for n in client.get("/display/facts.json").get_json()["notices"] if n.get("kind") == "skm"]
+
+    assert skm_notices() == []  # survey.show_on_lobby is off by default
+    version = client.get("/api/v1/admin/settings", headers=auth(officers["admin"])).get_json()["version"]
+    changed = client.patch(
+        "/api/v1/admin/settings", json={"survey": {"show_on_lobby": True}, "version": version}, headers=auth(officers["admin"])
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["settings"]["survey"]["show_on_lobby"] is True
+    assert [n["seconds"] for n in skm_notices()] == [15]

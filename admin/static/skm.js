@@ -229,10 +229,10 @@ async function drawComments() {
 
 /* ---------- the follow-up plans ---------- */
 
-/** The elements to follow up first: those graded below B, then the lowest. */
+/** The elements to follow up: the lowest first (lowest NRR first), then the others graded below B. */
 function suggested(skm) {
   const weak = skm.elements.filter((item) => WEAK.includes(item.grade)).map((item) => item.element);
-  return [...new Set([...weak, ...(skm.lowest || [])])];
+  return [...new Set([...(skm.lowest || []), ...weak])];
 }
 
 function agencyName(agency) {
