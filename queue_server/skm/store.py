@@ -132,7 +132,7 @@ def _where(scope: Scope) -> tuple[str, list]:
     return where, params
 
 
-# --- the follow-up plans (rencana tindak lanjut): Issue 16 part R -------------------------------------
+# --- the follow-up plans (rencana tindak lanjut) -------------------------------------------------------
 FOLLOWUP_COLUMNS = ("period_from", "period_to", "agency", "element", "finding", "plan", "owner", "due_day", "status")
 FOLLOWUP_EVENT = "skm_followup_changed"  # the audit trail's kind of every added or changed plan
 
