@@ -1,4 +1,4 @@
-"""The SKM survey's REST API (issue 16; docs/CONTRACT.md "SKM survey API").
+"""The SKM survey's REST API (docs/CONTRACT.md "SKM survey API").
 
 * ``POST /api/v1/tickets/<id>/survey`` and ``GET`` of it are public: the ticket id is the survey's
   token (queue_server/skm/survey.py has the rules). Responses are limited per client address.

@@ -11,6 +11,7 @@ from antre.queue_server.skm.index import sample_min
 from antre.queue_server.skm_api import RESPONSES_PER_ADDRESS_PER_HOUR
 
 from tests.conftest import PASSWORD
+from tests.test_openapi import Checker
 from tests.test_skm_index import SMALL_SET
 
 MONTH = "from=2026-11-01&to=2026-11-30"
@@ -254,3 +255,43 @@ def test_bad_parameters_are_400_naming_them(client, officers, query, field):
 def test_a_breakdown_needs_a_known_key(client, officers):
     refused = skm(client, f"{MONTH}&by=officer", officers["admin"], "skm/breakdown")
     assert (refused.status_code, refused.get_json()["error"]["field"]) == (400, "by")
+
+
+def test_every_answer_is_as_the_openapi_document_says(app, client, surveyed):
+    """Each endpoint's success and error answers validate against openapi.json's schemas (which
+    forbid undocumented fields)."""
+    tokens, _ids = surveyed
+    checker = Checker(client.get("/api/v1/openapi.json").get_json())
+
+    def check(method: str, path: str, token: str | None = None, **options):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.open(path, method=method.upper(), headers=headers, environ_base={"REMOTE_ADDR": "10.7.7.7"}, **options)
+        checker.check(method, path, response)
+
+    ticket = serve(app)
+    waiting = hall_of(app).engine.issue("A")["id"]
+    check("get", f"/api/v1/tickets/{ticket}/survey")
+    check("get", f"/api/v1/tickets/{waiting}/survey")
+    check("get", "/api/v1/tickets/nope/survey")
+    check(
+        "post",
+        f"/api/v1/tickets/{ticket}/survey",
+        json={"answers": ALL_FOUR, "profile": {"sex": "L", "age": 40, "education": "SMA", "occupation": "PNS"}},
+    )
+    check("post", f"/api/v1/tickets/{ticket}/survey", json={"answers": ALL_FOUR})
+    check("post", f"/api/v1/tickets/{waiting}/survey", json={"answers": {"u1": 9}})
+    check("post", f"/api/v1/tickets/{waiting}/survey", json={"answers": ALL_FOUR})
+    check("post", "/api/v1/tickets/nope/survey", json={"answers": ALL_FOUR})
+    for query in (MONTH, f"{MONTH}&agency=Kantor Imigrasi", "period=2026"):
+        check("get", f"/api/v1/skm?{query}", tokens["admin"])
+    check("get", f"/api/v1/skm?{MONTH}", tokens["siti"])  # hidden
+    check("get", "/api/v1/skm?from=2025-01-01&to=2025-01-31", tokens["admin"])  # nobody answered
+    check("get", "/api/v1/skm?period=2026-Q9", tokens["admin"])
+    check("get", f"/api/v1/skm?{MONTH}", None)
+    check("get", f"/api/v1/skm?{MONTH}&agency=Kantor Imigrasi", tokens["dukcapil"])
+    for by in ("agency", "service", "counter"):
+        check("get", f"/api/v1/skm/breakdown?{MONTH}&by={by}", tokens["admin"])
+    check("get", f"/api/v1/skm/comments?{MONTH}", tokens["admin"])
+    check("get", f"/api/v1/skm/comments?{MONTH}", tokens["siti"])
+    statuses = {(path, method, status) for path, method, status in checker.seen}
+    assert {("/tickets/{ticket_id}/survey", "post", s) for s in ("201", "400", "404", "409")} <= statuses

@@ -4,7 +4,7 @@ the lowest elements; a breakdown by agency, service or counter; the comments.
 
 A counter's or an officer's figures are shown only from ``survey.min_respondents`` responses:
 below that they are ``hidden`` but for the count, since a handful of responses would let whoever
-reads them guess who answered what (integrity rule of issue 16).
+reads them guess who answered what (docs/CONTRACT.md, "SKM survey API").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Taking a served visitor's SKM response: who may answer, what a valid answer is, and what is kept.
 
-The rules of integrity (issue 16):
+The rules of integrity (docs/CONTRACT.md, "SKM survey API"):
 
 * The ticket id is the token: only its holder (the phone page, the counter's tablet) knows it.
 * One response per ticket, only for a ticket that was served (its last event is ``completed``),
