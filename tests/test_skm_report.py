@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.support import SMALL_HALL, write_config
 from tests.test_admin_officers import admin_login
+from tests.test_openapi import call, document  # noqa: F401  (fixtures: each answer checked against openapi.json)
 from tests.test_skm_api import MONTH, surveyed  # noqa: F401  (the fixture: five answered tickets, two agencies)
 
 PLAN = {
@@ -129,3 +130,16 @@ def test_the_lobby_offers_the_skm_panel_only_when_the_hall_chooses_it(client, of
     assert changed.status_code == 200, changed.get_json()
     assert changed.get_json()["settings"]["survey"]["show_on_lobby"] is True
     assert [n["seconds"] for n in skm_notices()] == [15]
+
+
+def test_the_follow_up_and_public_endpoints_answer_as_documented(call, surveyed):  # noqa: F811
+    tokens, _ids = surveyed
+    plan = call("post", "/skm/followups", json=PLAN, token=tokens["admin"], expect=201).get_json()
+    call("post", "/skm/followups", json={**PLAN, "status": "batal"}, token=tokens["admin"], expect=400)
+    call("post", "/skm/followups", json={**PLAN, "agency": "Kantor Imigrasi"}, token=tokens["dukcapil"], expect=403)
+    call("post", "/skm/followups", json=PLAN, expect=401)
+    call("patch", f"/skm/followups/{plan['id']}", json={"status": "berjalan"}, token=tokens["dukcapil"], expect=200)
+    call("patch", "/skm/followups/999", json={"status": "berjalan"}, token=tokens["admin"], expect=404)
+    call("get", f"/skm/followups?{MONTH}", token=tokens["admin"], expect=200)
+    call("get", f"/skm/followups?{MONTH}", token=tokens["siti"], expect=403)
+    call("get", "/skm/public", expect=200)
