@@ -6,6 +6,7 @@ from any browser). Hall admins see the hall, agency admins their agency (the API
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from antre.queue_server.engine import InvalidInput
 from antre.queue_server.hall import current_hall
@@ -13,6 +14,7 @@ from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.roles import Forbidden
 from antre.queue_server.skm.elements import ELEMENTS
 from antre.queue_server.skm.exports import PROFILE_FIELDS, SkmTables, weighted
+from antre.queue_server.skm.index import GRADES, LOWEST_GRADE, SCALE
 from antre.queue_server.skm.publication import quarter_of
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -59,7 +61,17 @@ def skm_print():
         weighted=weighted,
         profile_fields=PROFILE_FIELDS,
         profile_label=SkmTables(lang).profile_label,
+        grade_bands=grade_bands(),
     )
+
+
+def grade_bands() -> list[tuple[str, Decimal, Decimal]]:
+    """The grade table as (grade, lowest IKM, highest IKM), best first, read from the index's own
+    table (queue_server/skm/index.py GRADES) so that the printed method never disagrees with it."""
+    step = Decimal("0.01")
+    lows = [*GRADES, (Decimal(SCALE), LOWEST_GRADE)]
+    highs = [Decimal(SCALE * 4), *(low - step for low, _grade in GRADES)]
+    return [(grade, low, high) for (low, grade), high in zip(lows, highs, strict=True)]
 
 
 def _period_words(filters: ReportFilters, lang: str) -> str:
