@@ -151,7 +151,7 @@ def surveyed(app, client, officers):
     served ticket that did not answer, a waiting ticket and a passport ticket budi served and
     answered with all fours; an agency admin of Disdukcapil."""
     hall = hall_of(app)
-    profiles = [{"sex": "L", "age": 19}, {"sex": "P", "age": 35}, {"sex": "P", "education": "S1"}, {}]
+    profiles = [{"sex": "L", "age": 19}, {"sex": "P", "age": 20}, {"sex": "P", "education": "S1", "age": 60}, {}]
     for row, profile in zip(SMALL_SET, profiles, strict=True):
         assert (
             answer(
@@ -181,7 +181,8 @@ def test_the_index_of_an_agency_is_the_hand_computed_one(client, surveyed):
     # Population: the five Disdukcapil tickets served (the waiting one is not); sample for N=5 is 5.
     assert (figures["population"], figures["sample_min"], figures["sample_met"]) == (5, sample_min(5), False)
     assert figures["profile"]["sex"] == {"L": 1, "P": 2, "null": 1}
-    assert figures["profile"]["age"]["<20"] == 1 and figures["profile"]["age"]["30-39"] == 1
+    assert figures["profile"]["age"] == {"<20": 1, "20-29": 1, "30-39": 0, "40-49": 0, "50-59": 0, ">=60": 1, "null": 1}
+    assert figures["profile"]["education"]["S1"] == 1 and figures["profile"]["education"]["null"] == 3
     hall_figures = skm(client, "period=2026-Q4", tokens["admin"]).get_json()
     assert hall_figures["period"] == {"from": "2026-10-01", "to": "2026-12-31"}
     assert (hall_figures["respondents"], hall_figures["population"]) == (5, 6)

@@ -56,7 +56,7 @@ class SkmFigures:
 
     def summary(self, filters: ReportFilters, lang: str) -> dict:
         """The figures of one scope (the shape of ``GET /api/v1/skm``, docs/CONTRACT.md)."""
-        tally = self.responses.tallies(filters)[0]
+        tally = self.responses.tallies(filters, profile=True)[0]
         body: dict[str, Any] = {
             "period": {"from": filters.from_day, "to": filters.to_day},
             "scope": {"agency": filters.agency, "service": filters.service, "counter": filters.counter, "officer": filters.officer},
@@ -78,7 +78,7 @@ class SkmFigures:
                 for e, nrr, n, grade in zip(ELEMENTS, index.nrr, index.answered, grades, strict=True)
             ],
             "lowest": index.lowest(),
-            "profile": profile_tally(self.responses.profile(filters)),
+            "profile": profile_tally(tally.respondents, tally.profile),
             "hidden": False,
         }
 

@@ -36,7 +36,20 @@ CHI_SQUARE = Fraction("3.841")
 SHARE = Fraction(1, 2)
 MARGIN = Fraction(5, 100)
 # The profile's age bands (years), as the API names them; ages are whole years in AGE_RANGE.
-AGE_BANDS: tuple[tuple[str, int], ...] = (("<20", 20), ("20-29", 30), ("30-39", 40), ("40-49", 50), ("50-59", 60), (">=60", 10**6))
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("<20", 0, 20),
+    ("20-29", 20, 30),
+    ("30-39", 30, 40),
+    ("40-49", 40, 50),
+    ("50-59", 50, 60),
+    (">=60", 60, None),
+)  # (name, from, below)
+PROFILE_KEYS: dict[str, tuple[str, ...]] = {
+    "sex": SEXES,
+    "age": tuple(name for name, _from, _below in AGE_BANDS),
+    "education": EDUCATION,
+    "occupation": OCCUPATIONS,
+}
 UNKNOWN = "null"  # the profile's count of respondents who did not give a field
 
 
@@ -139,28 +152,11 @@ def sample_min(population: int) -> int:
     return math.floor(size + Fraction(1, 2))
 
 
-def age_band(age: int | None) -> str:
-    """The profile's band of a whole age in years (``UNKNOWN`` when not given)."""
-    if age is None:
-        return UNKNOWN
-    return next(name for name, below in AGE_BANDS if age < below)
-
-
-def _profile_key(field: str, value: object) -> str:
-    if field == "age":
-        return age_band(value if isinstance(value, int) else None)
-    return UNKNOWN if value is None else str(value)
-
-
-def profile_tally(counts: Iterable[tuple[str, object, int]]) -> dict[str, dict[str, int]]:
-    """The respondents' profile from ``(field, value, how many)`` rows: sex, age, education and
-    occupation, each with every choice (zero when nobody gave it) and ``UNKNOWN``; ages fall into
-    ``AGE_BANDS``."""
-    bands = [name for name, _below in AGE_BANDS]
-    choices = {"sex": SEXES, "age": bands, "education": EDUCATION, "occupation": OCCUPATIONS}
-    tally = {field: dict.fromkeys([*values, UNKNOWN], 0) for field, values in choices.items()}
-    for field, value, n in counts:
-        key = _profile_key(field, value)
-        if field in tally and key in tally[field]:
-            tally[field][key] += n
+def profile_tally(respondents: int, counts: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    """The respondents' profile from how many gave each ``(field, choice)`` (``PROFILE_KEYS``): every
+    choice (zero when nobody gave it) and ``UNKNOWN``, the respondents who did not give the field."""
+    tally = {}
+    for field, keys in PROFILE_KEYS.items():
+        given = {key: counts.get((field, key), 0) for key in keys}
+        tally[field] = {**given, UNKNOWN: respondents - sum(given.values())}
     return tally

@@ -17,6 +17,7 @@ from typing import Any
 from ..reports.figures import ReportFilters as Scope
 from ..store import Store, Tx
 from .elements import ELEMENTS
+from .index import AGE_BANDS, PROFILE_KEYS
 
 PROFILE_FIELDS = ("sex", "age", "education", "occupation")
 COLUMNS = (
@@ -40,12 +41,32 @@ GROUPS = {"agency": "agency", "service": "service", "counter": "counter_id"}  # 
 
 @dataclass(frozen=True)
 class Tally:
-    """One group's respondents and, per element in ``ELEMENTS`` order, the sum and count of answers."""
+    """One group's respondents and, per element in ``ELEMENTS`` order, the sum and count of answers;
+    ``profile``, when asked for, how many gave each ``(field, choice)`` of ``PROFILE_KEYS``."""
 
     key: str | None
     respondents: int
     sums: tuple[int, ...]
     counts: tuple[int, ...]
+    profile: dict[tuple[str, str], int] | None = None
+
+
+def _profile_counts() -> list[tuple[str, str, str]]:
+    """``(field, choice, SQL counting it)`` for the profile, summed in the same pass as the answers."""
+    bands = {name: (low, below) for name, low, below in AGE_BANDS}
+    counts = []
+    for field, keys in PROFILE_KEYS.items():
+        for key in keys:
+            if field == "age":
+                low, below = bands[key]
+                sql = f"SUM(age >= {low})" if below is None else f"SUM(age >= {low} AND age < {below})"
+            else:
+                sql = f"SUM({field} = '{key}')"
+            counts.append((field, key, f"COALESCE({sql}, 0)"))
+    return counts
+
+
+PROFILE_COUNTS = _profile_counts()
 
 
 class AlreadyAnswered(Exception):
@@ -81,24 +102,19 @@ class SkmStore:
             tx.conn.executemany(f"INSERT INTO survey_responses ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})", rows)
 
     # --- the figures --------------------------------------------------------------------------
-    def tallies(self, scope: Scope, by: str | None = None) -> list[Tally]:
-        """Respondents and per-element sums and counts in one aggregate query: one ``Tally`` for the
-        scope (key None), or one per agency, service or counter (``by``: a key of ``GROUPS``)."""
+    def tallies(self, scope: Scope, by: str | None = None, profile: bool = False) -> list[Tally]:
+        """Respondents and per-element sums and counts (and the profile's counts when asked) in one
+        aggregate pass over an index: one ``Tally`` for the scope (key None), or one per agency,
+        service or counter (``by``: a key of ``GROUPS``) that has responses."""
         where, params = _where(scope)
-        sums = ", ".join(f"COALESCE(SUM({e}), 0), COUNT({e})" for e in ELEMENTS)
-        key = GROUPS[by] if by else "NULL"
+        columns = [GROUPS[by] if by else "NULL", "COUNT(*)", *(f"COALESCE(SUM({e}), 0), COUNT({e})" for e in ELEMENTS)]
+        if profile:
+            columns += [sql for _field, _key, sql in PROFILE_COUNTS]
         group = f" GROUP BY {GROUPS[by]}" if by else ""
-        sql = f"SELECT {key}, COUNT(*), {sums} FROM survey_responses WHERE {where}{group}"
         with self.store.read() as tx:
-            rows = tx.conn.execute(sql, params).fetchall()
-        return [Tally(row[0], row[1], tuple(row[2::2]), tuple(row[3::2])) for row in rows if row[1]] or ([] if by else [_empty()])
-
-    def profile(self, scope: Scope) -> list[tuple[str, object, int]]:
-        """``(field, value, how many)`` for each profile field's values (NULL: not given)."""
-        where, params = _where(scope)
-        sql = " UNION ALL ".join(f"SELECT '{f}', {f}, COUNT(*) FROM survey_responses WHERE {where} GROUP BY {f}" for f in PROFILE_FIELDS)
-        with self.store.read() as tx:
-            return [tuple(row) for row in tx.conn.execute(sql, params * len(PROFILE_FIELDS))]
+            rows = tx.conn.execute(f"SELECT {', '.join(columns)} FROM survey_responses WHERE {where}{group}", params).fetchall()
+        tallies = [_tally(row, profile) for row in rows if row[1]]
+        return tallies or ([] if by else [_tally((None, 0, *[0] * (2 * len(ELEMENTS) + len(PROFILE_COUNTS))), profile)])
 
     def comments(self, scope: Scope, limit: int) -> tuple[list[dict], int]:
         """The newest ``limit`` comments (day, service, agency and the words: never the counter, the
@@ -114,8 +130,11 @@ class SkmStore:
             return [dict(row) for row in rows], total
 
 
-def _empty() -> Tally:
-    return Tally(None, 0, (0,) * len(ELEMENTS), (0,) * len(ELEMENTS))
+def _tally(row: tuple, profile: bool) -> Tally:
+    answers = row[2 : 2 + 2 * len(ELEMENTS)]
+    counts = row[2 + 2 * len(ELEMENTS) :]
+    given = {(field, key): n for (field, key, _sql), n in zip(PROFILE_COUNTS, counts, strict=True)} if profile else None
+    return Tally(row[0], row[1], tuple(answers[0::2]), tuple(answers[1::2]), given)
 
 
 def _where(scope: Scope) -> tuple[str, list]:
