@@ -3,11 +3,13 @@ stored; the index, population and sample as staff read them; who may read which 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
 from antre.queue_server.hall import hall_of
 from antre.queue_server.skm.index import sample_min
+from antre.queue_server.skm.survey import SurveyRefused
 from antre.queue_server.skm_api import RESPONSES_PER_ADDRESS_PER_HOUR
 
 from tests.conftest import PASSWORD
@@ -45,8 +47,9 @@ def as_answers(row: tuple) -> dict:
     return {f"u{i}": score for i, score in enumerate(row, start=1) if score is not None}
 
 
-def test_a_served_ticket_answers_once(app, client):
+def test_a_served_ticket_answers_once(app, client, officers):
     ticket = serve(app)
+    history = client.get(f"/api/v1/tickets/{ticket}/history", headers={"Authorization": f"Bearer {officers['siti']}"}).get_json()
     state = client.get(f"/api/v1/tickets/{ticket}/survey")
     assert state.get_json()["state"] == "open" and state.get_json()["until"].startswith("2026-12-02")
     assert state.headers["Cache-Control"] == "no-store"
@@ -60,6 +63,29 @@ def test_a_served_ticket_answers_once(app, client):
     assert client.get(f"/api/v1/tickets/{ticket}/survey").get_json()["state"] == "answered"
     second = answer(client, ticket, body)
     assert (second.status_code, second.get_json()["error"]["code"]) == (409, "already_answered")
+    assert stored(app) == 1
+    # Nothing of the response enters the ticket's history, which officers read.
+    assert client.get(f"/api/v1/tickets/{ticket}/history", headers={"Authorization": f"Bearer {officers['siti']}"}).get_json() == history
+
+
+def test_two_responses_sent_at_once_store_one(app):
+    """The check and the insert share one write transaction: of two simultaneous answers, one wins."""
+    survey, ticket = hall_of(app).survey, serve(app)
+    outcomes: list[str] = []
+
+    def send() -> None:
+        try:
+            survey.answer(ticket, {"answers": ALL_FOUR}, "tablet")
+            outcomes.append("stored")
+        except SurveyRefused as refused:
+            outcomes.append(refused.code)
+
+    senders = [threading.Thread(target=send) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(outcomes) == ["already_answered"] * 3 + ["stored"]
     assert stored(app) == 1
 
 

@@ -50,6 +50,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "education": EDUCATION,
     "occupation": OCCUPATIONS,
 }
+PROFILE_FIELDS = tuple(PROFILE_KEYS)
 UNKNOWN = "null"  # the profile's count of respondents who did not give a field
 
 

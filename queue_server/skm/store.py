@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+# A figure's scope is a report's: local days from_day..to_day (here the survey's day, the day it was
+# answered) and at most one agency, service, counter and officer.
 from ..reports.figures import ReportFilters as Scope
 from ..store import Store, Tx
 from .elements import ELEMENTS
-from .index import AGE_BANDS, PROFILE_KEYS
+from .index import AGE_BANDS, PROFILE_FIELDS, PROFILE_KEYS
 
-PROFILE_FIELDS = ("sex", "age", "education", "occupation")
 COLUMNS = (
     "ticket_id",
     "answered_at",
@@ -35,8 +36,6 @@ COLUMNS = (
     "comment",
 )
 GROUPS = {"agency": "agency", "service": "service", "counter": "counter_id"}  # a breakdown's key → its column
-# A figure's scope is a report's: local days from_day..to_day (here the survey's day, the day it was
-# answered) and at most one agency, service, counter and officer.
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from ..config import HallConfig
 from ..engine import Conflict, InvalidInput, NotFound
 from ..store import Store, Tx
 from .elements import AGE_RANGE, ELEMENTS, PROFILE_CHOICES, SCORES
+from .index import PROFILE_FIELDS
 from .store import AlreadyAnswered, SkmStore
 
 BODY_FIELDS = ("answers", "profile", "comment")
-PROFILE_FIELDS = ("sex", "age", "education", "occupation")
 CHANNELS = ("phone", "tablet")
 MAX_COMMENT = 1_000  # characters: room for a paragraph, not for a document
 
