@@ -7,6 +7,7 @@ with fewer responses than ``survey.min_respondents``. No session, no CSRF: nothi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from antre.queue_server.errors import request_language
@@ -15,16 +16,28 @@ from antre.queue_server.i18n import second_language
 from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.skm.publication import public_summary
 from antre.queue_server.skm.store import FollowupStore
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from .skm import SkmNumbers
 from .skm_report_api import breakdown_rows, skm_answer
 
 bp = Blueprint("skm_public", __name__)
-MAX_AGE = 60  # seconds a browser or proxy may keep the published figures: they change slowly
+MAX_AGE = 60  # seconds a browser, a proxy or this server keeps the published figures: they change slowly
+_CACHE = "antre.skm_public"
 
 
 def published(lang: str) -> dict[str, Any]:
+    """The published figures, computed at most once a minute per language and day: anyone may ask
+    for them, and a year of a big hall's responses takes a few hundred milliseconds to sum."""
+    cache = current_app.extensions.setdefault(_CACHE, {})  # language → (until, day, figures)
+    today = current_hall().engine.today()
+    kept = cache.get(lang)
+    if kept is None or kept[0] < time.monotonic() or kept[1] != today:
+        kept = cache[lang] = (time.monotonic() + MAX_AGE, today, _summary(lang))
+    return kept[2]
+
+
+def _summary(lang: str) -> dict[str, Any]:
     hall = current_hall()
     config = hall.config
 
