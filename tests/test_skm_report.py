@@ -72,6 +72,16 @@ def test_a_csv_section_holds_the_same_rows_and_a_bad_one_is_refused(client, surv
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "section"
 
 
+def test_a_counter_under_the_minimum_exports_its_count_only(client, surveyed):  # noqa: F811
+    tokens, _ids = surveyed
+    response = get(client, f"/api/v1/skm/export.xlsx?{MONTH}&counter=2", tokens["admin"])
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))  # in the hall's language: no Accept-Language
+    summary = [cell.value for cell in book["Ringkasan"][2]]
+    assert summary[4:6] == ["2", 0] and summary[-1] == "kurang dari 4 tanggapan"
+    assert book["Unsur"].max_row == 2  # the headers and the index row, no element's NRR
+
+
 def test_exports_keep_each_caller_to_their_scope(client, surveyed):  # noqa: F811
     tokens, _ids = surveyed
     assert get(client, f"/api/v1/skm/export.xlsx?{MONTH}&agency=Kantor%20Imigrasi", tokens["dukcapil"]).status_code == 403

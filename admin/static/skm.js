@@ -139,6 +139,13 @@ function drawHeadline(skm) {
   $('skm-sample-min').textContent = number(counts, skm.sample_min);
   const sample = $('skm-sample');
   sample.className = `skm-sample ${skm.sample_met ? 'met' : 'short'}`;
+  if (skm.hidden) {
+    // A counter's scope under survey.min_respondents: the API gives the count only.
+    $('skm-grade-label').textContent = words('skm.report.too_few', { num: form.dataset.min });
+    sample.textContent = '';
+    $('skm-incomplete').hidden = true;
+    return;
+  }
   sample.textContent = skm.sample_met
     ? words('skm.report.sample_met', { respondents: counts.format(skm.respondents), minimum: counts.format(skm.sample_min) })
     : words('skm.report.sample_short', { respondents: counts.format(skm.respondents), minimum: counts.format(skm.sample_min), missing: counts.format(Math.max(0, skm.sample_min - skm.respondents)) });
@@ -149,7 +156,8 @@ function drawHeadline(skm) {
 
 function drawElements(skm) {
   const lowest = new Set(skm.lowest || []);
-  const rows = skm.elements.map((item) => {
+  const items = skm.elements || []; // none for a scope under the minimum
+  const rows = items.map((item) => {
     const name = rowHead(elementName(item.element));
     const flag = el('td', 'skm-flag');
     if (lowest.has(item.element)) flag.append(el('strong', 'skm-lowest', words('skm.report.lowest')));
@@ -157,7 +165,7 @@ function drawElements(skm) {
   });
   table($('skm-elements'), [['skm.report.element'], ['skm.report.nrr', true], ['skm.report.answered', true], ['skm.report.grade'], ['skm.report.note']], rows);
   [...$('skm-elements').tBodies[0].rows].forEach((row, index) => {
-    if (skm.elements[index]) row.dataset.element = skm.elements[index].element;
+    if (items[index]) row.dataset.element = items[index].element;
   });
 }
 
@@ -231,7 +239,7 @@ async function drawComments() {
 
 /** The elements to follow up: the lowest first (lowest NRR first), then the others graded below B. */
 function suggested(skm) {
-  const weak = skm.elements.filter((item) => WEAK.includes(item.grade)).map((item) => item.element);
+  const weak = (skm.elements || []).filter((item) => WEAK.includes(item.grade)).map((item) => item.element);
   return [...new Set([...(skm.lowest || []), ...weak])];
 }
 

@@ -39,15 +39,15 @@ class SkmTables:
         names = ("from", "to", "agency", "service", "counter", "respondents", "population", "sample_min", "index", "ikm", "grade")
         headers = [self._(f"skm.report.col_{name}") for name in names]
         row = [skm["period"]["from"], skm["period"]["to"], scope.get("agency"), scope.get("service"), scope.get("counter")]
-        row += [
-            skm["respondents"],
-            skm["population"],
-            skm["sample_min"],
-            skm["index"],
-            skm["ikm"],
-            skm["grade"] and f"{skm['grade']} ({skm['grade_label']})",
-        ]
+        row += [skm.get(name) for name in ("respondents", "population", "sample_min", "index", "ikm")]
+        row.append(self._grade(skm, report["min_respondents"]))
         return Table(self._("skm.report.col_sheet_summary"), headers, [row])
+
+    def _grade(self, skm: dict, minimum: int) -> str | None:
+        """The grade with its label; for a scope shown only from the minimum, says it is below it."""
+        if skm.get("hidden"):
+            return self._("skm.report.too_few", num=minimum)
+        return skm["grade"] and f"{skm['grade']} ({skm['grade_label']})"
 
     def elements(self, report: dict) -> Table:
         skm = report["skm"]
@@ -64,9 +64,9 @@ class SkmTables:
                 e["grade"],
                 self._("skm.report.lowest") if e["element"] in lowest else "",
             ]
-            for e in skm["elements"]
+            for e in skm.get("elements", [])  # none for a counter's or officer's scope below the minimum
         ]
-        total = [self._("skm.report.index"), "", None, skm["index"], skm["respondents"], skm["grade"], ""]
+        total = [self._("skm.report.index"), "", None, skm.get("index"), skm["respondents"], skm.get("grade"), ""]
         return Table(self._("skm.report.col_sheet_elements"), headers, rows, total)
 
     def profile(self, report: dict) -> Table:
