@@ -140,6 +140,12 @@ def test_the_skm_page_fits_is_accessible_switches_period_and_its_plans_print(big
     expect(page.locator("#skm-followups tbody")).to_contain_text("Loket tambahan pada jam sibuk <segera>")
     assert page.evaluate(OVERFLOWS) == []
 
+    page.select_option("#skm-counter", index=1)  # a counter: no response there, under the minimum
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#skm-grade-label")).to_have_text("kurang dari 5 tanggapan")
+    expect(page.locator("#skm-ikm")).to_have_text("–")
+    page.select_option("#skm-counter", "")
+
     page.locator("#skm-print").click()
     page.wait_for_url("**/admin/skm/print?**")
     expect(page.locator("#print-ikm")).to_have_text("72,22")
