@@ -13,8 +13,8 @@ from antre.queue_server.hall import current_hall
 from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.roles import Forbidden
 from antre.queue_server.skm.elements import ELEMENTS
-from antre.queue_server.skm.exports import PROFILE_FIELDS, SkmTables, weighted
-from antre.queue_server.skm.index import GRADES, LOWEST_GRADE, SCALE
+from antre.queue_server.skm.exports import SkmTables, weighted
+from antre.queue_server.skm.index import GRADES, LOWEST_GRADE, PROFILE_FIELDS, SCALE
 from antre.queue_server.skm.publication import quarter_of
 from babel.dates import format_date
 from babel.numbers import format_decimal

@@ -10,8 +10,7 @@ from typing import Any
 from ..i18n import gettext
 from ..reports.exports import Table
 from .elements import ELEMENTS, title_key
-
-PROFILE_FIELDS = ("sex", "age", "education", "occupation")
+from .index import PROFILE_FIELDS
 
 
 def weighted(nrr: float | None) -> float | None:
