@@ -1,9 +1,9 @@
-"""The SKM report's REST API beside the survey's (``/api/v1/skm``): the follow-up plans, the exports,
-and the public summary that the page /skm and the lobby display show.
+"""The SKM report's REST API beside the survey's (``/api/v1/skm``): the follow-up plans and the
+exports, and the report's figures as the printable page and the publication (admin/skm_public.py)
+read them in-process.
 
-The follow-up plans are the administrators' (a hall admin all of them, an agency admin their own
-agency's; officers 403). The public summary is for anyone: per agency only, never a comment, a
-counter or an officer, and no value for an agency with fewer responses than ``survey.min_respondents``.
+Administrators only: a hall admin every plan and the hall's figures, an agency admin their own
+agency's (``roles.report_scope``, as the survey's API); officers 403.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
-    """Staff answers are never cached; the public summary says its own (a minute: it changes slowly)."""
-    response.headers.setdefault("Cache-Control", "no-store")
+    """Staff answers are never kept in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
