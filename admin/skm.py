@@ -32,7 +32,7 @@ def skm_page():
     return render_page("admin/skm.html", today=hall.engine.today(), elements=ELEMENTS, min_respondents=hall.config.survey.min_respondents)
 
 
-add_section("admin.skm_page", "skm.report.title")
+add_section("admin.skm_page", "skm.report.nav")
 
 
 @bp.get("/skm/print")
@@ -90,6 +90,10 @@ class SkmNumbers:
 
     def nrr(self, value: float | None) -> str:
         return "–" if value is None else format_decimal(value, "0.000", locale=self.lang)
+
+    def index(self, value: float | None) -> str:
+        """Σ NRR × 1/9 to 4 decimals, as the API rounds it."""
+        return "–" if value is None else format_decimal(value, "0.0000", locale=self.lang)
 
     def ikm(self, value: float | None) -> str:
         return "–" if value is None else format_decimal(value, "0.00", locale=self.lang)

@@ -8,6 +8,7 @@ with fewer responses than ``survey.min_respondents``. No session, no CSRF: nothi
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 from antre.queue_server.errors import request_language
@@ -16,6 +17,7 @@ from antre.queue_server.i18n import second_language
 from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.skm.publication import public_summary
 from antre.queue_server.skm.store import FollowupStore
+from babel.dates import format_date
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from .skm import SkmNumbers
@@ -66,6 +68,12 @@ def public_page():
     config = current_hall().config
     lang = config.language
     page = render_template(
-        "admin/skm_public.html", summary=published(lang), hall=config, lang=lang, second=second_language(lang), numbers=SkmNumbers(lang)
+        "admin/skm_public.html",
+        summary=published(lang),
+        hall=config,
+        lang=lang,
+        second=second_language(lang),
+        numbers=SkmNumbers(lang),
+        day=lambda text: format_date(date.fromisoformat(text), "long", locale=lang),
     )
     return _public(Response(page, mimetype="text/html"))

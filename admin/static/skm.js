@@ -15,6 +15,7 @@ const locale = lang === 'id' ? 'id-ID' : 'en-GB';
 const counts = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
 const nrrs = new Intl.NumberFormat(locale, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 const ikms = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const indexes = new Intl.NumberFormat(locale, { minimumFractionDigits: 4, maximumFractionDigits: 4 }); // as the API rounds it
 const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
 const PROFILE = ['sex', 'age', 'education', 'occupation'];
 const SCOPE = ['agency', 'service', 'counter'];
@@ -133,7 +134,7 @@ function drawHeadline(skm) {
   $('skm-grade').textContent = skm.grade || '';
   $('skm-grade').dataset.grade = skm.grade || '';
   $('skm-grade-label').textContent = skm.grade ? skm.grade_label : words('skm.report.no_answers');
-  $('skm-index').textContent = number(nrrs, skm.index);
+  $('skm-index').textContent = number(indexes, skm.index);
   $('skm-respondents').textContent = number(counts, skm.respondents);
   $('skm-population').textContent = number(counts, skm.population);
   $('skm-sample-min').textContent = number(counts, skm.sample_min);
@@ -195,21 +196,22 @@ function drawProfile(skm) {
 async function drawBreakdown() {
   if (!shown) return;
   const params = new URLSearchParams(shown.query);
-  for (const name of SCOPE) params.delete(name);
-  if (form.dataset.role !== 'admin') params.set('agency', form.dataset.agency);
+  for (const name of ['service', 'counter']) params.delete(name); // rows within the agency chosen, or the hall
   params.set('by', $('skm-by').value);
   const node = $('skm-breakdown');
   try {
     const { rows } = await api('GET', `/skm/breakdown?${params}`);
     const min = form.dataset.min;
-    table(node, [['skm.report.name'], ['skm.report.agency'], ['skm.report.respondents', true], ['skm.report.population', true], ['skm.report.sample_min', true], ['skm.report.ikm', true], ['skm.report.grade']], rows.map((row) => {
-      const head = rowHead(row.name || row.key);
+    const byAgency = params.get('by') === 'agency'; // the name is the agency: no column of its own
+    const keys = [['skm.report.name'], ...(byAgency ? [] : [['skm.report.agency']]), ['skm.report.respondents', true], ['skm.report.population', true], ['skm.report.sample_min', true], ['skm.report.ikm_short', true], ['skm.report.grade']];
+    table(node, keys, rows.map((row) => {
+      const head = [rowHead(row.name || row.key), ...(byAgency ? [] : [el('td', null, row.agency || '')])];
       if (row.hidden) {
         const few = el('td', 'muted skm-hidden', words('skm.report.too_few', { num: min }));
         few.colSpan = 5;
-        return [head, el('td', null, row.agency || ''), few];
+        return [...head, few];
       }
-      return [head, el('td', null, row.agency || ''), num(number(counts, row.respondents)), num(number(counts, row.population)), num(number(counts, row.sample_min)), num(number(ikms, row.ikm)), el('td', null, gradeText(row.grade, row.grade_label))];
+      return [...head, num(number(counts, row.respondents)), num(number(counts, row.population)), num(number(counts, row.sample_min)), num(number(ikms, row.ikm)), el('td', null, gradeText(row.grade, row.grade_label))];
     }));
   } catch (problem) {
     node.replaceChildren(el('caption', 'message error', problem.message));
