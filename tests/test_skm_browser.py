@@ -28,6 +28,7 @@ expect = playwright_api.expect
 CURRENT = {**dict.fromkeys(ELEMENTS, 3), "u3": 2}  # Σ NRR = 26, index 26/9, IKM 72.22: C
 PREVIOUS = dict.fromkeys(ELEMENTS, 4)  # IKM 100.00: A
 PER_SERVICE = 6  # responses per service and quarter: above survey.min_respondents (5)
+DUKCAPIL = "Dinas Kependudukan dan Pencatatan Sipil Kota Besar"
 
 # Whatever of a section's contents lies outside it (a table scrolls inside its own box, which counts).
 OVERFLOWS = """() => {
@@ -80,11 +81,14 @@ def responses(config, services, today: date) -> list[dict]:
     return rows
 
 
-def start(folder, config_path, services_of) -> ServerProcess:
+def start(folder, config_path, services_of, agency_admin: str | None = None) -> ServerProcess:
+    """The hall's server with an admin (and ``dukcapil``, an agency admin of ``agency_admin``)."""
     config = load_config(config_path)
     hall = open_hall(config)
     try:
         hall.accounts.add("admin", PASSWORD, "admin")
+        if agency_admin:
+            hall.accounts.add("dukcapil", PASSWORD, "agency_admin", agency=agency_admin)
         hall.survey.responses.insert_many(responses(config, services_of(config), hall_today(config)))
     finally:
         hall.store.close()
@@ -102,7 +106,7 @@ def big_hall(tmp_path_factory):
             firsts.setdefault(service.agency, code)
         return list(firsts.values())
 
-    server = start(folder, write_real_size_config(folder), first_of_each_agency)
+    server = start(folder, write_real_size_config(folder), first_of_each_agency, DUKCAPIL)
     yield server
     server.kill()
 
@@ -152,6 +156,16 @@ def test_the_skm_page_fits_is_accessible_switches_period_and_its_plans_print(big
     expect(page.locator("#print-followups-table")).to_contain_text("Loket tambahan pada jam sibuk <segera>")
     expect(page.locator("#print-elements-table tbody tr")).to_have_count(9)
     assert axe_violations(page) == []
+
+
+def test_an_agency_admin_reads_and_plans_for_their_agency_only(big_hall, new_page):
+    page = log_in(new_page(), big_hall, "/admin/login?next=/admin/skm", "dukcapil")
+    expect(page.locator("#skm-ikm")).to_have_text("72,22")
+    expect(page.locator("#skm-respondents")).to_have_text(str(PER_SERVICE))
+    assert page.locator("#skm-agency option").all_inner_texts() == [DUKCAPIL]
+    assert page.locator("#followup-agency option").all_inner_texts() == [DUKCAPIL]
+    expect(page.locator("#skm-breakdown tbody tr")).to_have_count(1)
+    expect(page.locator("#skm-comments li")).to_have_count(1)
 
 
 def _agencies(server: ServerProcess) -> set[str]:
