@@ -141,6 +141,7 @@ def test_the_skm_page_fits_is_accessible_switches_period_and_its_plans_print(big
     page.fill("#followup-due", (today + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Simpan rencana").click()
     expect(page.locator("#skm-followups tbody tr[data-id]")).to_have_count(1)
+    expect(page.locator("#skm-followups-summary")).to_have_text("Rencana tindak lanjut: 1; selesai 0 (0 %); terlambat 0.")
     expect(page.locator("#skm-followups tbody")).to_contain_text("Loket tambahan pada jam sibuk <segera>")
     assert page.evaluate(OVERFLOWS) == []
 

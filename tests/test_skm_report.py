@@ -98,6 +98,7 @@ def test_the_printable_report_holds_the_figures_and_the_plans(app, client, surve
     assert "86,11" in page and "B (Baik)" in page and "2,750" in page
     assert "88,31–100,00: A (Sangat Baik)" in page and "25,00–64,99: D (Tidak Baik)" in page
     assert "Waktu penyelesaian &lt;b&gt;lama&lt;/b&gt;" in page and "Tambah loket perekaman" in page
+    assert "Rencana tindak lanjut: 1; selesai 0 (0 %); terlambat 0." in page
     assert "Antrean tertib" not in page  # comments are not in the submitted report
     bad = client.get("/admin/skm/print?from=2026-11-31&to=2026-12-01")
     assert bad.status_code == 400

@@ -262,7 +262,16 @@ function planRow(plan) {
   return cells;
 }
 
+/** How far the period's plans are (the national evaluation scores the share of findings followed up). */
+function plansSummary() {
+  const done = plans.filter((plan) => plan.status === 'selesai').length;
+  const overdue = plans.filter((plan) => plan.overdue).length;
+  const share = plans.length ? `${Math.round((done / plans.length) * 100)} %` : '–';
+  $('skm-followups-summary').textContent = plans.length ? words('skm.followup.summary', { total: plans.length, done, share, overdue }) : words('skm.followup.none');
+}
+
 function drawPlans() {
+  plansSummary();
   table($('skm-followups'), [['skm.followup.element'], ['skm.followup.agency'], ['skm.followup.finding'], ['skm.followup.plan'], ['skm.followup.owner'], ['skm.followup.due_day'], ['skm.followup.status'], ['skm.followup.actions']], plans.map(planRow));
   [...$('skm-followups').tBodies[0].rows].forEach((row, index) => {
     if (plans[index]) row.dataset.id = plans[index].id;
