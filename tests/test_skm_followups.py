@@ -94,6 +94,8 @@ def test_a_missing_field_and_a_bad_edit_are_refused_and_the_plan_is_unchanged(cl
     assert bad.status_code == 400 and bad.json["error"]["field"] == "element"
     assert listed(client, auth, admins["admin"])[0]["status"] == "rencana"
     assert client.patch("/api/v1/skm/followups/999", json={"status": "selesai"}, headers=auth(admins["admin"])).status_code == 404
+    unchanged = client.patch(f"/api/v1/skm/followups/{plan['id']}", json={}, headers=auth(admins["admin"]))
+    assert unchanged.status_code == 200 and unchanged.json["updated_at"] == plan["updated_at"]
 
 
 def test_an_agency_admin_writes_and_reads_only_their_agency_s_plans(client, auth, admins):

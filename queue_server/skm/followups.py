@@ -58,6 +58,8 @@ class Followups:
         if current is None:
             raise NotFound("error.skm_followup_unknown", "id", id=followup_id)
         self._require(officer, current["agency"])
+        if not body:  # nothing to change: nothing stored, nothing audited
+            return with_overdue(current, self.today())
         fields = self._checked({**current, **body})
         self._require(officer, fields["agency"])
         what = f"SKM follow-up {fields['element']} changed"
