@@ -23,6 +23,7 @@ const WEAK = ['C', 'D']; // an element graded below B is suggested for a follow-
 let choices = { agencies: [], services: [], counters: [] };
 let shown = null; // the figures on the page: {query, skm}
 let plans = [];
+let chart = null;
 
 const absent = (value) => value === null || value === undefined;
 const number = (format, value) => (absent(value) ? '–' : format.format(value));
@@ -167,6 +168,23 @@ function drawElements(skm) {
   table($('skm-elements'), [['skm.report.element'], ['skm.report.nrr', true], ['skm.report.answered', true], ['skm.report.grade'], ['skm.report.note']], rows);
   [...$('skm-elements').tBodies[0].rows].forEach((row, index) => {
     if (items[index]) row.dataset.element = items[index].element;
+  });
+}
+
+/** The NRR of each element as bars on the 1–4 scale (the table above is the accessible version). */
+function drawChart(skm) {
+  chart?.destroy();
+  const items = skm.elements || [];
+  $('skm-chart').closest('.chart-box').hidden = !items.some((item) => item.nrr !== null);
+  if (!items.length) return;
+  const lowest = new Set(skm.lowest || []);
+  chart = new window.Chart($('skm-chart'), {
+    type: 'bar',
+    data: {
+      labels: items.map((item) => item.element.toUpperCase()),
+      datasets: [{ label: words('skm.report.nrr'), data: items.map((item) => item.nrr), backgroundColor: items.map((item) => (lowest.has(item.element) ? '#b45309' : '#1f3b6e')) }],
+    },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { min: 1, max: 4 } }, plugins: { legend: { display: false } } },
   });
 }
 
@@ -361,6 +379,7 @@ async function show() {
     history.replaceState(null, '', `?${params}&preset=${$('skm-preset').value}`);
     drawHeadline(skm);
     drawElements(skm);
+    drawChart(skm);
     drawProfile(skm);
     const weak = suggested(skm);
     $('skm-suggested').textContent = weak.length ? words('skm.followup.suggested', { elements: weak.map(elementName).join('; ') }) : '';
