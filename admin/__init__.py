@@ -32,6 +32,7 @@ api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 NAV_ORDER = (
     "admin.monitor_page",
     "admin.reports_page",
+    "admin.skm_page",
     "admin.complaints_page",
     "admin.staffing_page",
     "admin.services_page",
@@ -151,4 +152,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import audit, calendar, complaints, lobby, monitor, officers, reports, settings, setup_api, setup_views, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import audit, calendar, complaints, lobby, monitor, officers, reports, settings, setup_api, setup_views, skm, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)

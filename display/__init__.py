@@ -20,6 +20,7 @@ bp = Blueprint("display", __name__, template_folder="templates", static_folder="
 
 MIN_ROTATE_SECONDS = 3
 DEFAULT_ROTATE_SECONDS = 10
+SKM_SECONDS = 15  # the published SKM's panel among the notices (survey.show_on_lobby): a table read from afar
 
 
 _made: list[tuple[Any, dict[str, Any]]] = [(None, {})]  # (config, its facts): replaced whole, never half
@@ -64,8 +65,16 @@ def _lobby_facts(screen_id: str | None) -> dict[str, Any] | None:
         if screen is None:
             return None
     facts["screen"] = {"id": screen.id, "name": screen.name, "agencies": list(screen.agencies)} if screen else None
-    facts["notices"] = media.notices_shown(current_hall())
+    facts["notices"] = media.notices_shown(current_hall()) + _skm_notice(config)
     return facts
+
+
+def _skm_notice(config: HallConfig) -> list[dict[str, Any]]:
+    """The published SKM as one more notice when the hall chooses it: its figures come from
+    ``GET /api/v1/skm/public`` (js/notices.js), the same the public page /skm shows."""
+    if not config.survey.show_on_lobby:
+        return []
+    return [{"kind": "skm", "text": None, "seconds": SKM_SECONDS, "media_url": None, "media_kind": None}]
 
 
 def _counter_facts(counter_id: str) -> dict[str, Any] | None:

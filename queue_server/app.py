@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from antre import admin
-from antre.admin import reports_api
+from antre.admin import reports_api, skm_public, skm_report_api
 from antre.counter import bp as counter_bp
 from antre.display import bp as display_bp
 from antre.kiosk import bp as kiosk_bp
@@ -70,6 +70,8 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(admin.monitor.api)
     app.register_blueprint(reports_api.bp)
     app.register_blueprint(skm_api.bp)
+    app.register_blueprint(skm_report_api.bp)
+    app.register_blueprint(skm_public.bp)
     _add_complaints(app, hall)
     _add_printing(app, hall)
     _add_live(app, hall)

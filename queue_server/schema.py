@@ -325,7 +325,35 @@ def _v9_complaints(db: Database) -> None:
     db["complaint_updates"].create_index(["complaint_id"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints]
+def _v10_skm_followups(db: Database) -> None:
+    """The SKM's follow-up plans (rencana tindak lanjut): per period and weak element, what was found,
+    what will be done, by whom and when, and how far it is (queue_server/skm/followups.py). ``agency``
+    NULL is a plan of the hall itself."""
+    db["skm_followups"].create(
+        {
+            "id": int,
+            "period_from": str,
+            "period_to": str,
+            "agency": str,
+            "element": str,
+            "finding": str,
+            "plan": str,
+            "owner": str,
+            "due_day": str,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+            "updated_by": int,
+        },
+        pk="id",
+        not_null={"period_from", "period_to", "element", "finding", "plan", "owner", "due_day", "status", "created_at", "updated_at"},
+        foreign_keys=[("updated_by", "officers", "id")],
+    )
+    db["skm_followups"].create_index(["period_from", "period_to"])
+    db["skm_followups"].create_index(["agency", "period_from"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -113,7 +113,9 @@ function noticesValue() {
   return list.length ? list : null;
 }
 
-function fill(hall) {
+function fill(settings) {
+  const hall = settings.hall || {};
+  $('skm-on-lobby').checked = Boolean(settings.survey?.show_on_lobby);
   $('ticker').value = hall.ticker || '';
   notices.replaceChildren();
   for (const notice of hall.notices || []) noticeRow(notice);
@@ -162,7 +164,7 @@ async function loadUploads() {
 async function load() {
   try {
     await loadUploads();
-    fill((await read('/admin/settings')).settings.hall);
+    fill((await read('/admin/settings')).settings);
   } catch (problem) {
     say(problem.message, 'error');
   }
@@ -173,10 +175,10 @@ $('notice-add').addEventListener('click', () => noticeRow().querySelector('texta
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const ticker = $('ticker').value.trim();
-  const body = { hall: { ticker: ticker || null, notices: noticesValue() } };
+  const body = { hall: { ticker: ticker || null, notices: noticesValue() }, survey: { show_on_lobby: $('skm-on-lobby').checked } };
   const answer = await save(form, 'PATCH', '/admin/settings', body, 'admin.lobby_saved');
   if (answer) {
-    fill(answer.settings.hall);
+    fill(answer.settings);
     await loadUploads();
   }
 });

@@ -321,6 +321,7 @@ function adopt(fresh) {
   showNow(model.recent[0], false);
   startTicker();
   Object.assign(notices, { list: facts.notices || [], next: 0 });
+  loadSkm();
   live.sync();
 }
 
@@ -347,6 +348,18 @@ function newDay() {
 
 // The counters' area: its pages in turn and, once each has been shown, the next notice for its seconds.
 const notices = new Notices($('notices'), facts.notices);
+const SKM_REFRESH_MS = 10 * 60 * 1000; // the published SKM changes slowly; its answer may be a minute old anyway
+
+/** The published SKM, when the hall shows it among the notices (survey.show_on_lobby). */
+async function loadSkm() {
+  if (!notices.list.some((notice) => notice.kind === 'skm')) return;
+  try {
+    const response = await fetch('/api/v1/skm/public', { headers: { Accept: 'application/json', 'Accept-Language': langs[0] } });
+    if (response.ok) notices.skm = await response.json();
+  } catch {
+    // kept: the panel shows what it had, and the next refresh tries again
+  }
+}
 function rotateCounters() {
   if (notices.showing) notices.hide();
   else notices.turned();
@@ -381,6 +394,8 @@ setInterval(tick, 1000);
 setInterval(() => waitingPages.next(), facts.rotate_seconds * 1000);
 setTimeout(rotateCounters, facts.rotate_seconds * 1000);
 startTicker();
+loadSkm();
+setInterval(loadSkm, SKM_REFRESH_MS);
 window.addEventListener('resize', fit);
 
 // The announcements module, when installed, listens for "antre:called" and plays the audio.
