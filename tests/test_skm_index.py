@@ -128,6 +128,12 @@ def test_the_krejcie_morgan_sample_table(population, sample):
 
 def test_lowest_skips_unanswered_elements():
     assert lowest([3.0, None, 2.0, 4.0, 1.5, None, None, None, None], k=2) == ["u5", "u3"]
+
+
+def test_lowest_singles_out_only_elements_below_the_mean():
+    # u3 alone is below the mean (2.889); the eight tied at 3.0 are not "lowest" of anything.
+    assert lowest([3.0, 3.0, 2.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]) == ["u3"]
+    assert lowest([3.25] * 9) == []
     assert len(ELEMENTS) == 9
 
 

@@ -137,10 +137,14 @@ class Index:
 
 
 def lowest(nrrs: Sequence[Fraction | float | None], k: int = 3) -> list[str]:
-    """The ``k`` answered elements with the lowest NRR, lowest first (ties in the regulation's order):
-    where a follow-up plan starts."""
-    answered = [(value, place) for place, value in enumerate(nrrs) if value is not None]
-    return [ELEMENTS[place] for _value, place in sorted(answered)[:k]]
+    """At most ``k`` answered elements scoring below the mean of the answered NRRs, lowest first (ties
+    in the regulation's order): where a follow-up plan starts. Below the mean, so that elements tied
+    with the rest are never singled out (all equal: none is lowest)."""
+    answered = [(Fraction(value), place) for place, value in enumerate(nrrs) if value is not None]
+    if not answered:
+        return []
+    mean = sum(value for value, _place in answered) / len(answered)
+    return [ELEMENTS[place] for value, place in sorted(answered)[:k] if value < mean]
 
 
 def sample_min(population: int) -> int:
