@@ -126,7 +126,12 @@ class Ranked(Standing):
     every ticket's places and ahead are read off its rank in it."""
 
     def _calls(self, services: tuple[str, ...], streak: int) -> _Calls:
-        return self.kept(("calls", services, streak), lambda: _Calls(self.rule.order(self.tx.waiting(services), streak, self.now)))
+        """The calls of the counters serving ``services`` with this priority run so far."""
+        return self.kept(("calls", services, streak), lambda: _Calls(self.rule.order(self._waiting(services), streak, self.now)))
+
+    def _waiting(self, services: tuple[str, ...]) -> list[Ticket]:
+        """The queue of these services, read once, whatever the counters' priority runs."""
+        return self.kept(("waiting", services), lambda: self.tx.waiting(services))
 
     def _place(self, ticket: Ticket, services: tuple[str, ...], streak: int) -> int:
         return self._calls(services, streak).rank[ticket["id"]]
