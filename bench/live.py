@@ -50,7 +50,11 @@ CALLS = 200
 INTERVAL = 0.25
 PASSWORD = "rahasia-bench-1"
 CONNECTING_AT_ONCE = 25  # per process: a hall's displays do not all connect in the same millisecond either
-HALL = {**SMALL_HALL, "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)]}
+HALL = {
+    **SMALL_HALL,
+    "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)],
+    "connections": {"per_address": 0},  # every client comes from 127.0.0.1: the per-address cap would refuse all past 300
+}
 
 
 # --- the clients: one asyncio loop per process, driven by the parent over a pipe ---------------------
