@@ -20,6 +20,7 @@ for both, and tests/test_followed.py checks whole views against each other on ge
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from bisect import bisect_left, insort
 from collections import Counter as Tally
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -33,7 +34,7 @@ from .store import Tx
 T = TypeVar("T")
 
 
-class Standing:
+class Standing(ABC):
     """One transaction's counter states and moment, shared by every ticket viewed in it."""
 
     def __init__(self, tx: Tx, hall: HallConfig, rule: CallRule, now: datetime):
@@ -70,13 +71,14 @@ class Standing:
             places[counter.id] = known[key]
         return places
 
+    @abstractmethod
     def _place(self, ticket: Ticket, services: tuple[str, ...], streak: int) -> int:
-        raise NotImplementedError
+        """How many tickets the call-nexts of a counter serving ``services`` take before this one."""
 
+    @abstractmethod
     def ahead(self, ticket: Ticket, pool: Sequence[Counter], places: Mapping[str, int]) -> Mapping[str, int]:
         """Per service, the most tickets any counter of ``pool`` calls before this one (``places``:
         the ticket's places at those counters)."""
-        raise NotImplementedError
 
 
 class Counted(Standing):
