@@ -12,7 +12,14 @@ one loop's backlog does not add to the latency of the clients behind it. All tim
 ``time.monotonic()``, which on Linux is CLOCK_MONOTONIC, one clock for every process on the machine.
 Calls are paced (default one every 0.25 s, some 30 times a busy hall's rate); ``--interval 0`` calls
 back to back, which measures throughput, not latency.
-Usage: ``python bench/live.py [--interval S] [--procs P] [N ...]``.
+
+``--phones P`` adds P visitors' phones, each following a waiting ticket (``ticket`` audience), in the
+same client processes as the screens. The queue then starts with ``--waiting W`` (default 300)
+tickets more than the calls take, and the phones follow those W (one phone per ticket, round again
+when P > W), so every call moves every phone's place and each phone is sent a ``ticket`` message.
+A phone's latency for a call runs from the call-next response to the first ``ticket`` message whose
+``seq`` reaches the call's event; it is printed beside the screens' (call → ``called``).
+Usage: ``python bench/live.py [--interval S] [--procs P] [--phones P [--waiting W]] [N ...]``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from bisect import bisect_left
+from collections.abc import Sequence
 from pathlib import Path
 
 import socketio
@@ -41,19 +50,29 @@ CALLS = 200
 INTERVAL = 0.25
 PASSWORD = "rahasia-bench-1"
 CONNECTING_AT_ONCE = 25  # per process: a hall's displays do not all connect in the same millisecond either
-HALL = {**SMALL_HALL, "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)]}
+HALL = {
+    **SMALL_HALL,
+    "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)],
+    "connections": {"per_address": 0},  # every client comes from 127.0.0.1: the per-address cap would refuse all past 300
+}
 
 
 # --- the clients: one asyncio loop per process, driven by the parent over a pipe ---------------------
 class Client:
-    """One display: records when each call arrives and how many snapshots it got."""
+    """One display, or with ``ticket`` a visitor's phone: records when each call (a display) or each
+    ``ticket`` message's ``seq`` (a phone) arrives, and how many snapshots it got (a phone's first
+    ``ticket`` message after each connect is its snapshot)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ticket: str | None = None) -> None:
+        self.ticket = ticket
         self.arrivals: dict[int, float] = {}
         self.states = 0
+        self._fresh = False
         self.sio = socketio.AsyncClient(reconnection_delay=0.5, reconnection_delay_max=8)
         self.sio.on("called", self._called)
         self.sio.on("state", self._state)
+        self.sio.on("ticket", self._ticket)
+        self.sio.on("connect", self._connected)
 
     async def _called(self, message: dict) -> None:
         self.arrivals[message["event_id"]] = time.monotonic()
@@ -61,14 +80,25 @@ class Client:
     async def _state(self, _message: dict) -> None:
         self.states += 1
 
+    async def _connected(self) -> None:
+        self._fresh = True
 
-async def _serve_parent(conn, url: str, n: int) -> None:
-    clients = [Client() for _ in range(n)]
+    async def _ticket(self, message: dict) -> None:
+        if self._fresh:  # the snapshot on (re)connecting, like a screen's ``state``: no call's message
+            self._fresh = False
+            self.states += 1
+        else:
+            self.arrivals.setdefault(message["seq"], time.monotonic())
+
+
+async def _serve_parent(conn, url: str, followed: list[str | None]) -> None:
+    clients = [Client(ticket) for ticket in followed]
     gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
 
     async def connect(client: Client) -> None:
         async with gate:
-            await client.sio.connect(url, transports=["websocket"], wait_timeout=60)
+            where = f"{url}/?ticket={client.ticket}" if client.ticket else url
+            await client.sio.connect(where, transports=["websocket"], wait_timeout=60)
 
     loop = asyncio.get_running_loop()
     while True:
@@ -80,26 +110,28 @@ async def _serve_parent(conn, url: str, n: int) -> None:
             conn.send(([len(c.arrivals) for c in clients], [c.states for c in clients]))
         elif command == "arrivals":
             conn.send([c.arrivals for c in clients])
+        elif command == "kinds":
+            conn.send([c.ticket is not None for c in clients])
         elif command == "close":
             await asyncio.gather(*(c.sio.disconnect() for c in clients))
             conn.send(True)
             return
 
 
-def _client_process(conn, url: str, n: int) -> None:
+def _client_process(conn, url: str, followed: list[str | None]) -> None:
     logging.disable(logging.ERROR)  # a dropped connection is counted in the figures, not logged 500 times
-    asyncio.run(_serve_parent(conn, url, n))
+    asyncio.run(_serve_parent(conn, url, followed))
 
 
 class Fleet:
-    """N clients over P processes; the parent asks them for figures."""
+    """N screens and a phone per id of ``followed``, spread over P processes; the parent asks them for figures."""
 
-    def __init__(self, url: str, n: int, procs: int):
-        sizes = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
+    def __init__(self, url: str, n: int, procs: int, followed: Sequence[str] = ()):
+        everyone = [None] * n + list(followed)  # None: a screen; an id: a phone following that ticket
         self.pipes, self.processes = [], []
-        for size in filter(None, sizes):
+        for share in filter(None, (everyone[i::procs] for i in range(procs))):
             parent, child = multiprocessing.Pipe()
-            process = multiprocessing.Process(target=_client_process, args=(child, url, size), daemon=True)
+            process = multiprocessing.Process(target=_client_process, args=(child, url, share), daemon=True)
             process.start()
             self.pipes.append(parent)
             self.processes.append(process)
@@ -115,6 +147,14 @@ class Fleet:
             arrivals += a
             states += s
         return arrivals, states
+
+    def arrivals(self) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
+        """Each screen's arrival time per call (by event id), and each phone's per ``ticket`` ``seq``."""
+        screens, phones = [], []
+        for batch, kinds in zip(self.ask("arrivals"), self.ask("kinds"), strict=True):
+            for arrivals, phone in zip(batch, kinds, strict=True):
+                (phones if phone else screens).append(arrivals)
+        return screens, phones
 
     def close(self) -> None:
         self.ask("close")
@@ -182,26 +222,26 @@ def _wait_for_arrivals(fleet: Fleet, quiet: float = 5.0, limit: float = 120.0) -
         time.sleep(0.2)
 
 
-def run(n: int, interval: float, procs: int) -> None:
+def run(n: int, interval: float, procs: int, phones: int, waiting: int) -> None:
     with tempfile.TemporaryDirectory(prefix="antre-bench-live-") as folder:
         config = write_config(Path(folder), HALL)
         antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
         server = Server(config, free_port())
         server.start()
         try:
-            measure(server, n, interval, procs)
+            measure(server, n, interval, procs, phones, waiting)
         finally:
             server.stop()
 
 
-def measure(server: Server, n: int, interval: float, procs: int) -> None:
+def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0, waiting: int = 0) -> None:
     token = http("POST", f"{server.url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
-    for _ in range(CALLS):
-        http("POST", f"{server.url}/api/v1/tickets", {"service": "A"})
-    fleet = Fleet(server.url, n, procs)
+    queue = [http("POST", f"{server.url}/api/v1/tickets", {"service": "A"})[1]["id"] for _ in range(CALLS + waiting)]
+    followed = [queue[CALLS + i % waiting] for i in range(phones)] if phones else []  # tickets no call reaches
+    fleet = Fleet(server.url, n, procs, followed)
     started = time.monotonic()
     fleet.ask("connect")
-    wait_until(lambda: all(fleet.counts()[1]), 60, 0.2, "a state on every client")
+    wait_until(lambda: all(fleet.counts()[1]), 120, 0.2, "a snapshot on every client")
     connect_seconds = time.monotonic() - started
     worker = server.worker()
     cpu_before, _ = server.usage(worker)
@@ -217,10 +257,10 @@ def measure(server: Server, n: int, interval: float, procs: int) -> None:
     cpu_after, rss = server.usage(worker)
     _, states = fleet.counts()
 
-    batches = [a for batch in fleet.ask("arrivals") for a in batch]
-    calls = sorted(set().union(*batches))  # every call reached some client: the i-th event id is the i-th call
+    screens, phone_arrivals = fleet.arrivals()
+    calls = sorted(set().union(*screens))  # every call reached some screen: the i-th event id is the i-th call
     index = {event_id: i for i, event_id in enumerate(calls)}
-    latencies = [(at - answered[index[e]]) * 1000 for arrivals in batches for e, at in arrivals.items()]
+    latencies = [(at - answered[index[e]]) * 1000 for arrivals in screens for e, at in arrivals.items()]
     missed = n * CALLS - len(latencies)
     print(
         f"N={n:4d}  connect {connect_seconds:5.1f} s  latency ms p50 {statistics.median(latencies):6.1f}  "
@@ -229,6 +269,15 @@ def measure(server: Server, n: int, interval: float, procs: int) -> None:
         f"        missed {missed} of {n * CALLS} calls; {sum(s > 1 for s in states)} clients reconnected during the calls",
         flush=True,
     )
+    if phones:
+        reached = [_phone_latencies(arrivals, calls, answered) for arrivals in phone_arrivals]
+        phone_latencies = [ms for each in reached for ms in each]
+        print(
+            f"        phones {phones:4d} following {min(phones, waiting)} tickets ({waiting + CALLS} → {waiting} waiting): call → phone ms "
+            f"p50 {statistics.median(phone_latencies):6.1f}  p99 {percentile(phone_latencies, 0.99):6.1f}  max {max(phone_latencies):6.1f}; "
+            f"missed {phones * CALLS - len(phone_latencies)} of {phones * CALLS}",
+            flush=True,
+        )
 
     server.stop()
     before = fleet.counts()[1]
@@ -237,25 +286,42 @@ def measure(server: Server, n: int, interval: float, procs: int) -> None:
     up = time.monotonic() - restart
     wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), 120, 0.1, "every client resynced")
     print(
-        f"        restart: server up in {up:4.1f} s, all {n} clients resynced {time.monotonic() - restart:5.1f} s after the restart began",
+        f"        restart: server up in {up:4.1f} s, all {n + phones} clients resynced {time.monotonic() - restart:5.1f} s after the restart began",
         flush=True,
     )
     fleet.close()
+
+
+def _phone_latencies(arrivals: dict[int, float], calls: list[int], answered: list[float]) -> list[float]:
+    """Per call, from its answer to the phone's first ``ticket`` message that reflects it (``seq`` at or
+    past the call's event: a message may reflect several calls when the emitter fell behind); calls
+    no message reflects are left out, and counted as missed."""
+    seqs = sorted(arrivals)
+    latencies = []
+    for event_id, at in zip(calls, answered, strict=True):
+        i = bisect_left(seqs, event_id)
+        if i < len(seqs):
+            latencies.append((arrivals[seqs[i]] - at) * 1000)
+    return latencies
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between calls (0: back to back)")
     parser.add_argument("--procs", type=int, default=2, help="client processes (one asyncio loop each)")
-    parser.add_argument("sizes", type=int, nargs="*", default=[50, 200, 500], help="numbers of clients")
+    parser.add_argument("--phones", type=int, default=0, help="phones following waiting tickets, besides the screens")
+    parser.add_argument("--waiting", type=int, default=300, help="tickets still waiting after the calls, which the phones follow")
+    parser.add_argument("sizes", type=int, nargs="*", default=[50, 200, 500], help="numbers of screens (clients of the whole hall)")
     args = parser.parse_args()
+    if args.phones and not all(args.sizes):
+        parser.error("phones need at least one screen: the screens' calls say which event each call was")
     print(
         f"live channel: {CALLS} calls {args.interval:g} s apart, clients in {args.procs} asyncio processes "
         f"on the same machine ({os.cpu_count()} cores)",
         flush=True,
     )
     for n in args.sizes:
-        run(n, args.interval, args.procs)
+        run(n, args.interval, args.procs, args.phones, args.waiting if args.phones else 0)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
@@ -23,6 +23,7 @@ from .clock import Clock, iso, system_clock
 from .config import PRIORITY_CATEGORIES, Counter, HallConfig
 from .estimate import HISTORY, NEW_DAY, WaitEstimator
 from .i18n import LANGUAGES, gettext
+from .places import Counted, Ranked, Standing
 from .store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -623,6 +624,25 @@ class Engine:
         with self.store.read() as tx:
             return self._view(tx, self._ticket(tx, ticket_id))
 
+    def ticket_views(self, ticket_ids: Iterable[str]) -> dict[str, dict]:
+        """By id, what ``ticket`` returns for each of these tickets (unknown ids are left out), from one
+        read transaction and one ordered pass over each counter's queue (places.Ranked): the live
+        channel's phones after each step, where a ticket at a time cost a count and a replay each."""
+        self._ensure_today()
+        with self.store.read() as tx:
+            return self._views(tx, tx.tickets(ticket_ids))
+
+    def waiting_views(self, services: Iterable[str]) -> dict[str, dict]:
+        """By id, what ``ticket`` returns for every waiting ticket of these services, in one pass (as
+        ``ticket_views``)."""
+        self._ensure_today()
+        with self.store.read() as tx:
+            return self._views(tx, tx.waiting(services))
+
+    def _views(self, tx: Tx, tickets: list[dict]) -> dict[str, dict]:
+        standing = Ranked(tx, self.hall, self.rule, self.clock())
+        return {ticket["id"]: self._view(tx, ticket, standing=standing) for ticket in tickets}
+
     def history(self, ticket_id: str) -> list[dict]:
         with self.store.read() as tx:
             self._ticket(tx, ticket_id)
@@ -684,9 +704,9 @@ class Engine:
         with self.store.read() as tx:
             # The first ``limit`` calls take at most ``limit`` tickets from each lane.
             heads = [t for lane in (True, False) for t in tx.waiting(counter.services, priority=lane, limit=limit)]
-            streak = tx.counter_state(counter.id)["priority_streak"]
-            ordered = islice(self.rule.order(heads, streak, self.clock()), limit)
-            return [self._view(tx, t, ahead=i) for i, t in enumerate(ordered)]
+            standing = Counted(tx, self.hall, self.rule, self.clock())
+            ordered = islice(self.rule.order(heads, standing.streak(counter.id), standing.now), limit)
+            return [self._view(tx, t, ahead=i, standing=standing) for i, t in enumerate(ordered)]
 
     def new_ticket_estimates(self) -> dict[str, dict]:
         """Per service, ``eta_minutes`` and ``eta_range`` of a normal ticket taken now: the kiosk's tiles.
@@ -702,29 +722,14 @@ class Engine:
             kept = self._tile_estimates
             if kept is not None and kept[0] == key:
                 return kept[1]
-            states = tx.counter_states()
+            standing = Counted(tx, self.hall, self.rule, now)
             estimates = {}
             for code in self.hall.services:
                 ticket = {"id": None, "service": code, "priority": None, "queue_at": iso(now), "day": day, "prefix": code}
                 ticket["seq"] = tx.next_seq(day, code)
-                estimates[code] = self.estimates.fields(tx, ticket, self._places(tx, ticket, states, now), states)
+                estimates[code] = self.estimates.fields(standing, ticket, standing.places(ticket))
         self._tile_estimates = (key, estimates)
         return estimates
-
-    def _places(self, tx: Tx, ticket: dict, states: dict[str, dict], now: datetime) -> dict[str, int]:
-        """For each counter of the ticket's service: how many tickets its successive call-nexts take
-        before this one. Counted, not walked (call_order.CallRule.position); counters serving the
-        same services with the same priority run share one answer."""
-        places: dict[str, int] = {}
-        known: dict[tuple, int] = {}
-        for counter in self.hall.counters_for_service(ticket["service"]):
-            streak = states.get(counter.id, {}).get("priority_streak", 0)
-            if (counter.services, streak) not in known:
-                known[counter.services, streak] = self.rule.position(ticket, tx.lanes(counter.services), streak, now)
-            places[counter.id] = known[counter.services, streak]
-        if not places:  # a service no counter serves yet: its place in its own queue
-            places[""] = self.rule.position(ticket, tx.lanes((ticket["service"],)), 0, now)
-        return places
 
     def _waiting_ahead(self, places: dict[str, int], states: dict[str, dict]) -> int:
         """The fewest tickets called before this one by any counter of its service serving now or
@@ -740,8 +745,10 @@ class Engine:
             raise NotFound("error.no_ticket", "ticket_id")
         return ticket
 
-    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None) -> dict:
-        """A ticket as the API and the pages see it; ``ahead``: its place in a counter's list, when shown in one."""
+    def _view(self, tx: Tx, ticket: dict, ahead: int | None = None, standing: Standing | None = None) -> dict:
+        """A ticket as the API and the pages see it; ``ahead``: its place in a counter's list, when shown
+        in one. ``standing``: how its place is found (places.py), shared by the tickets viewed in one
+        transaction; by default counted for this ticket alone."""
         service = self.hall.service(ticket["service"])
         counter = self.hall.counters.get(ticket["counter_id"]) if ticket["counter_id"] else None
         view = {
@@ -764,10 +771,10 @@ class Engine:
             "eta_range": None,
         }
         if ticket["status"] == "waiting":
-            states = tx.counter_states()
-            places = self._places(tx, ticket, states, self.clock())
-            view["waiting_ahead"] = self._waiting_ahead(places, states) if ahead is None else ahead
-            view.update(self.estimates.fields(tx, ticket, places, states))
+            standing = standing or Counted(tx, self.hall, self.rule, self.clock())
+            places = standing.places(ticket)
+            view["waiting_ahead"] = self._waiting_ahead(places, standing.states) if ahead is None else ahead
+            view.update(self.estimates.fields(standing, ticket, places))
         return view
 
     def _counter_view(self, tx: Tx, counter: Counter) -> dict:

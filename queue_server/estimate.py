@@ -21,7 +21,8 @@ The model part (``ServiceTimes``, ``estimate``) is pure arithmetic and unit-test
 queues; ``WaitEstimator`` gathers its inputs from a store transaction and learns from committed
 engine events. Everything here is cheap enough for ``Engine.issue``: when the call order puts every
 waiting ticket ahead (a new normal ticket, as a rule) it reads only the waiting counts and the counter
-states, never the waiting list.
+states, never the waiting list. How many tickets of each service come first is places.py's answer:
+counted for one ticket, read off one ordered pass for many (the phones following their tickets).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from __future__ import annotations
 import heapq
 import math
 import threading
-from bisect import insort
 from collections import Counter as Tally
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,9 +37,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from . import availability
-from .call_order import CallRule, call_key
+from .call_order import CallRule
 from .clock import Clock, parse_iso
-from .config import HallConfig
+from .config import Counter, HallConfig
+from .places import Standing
+from .store import Tx
 
 ALPHA = 0.08  # weight of the newest observation: about the last 25 tickets of a service count
 PRIOR_CV = 0.5  # spread of service times before any are observed (sd / mean)
@@ -345,41 +347,39 @@ class WaitEstimator:
                 self._last_free.pop(event.counter_id, None)
 
     # --- estimating ---------------------------------------------------------------------------------
-    def fields(self, tx, ticket: dict, places: Mapping[str, int], states: dict[str, dict]) -> dict:
+    def fields(self, standing: Standing, ticket: dict, places: Mapping[str, int]) -> dict:
         """``eta_minutes`` and ``eta_range`` for a waiting ticket (or one about to be taken: no ``id``).
 
         ``places``: per counter of its service, the tickets that counter calls before it (the call
-        order's count). When that is everything waiting for the counter, as for a new normal ticket,
-        the waiting counts say how much of each service without reading the waiting list.
+        order's count); ``standing`` says how many of each service that is (places.py), and holds
+        what every ticket estimated in the same transaction shares: the service's pool of counters
+        and their state now, made once.
         """
         service = ticket["service"]
-        pool = [c for c in self.hall.counters_for_service(service) if availability.counts(self.hall, states.get(c.id))]
-        if all(availability.status_of(states.get(c.id)) == availability.PAUSED for c in pool):
+        pool = standing.kept(("pool", service), lambda: self._pool(service, standing.states))
+        if all(availability.status_of(standing.states.get(c.id)) == availability.PAUSED for c in pool):
             return dict(NO_ESTIMATE)
-        counts = tx.waiting_counts()
-        others = {code: counts.get(code, 0) for code in {s for c in pool for s in c.services}}
-        if ticket["id"] is not None:
-            others[service] -= 1
-        if all(places[c.id] == sum(others[code] for code in c.services) for c in pool):
-            ahead = others
-        else:
-            ahead = self._ahead_in_call_order(tx, ticket, pool, states, places)
-        counters = self._counters_now(tx, states, {c.id for c in pool})
+        ahead = standing.ahead(ticket, pool, places)
+        counters = standing.kept(("counters now", service), lambda: self._counters_now(standing, {c.id for c in pool}))
         result = estimate(service, ahead, counters, self.times, ticket["priority"] is not None, self.hall.max_normal_wait_minutes)
         return dict(NO_ESTIMATE) if result is None else result.fields()
 
-    def _counters_now(self, tx, states: dict[str, dict], pool: set[str]) -> list[CounterNow]:
+    def _pool(self, service: str, states: dict[str, dict]) -> list[Counter]:
+        """The counters that count for the service today (availability.counts)."""
+        return [c for c in self.hall.counters_for_service(service) if availability.counts(self.hall, states.get(c.id))]
+
+    def _counters_now(self, standing: Standing, pool: set[str]) -> list[CounterNow]:
         """Every counter; only those of the ticket's service (``pool``) with their live state, since the
         others count only for how their services' tickets are shared, and reading their current
         tickets would cost a query each on every estimate."""
-        now = self.clock()
+        states = standing.states
         return [
-            self._counter_now(tx, counter_id, idle, states.get(counter_id), now) if counter_id in pool else idle
+            self._counter_now(standing.tx, counter_id, idle, states.get(counter_id), standing.now) if counter_id in pool else idle
             for counter_id, idle in self._idle.items()
             if availability.counts(self.hall, states.get(counter_id))
         ]
 
-    def _counter_now(self, tx, counter_id: str, idle: CounterNow, state: dict | None, now: datetime) -> CounterNow:
+    def _counter_now(self, tx: Tx, counter_id: str, idle: CounterNow, state: dict | None, now: datetime) -> CounterNow:
         if state is None:
             return idle._replace(breaks=self._breaks_ahead(counter_id, None, now))
         if state["status"] == availability.PAUSED:
@@ -415,33 +415,6 @@ class WaitEstimator:
             if now < end and not taken:
                 ahead.append((_minutes(now, start), planned.minutes))
         return tuple(sorted(ahead))
-
-    def _ahead_in_call_order(self, tx, ticket: dict, pool: Sequence, states: dict[str, dict], places: Mapping[str, int]) -> dict[str, int]:
-        """Per service, the most tickets any counter of this service calls before this one (replayed).
-
-        A counter calls ``places[counter]`` tickets before this one, so the replay needs only that
-        many plus one from the head of each lane (priority and normal), not the whole waiting list:
-        the console's list of the next ten stays as fast with 10,000 waiting as with ten."""
-        ahead: dict[str, int] = {}
-        heads_by_counter: dict[tuple[tuple[str, ...], int], list[dict]] = {}
-        now = self.clock()
-        for counter in pool:
-            calls = places[counter.id] + 1
-            waiting = heads_by_counter.get((counter.services, calls))
-            if waiting is None:
-                lanes = (tx.waiting(counter.services, priority=lane, limit=calls) for lane in (True, False))
-                waiting = sorted((t for lane in lanes for t in lane if t["id"] != ticket["id"]), key=call_key)
-                insort(waiting, ticket, key=call_key)
-                heads_by_counter[counter.services, calls] = waiting
-            streak = states.get(counter.id, {}).get("priority_streak", 0)
-            before = Tally()
-            for called in self.rule.order(waiting, streak, now):
-                if called is ticket:
-                    break
-                before[called["service"]] += 1
-            for code, n in before.items():
-                ahead[code] = max(ahead.get(code, 0), n)
-        return ahead
 
 
 def _reason(text: str | None) -> str:

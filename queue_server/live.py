@@ -395,7 +395,11 @@ class LiveChannel:
             self._emit("queue", {"waiting": snapshot["waiting"]}, HALL, seq)
 
     def _emit_tickets(self, events: list[Event], seq: int) -> None:
-        """A followed ticket is looked at again when it was in the events or its service's queue moved."""
+        """A followed ticket is looked at again when it was in the events or its service's queue moved.
+
+        They are all computed in one pass (``Engine.ticket_views``): one read, each counter's queue put
+        in call order once. One at a time, 150 phones in a queue of 300 cost the emitter, which also
+        serves every display, some 300 ms per step."""
         followed = self._followed_tickets()
         self._ticket_views = {t: v for t, v in self._ticket_views.items() if t in followed}
         kinds: dict[str, list[str]] = {}
@@ -403,10 +407,10 @@ class LiveChannel:
             if event.ticket:
                 kinds.setdefault(event.ticket["id"], []).append(event.kind)
         touched = self._touched_services(events)
-        for ticket_id in followed:
-            view = self._ticket_views.get(ticket_id)
-            if ticket_id in kinds or view is None or view["service"] in touched:
-                self._send_ticket(ticket_id, seq, kinds.get(ticket_id, []), to=_room(("ticket", ticket_id)), only_if_changed=True)
+        due = [t for t in followed if t in kinds or t not in self._ticket_views or self._ticket_views[t]["service"] in touched]
+        views = self.hall.engine.ticket_views(due) if due else {}
+        for ticket_id, view in views.items():
+            self._send_view(view, seq, kinds.get(ticket_id, []), to=_room(("ticket", ticket_id)), only_if_changed=True)
 
     def _touched_services(self, events: list[Event]) -> set[str]:
         services: set[str] = set()
@@ -440,14 +444,17 @@ class LiveChannel:
         if offer is not None:
             self.server.emit("survey_offer", offer, to=to)
 
-    def _send_ticket(self, ticket_id: str, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
+    def _send_ticket(self, ticket_id: str, seq: int, kinds: list[str], to: str) -> None:
         try:
             view = self.hall.engine.ticket(ticket_id)
         except NotFound:
             return
-        if only_if_changed and not kinds and self._ticket_views.get(ticket_id) == view:
+        self._send_view(view, seq, kinds, to)
+
+    def _send_view(self, view: dict, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
+        if only_if_changed and not kinds and self._ticket_views.get(view["id"]) == view:
             return
-        self._ticket_views[ticket_id] = view
+        self._ticket_views[view["id"]] = view
         self.server.emit("ticket", {"seq": seq, "ticket": view, "events": kinds}, to=to)
 
     def _emit(self, name: str, body: dict, room: str, seq: int) -> None:
