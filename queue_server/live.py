@@ -429,11 +429,15 @@ class LiveChannel:
         snapshot = self._fresh_snapshot()
         with self._lock:
             audiences = {sid: self._audiences.get(sid) for sid in dict.fromkeys(sids)}
+        # Phones reconnecting together (after a restart, a network cut) get their views from one pass.
+        followed = {a[1] for a in audiences.values() if a is not None and a[0] == "ticket"}
+        views = self.hall.engine.ticket_views(followed) if followed else {}
         for sid, audience in audiences.items():
             if audience is None or audience[0] in QUIET:
                 continue  # gone meanwhile, or a kiosk or monitor (they ask for no snapshot)
             if audience[0] == "ticket":
-                self._send_ticket(audience[1], snapshot["seq"], [], to=sid)
+                if audience[1] in views:
+                    self._send_view(views[audience[1]], snapshot["seq"], [], to=sid)
             elif audience[0] == SURVEY:
                 self._send_open_offer(audience[1], to=sid)
             else:
@@ -443,13 +447,6 @@ class LiveChannel:
         offer = survey_tablet.open_offer(self.hall, counter)
         if offer is not None:
             self.server.emit("survey_offer", offer, to=to)
-
-    def _send_ticket(self, ticket_id: str, seq: int, kinds: list[str], to: str) -> None:
-        try:
-            view = self.hall.engine.ticket(ticket_id)
-        except NotFound:
-            return
-        self._send_view(view, seq, kinds, to)
 
     def _send_view(self, view: dict, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
         if only_if_changed and not kinds and self._ticket_views.get(view["id"]) == view:
