@@ -21,6 +21,7 @@ from antre.queue_server.hall import hall_of
 from antre.queue_server.issuing_access import new_kiosk_key
 
 from tests.support import BOOKABLE_HALL, http, write_config
+from tests.test_openapi import Checker
 
 API = "/api/v1"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -446,3 +447,40 @@ def test_the_reports_and_the_live_channel_read_past_the_booking_kinds(app, clien
         legs = tx.conn.execute("SELECT COUNT(*) FROM report_legs").fetchone()[0]
     assert legs == 1  # the checked-in ticket; the bookings themselves are no legs
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]  # no listener (live channel, monitor) failed
+
+
+def test_the_booking_endpoints_answer_as_the_openapi_document_says(app, client, clock, officers, auth, kiosk_k1):
+    checker = Checker(client.get(f"{API}/openapi.json").get_json())
+
+    def call(method: str, path: str, expect: int, **options) -> dict:
+        response = client.open(f"{API}{path}", method=method.upper(), **options)
+        checker.check(method, f"{API}{path}", response)
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    call("get", f"/services/A/sessions?date={TODAY}", 200)
+    call("get", f"/services/C/sessions?date={TODAY}", 200)
+    call("get", "/services/A/sessions?date=kemarin", 400)
+    call("get", f"/services/Z/sessions?date={TODAY}", 404)
+    code = call("post", "/bookings", 201, json={**BOOKING, "phone": "081234567890"})["code"]
+    other = call("post", "/bookings", 201, json={**BOOKING, "session": "08:00-10:00"})["code"]
+    call("post", "/bookings", 400, json={**BOOKING, "name": "S"})
+    call("post", "/bookings", 409, json={**BOOKING, "phone": "081234567890"})
+    call("get", f"/bookings/{code}", 200)
+    call("get", "/bookings/BKG-0000-0000-00", 404)
+    call("post", f"/bookings/{other}/cancel", 200)
+    call("post", f"/bookings/{other}/cancel", 409)
+    call("post", "/bookings/BKG-0000-0000-00/cancel", 404)
+    call("post", f"/bookings/{code}/check-in", 401)
+    call("post", f"/bookings/{code}/check-in", 400, json={"priority": "raja"}, headers=kiosk_k1)
+    call("post", f"/bookings/{code}/check-in", 201, json={"priority": "lansia"}, headers=kiosk_k1)
+    call("post", f"/bookings/{code}/check-in", 409, headers=kiosk_k1)
+    call("post", "/bookings/BKG-0000-0000-00/check-in", 404, headers=kiosk_k1)
+    call("get", f"/bookings/{code}", 200)
+    call("get", f"/bookings?date={TODAY}", 200, headers=auth(officers["admin"]))
+    call("get", "/bookings?date=besok", 400, headers=auth(officers["admin"]))
+    call("get", "/bookings", 401)
+    call("get", "/bookings", 403, headers=auth(officers["siti"]))
+    for i in range(28):  # 2 wrong codes so far from this address (a kiosk's are not counted): 30 in all
+        client.get(f"{API}/bookings/BKG-0000-0001-{i:02d}")
+    call("get", "/bookings/BKG-0000-0002-00", 429)
