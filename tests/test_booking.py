@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from antre.queue_server.app import create_app
+from antre.queue_server.booking.sweep import ExpirySweep
 from antre.queue_server.codes import BOOKINGS
 from antre.queue_server.config import ConfigError, load_config
 from antre.queue_server.hall import hall_of
 from antre.queue_server.issuing_access import new_kiosk_key
 
-from tests.support import BOOKABLE_HALL, http, write_config
+from tests.support import BOOKABLE_HALL, http, wait_until, write_config
 from tests.test_openapi import Checker
 
 API = "/api/v1"
@@ -484,3 +485,11 @@ def test_the_booking_endpoints_answer_as_the_openapi_document_says(app, client, 
     for i in range(28):  # 2 wrong codes so far from this address (a kiosk's are not counted): 30 in all
         client.get(f"{API}/bookings/BKG-0000-0001-{i:02d}")
     call("get", "/bookings/BKG-0000-0002-00", 429)
+
+
+def test_the_sweep_thread_expires_bookings_on_its_own(app, client, clock):
+    code = booked(client, service="B", session="08:00-10:00")["code"]
+    clock.advance(hours=3)
+    ExpirySweep(hall_of(app).bookings, hall_of(app).store, seconds=0.05).start()  # stopped when the store closes
+    wait_until(lambda: client.get(f"{API}/bookings/{code}").get_json()["status"] == "expired", message="the sweep expired it")
+    assert [e["kind"] for e in log(app, ("booking_expired",))] == ["booking_expired"]

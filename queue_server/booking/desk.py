@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -103,23 +104,20 @@ class Bookings:
         own = self._service(service, NotFound)
         day = self._day(day_text)
         closed = self._closed(own.code, day, lang)
-        slots = self._slots(own, day)
         with self.store.read() as tx:
             taken = sql.taken(tx, own.code, day.isoformat())
         now = self.clock()
-        rows = []
-        for slot in slots:
-            left = max(0, slot.session.places - taken.get(slot.session.label, 0))
-            rows.append(
-                {
-                    "session": slot.session.label,
-                    "start": iso(slot.start),
-                    "end": iso(slot.end),
-                    "places": slot.session.places,
-                    "places_left": left,
-                    "bookable": closed is None and left > 0 and now < slot.end,
-                }
-            )
+        rows = [
+            {
+                "session": slot.session.label,
+                "start": iso(slot.start),
+                "end": iso(slot.end),
+                "places": slot.session.places,
+                "places_left": left,
+                "bookable": closed is None and left > 0 and now < slot.end,
+            }
+            for slot, left in self._places(own, day, taken)
+        ]
         return {"service": own.code, "date": day.isoformat(), "closed": closed, "sessions": rows}
 
     # --- booking ----------------------------------------------------------------------------
@@ -285,16 +283,15 @@ class Bookings:
         for code in codes:
             own = self.config.services[code]
             mine = [r for r in rows if r["service"] == code]
+            taken = Counter(r["session"] for r in mine if r["status"] != CANCELLED)
             sessions = [
                 {
                     "session": slot.session.label,
                     "places": slot.session.places,
-                    "places_left": max(
-                        0, slot.session.places - sum(r["status"] != CANCELLED for r in mine if r["session"] == slot.session.label)
-                    ),
+                    "places_left": left,
                     "bookings": [_staff_view(r) for r in mine if r["session"] == slot.session.label],
                 }
-                for slot in self._slots(own, day)
+                for slot, left in self._places(own, day, taken)
             ]
             services.append({"service": code, "service_name": own.name, "agency": own.agency, "sessions": sessions})
         return {"date": day.isoformat(), "services": services}
@@ -319,6 +316,11 @@ class Bookings:
         tz = self.config.timezone
         sessions = own.booking.sessions if own.booking else ()
         return [Slot(s, datetime.combine(day, s.start, tz), datetime.combine(day, s.end, tz)) for s in sessions]
+
+    def _places(self, own: Service, day: date, taken: Mapping[str, int]) -> list[tuple[Slot, int]]:
+        """Each session of the day with its places left, ``taken`` counting every booking but a
+        cancelled one per session (store.taken)."""
+        return [(slot, max(0, slot.session.places - taken.get(slot.session.label, 0))) for slot in self._slots(own, day)]
 
     def _slot(self, own: Service, day: date, label: Any) -> Slot:
         slot = next((s for s in self._slots(own, day) if s.session.label == label), None)
