@@ -203,7 +203,7 @@ class Bookings:
         booking = self._find(typed_code, address)
         now = iso(self.clock())
         with self.store.write() as tx:
-            current = sql.by_code(tx, booking["code"])
+            current = sql.by_id(tx, booking["id"])
             _refuse_unless_booked(current)
             sql.update(tx, current["id"], status=CANCELLED, ended_at=now)
             event = _record(tx, now, "booking_cancelled", booking=current["id"])
@@ -223,7 +223,7 @@ class Bookings:
         start = datetime.fromisoformat(booking["session_start"])
 
         def along(tx: Tx, ticket: dict) -> None:
-            current = sql.by_code(tx, booking["code"])
+            current = sql.by_id(tx, booking["id"])
             self._refuse_check_in(current)
             sql.update(tx, current["id"], status=CHECKED_IN, checked_in_at=ticket["issued_at"], ticket_id=ticket["id"])
 
@@ -251,7 +251,7 @@ class Bookings:
         forget_before = (now.astimezone(self.config.timezone).date() - timedelta(days=self.config.booking.keep_days)).isoformat()
         with self.store.write() as tx:
             for booking in due:
-                if sql.by_code(tx, booking["code"])["status"] == BOOKED:
+                if sql.by_id(tx, booking["id"])["status"] == BOOKED:
                     sql.update(tx, booking["id"], status=EXPIRED, ended_at=iso(now))
                     events.append(_record(tx, iso(now), "booking_expired", booking=booking["id"]))
             sql.forget_before(tx, forget_before)
