@@ -328,6 +328,12 @@ def test_a_booking_for_another_day_cannot_check_in_today(client, kiosk_k1):
     assert error(client.post(f"{API}/bookings/{code}/check-in", headers=kiosk_k1)) == (409, "not_today", None)
 
 
+def test_yesterdays_booking_has_expired_by_today(client, clock, kiosk_k1):
+    code = booked(client)["code"]
+    clock.advance(days=1)
+    assert error(client.post(f"{API}/bookings/{code}/check-in", headers=kiosk_k1)) == (409, "booking_expired", None)
+
+
 def test_a_cancelled_booking_cannot_check_in(client, kiosk_k1):
     code = booked(client)["code"]
     client.post(f"{API}/bookings/{code}/cancel")

@@ -235,10 +235,10 @@ class Bookings:
 
     def _refuse_check_in(self, booking: dict) -> None:
         _refuse_unless_booked(booking)
+        if self.clock() >= self._expires_at(booking):  # a past day's booking too, sweep or no sweep
+            raise BookingRefused("booking_expired", "error.booking_expired")
         if booking["day"] != self.engine.today():
             raise BookingRefused("not_today", "error.booking_not_today", date=booking["day"])
-        if self.clock() >= self._expires_at(booking):
-            raise BookingRefused("booking_expired", "error.booking_expired")
 
     # --- the sweep --------------------------------------------------------------------------
     def expire_due(self) -> int:
