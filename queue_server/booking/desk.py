@@ -133,8 +133,7 @@ class Bookings:
         lang = body.get("lang", self.config.language)
         if lang not in LANGUAGES:
             raise InvalidInput("error.lang", "lang", langs=", ".join(LANGUAGES))
-        reason = holiday(self.config, own.code, day)
-        if reason is not None or hours_on(self.config, own.code, day) is None:
+        if self._closed(own.code, day, lang) is not None:
             raise BookingRefused("holiday", "error.booking_closed_day", date=day.isoformat())
         now = self.clock()
         if now >= slot.end:
@@ -329,6 +328,8 @@ class Bookings:
         return slot
 
     def _closed(self, service: str, day: date, lang: str) -> str | None:
+        """Why the calendar closes the service on ``day`` (a holiday's reason, or that its hours mark
+        the weekday closed), in ``lang``; None on a day it opens."""
         reason = holiday(self.config, service, day)
         if reason is None and hours_on(self.config, service, day) is None:
             reason = gettext(lang, "booking.closed_weekday")
