@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from antre.queue_server.app import create_app
+from antre.queue_server.booking.desk import Bookings
 from antre.queue_server.booking.sweep import ExpirySweep
 from antre.queue_server.codes import BOOKINGS
 from antre.queue_server.config import ConfigError, load_config
 from antre.queue_server.hall import hall_of
-from antre.queue_server.issuing_access import new_kiosk_key
+from antre.queue_server.issuing_access import Channel, new_kiosk_key
 
 from tests.support import BOOKABLE_HALL, http, wait_until, write_config
 from tests.test_openapi import Checker
@@ -499,3 +500,11 @@ def test_the_sweep_thread_expires_bookings_on_its_own(app, client, clock):
     ExpirySweep(hall_of(app).bookings, hall_of(app).store, seconds=0.05).start()  # stopped when the store closes
     wait_until(lambda: client.get(f"{API}/bookings/{code}").get_json()["status"] == "expired", message="the sweep expired it")
     assert [e["kind"] for e in log(app, ("booking_expired",))] == ["booking_expired"]
+
+
+def test_without_a_web_server_a_check_in_issues_an_unprinted_ticket(hall, clock):
+    bookings = Bookings(hall.store, hall.engine, hall.config, clock)
+    code = bookings.book(dict(BOOKING), None)["code"]
+    ticket, job = bookings.check_in(code, Channel(), None, None, "http://localhost")
+    assert job is None and ticket["number"] == "A001"
+    assert bookings.get(code, None)["ticket"]["number"] == "A001"
