@@ -1,0 +1,223 @@
+"""The booking figures of a report from a hand-built event log (the events part B's booking desk
+records, with plan.md's shapes), computed by hand in the comments: booked against walk-in waits,
+the no-show rate, check-in punctuality; and the follower's tables equal a rebuild with them."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from antre.queue_server.clock import ManualClock, iso
+from antre.queue_server.config import load_config
+from antre.queue_server.hall import open_hall
+from antre.queue_server.reports.figures import ReportFilters, Reports
+
+from tests.support import SMALL_HALL, write_config
+
+DAY = "2026-11-25"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+SESSION = "09:00-10:00"
+
+
+def local(hhmm: str, day: int = 25) -> str:
+    hours, minutes = map(int, hhmm.split(":"))
+    return iso(datetime(2026, 11, day, hours, minutes, tzinfo=JAKARTA))
+
+
+SESSION_START = local("09:00")
+
+
+def booking_hall() -> dict:
+    """The small hall where A (KTP) takes bookings in one session; B and C do not."""
+    data = copy.deepcopy(SMALL_HALL)
+    data["services"][0]["booking"] = {"sessions": [{"time": SESSION, "places": 20}]}
+    return data
+
+
+def booked(number: int) -> tuple:
+    details = {
+        "booking": number,
+        "service": "A",
+        "day": DAY,
+        "session": SESSION,
+        "session_start": SESSION_START,
+        "lang": "id",
+        "has_phone": number % 2 == 0,
+    }
+    return (local("15:00", 24), "booked", None, None, details)
+
+
+def check_in(number: int, ticket: str, hhmm: str) -> tuple:
+    details = {
+        "service": "A",
+        "priority": None,
+        "kiosk": "k1",
+        "target_wait_minutes": None,
+        "booking": number,
+        "session_start": SESSION_START,
+        "checked_in_at": local(hhmm),
+    }
+    return (local(hhmm), "issued", ticket, None, details)
+
+
+def walk_in(ticket: str, service: str, hhmm: str) -> tuple:
+    return (local(hhmm), "issued", ticket, None, {"service": service, "priority": None, "kiosk": "k1", "target_wait_minutes": None})
+
+
+def called(ticket: str, hhmm: str, counter: str = "1") -> tuple:
+    return (local(hhmm), "called", ticket, counter, {})
+
+
+# Nine bookings for A's 09:00 session. Five check in: b1 at 08:20 (40 minutes early), b2 08:45 (15
+# early), b3 09:00 (on time), b4 09:10 (10 late), b5 09:40 (40 late); b6 is cancelled, b7 and b8
+# expire, b9 is still pending. Four walk-ins: w1 A 08:50, w2 A 09:05, w3 A 09:20, w4 B 09:00.
+HISTORY = [
+    *(booked(n) for n in range(1, 10)),
+    (local("16:00", 24), "booking_cancelled", None, None, {"booking": 6}),
+    check_in(1, "b1", "08:20"),
+    check_in(2, "b2", "08:45"),
+    walk_in("w1", "A", "08:50"),
+    check_in(3, "b3", "09:00"),
+    walk_in("w4", "B", "09:00"),
+    called("w1", "09:02"),  # w1 waited 12
+    called("b2", "09:04", "2"),  # b2 waited 4: from 09:00, its session's start, not its 08:45 check-in
+    walk_in("w2", "A", "09:05"),
+    called("b3", "09:06"),  # 6
+    called("w2", "09:08", "2"),  # 3
+    called("b1", "09:10"),  # 10 (from 09:00)
+    check_in(4, "b4", "09:10"),
+    walk_in("w3", "A", "09:20"),
+    called("w4", "09:20"),  # 20
+    called("b4", "09:30", "2"),  # 20 (from its check-in, after the start)
+    called("w3", "09:35"),  # 15
+    check_in(5, "b5", "09:40"),
+    called("b5", "09:42", "2"),  # 2
+    (local("10:30"), "booking_expired", None, None, {"booking": 7}),
+    (local("10:30"), "booking_expired", None, None, {"booking": 8}),
+    (local("10:31"), "some_later_kind", None, None, {"booking": 9}),  # a kind reports do not know: ignored
+]
+
+
+def record(hall, events: list[tuple]) -> None:
+    """Append the events to the log (and the bare ticket each ``issued`` names: the log refers to it)."""
+
+    def work(tx) -> None:
+        for at, kind, ticket, counter, details in events:
+            if kind == "issued":
+                tx.insert_ticket(
+                    {
+                        "id": ticket,
+                        "day": DAY,
+                        "prefix": details["service"],
+                        "seq": tx.next_seq(DAY, details["service"]),
+                        "number": ticket,
+                        "service": details["service"],
+                        "status": "waiting",
+                        "issued_at": at,
+                        "queue_at": at,
+                        "call_count": 0,
+                    }
+                )
+            tx.add_event(at, kind, ticket, counter, None, details)
+
+    hall.store.transact(work)
+
+
+@pytest.fixture
+def hall(tmp_path):
+    hall = open_hall(load_config(write_config(tmp_path, booking_hall())), ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=JAKARTA)))
+    yield hall
+    hall.store.close()
+
+
+def detail(hall, **filters) -> dict:
+    hall.summaries.catch_up()
+    return Reports(hall.summaries.reports, hall.config, hall.engine.clock).detail(ReportFilters(DAY, DAY, **filters))["bookings"]
+
+
+# Booked waits 10 4 6 20 2 → sorted 2 4 6 10 20: mean 42/5 = 8.4, median the 3rd = 6, p90 the 5th = 20.
+BOOKED = {"tickets": 5, "share": 0.5556, "wait_minutes": {"mean": 8.4, "median": 6.0, "p90": 20.0}}
+# Walk-in waits 12 3 20 15 → sorted 3 12 15 20: mean 50/4 = 12.5, median the 2nd = 12, p90 the 4th = 20.
+WALK_IN = {"tickets": 4, "share": 0.4444, "wait_minutes": {"mean": 12.5, "median": 12.0, "p90": 20.0}}
+# 9 made: 5 checked in, 1 cancelled, 2 expired, 1 pending; no-show rate 2 / (5 + 2). Check-ins at
+# -40 -15 0 +10 +40 minutes: one in each band but two up to 30 early (on time counts there); median 0.
+FUNNEL = {
+    "made": 9,
+    "checked_in": 5,
+    "cancelled": 1,
+    "expired": 2,
+    "pending": 1,
+    "no_show_rate": 0.2857,
+    "punctuality": {"early_over_30": 1, "early_up_to_30": 2, "late_up_to_15": 1, "late_over_15": 1, "median_minutes": 0.0},
+}
+
+
+def test_booked_and_walk_in_tickets_the_no_show_rate_and_punctuality_are_what_happened(hall):
+    record(hall, HISTORY)
+    bookings = detail(hall)
+    assert bookings["bookable"] is True
+    assert bookings["summary"] == {"booked": BOOKED, "walk_in": WALK_IN, "funnel": FUNNEL}
+    # Per service: only A takes bookings or had any (B's walk-in counts in the hall's whole only).
+    (service,) = bookings["by_service"]
+    a_walk_in = {"tickets": 3, "share": 0.375, "wait_minutes": {"mean": 10.0, "median": 12.0, "p90": 15.0}}
+    assert service == {
+        "service": "A",
+        "name": "KTP Elektronik",
+        "agency": "Disdukcapil",
+        "booked": {**BOOKED, "share": 0.625},
+        "walk_in": a_walk_in,
+        "funnel": FUNNEL,
+    }
+    (agency,) = bookings["by_agency"]
+    assert agency["agency"] == "Disdukcapil"
+    assert agency["funnel"] == FUNNEL and agency["booked"] == {**BOOKED, "share": 0.625}
+
+
+def test_a_service_or_counter_filter_narrows_the_booking_figures(hall):
+    record(hall, HISTORY)
+    only_b = detail(hall, service="B")
+    assert only_b["bookable"] is False and only_b["by_service"] == []
+    assert only_b["summary"]["booked"]["tickets"] == 0 and only_b["summary"]["funnel"]["made"] == 0
+    # At counter 2: b2, w2, b4, b5 were called there; a booking is nobody's until called, so no funnel.
+    at_two = detail(hall, counter="2")["summary"]
+    assert (at_two["booked"]["tickets"], at_two["walk_in"]["tickets"], at_two["funnel"]) == (3, 1, None)
+
+
+def test_the_follower_equals_a_rebuild_with_booking_events(hall):
+    hall.summaries.batch = 2  # the bookings' rows are read back and moved on between batches
+    for start in range(0, len(HISTORY), 5):
+        record(hall, HISTORY[start : start + 5])
+        hall.summaries.catch_up()
+    reports = hall.summaries.reports
+
+    def tables() -> tuple:
+        return sorted(map(repr, reports.legs(DAY, DAY))), sorted(reports.bookings(DAY, DAY), key=lambda b: b.booking), detail(hall)
+
+    followed = tables()
+    hall.summaries.rebuild()
+    assert tables() == followed
+    assert {b.booking: b.status for b in followed[1]} == {
+        1: "checked_in",
+        2: "checked_in",
+        3: "checked_in",
+        4: "checked_in",
+        5: "checked_in",
+        6: "cancelled",
+        7: "expired",
+        8: "expired",
+        9: "booked",
+    }
+    assert followed[2]["summary"]["funnel"] == FUNNEL
+
+
+def test_a_hall_without_bookable_services_reports_none(tmp_path):
+    hall = open_hall(load_config(write_config(tmp_path, SMALL_HALL)), ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=JAKARTA)))
+    try:
+        record(hall, [walk_in("w1", "A", "08:50"), called("w1", "09:02")])
+        bookings = detail(hall)
+        assert (bookings["bookable"], bookings["by_service"], bookings["by_agency"]) == (False, [], [])
+        assert bookings["summary"]["walk_in"]["tickets"] == 1 and bookings["summary"]["funnel"]["no_show_rate"] is None
+    finally:
+        hall.store.close()
