@@ -354,7 +354,7 @@ def _v10_skm_followups(db: Database) -> None:
 
 
 def _v13_report_bookings(db: Database) -> None:
-    """The reports learn bookings (issue 18): a leg is ``booked`` when a booking's check-in issued its
+    """The reports learn bookings (booking from home): a leg is ``booked`` when a booking's check-in issued its
     ticket (with the session's start and the check-in time, its wait counted from the later), and
     ``report_bookings`` holds each booking's course for the no-show rate and check-in punctuality
     (queue_server/reports/facts.py). Rows made before this migration are walk-ins, as they were;

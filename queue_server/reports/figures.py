@@ -13,7 +13,7 @@ Definitions (one place; README "Reports and monitoring" repeats them for the rea
   values at or below it (the median of 1, 2, 3, 4 is 2). Every figure is a value that happened.
 * Minutes are rounded to 0.1, shares (0..1) to 4 decimals.
 * The previous period is the one of equal length just before.
-* **Bookings** (issue 18): a **booked** ticket was issued by a booking's check-in, every other is a
+* **Bookings** (booking from home): a **booked** ticket was issued by a booking's check-in, every other is a
   **walk-in**; a booked ticket's wait runs from when it joined the queue, the later of its check-in
   and its session's start (reports/facts.py). Bookings count by their session's day: **made**, then
   **checked_in**, **cancelled**, **expired** (not checked in by the session's end plus its grace: a
