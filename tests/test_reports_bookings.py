@@ -221,3 +221,77 @@ def test_a_hall_without_bookable_services_reports_none(tmp_path):
         assert bookings["summary"]["walk_in"]["tickets"] == 1 and bookings["summary"]["funnel"]["no_show_rate"] is None
     finally:
         hall.store.close()
+
+
+# --- the reports page -----------------------------------------------------------------------------
+def report_server(folder, data: dict):
+    """A real server on a loopback port over the hand-built history, with a hall admin."""
+    from tests.conftest import PASSWORD
+    from tests.support import ServerProcess
+
+    config = write_config(folder, data)
+    hall = open_hall(load_config(config), ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=JAKARTA)))
+    try:
+        hall.accounts.add("admin", PASSWORD, "admin")
+        record(hall, HISTORY if data is not SMALL_HALL else [walk_in("w1", "A", "08:50"), called("w1", "09:02")])
+    finally:
+        hall.store.close()
+    return ServerProcess(config).start()
+
+
+@pytest.fixture(scope="module")
+def booking_server(tmp_path_factory):
+    process = report_server(tmp_path_factory.mktemp("booking-report"), booking_hall())
+    yield process
+    process.kill()
+
+
+@pytest.fixture(scope="module")
+def walk_in_server(tmp_path_factory):
+    process = report_server(tmp_path_factory.mktemp("walk-in-report"), SMALL_HALL)
+    yield process
+    process.kill()
+
+
+def report_page(page, server):
+    from urllib.parse import urlencode
+
+    from tests.test_admin_browser import log_in
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    log_in(page, server, f"/admin/login?{urlencode({'next': f'/admin/reports?preset=custom&from={DAY}&to={DAY}'})}", "admin")
+    expect(page.locator("#report-body")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#report-period")).not_to_be_empty()
+    return page, expect
+
+
+@pytest.mark.browser
+def test_the_reports_page_shows_bookings_against_walk_ins_on_a_laptop(booking_server, new_page):
+    from tests.support import axe_violations
+
+    page, expect = report_page(new_page({"width": 1366, "height": 768}), booking_server)
+    section = page.locator("#bookings-section")
+    expect(section).to_be_visible()
+    expect(section.locator("h2")).to_contain_text("Booking dan datang langsung")
+    booked = page.locator("#bookings-lanes-table tbody tr").first
+    expect(booked.locator("th")).to_have_text("Booking")
+    expect(booked.locator("td").nth(0)).to_have_text("5")
+    expect(booked.locator("td").nth(1)).to_contain_text("55,6")  # 5 of 9 tickets
+    expect(booked.locator("td").nth(2)).to_have_text("8,4")  # the booked mean wait
+    expect(page.locator("#bookings-lanes-table tbody tr").nth(1).locator("td").nth(2)).to_have_text("12,5")
+    funnel = page.locator("#bookings-funnel-table tbody tr td")
+    expect(funnel.nth(0)).to_have_text("9")  # made
+    expect(funnel.nth(3)).to_have_text("2")  # expired
+    expect(funnel.nth(5)).to_contain_text("28,6")  # the no-show rate, 2 of 7
+    bands = page.locator("#bookings-punctuality-table tbody tr td")
+    expect(bands).to_have_text(["1", "2", "1", "1"])
+    assert page.evaluate("() => window.Chart.getChart('chart-punctuality').data.datasets[0].data") == [1, 2, 1, 1]
+    expect(page.locator("#bookings-services-table tbody tr")).to_have_count(1)
+    assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_a_hall_without_bookable_services_has_no_bookings_section(walk_in_server, new_page):
+    page, expect = report_page(new_page({"width": 1366, "height": 768}), walk_in_server)
+    expect(page.locator('#summary-table tr[data-figure="issued"] td.now')).to_have_text("1")
+    expect(page.locator("#bookings-section")).to_be_hidden()
