@@ -295,3 +295,36 @@ def test_a_hall_without_bookable_services_has_no_bookings_section(walk_in_server
     page, expect = report_page(new_page({"width": 1366, "height": 768}), walk_in_server)
     expect(page.locator('#summary-table tr[data-figure="issued"] td.now')).to_have_text("1")
     expect(page.locator("#bookings-section")).to_be_hidden()
+
+
+def test_the_booking_desk_s_own_events_make_the_same_figures(hall):
+    """Through the real desk and engine: a booking checked in 20 minutes early waits from its
+    session's start; another is cancelled; a third expires when the sweep runs."""
+    from antre.queue_server.booking.desk import Bookings
+    from antre.queue_server.issuing_access import Channel
+
+    clock = hall.engine.clock
+    desk = Bookings(hall.store, hall.engine, hall.config, clock)
+    clock.now = datetime(2026, 11, 25, 7, 0, tzinfo=JAKARTA)
+    codes = [
+        desk.book({"service": "A", "date": DAY, "session": SESSION, "name": name}, None)["code"]
+        for name in ("Ibu Sari", "Pak Budi", "Ibu Ani")
+    ]
+    desk.cancel(codes[1], None)
+    clock.now = datetime(2026, 11, 25, 8, 40, tzinfo=JAKARTA)
+    desk.check_in(codes[0], Channel(kiosk="k1"), None, None, "")
+    clock.now = datetime(2026, 11, 25, 9, 5, tzinfo=JAKARTA)
+    hall.engine.call_next("2")
+    clock.now = datetime(2026, 11, 25, 11, 0, tzinfo=JAKARTA)
+    desk.expire_due()
+    summary = detail(hall)["summary"]
+    assert summary["booked"] == {"tickets": 1, "share": 1.0, "wait_minutes": {"mean": 5.0, "median": 5.0, "p90": 5.0}}
+    funnel = summary["funnel"]
+    assert (funnel["made"], funnel["checked_in"], funnel["cancelled"], funnel["expired"], funnel["no_show_rate"]) == (3, 1, 1, 1, 0.5)
+    assert funnel["punctuality"] == {
+        "early_over_30": 0,
+        "early_up_to_30": 1,
+        "late_up_to_15": 0,
+        "late_over_15": 0,
+        "median_minutes": -20.0,
+    }
