@@ -328,3 +328,49 @@ def test_the_booking_desk_s_own_events_make_the_same_figures(hall):
         "late_over_15": 0,
         "median_minutes": -20.0,
     }
+
+
+# --- over HTTP: the roles read the bookings as they read every figure -----------------------------
+@pytest.fixture
+def config_path(tmp_path):
+    return write_config(tmp_path, booking_hall())
+
+
+def test_each_role_reads_the_bookings_of_its_own_scope_and_the_export_equals_the_json(app, client):
+    import csv
+    import io
+
+    from antre.queue_server.hall import hall_of
+
+    from tests.conftest import PASSWORD
+
+    accounts = hall_of(app).accounts
+    accounts.add("admin", PASSWORD, "admin")
+    accounts.add("siti", PASSWORD, "officer", ["1", "2"])
+    accounts.add("dukcapil", PASSWORD, "agency_admin", agency="Disdukcapil")
+    accounts.add("imigrasi", PASSWORD, "agency_admin", agency="Kantor Imigrasi")
+    tokens = {name: accounts.login(name, PASSWORD)[0] for name in ("admin", "siti", "dukcapil", "imigrasi")}
+    record(hall_of(app), HISTORY)
+
+    def get(path: str, who: str):
+        return client.get(f"/api/v1/reports/{path}", headers={"Authorization": f"Bearer {tokens[who]}", "Accept-Language": "en"})
+
+    def bookings(who: str, query: str = "") -> dict:
+        response = get(f"detail?from={DAY}&to={DAY}{query}", who)
+        assert response.status_code == 200, response.json
+        return response.json["bookings"]
+
+    hall = bookings("admin")
+    assert hall["summary"]["funnel"] == FUNNEL
+    assert bookings("dukcapil")["by_service"] == hall["by_service"]  # A is Disdukcapil's
+    imigrasi = bookings("imigrasi")
+    assert (imigrasi["bookable"], imigrasi["by_service"], imigrasi["summary"]["funnel"]["made"]) == (False, [], 0)
+    assert bookings("siti")["summary"]["funnel"] is None  # an officer's own figures: no booking is theirs
+    assert get(f"detail?from={DAY}&to={DAY}&agency=Disdukcapil", "imigrasi").status_code == 403  # unchanged
+    table = list(
+        csv.reader(io.StringIO(get(f"detail.csv?from={DAY}&to={DAY}&section=bookings", "admin").get_data(as_text=True).lstrip("\ufeff")))
+    )
+    assert table[0][:4] == ["Service code", "Service", "Agency", "Booked tickets"]
+    assert [row[0] for row in table[1:]] == ["A", "Total"]
+    made = table[0].index("Bookings made")
+    assert (table[1][made], table[2][made], table[2][table[0].index("No-show rate")]) == ("9", "9", "0.2857")
