@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -820,7 +821,7 @@ def _check_sessions(sessions: list[dict], path: str, problems: list[Problem]) ->
     """A service's booking sessions may not overlap: a visitor's session must say when they join the
     queue, and two sessions sharing a minute would make two places of one time."""
     ranges = sorted((s["time"].split("-"), i) for i, s in enumerate(sessions) if s and isinstance(s.get("time"), str) and "-" in s["time"])
-    for ((_, end), _), ((start, _), i) in zip(ranges, ranges[1:], strict=False):
+    for ((_, end), _), ((start, _), i) in pairwise(ranges):
         if start < end:
             problems.append(Problem(f"{path}[{i}].time", "config.sessions_overlap", {"got": repr(sessions[i]["time"])}))
 
