@@ -485,7 +485,7 @@ function drawFunnel(funnel) {
   chart('chart-punctuality', funnel.checked_in ? {
     type: 'bar',
     data: { labels: BANDS.map((band) => t(lang, `report.booking.${band}`)), datasets: [bars(t(lang, 'report.booking.check_ins'), BANDS.map((band) => punctuality[band]), COLOURS.teal)] },
-    options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
+    options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
   } : null);
 }
 
