@@ -105,7 +105,7 @@ def fill(hall, count: int, served: int) -> None:
             hall.survey.responses.insert_many(batch)
             batch = []
     hall.survey.responses.insert_many(batch)
-    hall.summaries.reports.replace_all(list(served_legs(hall.config, served, rng)), [], hall.summaries.reports.last_event_id())
+    hall.summaries.reports.replace_all(list(served_legs(hall.config, served, rng)), [], [], hall.summaries.reports.last_event_id())
     print(f"filled {count} responses and {served} served tickets in {time.perf_counter() - started:.1f} s")
 
 

@@ -391,7 +391,37 @@ def _v11_bookings(db: Database) -> None:
     db["bookings"].create_index(["phone", "created_at"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v11_bookings]
+def _v13_report_bookings(db: Database) -> None:
+    """The reports learn bookings (booking from home): a leg is ``booked`` when a booking's check-in issued its
+    ticket (with the session's start and the check-in time, its wait counted from the later), and
+    ``report_bookings`` holds each booking's course for the no-show rate and check-in punctuality
+    (queue_server/reports/facts.py). Rows made before this migration are walk-ins, as they were;
+    ``antre reports rebuild`` re-derives everything from the log."""
+    db.execute("ALTER TABLE report_legs ADD COLUMN booked INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE report_legs ADD COLUMN session_start TEXT")
+    db.execute("ALTER TABLE report_legs ADD COLUMN checked_in_at TEXT")
+    db["report_bookings"].create(
+        {
+            "booking": int,
+            "service": str,
+            "day": str,
+            "session": str,
+            "session_start": str,
+            "booked_at": str,
+            "has_phone": int,
+            "status": str,
+            "checked_in_at": str,
+            "ticket_id": str,
+            "ended_at": str,
+        },
+        pk="booking",
+        not_null={"service", "day", "session", "session_start", "booked_at", "has_phone", "status"},
+    )
+    db["report_bookings"].create_index(["day", "service"])
+    db["report_bookings"].create_index(["status"])
+
+
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v11_bookings, _v13_report_bookings]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

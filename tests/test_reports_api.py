@@ -146,7 +146,7 @@ def test_the_detail_workbook_has_every_section_with_totals_equal_to_the_page(cli
     tokens, _ = day
     detail = get(client, f"detail?{PERIOD}", tokens["admin"]).get_json()
     book = load_workbook(io.BytesIO(get(client, f"detail.xlsx?{PERIOD}", tokens["admin"], lang="en").data))
-    assert book.sheetnames == ["Summary", "By day", "By agency", "By service", "Arrivals by hour", "Priority", "Transfers", "Officers"]
+    assert book.sheetnames == ["Summary", "By day", "By agency", "By service", "Arrivals by hour", "Priority", "Transfers", "Officers", "Bookings"]
     rows = [[cell.value for cell in row] for row in book["By service"].iter_rows()]
     assert rows[0][:5] == ["Service code", "Service", "Agency", "Target wait (minutes)", "Issued"]
     assert [r[0] for r in rows[1:]] == ["A", "B", "C", "Total"]

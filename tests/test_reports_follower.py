@@ -1,18 +1,22 @@
 """The follower's tables, brought up to date a few events at a time at random moments of a random
-mix of operations, equal a rebuild from the whole log; and a running server keeps them current."""
+mix of operations (bookings made, checked in, cancelled and expired among them), equal a rebuild
+from the whole log; and a running server keeps them current."""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from antre.queue_server.booking.desk import Bookings
 from antre.queue_server.clock import ManualClock
 from antre.queue_server.config import load_config
 from antre.queue_server.engine import QueueError
 from antre.queue_server.hall import open_hall
+from antre.queue_server.issuing_access import Channel
 from antre.queue_server.reports.figures import ReportFilters, Reports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +25,9 @@ from tests.support import SMALL_HALL, write_config
 
 START = datetime(2026, 11, 23, 7, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
 COUNTERS = ("1", "2", "3")
+SESSIONS = ("08:00-09:00", "09:00-10:00", "10:00-11:00")
+BOOKING_HALL = copy.deepcopy(SMALL_HALL)
+BOOKING_HALL["services"][0]["booking"] = {"sessions": [{"time": t, "places": 5} for t in SESSIONS], "grace_minutes": 15}
 OPERATIONS = st.one_of(
     st.tuples(st.just("issue"), st.sampled_from("ABC"), st.sampled_from([None, "lansia", "disabilitas"])),
     st.tuples(
@@ -29,15 +36,28 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("transfer"), st.sampled_from(COUNTERS), st.sampled_from("ABC")),
     st.tuples(st.just("pause"), st.sampled_from(COUNTERS), st.sampled_from(["istirahat", "sholat"])),
     st.tuples(st.just("cancel"), st.integers(0, 30)),
+    st.tuples(st.just("book"), st.sampled_from(SESSIONS)),
+    st.tuples(st.sampled_from(["check_in", "cancel_booking"]), st.integers(0, 30)),
+    st.tuples(st.just("expire_bookings")),
     st.tuples(st.just("wait"), st.integers(1, 40)),
     st.tuples(st.just("next_day")),
     st.tuples(st.just("catch_up")),
 )
 
 
-def play(hall, clock: ManualClock, operation: tuple, issued: list[str]) -> None:
+def play(hall, clock: ManualClock, operation: tuple, issued: list[str], codes: list[str]) -> None:
     e, name, args = hall.engine, operation[0], operation[1:]
-    if name == "issue":
+    desk = Bookings(hall.store, e, hall.config, clock)
+    if name == "book":
+        body = {"service": "A", "date": e.today(), "session": args[0], "name": "Ibu Sari"}
+        codes.append(desk.book(body, None)["code"])
+    elif name in ("check_in", "cancel_booking"):
+        if codes:
+            code = codes[args[0] % len(codes)]
+            desk.check_in(code, Channel(kiosk="k1"), None, None, "") if name == "check_in" else desk.cancel(code, None)
+    elif name == "expire_bookings":
+        desk.expire_due()
+    elif name == "issue":
         issued.append(e.issue(args[0], priority=args[1])["id"])
     elif name == "cancel":
         if issued:
@@ -55,9 +75,9 @@ def play(hall, clock: ManualClock, operation: tuple, issued: list[str]) -> None:
         getattr(e, name)(args[0], 1)
 
 
-def rows(hall) -> tuple[list[str], list[str]]:
+def rows(hall) -> tuple[list[str], list[str], list[str]]:
     reports = hall.summaries.reports
-    return sorted(map(repr, reports.legs("2000-01-01", "2100-01-01"))), sorted(map(repr, reports.spans("2000-01-01", "2100-01-01")))
+    return tuple(sorted(map(repr, read("2000-01-01", "2100-01-01"))) for read in (reports.legs, reports.spans, reports.bookings))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,14 +85,15 @@ def rows(hall) -> tuple[list[str], list[str]]:
 def test_the_follower_equals_a_rebuild_after_any_mix_of_operations(operations, batch):
     with tempfile.TemporaryDirectory() as folder:
         clock = ManualClock(START)
-        hall = open_hall(load_config(write_config(Path(folder), SMALL_HALL)), clock)
+        hall = open_hall(load_config(write_config(Path(folder), BOOKING_HALL)), clock)
         try:
             hall.accounts.add("admin", "rahasia-petugas-1", "admin")
             hall.summaries.batch = batch
             issued: list[str] = []
+            codes: list[str] = []
             for operation in operations:
-                with contextlib.suppress(QueueError):  # refused (nothing to call, already paused, ...): nothing recorded
-                    play(hall, clock, operation, issued)
+                with contextlib.suppress(QueueError):  # refused (nothing to call, already paused, a full session, ...): nothing recorded
+                    play(hall, clock, operation, issued, codes)
             hall.summaries.catch_up()
             followed = rows(hall)
             reports = Reports(hall.summaries.reports, hall.config, clock)

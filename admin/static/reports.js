@@ -181,10 +181,11 @@ function headCell(text, numeric) {
   return cell;
 }
 
-/** A table from columns [key, kind, read] and rows; ``kind`` formats the cell (text when absent). */
+/** A table from columns [key, kind, read] and rows; ``kind`` formats the cell (text when absent). A
+ * key without a dot is a ``report.page.`` entry, one with a dot the whole catalogue key. */
 function table(node, columns, rows, caption) {
   const head = el('tr');
-  head.append(...columns.map(([key, kind]) => headCell(t(lang, `report.page.${key}`), kind && kind !== 'text')));
+  head.append(...columns.map(([key, kind]) => headCell(t(lang, key.includes('.') ? key : `report.page.${key}`), kind && kind !== 'text')));
   const body = el('tbody');
   for (const row of rows) {
     const line = el('tr');
@@ -428,13 +429,73 @@ function drawOfficers(detail) {
   ], detail.officers);
 }
 
+/* ---------- bookings ---------- */
+
+const BANDS = ['early_over_30', 'early_up_to_30', 'late_up_to_15', 'late_over_15'];
+
+/** Shown when a service in scope takes bookings, or the period had any: a walk-in-only hall never sees it. */
+function hasBookings(bookings) {
+  return bookings.bookable || bookings.summary.booked.tickets > 0 || (bookings.summary.funnel?.made ?? 0) > 0;
+}
+
+function drawBookings(detail) {
+  const { bookings } = detail;
+  $('bookings-section').hidden = !hasBookings(bookings);
+  const { booked, walk_in: walkIn, funnel } = bookings.summary;
+  table($('bookings-lanes-table'), [
+    ['report.booking.lane', 'text', (r) => t(lang, `report.booking.lane_${r[0]}`)],
+    ['tickets', 'count', (r) => r[1].tickets],
+    ['share', 'share', (r) => r[1].share],
+    ['wait_mean', 'minutes', (r) => r[1].wait_minutes.mean],
+    ['wait_median', 'minutes', (r) => r[1].wait_minutes.median],
+    ['wait_p90', 'minutes', (r) => r[1].wait_minutes.p90],
+  ], [['booked', booked], ['walk_in', walkIn]]);
+  $('bookings-unattributed').hidden = Boolean(funnel);
+  $('bookings-funnel').hidden = !funnel;
+  drawFunnel(funnel);
+  table($('bookings-services-table'), [
+    ['service', 'text', (s) => `${s.service} · ${s.name}`],
+    ['report.booking.booked_tickets', 'count', (s) => s.booked.tickets],
+    ['report.booking.booked_share', 'share', (s) => s.booked.share],
+    ['report.booking.booked_wait_mean', 'minutes', (s) => s.booked.wait_minutes.mean],
+    ['report.booking.walk_in_wait_mean', 'minutes', (s) => s.walk_in.wait_minutes.mean],
+    ['report.booking.made', 'count', (s) => s.funnel?.made],
+    ['report.booking.expired', 'count', (s) => s.funnel?.expired],
+    ['report.booking.no_show_rate', 'share', (s) => s.funnel?.no_show_rate],
+    ['report.booking.punctuality_median', 'minutes', (s) => s.funnel?.punctuality.median_minutes],
+  ], bookings.by_service);
+}
+
+function drawFunnel(funnel) {
+  if (!funnel) {
+    chart('chart-punctuality', null);
+    return;
+  }
+  table($('bookings-funnel-table'), [
+    ['report.booking.scope', 'text', () => t(lang, 'report.booking.whole')],
+    ...['made', 'checked_in', 'cancelled', 'expired', 'pending'].map((key) => [`report.booking.${key}`, 'count', (f) => f[key]]),
+    ['report.booking.no_show_rate', 'share', (f) => f.no_show_rate],
+  ], [funnel]);
+  const { punctuality } = funnel;
+  table($('bookings-punctuality-table'), [
+    ['report.booking.band', 'text', (band) => t(lang, `report.booking.${band}`)],
+    ['report.booking.check_ins', 'count', (band) => punctuality[band]],
+  ], BANDS);
+  $('bookings-punctuality-median').textContent = absent(punctuality.median_minutes) ? '' : t(lang, 'report.booking.median_line', { minutes: decimals.format(punctuality.median_minutes) });
+  chart('chart-punctuality', funnel.checked_in ? {
+    type: 'bar',
+    data: { labels: BANDS.map((band) => t(lang, `report.booking.${band}`)), datasets: [bars(t(lang, 'report.booking.check_ins'), BANDS.map((band) => punctuality[band]), COLOURS.teal)] },
+    options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
+  } : null);
+}
+
 function range(period) {
   return period ? `${dates.format(utcDay(period.from))} – ${dates.format(utcDay(period.to))}` : '';
 }
 
 function drawAll(detail) {
   $('report-period').textContent = t(lang, 'report.page.period_line', { period: range(detail.period), previous: range(detail.previous_period) });
-  for (const draw of [drawSummary, drawDaily, drawServices, drawAgencies, drawHeatmap, drawPriority, drawTransfers, drawOfficers]) draw(detail);
+  for (const draw of [drawSummary, drawDaily, drawServices, drawAgencies, drawBookings, drawHeatmap, drawPriority, drawTransfers, drawOfficers]) draw(detail);
 }
 
 function links(params) {

@@ -35,6 +35,30 @@ SUMMARY_COLUMNS = (
     ("priority_share", "report.col.priority_share"),
 )
 SHARES = {"within_target_share", "priority_share", "share"}
+# The bookings' columns: (path in a bookings figures object, catalogue key of its header).
+BOOKING_COLUMNS = (
+    ("booked.tickets", "report.booking.booked_tickets"),
+    ("booked.share", "report.booking.booked_share"),
+    ("booked.wait_minutes.mean", "report.booking.booked_wait_mean"),
+    ("booked.wait_minutes.median", "report.booking.booked_wait_median"),
+    ("booked.wait_minutes.p90", "report.booking.booked_wait_p90"),
+    ("walk_in.tickets", "report.booking.walk_in_tickets"),
+    ("walk_in.wait_minutes.mean", "report.booking.walk_in_wait_mean"),
+    ("walk_in.wait_minutes.median", "report.booking.walk_in_wait_median"),
+    ("walk_in.wait_minutes.p90", "report.booking.walk_in_wait_p90"),
+    ("funnel.made", "report.booking.made"),
+    ("funnel.checked_in", "report.booking.checked_in"),
+    ("funnel.cancelled", "report.booking.cancelled"),
+    ("funnel.expired", "report.booking.expired"),
+    ("funnel.pending", "report.booking.pending"),
+    ("funnel.no_show_rate", "report.booking.no_show_rate"),
+    ("funnel.punctuality.early_over_30", "report.booking.early_over_30"),
+    ("funnel.punctuality.early_up_to_30", "report.booking.early_up_to_30"),
+    ("funnel.punctuality.late_up_to_15", "report.booking.late_up_to_15"),
+    ("funnel.punctuality.late_over_15", "report.booking.late_over_15"),
+    ("funnel.punctuality.median_minutes", "report.booking.punctuality_median"),
+)
+BOOKING_SHARES = {"booked.share", "funnel.no_show_rate"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -49,8 +73,11 @@ class Table:
     share_columns: set[int] = field(default_factory=set)
 
 
-def _pick(figures: dict, path: str) -> Any:
+def _pick(figures: dict | None, path: str) -> Any:
+    """The value at ``path``; None under a missing object (the funnel of a counter's report)."""
     for part in path.split("."):
+        if figures is None:
+            return None
         figures = figures[part]
     return figures
 
@@ -153,6 +180,16 @@ class Tables:
         ]
         return Table(self._("report.section.officers"), headers, rows)
 
+    def bookings(self, report: dict) -> Table:
+        """Booked against walk-in tickets and the bookings' funnel, per service, the whole as the total."""
+        bookings = report["bookings"]
+        head = [self._("report.col.service"), self._("report.col.name"), self._("report.col.agency")]
+        headers = [*head, *[self._(key) for _, key in BOOKING_COLUMNS]]
+        rows = [[s["service"], s["name"], s["agency"], *[_pick(s, path) for path, _ in BOOKING_COLUMNS]] for s in bookings["by_service"]]
+        total = [self._("report.total"), "", "", *[_pick(bookings["summary"], path) for path, _ in BOOKING_COLUMNS]]
+        shares = {len(head) + i for i, (path, _) in enumerate(BOOKING_COLUMNS) if path in BOOKING_SHARES}
+        return Table(self._("report.booking.section"), headers, rows, total, shares)
+
 
 SECTIONS: dict[str, Callable[[Tables, dict], Table]] = {
     "summary": Tables.summary,
@@ -163,6 +200,7 @@ SECTIONS: dict[str, Callable[[Tables, dict], Table]] = {
     "priority": Tables.priority,
     "transfers": Tables.transfers,
     "officers": Tables.officers,
+    "bookings": Tables.bookings,
 }
 
 

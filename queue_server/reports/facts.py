@@ -1,4 +1,4 @@
-"""Events → legs and spans: the facts every report figure is computed from.
+"""Events → legs, spans and bookings: the facts every report figure is computed from.
 
 Pure and incremental: ``Facts.apply(event)`` moves the rows an event touches and says which changed,
 so the follower (applying a few committed events to rows read back from the tables) and the rebuild
@@ -11,6 +11,13 @@ the officer completed without starting). A **span** is an interval of an officer
 ``open`` (signed in: opened → closed), ``paused`` (paused → resumed or closed) and ``busy`` (a call
 → the ticket's end there). A span still open at the end of its local day ends at midnight: a counter
 nobody closed is closed by the next day's first operation, which must not count the night as work.
+
+A ticket issued by a booking's check-in (its ``issued`` event names the ``booking``) makes a
+**booked** leg: its wait runs from the time it joined the queue, the later of its check-in and its
+session's start (queue_server/call_order.py), because a visitor who comes early for a session chose
+that wait and the hall's queue did not impose it. A **booking** is one row per booking made (event
+``booked``), ending ``checked_in`` (the ``issued`` event), ``cancelled`` or ``expired`` (no-show);
+the log holds no code, name or phone of it, and neither do these rows.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ ENDINGS = {"no_show": "no_show", "cancelled": "cancelled", "expired": "expired"}
 # What ends the counter's busy span: the ticket left the counter.
 BUSY_ENDS = ("completed", "no_show", "transferred", "cancelled", "expired")
 OPEN_OUTCOMES = ("waiting", "called", "serving")
+# What ends a booking that was still ``booked``, and the status it leaves.
+BOOKING_ENDINGS = {"booking_cancelled": "cancelled", "booking_expired": "expired"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,21 @@ class Leg:
     outcome: str = "waiting"
     target_wait_minutes: float | None = None
     transferred_to: str | None = None
+    booked: bool = False
+    session_start: str | None = None
+    checked_in_at: str | None = None
+
+    @classmethod
+    def of_row(cls, row: tuple) -> Leg:
+        """A leg read back from ``report_legs`` (SQLite keeps ``booked`` as 0 or 1)."""
+        leg = cls(*row)
+        return replace(leg, booked=bool(leg.booked))
+
+    def queue_start(self) -> str:
+        """When the leg began to wait: a booked ticket's first leg at the later of its check-in and its session's start."""
+        if self.leg == 0 and self.session_start and datetime.fromisoformat(self.session_start) > datetime.fromisoformat(self.arrived_at):
+            return self.session_start
+        return self.arrived_at
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,39 @@ class Span:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.counter_id, self.kind, self.start)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One booking, attributed to its session's local ``day`` and its service."""
+
+    booking: int
+    service: str
+    day: str
+    session: str
+    session_start: str
+    booked_at: str
+    has_phone: bool
+    status: str = "booked"
+    checked_in_at: str | None = None
+    ticket_id: str | None = None
+    ended_at: str | None = None
+
+    @classmethod
+    def of_row(cls, row: tuple) -> Booking:
+        booking = cls(*row)
+        return replace(booking, has_phone=bool(booking.has_phone))
+
+
+def booking_of(event: dict) -> int | None:
+    """The booking an event is about: its own (``booked``, ``booking_cancelled``, ``booking_expired``)
+    or the one a check-in's ``issued`` came from; None for every other event."""
+    if event["kind"] not in ("issued", "booked", *BOOKING_ENDINGS):
+        return None
+    details = event["details"]
+    if isinstance(details, str):
+        details = json.loads(details)
+    return details.get("booking")
 
 
 def midnight_after(day: str, timezone: ZoneInfo) -> str:
@@ -89,18 +146,22 @@ class Facts:
         self.spans: dict[tuple[str, str], Span] = {}  # (counter, kind) → the open span
         self.changed_legs: dict[tuple[str, int], Leg] = {}
         self.changed_spans: dict[tuple[str, str, str], Span] = {}
+        self.bookings: dict[int, Booking] = {}
+        self.changed_bookings: dict[int, Booking] = {}
 
-    def load(self, legs: Iterable[Leg], spans: Iterable[Span]) -> None:
+    def load(self, legs: Iterable[Leg], spans: Iterable[Span], bookings: Iterable[Booking] = ()) -> None:
         """Start from rows read back from the tables (the follower)."""
         for leg in legs:
             self.legs[leg.ticket_id] = leg
         for span in spans:
             self.spans[(span.counter_id, span.kind)] = span
+        for booking in bookings:
+            self.bookings[booking.booking] = booking
 
-    def take_changes(self) -> tuple[list[Leg], list[Span]]:
-        legs, spans = list(self.changed_legs.values()), list(self.changed_spans.values())
-        self.changed_legs, self.changed_spans = {}, {}
-        return legs, spans
+    def take_changes(self) -> tuple[list[Leg], list[Span], list[Booking]]:
+        changes = list(self.changed_legs.values()), list(self.changed_spans.values()), list(self.changed_bookings.values())
+        self.changed_legs, self.changed_spans, self.changed_bookings = {}, {}, {}
+        return changes
 
     def apply(self, event: dict) -> None:
         """One event row of the log (``details`` as stored, JSON text or a dict)."""
@@ -111,6 +172,8 @@ class Facts:
             self._ticket_event(event, details)
         if event["counter_id"]:
             self._counter_event(event, details)
+        if details.get("booking") is not None:
+            self._booking_event(event, details)
 
     # --- legs ---------------------------------------------------------------------------------
     def _put_leg(self, leg: Leg) -> None:
@@ -131,6 +194,9 @@ class Facts:
             hour=local.hour,
             weekday=local.weekday(),
             target_wait_minutes=target if target is not None else self.target_of(service),
+            booked=before.booked if before else details.get("booking") is not None,
+            session_start=before.session_start if before else details.get("session_start"),
+            checked_in_at=before.checked_in_at if before else details.get("checked_in_at"),
         )
 
     def _ticket_event(self, event: dict, details: dict) -> None:
@@ -145,7 +211,7 @@ class Facts:
             leg = replace(
                 leg,
                 called_at=at,
-                wait_seconds=seconds_between(leg.arrived_at, at),
+                wait_seconds=max(0.0, seconds_between(leg.queue_start(), at)),
                 counter_id=event["counter_id"],
                 officer_id=event["officer_id"],
                 outcome="called",
@@ -163,6 +229,42 @@ class Facts:
         else:
             return
         self._put_leg(leg)
+
+    # --- bookings -----------------------------------------------------------------------------
+    def _put_booking(self, booking: Booking) -> None:
+        self.bookings[booking.booking] = booking
+        self.changed_bookings[booking.booking] = booking
+
+    def _booking_event(self, event: dict, details: dict) -> None:
+        kind, at, number = event["kind"], event["at"], details["booking"]
+        if kind == "booked":
+            self._put_booking(
+                Booking(
+                    booking=number,
+                    service=details["service"],
+                    day=details["day"],
+                    session=details["session"],
+                    session_start=details["session_start"],
+                    booked_at=at,
+                    has_phone=bool(details.get("has_phone")),
+                )
+            )
+            return
+        booking = self.bookings.get(number)
+        if booking is None or booking.status != "booked":
+            return  # a booking made before the log began, or an event after its end (none expected)
+        if kind == "issued":
+            self._put_booking(
+                replace(
+                    booking,
+                    status="checked_in",
+                    checked_in_at=details.get("checked_in_at") or at,
+                    ticket_id=event["ticket_id"],
+                    ended_at=at,
+                )
+            )
+        elif kind in BOOKING_ENDINGS:
+            self._put_booking(replace(booking, status=BOOKING_ENDINGS[kind], ended_at=at))
 
     # --- spans --------------------------------------------------------------------------------
     def _open_span(self, counter_id: str, kind: str, officer_id: int | None, at: str, reason: str | None = None) -> None:

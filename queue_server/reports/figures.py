@@ -13,6 +13,15 @@ Definitions (one place; README "Reports and monitoring" repeats them for the rea
   values at or below it (the median of 1, 2, 3, 4 is 2). Every figure is a value that happened.
 * Minutes are rounded to 0.1, shares (0..1) to 4 decimals.
 * The previous period is the one of equal length just before.
+* **Bookings** (booking from home): a **booked** ticket was issued by a booking's check-in, every other is a
+  **walk-in**; a booked ticket's wait runs from when it joined the queue, the later of its check-in
+  and its session's start (reports/facts.py). Bookings count by their session's day: **made**, then
+  **checked_in**, **cancelled**, **expired** (not checked in by the session's end plus its grace: a
+  no-show) or still **pending**; the **no-show rate** is expired over checked in plus expired (a
+  cancellation is not a no-show, a pending booking not yet either). **Punctuality** is a check-in's
+  minutes after its session's start (negative: before), in bands: more than 30 early (< -30), up to
+  30 early (-30..0, on time included), up to 15 late (0..15], more than 15 late (> 15), and its median.
+  With a counter or officer filter the bookings' own figures are null: a booking is nobody's until called.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from ..config import HallConfig
 from ..engine import InvalidInput
 from ..roles import counter_agency
 from .facts import midnight_after, seconds_between
-from .store import FACT_COLUMNS, ReportStore
+from .store import BOOKING_FACT_COLUMNS, FACT_COLUMNS, ReportStore
 
 MAX_DAYS = 3 * 366  # a longer range is refused: nobody reads it, and it costs the server seconds
 
@@ -139,7 +148,16 @@ def _spread(seconds: list[float], with_max: bool) -> dict[str, float | None]:
 
 
 # Where each figure reads its value in a fact row (reports/store.py FACT_COLUMNS).
-LEG, DAY, SERVICE, PRIORITY, HOUR, WEEKDAY, WAIT, WITHIN, SERVICE_TIME, OUTCOME, TRANSFERRED_TO, OFFICER = range(len(FACT_COLUMNS))
+LEG, DAY, SERVICE, PRIORITY, HOUR, WEEKDAY, WAIT, WITHIN, SERVICE_TIME, OUTCOME, TRANSFERRED_TO, OFFICER, BOOKED = range(len(FACT_COLUMNS))
+# ... and in a booking's row (BOOKING_FACT_COLUMNS).
+B_SERVICE, B_STATUS, B_PUNCTUALITY = range(len(BOOKING_FACT_COLUMNS))
+# Punctuality bands: (name, lowest minutes after the session's start excluded, highest included).
+PUNCTUALITY_BANDS = (
+    ("early_over_30", None, -30.0),
+    ("early_up_to_30", -30.0, 0.0),
+    ("late_up_to_15", 0.0, 15.0),
+    ("late_over_15", 15.0, None),
+)
 
 
 def summarise(facts: list[tuple]) -> dict[str, Any]:
@@ -161,6 +179,52 @@ def summarise(facts: list[tuple]) -> dict[str, Any]:
         "service_minutes": _spread([f[SERVICE_TIME] for f in facts if f[SERVICE_TIME] is not None], with_max=False),
         "transferred": outcomes["transferred"],
         "priority_share": share(len(issued) - issued.count(None), len(issued)),
+    }
+
+
+def _lane(facts: list[tuple], booked: bool, issued: int) -> dict[str, Any]:
+    """Booked or walk-in tickets: how many, their share of all issued, and their waits (every leg's)."""
+    legs = [f for f in facts if bool(f[BOOKED]) == booked]
+    tickets = sum(1 for f in legs if f[LEG] == 0)
+    return {
+        "tickets": tickets,
+        "share": share(tickets, issued),
+        "wait_minutes": _spread([f[WAIT] for f in legs if f[WAIT] is not None], with_max=False),
+    }
+
+
+def _band(late: float) -> str:
+    return next(name for name, low, high in PUNCTUALITY_BANDS if (low is None or late > low) and (high is None or late <= high))
+
+
+def funnel(bookings: list[tuple]) -> dict[str, Any]:
+    """Bookings made and how they ended, the no-show rate, and check-in punctuality."""
+    statuses = Tally(map(itemgetter(B_STATUS), bookings))
+    # Rounded to the second's hundredth: julianday() arithmetic must not move an on-the-minute check-in across a band's edge.
+    late = sorted(round(b[B_PUNCTUALITY], 2) for b in bookings if b[B_PUNCTUALITY] is not None)
+    bands = Tally(map(_band, late))
+    median = percentile(late, 0.5)
+    return {
+        "made": len(bookings),
+        "checked_in": statuses["checked_in"],
+        "cancelled": statuses["cancelled"],
+        "expired": statuses["expired"],
+        "pending": statuses["booked"],
+        "no_show_rate": share(statuses["expired"], statuses["checked_in"] + statuses["expired"]),
+        "punctuality": {
+            **{name: bands[name] for name, _, _ in PUNCTUALITY_BANDS},
+            "median_minutes": None if median is None else round(median, 1),
+        },
+    }
+
+
+def booking_figures(facts: list[tuple], bookings: list[tuple] | None) -> dict[str, Any]:
+    """Booked against walk-in tickets, and (``bookings`` None: not attributable) the bookings' funnel."""
+    issued = sum(1 for f in facts if f[LEG] == 0)
+    return {
+        "booked": _lane(facts, True, issued),
+        "walk_in": _lane(facts, False, issued),
+        "funnel": None if bookings is None else funnel(bookings),
     }
 
 
@@ -207,6 +271,42 @@ class Reports:
             "priority": priority(facts),
             "transfers": transfers(facts),
             "officers": self.officers(facts, filters),
+            "bookings": self.bookings(facts, by_service, filters),
+        }
+
+    def bookings(self, facts: list[tuple], by_service: dict[str, list[tuple]], filters: ReportFilters) -> dict[str, Any]:
+        """The bookings object: the whole, then each agency and service that takes bookings or had any."""
+        codes = services_of(self.config, filters)
+        attributable = filters.counter is None and filters.officer is None
+        rows = (
+            self.reports.booking_facts(filters.from_day, filters.to_day, services=codes if filters.agency or filters.service else None)
+            if attributable
+            else []
+        )
+        of_service = _grouped(rows, B_SERVICE)
+        services = [
+            c
+            for c in codes
+            if self.config.services[c].booking is not None or c in of_service or any(f[BOOKED] for f in by_service.get(c, []))
+        ]
+        agencies = [name for name in hall_agencies(self.config) if any(self.config.services[c].agency == name for c in services)]
+
+        def figures(codes: list[str]) -> dict[str, Any]:
+            return booking_figures(
+                [f for c in codes for f in by_service.get(c, [])],
+                [b for c in codes for b in of_service.get(c, [])] if attributable else None,
+            )
+
+        return {
+            "bookable": any(self.config.services[c].booking is not None for c in codes),
+            "summary": booking_figures(facts, rows if attributable else None),
+            "by_agency": [
+                {"agency": name, **figures([c for c in services if self.config.services[c].agency == name])} for name in agencies
+            ],
+            "by_service": [
+                {"service": c, "name": self.config.services[c].name, "agency": self.config.services[c].agency, **figures([c])}
+                for c in services
+            ],
         }
 
     def by_agency(self, by_service: dict[str, list[tuple]], filters: ReportFilters) -> list[dict[str, Any]]:

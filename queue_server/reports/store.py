@@ -1,4 +1,4 @@
-"""All the SQL of the reports' tables (``report_legs``, ``report_spans``) and of reading the log
+"""All the SQL of the reports' tables (``report_legs``, ``report_spans``, ``report_bookings``) and of reading the log
 for them: the reports' store, as queue_server/store.py is the engine's.
 
 Reads go through ``Store.read()`` (a WAL snapshot), so a report never takes the write lock. Writes
@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import fields
 
 from ..store import Store, Tx
-from .facts import Leg, Span
+from .facts import Booking, Leg, Span
 
 CURSOR = "reports_cursor"  # meta: the id of the last event the tables include
 LEG_COLUMNS = tuple(f.name for f in fields(Leg))
 SPAN_COLUMNS = tuple(f.name for f in fields(Span))
+BOOKING_COLUMNS = tuple(f.name for f in fields(Booking))
 # The columns ``facts`` returns, by name: their index in each row is their place here.
 FACT_COLUMNS = {
     "leg": "leg",
@@ -31,6 +32,13 @@ FACT_COLUMNS = {
     "outcome": "outcome",
     "transferred_to": "transferred_to",
     "officer_id": "officer_id",
+    "booked": "booked",
+}
+# What the booking figures read of each booking, by name, as FACT_COLUMNS.
+BOOKING_FACT_COLUMNS = {
+    "service": "service",
+    "status": "status",
+    "punctuality": "CASE WHEN status = 'checked_in' THEN (julianday(checked_in_at) - julianday(session_start)) * 1440.0 END",
 }
 
 
@@ -55,7 +63,7 @@ class ReportStore:
         where, params = _day_filter(from_day, to_day, services=services, counters=None if counter is None else (counter,), officer=officer)
         sql = f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
-            return [Leg(*row) for row in tx.conn.execute(sql, params)]
+            return [Leg.of_row(row) for row in tx.conn.execute(sql, params)]
 
     def facts(
         self, from_day: str, to_day: str, *, services: Iterable[str] | None = None, counter: str | None = None, officer: int | None = None
@@ -67,6 +75,24 @@ class ReportStore:
         sql = f"SELECT {', '.join(FACT_COLUMNS.values())} FROM report_legs WHERE {where}"
         with self.store.read() as tx:
             return tx.conn.execute(sql, params).fetchall()
+
+    def booking_facts(self, from_day: str, to_day: str, *, services: Iterable[str] | None = None) -> list[tuple]:
+        """The bookings for sessions on local days ``from_day``..``to_day`` (of these services), as
+        tuples in ``BOOKING_FACT_COLUMNS`` order; ``punctuality`` is a check-in's minutes after its
+        session's start (negative: before), else NULL."""
+        where, params = _day_filter(from_day, to_day, services=services)
+        sql = f"SELECT {', '.join(BOOKING_FACT_COLUMNS.values())} FROM report_bookings WHERE {where}"
+        with self.store.read() as tx:
+            return tx.conn.execute(sql, params).fetchall()
+
+    def bookings(self, from_day: str, to_day: str) -> list[Booking]:
+        """The bookings for sessions on local days ``from_day``..``to_day``, whole (the tests compare them)."""
+        where, params = _day_filter(from_day, to_day)
+        with self.store.read() as tx:
+            return [
+                Booking.of_row(row)
+                for row in tx.conn.execute(f"SELECT {_quoted(BOOKING_COLUMNS)} FROM report_bookings WHERE {where}", params)
+            ]
 
     def span_seconds(
         self, from_day: str, to_day: str, *, counters: Iterable[str] | None = None, officer: int | None = None
@@ -111,7 +137,10 @@ class ReportStore:
         key = {None: "NULL", "service": "service", "counter": "counter_id"}[by]
         group = f" GROUP BY {key}" if by else ""
         with self.store.read() as tx:
-            return {row[0]: row[1] for row in tx.conn.execute(f"SELECT {key}, COUNT(*) FROM report_legs WHERE {where} AND outcome = 'served'{group}", params)}
+            return {
+                row[0]: row[1]
+                for row in tx.conn.execute(f"SELECT {key}, COUNT(*) FROM report_legs WHERE {where} AND outcome = 'served'{group}", params)
+            }
 
     def officer_names(self) -> dict[int, str]:
         with self.store.read() as tx:
@@ -133,12 +162,14 @@ class ReportStore:
             )
             return [dict(row) for row in rows]
 
-    def open_rows(self, ticket_ids: Iterable[str], counters: Iterable[str]) -> tuple[list[Leg], list[Span]]:
-        """Each ticket's latest leg and each counter's open spans: what new events may change."""
-        ticket_ids, counters = tuple(ticket_ids), tuple(counters)
+    def open_rows(
+        self, ticket_ids: Iterable[str], counters: Iterable[str], booking_ids: Iterable[int] = ()
+    ) -> tuple[list[Leg], list[Span], list[Booking]]:
+        """Each ticket's latest leg, each counter's open spans and these bookings: what new events may change."""
+        ticket_ids, counters, booking_ids = tuple(ticket_ids), tuple(counters), tuple(booking_ids)
         with self.store.read() as tx:
             legs = [
-                Leg(*row)
+                Leg.of_row(row)
                 for row in tx.conn.execute(
                     f"SELECT {_quoted(LEG_COLUMNS)} FROM report_legs AS l WHERE ticket_id IN ({_marks(ticket_ids)})"
                     " AND leg = (SELECT MAX(leg) FROM report_legs WHERE ticket_id = l.ticket_id)",
@@ -153,12 +184,18 @@ class ReportStore:
                 for span in (Span(*row) for row in tx.conn.execute(f'SELECT {_quoted(SPAN_COLUMNS)} FROM report_spans WHERE "end" IS NULL'))
                 if span.counter_id in wanted
             ]
-        return legs, spans
+            bookings = [
+                Booking.of_row(row)
+                for row in tx.conn.execute(
+                    f"SELECT {_quoted(BOOKING_COLUMNS)} FROM report_bookings WHERE booking IN ({_marks(booking_ids)})", booking_ids
+                )
+            ]
+        return legs, spans, bookings
 
-    def save(self, legs: Iterable[Leg], spans: Iterable[Span], after: int, cursor: int) -> bool:
+    def save(self, legs: Iterable[Leg], spans: Iterable[Span], bookings: Iterable[Booking], after: int, cursor: int) -> bool:
         """Write changed rows and move the cursor from ``after`` to ``cursor`` in one transaction;
         False (nothing written) when someone else moved it first."""
-        rows = _rows(legs, spans)
+        rows = _rows(legs, spans, bookings)
 
         def work(tx: Tx) -> bool:
             if self.cursor(tx) != after:
@@ -169,14 +206,15 @@ class ReportStore:
 
         return self.store.transact(work)
 
-    def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], cursor: int) -> None:
+    def replace_all(self, legs: Iterable[Leg], spans: Iterable[Span], bookings: Iterable[Booking], cursor: int) -> None:
         """The rebuild: every row anew, in one transaction, so no report sees half of it (the rows
         are made ready before the write lock is taken, which is then held only to insert them)."""
-        rows = _rows(legs, spans)
+        rows = _rows(legs, spans, bookings)
 
         def work(tx: Tx) -> None:
             tx.conn.execute("DELETE FROM report_legs")
             tx.conn.execute("DELETE FROM report_spans")
+            tx.conn.execute("DELETE FROM report_bookings")
             self._upsert(tx, *rows)
             tx.set_meta(CURSOR, str(cursor))
 
@@ -187,13 +225,19 @@ class ReportStore:
             return tx.last_event_id()
 
     @staticmethod
-    def _upsert(tx: Tx, legs: list[tuple], spans: list[tuple]) -> None:
+    def _upsert(tx: Tx, legs: list[tuple], spans: list[tuple], bookings: list[tuple]) -> None:
         tx.conn.executemany(f"INSERT OR REPLACE INTO report_legs ({_quoted(LEG_COLUMNS)}) VALUES ({_marks(LEG_COLUMNS)})", legs)
         tx.conn.executemany(f"INSERT OR REPLACE INTO report_spans ({_quoted(SPAN_COLUMNS)}) VALUES ({_marks(SPAN_COLUMNS)})", spans)
+        tx.conn.executemany(
+            f"INSERT OR REPLACE INTO report_bookings ({_quoted(BOOKING_COLUMNS)}) VALUES ({_marks(BOOKING_COLUMNS)})", bookings
+        )
 
 
-def _rows(legs: Iterable[Leg], spans: Iterable[Span]) -> tuple[list[tuple], list[tuple]]:
-    return [tuple(getattr(leg, c) for c in LEG_COLUMNS) for leg in legs], [tuple(getattr(span, c) for c in SPAN_COLUMNS) for span in spans]
+def _rows(legs: Iterable[Leg], spans: Iterable[Span], bookings: Iterable[Booking]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    def values(rows: Iterable, columns: tuple[str, ...]) -> list[tuple]:
+        return [tuple(getattr(row, c) for c in columns) for row in rows]
+
+    return values(legs, LEG_COLUMNS), values(spans, SPAN_COLUMNS), values(bookings, BOOKING_COLUMNS)
 
 
 def _day_filter(

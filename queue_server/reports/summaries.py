@@ -15,7 +15,7 @@ import threading
 
 from ..config import HallConfig
 from ..store import Store
-from .facts import Facts
+from .facts import Facts, booking_of
 from .store import ReportStore
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ class Summaries:
                 facts = self._facts()
                 tickets = {e["ticket_id"] for e in events if e["ticket_id"]}
                 counters = {e["counter_id"] for e in events if e["counter_id"]}
-                facts.load(*self.reports.open_rows(tickets, counters))
+                bookings = {number for number in map(booking_of, events) if number is not None}
+                facts.load(*self.reports.open_rows(tickets, counters, bookings))
                 for event in events:
                     facts.apply(event)
-                legs, spans = facts.take_changes()
-                if self.reports.save(legs, spans, after, events[-1]["id"]):
+                if self.reports.save(*facts.take_changes(), after, events[-1]["id"]):
                     applied += len(events)
 
     def rebuild(self) -> int:
@@ -79,8 +79,7 @@ class Summaries:
             for event in events:
                 facts.apply(event)
             cursor = events[-1]["id"]
-        legs, spans = facts.take_changes()
-        self.reports.replace_all(legs, spans, cursor)
+        self.reports.replace_all(*facts.take_changes(), cursor)
         return cursor
 
     # --- the background follower --------------------------------------------------------------
