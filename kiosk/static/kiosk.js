@@ -585,7 +585,7 @@ async function take(priority, button) {
 async function checkIn(booking, priority) {
   const response = await fetch(`/api/v1/bookings/${encodeURIComponent(booking.code)}/check-in`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': state.lang }, credentials: 'same-origin',
-    body: JSON.stringify({ priority, lang: state.lang, kiosk: settings.kiosk?.id ?? null }),
+    body: JSON.stringify({ priority, lang: state.lang }),
   });
   const data = await response.json().catch(() => ({}));
   if (response.status === 201) {
