@@ -2,7 +2,7 @@
 a visit booked on a phone (390×844), checked in at the kiosk (1080×1920) by typing the code on the
 on-screen keyboard and by a scanner typing it with Enter, the ticket printed and linked from the
 booking's page; the kiosk's message for an expired and an unknown code; the staff's bookings page on
-the real-size hall; the services editor saving sessions and naming a malformed one."""
+the real-size hall; the services editor saving sessions and naming a malformed or overlapping one."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from antre.queue_server.issuing_access import new_kiosk_key
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, ServerProcess, axe_violations, http, tv_page, write_config, write_real_size_config
+from tests.support import SMALL_HALL, ServerProcess, axe_violations, http, kiosk_page, tv_page, write_config, write_real_size_config
 from tests.test_admin_browser import log_in
 from tests.test_admin_setup_browser import admin_page, api_token, edit
+from tests.test_kiosk_real_size import assert_laid_out
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +31,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")  # the hall's time zone (SMALL_HALL)
 PHONE = {"width": 390, "height": 844}
 TOTEM = {"width": 1080, "height": 1920}
 DESK = {"width": 1366, "height": 768}
+BOXES = "(nodes) => nodes.map((node) => node.getBoundingClientRect().toJSON())"
 WIDER_THAN_THE_SCREEN = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
 
 
@@ -166,6 +168,22 @@ def test_the_kiosk_says_why_an_expired_or_unknown_code_cannot_check_in(browser, 
         expect(page.locator("#error-text")).to_contain_text("tidak ditemukan")
 
 
+def test_the_code_screen_fits_the_totem_and_the_idle_timeout_returns_to_the_start(browser, server):
+    with kiosk_page(browser, server.url, TOTEM, fake_clock=True) as page:
+        entry = page.locator("[data-testid=booking-open]")
+        expect(entry).to_contain_text("Saya sudah booking")
+        assert entry.bounding_box()["height"] >= 64
+        assert_laid_out(page, "the start screen with its booking entry")
+        entry.click()
+        expect(page.locator("#booking-title")).to_be_visible()
+        page.keyboard.type("BKG7K3M")
+        expect(page.locator("[data-testid=booking-code]")).to_have_text("BKG7K3M")
+        assert_laid_out(page, "the booking code's screen")
+        assert all(box["height"] >= 64 for box in page.locator("#booking-keyboard .key, #screen-booking .action").evaluate_all(BOXES))
+        page.clock.run_for(61_000)  # kiosks[].idle_seconds: 60 without a kiosk id
+        expect(page.locator("#start-title")).to_be_visible()
+
+
 def test_in_audio_mode_the_entry_and_the_refusal_are_said(browser, server):
     with tv_page(browser, TOTEM) as page:
         page.goto(f"{server.url}/kiosk/pair?id=k1&key={server.kiosk_key}")
@@ -232,7 +250,7 @@ def test_the_staff_page_of_the_real_size_hall(big, new_page):
     assert axe_violations(page) == []
 
 
-def test_the_services_editor_saves_sessions_and_names_a_malformed_one(server, new_page):
+def test_the_services_editor_saves_sessions_and_names_a_malformed_or_overlapping_one(server, new_page):
     page = admin_page(new_page, server, "/admin/services")
     form = edit(page, "B")
     sessions = form.locator('[data-field="booking"]')
@@ -247,6 +265,9 @@ def test_the_services_editor_saves_sessions_and_names_a_malformed_one(server, ne
     expect(problem).to_be_visible()
     expect(form.locator(".problems")).to_contain_text("Sesi booking")
     assert axe_violations(page) == []
+    sessions.get_by_label("Jam sesi").last.fill("09:00-11:00")  # well formed, but over the first
+    form.get_by_role("button", name="Simpan").click()
+    expect(problem).to_contain_text("09:00-11:00")
     sessions.get_by_label("Jam sesi").last.fill("10:00-12:00")
     form.get_by_role("button", name="Simpan").click()
     expect(page.locator("#setup-message")).not_to_contain_text("Tidak disimpan")
