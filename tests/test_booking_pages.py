@@ -116,3 +116,11 @@ def test_the_staff_page_counts_a_days_bookings_per_session_for_whom_it_may(clien
     admin_login(agency, "imigrasi")
     theirs = agency.get("/admin/bookings").text
     assert 'data-service="C"' in theirs and 'data-service="A"' not in theirs
+
+
+def test_too_many_bookings_from_one_address_are_refused_with_what_to_do(client):
+    days = ["2026-11-25", "2026-11-26", "2026-11-28", "2026-11-29"]  # Paspor's session has 3 places a day; the 27th is closed
+    for n in range(10):  # booking.per_address_per_hour
+        code_of(book(client, service="C", session="13:00-15:00", name=f"Warga {n}", day=days[n // 3]))
+    refused = book(client, service="C", session="13:00-15:00", name="Warga 10", day="2026-11-30")
+    assert refused.status_code == 429 and "Tunggu satu jam" in refused.text
