@@ -125,7 +125,7 @@ def test_a_visit_booked_on_a_phone_is_checked_in_at_the_kiosk_printed_and_linked
         assert axe_violations(page) == []
         page.click("[data-testid=booking-next]")
         expect(page.locator("[data-testid=confirm-name]")).to_contain_text("KTP Elektronik")
-        expect(page.locator("#confirm-waiting")).to_have_text("Ibu Sari")
+        expect(page.locator("[data-testid=confirm-booking]")).to_contain_text(f"{code} · sesi {today_session()} · atas nama Ibu Sari")
         page.click("[data-testid=take]")
         number = page.locator("[data-testid=ticket-number]")
         expect(number).to_have_text("A001")

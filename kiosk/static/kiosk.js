@@ -452,18 +452,17 @@ function renderConfirm() {
   $('confirm-reason').hidden = !live.unavailable;
   $('confirm-reason').textContent = reasonText(live);
   for (const button of [$('take'), $('priority-open')]) button.disabled = Boolean(live.unavailable) || state.busy;
+  $('confirm-booking').hidden = !state.booking;
   if (state.booking) renderBookingConfirm();
 }
 
-/** A booking's confirm step: its code, session and name instead of the walk-in's figures; a walk-in
- * quota used up or the hours over do not stop a booked visitor. */
+/** A booking's confirm step: its code, session and name under the service; a walk-in quota used up
+ * or the hours over do not stop a booked visitor. */
 function renderBookingConfirm() {
-  const booking = state.booking;
+  const { code, session, name } = state.booking;
+  $('confirm-booking').textContent = t('booking.confirm', { code, session, name });
   $('confirm-reason').hidden = true;
   $('confirm-closes').hidden = true;
-  $('confirm-waiting').textContent = booking.name;
-  $('confirm-eta').textContent = t('booking.session', { session: booking.session });
-  $('confirm-agency').textContent = `${booking.code} · ${booking.service_name}`;
   for (const button of [$('take'), $('priority-open')]) button.disabled = state.busy;
 }
 
