@@ -31,6 +31,7 @@ api = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 # (their views refuse them too).
 NAV_ORDER = (
     "admin.monitor_page",
+    "admin.bookings_page",
     "admin.reports_page",
     "admin.skm_page",
     "admin.complaints_page",
@@ -152,4 +153,4 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import audit, calendar, complaints, lobby, monitor, officers, reports, settings, setup_api, setup_views, skm, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import audit, bookings, calendar, complaints, lobby, monitor, officers, reports, settings, setup_api, setup_views, skm, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)

@@ -19,7 +19,8 @@ from . import add_section, admin_page, bp, render_page
 
 # Input kinds collection.js knows: text, number, lines (one per line), agency (a select of the
 # agencies), services (checkboxes grouped by agency), agencies (checkboxes), hours (the weekly grid),
-# days (closed days with reasons), colour, logo (an upload, chosen or sent on the spot).
+# days (closed days with reasons), booking (sessions with their places, and the grace minutes),
+# colour, logo (an upload, chosen or sent on the spot).
 
 
 def field(name: str, kind: str = "text", **extra: Any) -> dict[str, Any]:
@@ -46,6 +47,7 @@ SERVICES = {
         field("weekly_hours", "hours", hint="admin.hint.hours"),
         field("cutoff_minutes", "number", min=0, step=1),
         field("daily_quota", "number", min=1, step=1),
+        field("booking", "booking", hint="admin.hint.booking"),
     ],
 }
 COUNTERS = {

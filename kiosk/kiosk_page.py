@@ -128,6 +128,7 @@ def services():
     closed = availability.hall_closed(hall, now)
     return jsonify(
         open=closed is None,
+        today=engine.today(),  # the hall's day: a booking for another day is told so before its check-in
         closed=closed._asdict() if closed else None,
         setup=current_hall().setup.version,
         services=[

@@ -313,6 +313,63 @@ function daysInput(spec, id) {
   };
 }
 
+/** Booking sessions: a time ("08:00-10:00") and its places per line, lines added and removed, and
+ * the grace minutes after a session's end; no line makes the service walk-in only (null). The config's
+ * rules judge the times (format, order, overlap) and name the line they refuse. */
+function bookingInput(spec, id) {
+  const box = el('div', 'booking-sessions');
+  const list = el('ul', 'closed-days-list');
+  const add = button('admin.add_session', () => addRow({}).time.focus());
+  const graceLabel = el('label', 'grace', t(lang, 'admin.booking_grace'));
+  const grace = el('input');
+  grace.type = 'number';
+  grace.min = 0;
+  grace.step = 1;
+  grace.id = `${id}-grace`;
+  graceLabel.append(' ', grace);
+  box.append(list, add, graceLabel);
+  let rows = [];
+  function addRow({ time = '', places = '' }) {
+    const li = el('li');
+    const timeInput = el('input');
+    timeInput.value = time;
+    timeInput.placeholder = '08:00-10:00';
+    timeInput.setAttribute('aria-label', t(lang, 'admin.booking_time'));
+    const placesInput = el('input');
+    placesInput.type = 'number';
+    placesInput.min = 1;
+    placesInput.step = 1;
+    placesInput.value = places;
+    placesInput.setAttribute('aria-label', t(lang, 'admin.booking_places'));
+    const row = { time: timeInput, places: placesInput };
+    const remove = button('admin.remove_session', () => {
+      rows = rows.filter((r) => r !== row);
+      li.remove();
+      add.focus();
+    });
+    li.append(timeInput, placesInput, remove);
+    list.append(li);
+    rows.push(row);
+    return row;
+  }
+  const number = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text.trim());
+  return {
+    node: box,
+    focus: add,
+    get() {
+      const sessions = rows.filter((r) => r.time.value.trim() || r.places.value).map((r) => ({ time: r.time.value.trim(), places: number(r.places.value) }));
+      if (!sessions.length) return null;
+      return grace.value.trim() === '' ? { sessions } : { sessions, grace_minutes: number(grace.value) };
+    },
+    set(value) {
+      rows = [];
+      list.replaceChildren();
+      for (const session of value?.sessions || []) addRow(session);
+      grace.value = value?.grace_minutes ?? '';
+    },
+  };
+}
+
 function colourInput(spec, id) {
   const box = el('div', 'colour-field');
   const input = el('input');
@@ -407,10 +464,11 @@ const INPUTS = {
   agencies: agenciesInput,
   hours: hoursInput,
   days: daysInput,
+  booking: bookingInput,
   colour: colourInput,
   logo: logoInput,
 };
-const GROUPS = new Set(['services', 'agencies', 'hours', 'days']); // a fieldset with a legend, not one input with a label
+const GROUPS = new Set(['services', 'agencies', 'hours', 'days', 'booking']); // a fieldset with a legend, not one input with a label
 
 // --- one list -------------------------------------------------------------------------------------
 class Collection {

@@ -29,6 +29,7 @@ const state = {
   lang: settings.language,
   agency: null, agencyPage: 0, query: '', chosen: null, from: 'start', live: {}, polled: null, open: true, closed: null,
   busy: false, pending: null, // {service, priority, requestId}: reused when the same tap is retried
+  booking: null, today: null, // the booking being checked in (kiosk_booking.js), and the hall's day from the poll
   ticket: null, returnTimer: null, returnLeft: 0, idleTimer: null, printWatch: null,
 };
 const tiles = new Map(); // every tile is made once, then updated in place: a poll or a keystroke builds nothing
@@ -95,6 +96,7 @@ function translate() {
   for (const node of document.querySelectorAll('[data-c]')) node.textContent = translated(state.lang, node.dataset.c);
   $('complaint-open').hidden = !settings.complaints?.enabled;
   complaints.form?.relabel();
+  bookings.desk?.relabel();
   refresh();
 }
 
@@ -145,6 +147,7 @@ async function fetchLive() {
       state.polled = text;
       const body = JSON.parse(text);
       state.open = body.open;
+      state.today = body.today;
       state.closed = body.closed;
       state.live = Object.fromEntries(body.services.map((s) => [s.code, s]));
       if (body.setup !== settings.setup) rereadSettings(); // a change the live channel did not bring
@@ -449,9 +452,26 @@ function renderConfirm() {
   $('confirm-reason').hidden = !live.unavailable;
   $('confirm-reason').textContent = reasonText(live);
   for (const button of [$('take'), $('priority-open')]) button.disabled = Boolean(live.unavailable) || state.busy;
+  $('confirm-booking').hidden = !state.booking;
+  if (state.booking) renderBookingConfirm();
+}
+
+/** A booking's confirm step: its code, session and name under the service; a walk-in quota used up
+ * or the hours over do not stop a booked visitor. */
+function renderBookingConfirm() {
+  const { code, session, name } = state.booking;
+  $('confirm-booking').textContent = t('booking.confirm', { code, session, name });
+  $('confirm-reason').hidden = true;
+  $('confirm-closes').hidden = true;
+  for (const button of [$('take'), $('priority-open')]) button.disabled = state.busy;
 }
 
 function backFromConfirm() {
+  if (state.booking) {
+    state.booking = null;
+    openBooking();
+    return;
+  }
   show(state.from);
   if (state.from === 'search') resultsPager.paginate();
   else renderStart({ keepPage: true });
@@ -470,7 +490,7 @@ function openPriority() {
 function goBack() {
   const button = {
     start: 'back', search: 'search-back', confirm: 'confirm-back', priority: 'priority-back', ticket: 'done', error: 'error-back',
-    complaint: 'complaint-back', 'complaint-done': 'complaint-finish',
+    complaint: 'complaint-back', 'complaint-done': 'complaint-finish', booking: 'booking-back',
   }[screen()];
   if (button && visible($(button))) $(button).click();
 }
@@ -486,6 +506,44 @@ async function openComplaint() {
     });
   }
   complaints.form.open();
+}
+
+// --- a booking's check-in: the start screen's "Saya sudah booking" (kiosk_booking.js, loaded at its first touch)
+const bookings = { desk: null };
+const BOOKING_REFUSALS = ['unknown', 'expired', 'cancelled', 'already_checked_in', 'not_today', 'rate_limited', 'offline'];
+
+async function openBooking() {
+  if (!bookings.desk) {
+    const [{ KioskBooking }, keyboard] = await Promise.all([import('./kiosk_booking.js'), import('./keyboard.js')]);
+    bookings.desk ??= new KioskBooking({
+      show, lang: () => state.lang, today: () => state.today, finish: () => reset(), found: bookingFound, refuse: bookingRefused,
+      keyboard, shown: (phrase, focus) => access.shown(phrase, focus),
+    });
+  }
+  bookings.desk.open();
+}
+
+/** A booking that can check in: its service's confirm step, where the priority question is asked. */
+function bookingFound(booking) {
+  const service = settings.services.find((s) => s.code === booking.service);
+  if (!service) return bookingRefused('unknown');
+  state.booking = booking;
+  state.from = 'start';
+  state.chosen = service;
+  show('confirm');
+  renderConfirm();
+  return access.shown(`service/${service.code}/requirements`, $('confirm-name'));
+}
+
+/** Why a code cannot check in (kiosk.booking.error.CODE), shown and, in audio mode, said. */
+function bookingRefused(code) {
+  state.booking = null;
+  state.pending = null;
+  const reason = BOOKING_REFUSALS.includes(code) ? code : 'offline';
+  $('error-text').textContent = t(`booking.error.${reason}`);
+  show('error');
+  access.shown(`ui/booking_error_${reason}`, $('error-back'));
+  armReturn(settings.return_seconds, () => reset());
 }
 
 // --- taking a ticket --------------------------------------------------------------------------
@@ -504,12 +562,13 @@ async function take(priority, button) {
   show('busy');
   access.shown('ui/issuing', null);
   try {
-    const ticket = await post(state.pending);
+    const ticket = state.booking ? await checkIn(state.booking, priority) : await post(state.pending);
     state.pending = null;
     state.ticket = { ...ticket, serviceInfo: service };
     showTicket();
     fetchLive();
   } catch (error) {
+    if (error.booking) return bookingRefused(error.booking);
     if (error.refused) state.pending = null; // refused for good: the next tap is a new request
     $('error-text').textContent = error.refused ? t('refused', { reason: error.message }) : t('network');
     show('error');
@@ -519,6 +578,23 @@ async function take(priority, button) {
     state.busy = false;
     for (const other of document.querySelectorAll('[data-takes]')) other.disabled = false;
   }
+}
+
+/** The check-in: the kiosk's key cookie makes it this kiosk's, printed on its printer like a walk-in's ticket. */
+async function checkIn(booking, priority) {
+  const response = await fetch(`/api/v1/bookings/${encodeURIComponent(booking.code)}/check-in`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': state.lang }, credentials: 'same-origin',
+    body: JSON.stringify({ priority, lang: state.lang }),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 201) {
+    state.booking = null;
+    return data;
+  }
+  if (response.status === 404) throw Object.assign(new Error('unknown'), { booking: 'unknown' });
+  if (response.status === 409) throw Object.assign(new Error(data.error?.code), { booking: String(data.error?.code).replace(/^booking_/, '') });
+  if (response.status === 429) throw Object.assign(new Error('rate_limited'), { booking: 'rate_limited' });
+  throw Object.assign(new Error(data.error?.message || response.statusText), { refused: response.status < 500 });
 }
 
 async function post(pending) {
@@ -624,7 +700,7 @@ function moreTime() {
 function reset() {
   clearInterval(state.returnTimer);
   clearTimeout(state.printWatch);
-  Object.assign(state, { ticket: null, agency: null, agencyPage: 0, query: '', chosen: null, lang: settings.language });
+  Object.assign(state, { ticket: null, agency: null, agencyPage: 0, query: '', chosen: null, booking: null, lang: settings.language });
   $('ticket-live').textContent = '';
   $('setup-notice').hidden = true;
   access.reset();
@@ -642,7 +718,7 @@ function atRest() {
 function touched() {
   clearTimeout(state.idleTimer);
   state.idleTimer = setTimeout(() => {
-    if (['start', 'search', 'confirm', 'priority', 'complaint', 'complaint-done'].includes(screen()) && !atRest()) reset();
+    if (['start', 'search', 'confirm', 'priority', 'complaint', 'complaint-done', 'booking'].includes(screen()) && !atRest()) reset();
   }, settings.idle_seconds * 1000);
 }
 
@@ -659,12 +735,12 @@ function otherLanguage() {
 
 /** Whether letters typed now are the search's (its screen shows, or is opening). */
 function typing() {
-  return screen() === 'search' || screen() === 'complaint' || finder.opening;
+  return ['search', 'complaint', 'booking'].includes(screen()) || finder.opening;
 }
 
 /** A keyboard plugged into the kiosk PC types into the search too. */
 function physicalKey(event) {
-  if (!typing() || screen() === 'complaint' || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (!typing() || ['complaint', 'booking'].includes(screen()) || event.ctrlKey || event.altKey || event.metaKey) return;
   if (/^[a-z0-9 ]$/i.test(event.key)) typed(event.key.toLowerCase());
   else if (event.key === 'Backspace') typed('backspace');
   else return;
@@ -675,6 +751,7 @@ $('lang-switch').addEventListener('click', () => { state.lang = otherLanguage();
 $('back').addEventListener('click', closeAgency);
 $('search-open').addEventListener('click', openSearch);
 $('complaint-open').addEventListener('click', openComplaint);
+$('booking-open').addEventListener('click', openBooking);
 $('search-back').addEventListener('click', () => {
   show('start');
   renderStart({ keepPage: true });
