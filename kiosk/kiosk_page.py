@@ -84,6 +84,8 @@ def _settings(kiosk) -> dict:
         "agencies": [agency.as_dict() for agency in hall.agencies.values()],
         # The start screen's complaint form, and where a visitor follows a complaint from a phone.
         "complaints": {"enabled": hall.complaints.enabled, "track_url": f"{current_hall().public_base}/pengaduan/lacak"},
+        # "Saya sudah booking" only where some service takes bookings: elsewhere it would only confuse.
+        "bookings": any(s.booking is not None for s in hall.services.values()),
         "services": [
             {
                 "code": s.code,

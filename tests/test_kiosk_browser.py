@@ -123,3 +123,10 @@ def test_a_kiosk_pc_not_paired_says_how_to_pair_and_the_paired_page_never_shows_
     stranger.close()
     assert server.kiosk_key not in page.content()
     assert page.evaluate("document.cookie") == ""  # the key's cookie is HttpOnly: no script can read it
+
+
+def test_a_hall_without_bookable_services_shows_no_check_in_on_the_kiosk(page):
+    # SMALL_HALL books nothing: "Saya sudah booking" would only send visitors looking for a code
+    # they cannot have (tests/test_booking_browser.py checks it is there in a hall that books).
+    expect(page.locator("[data-testid=complaint-open]")).to_be_visible()
+    expect(page.locator("[data-testid=booking-open]")).to_be_hidden()

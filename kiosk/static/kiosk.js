@@ -95,6 +95,7 @@ function translate() {
   finder.relabel();
   for (const node of document.querySelectorAll('[data-c]')) node.textContent = translated(state.lang, node.dataset.c);
   $('complaint-open').hidden = !settings.complaints?.enabled;
+  $('booking-open').hidden = !settings.bookings;
   complaints.form?.relabel();
   bookings.desk?.relabel();
   refresh();
@@ -509,12 +510,19 @@ async function openComplaint() {
 }
 
 // --- a booking's check-in: the start screen's "Saya sudah booking" (kiosk_booking.js, loaded at its first touch)
-const bookings = { desk: null };
+const bookings = { desk: null, loading: null };
 const BOOKING_REFUSALS = ['unknown', 'expired', 'cancelled', 'already_checked_in', 'not_today', 'rate_limited', 'offline'];
+
+/** The check-in's modules, fetched once the start screen is idle: a scanner types the moment the
+ * visitor has tapped, and keys typed while the module was still loading were lost. */
+function loadBooking() {
+  bookings.loading ??= Promise.all([import('./kiosk_booking.js'), import('./keyboard.js')]);
+  return bookings.loading;
+}
 
 async function openBooking() {
   if (!bookings.desk) {
-    const [{ KioskBooking }, keyboard] = await Promise.all([import('./kiosk_booking.js'), import('./keyboard.js')]);
+    const [{ KioskBooking }, keyboard] = await loadBooking();
     bookings.desk ??= new KioskBooking({
       show, lang: () => state.lang, today: () => state.today, finish: () => reset(), found: bookingFound, refuse: bookingRefused,
       keyboard, shown: (phrase, focus) => access.shown(phrase, focus),
@@ -786,3 +794,4 @@ poll();
 requestIdleCallback(() => { tick(); setInterval(tick, 10000); }, { timeout: 1000 }); // after the first tiles: time zone data is slow to load
 requestIdleCallback(prepareSearch, { timeout: 3000 });
 requestIdleCallback(followSetup, { timeout: 3000 });
+requestIdleCallback(() => { if (settings.bookings) loadBooking(); }, { timeout: 5000 });
