@@ -20,8 +20,10 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, complaints_api, errors, i18n, media, notify_api, skm_api, start
+from . import api, booking_api, complaints_api, errors, i18n, media, notify_api, skm_api, start
 from .announce import Announcer, views
+from .booking.desk import Bookings
+from .booking.sweep import ExpirySweep
 from .clock import Clock, system_clock
 from .complaints.desk import Complaints
 from .config import HallConfig, load_config
@@ -77,6 +79,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.register_blueprint(skm_public.bp)
     _add_complaints(app, hall)
     _add_printing(app, hall)
+    _add_bookings(app, hall)
     _add_live(app, hall)
     _add_notifications(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
@@ -109,6 +112,15 @@ def _add_printing(app: Flask, hall: Hall) -> None:
     hall.issuer = Issuer(hall.engine, hall.printing)
     app.register_blueprint(kiosk_bp)
     hall.printing.start()
+
+
+def _add_bookings(app: Flask, hall: Hall) -> None:
+    """Booking from home, checked in through the kiosk's issuing path (so printed like a kiosk
+    ticket), following the setup, with its expiry sweep."""
+    hall.bookings = Bookings(hall.store, hall.engine, hall.config, hall.engine.clock, hall.issuer)
+    hall.follow(hall.bookings.reconfigure)
+    app.register_blueprint(booking_api.bp)
+    ExpirySweep(hall.bookings, hall.store).start()
 
 
 def _add_complaints(app: Flask, hall: Hall) -> None:

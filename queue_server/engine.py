@@ -98,6 +98,15 @@ class Event:
 Listener = Callable[[list[Event]], None]
 
 
+@dataclass(frozen=True)
+class BookedVisit:
+    """A booked visitor checking in (queue_server/booking/): their ticket joins the queue at the later
+    of the check-in and ``session_start``, and its ``issued`` event names the booking."""
+
+    booking: int
+    session_start: datetime
+
+
 class _Operation:
     """What one transaction is doing: its time, its local day, and the events it records."""
 
@@ -262,11 +271,14 @@ class Engine:
         lang: str = "id",
         officer_id: int | None = None,
         along: Callable[[Tx, dict], None] | None = None,
+        booked: BookedVisit | None = None,
     ) -> dict:
         """Take a number: ``A001``, ``A002``, ... per service per local day.
 
         ``along(tx, ticket)`` writes what belongs with the ticket (its print job, the kiosk's
-        request id) in the same transaction: one durable commit, and never a ticket without them.
+        request id, a booking's check-in) in the same transaction: one durable commit, and never a
+        ticket without them. A ``booked`` visitor's queue time is the later of now and their
+        session's start: one more source of queue times for the call order, not another queue.
         """
         if not isinstance(service, str) or service not in self.hall.services:
             raise InvalidInput("error.unknown_service", "service", service=service)
@@ -280,6 +292,7 @@ class Engine:
             if service in self._retired:
                 raise InvalidInput("error.unknown_service", "service", service=service)
             seq = op.tx.next_seq(op.day, service)
+            queue_at = max(op.now, booked.session_start) if booked is not None else op.now
             ticket = {
                 "id": new_ticket_id(op.now),
                 "day": op.day,
@@ -292,7 +305,7 @@ class Engine:
                 "lang": lang,
                 "kiosk": kiosk,
                 "issued_at": op.at,
-                "queue_at": op.at,
+                "queue_at": iso(queue_at),
                 "call_count": 0,
             }
             op.tx.insert_ticket(ticket)
@@ -308,6 +321,7 @@ class Engine:
                 priority=category,
                 kiosk=kiosk,
                 target_wait_minutes=self._target(service),
+                **_booking_details(booked, op.at),
             )
             if along is not None:
                 along(op.tx, ticket)
@@ -822,3 +836,11 @@ def _priority_category(priority: Any) -> str | None:
     if isinstance(priority, str) and priority in PRIORITY_CATEGORIES:
         return priority
     raise InvalidInput("error.priority", "priority", categories=", ".join(PRIORITY_CATEGORIES))
+
+
+def _booking_details(booked: BookedVisit | None, at: str) -> dict[str, Any]:
+    """What a booked ticket's ``issued`` event adds: the booking (its id, never its code or the
+    visitor's name), its session's start and the check-in time, for reports of punctuality."""
+    if booked is None:
+        return {}
+    return {"booking": booked.booking, "session_start": iso(booked.session_start), "checked_in_at": at}

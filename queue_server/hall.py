@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from antre.printer.service import Printing
 
     from .announce import Announcer
+    from .booking.desk import Bookings
     from .complaints.desk import Complaints
     from .issuing import Issuer
     from .live import LiveChannel
@@ -58,6 +59,7 @@ class Hall:
     report_worker: ReportWorker | None = None  # the process reports run in (the server's; None: in-process)
     survey: Survey | None = None  # the SKM survey's responses (open_hall makes it)
     complaints: Complaints | None = None  # the complaints desk (create_app makes it)
+    bookings: Bookings | None = None  # booking from home (create_app makes it)
     notifier: Notifier | None = None  # Web Push and the webhook (create_app makes and starts it)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)

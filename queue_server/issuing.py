@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,7 +28,7 @@ from antre.queue_server import availability
 from antre.queue_server.availability import Refusal
 from antre.queue_server.clock import iso
 from antre.queue_server.config import PRIORITY_CATEGORIES
-from antre.queue_server.engine import Conflict, Engine, InvalidInput
+from antre.queue_server.engine import BookedVisit, Conflict, Engine, InvalidInput
 from antre.queue_server.issuing_access import AnonymousLimit, Channel
 from antre.queue_server.store import Tx
 
@@ -87,21 +87,40 @@ class Issuer:
         with self.anonymous.slot(channel.address):
             return self._issue(service, priority, channel, lang, request_id, base)
 
+    def check_in(
+        self, booked: BookedVisit, service: str, priority: Any, channel: Channel, lang: Any, base: str, along: Callable[[Tx, dict], None]
+    ) -> tuple[dict, dict | None]:
+        """A booked visitor's ticket (queue_server/booking/desk.py writes the check-in with ``along``),
+        printed on the kiosk's printer like any kiosk ticket. The walk-in rules (hours, cut-off,
+        ``daily_quota``, an open counter) do not apply: the booking took its place in a session."""
+        ticket, job, _ = self._issue(service, priority, channel, lang, None, base, booked, along)
+        return ticket, job
+
     def _issue(
-        self, service: Any, priority: Any, channel: Channel, lang: Any, request_id: str | None, base: str
+        self,
+        service: Any,
+        priority: Any,
+        channel: Channel,
+        lang: Any,
+        request_id: str | None,
+        base: str,
+        booked: BookedVisit | None = None,
+        also: Callable[[Tx, dict], None] | None = None,
     ) -> tuple[dict, dict | None, bool]:
-        ruled = not channel.desk
+        ruled = not channel.desk and booked is None
         kiosk = channel.kiosk
-        if ruled:
+        if not channel.desk:
             self._refuse_category_not_offered(priority)
-            if isinstance(service, str) and service in self.engine.hall.services:  # the calendar refuses before the write lock
-                self._refuse(availability.calendar(self.engine.hall, service, self.engine.clock()), service)
+        if ruled and isinstance(service, str) and service in self.engine.hall.services:  # the calendar refuses before the write lock
+            self._refuse(availability.calendar(self.engine.hall, service, self.engine.clock()), service)
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
             if ruled:  # a refusal rolls the ticket back: nothing is issued
                 before = tx.issued_counts(ticket["day"]).get(service, 1) - 1  # this ticket is counted already
                 self._refuse(availability.unavailable(self.engine.hall, service, tx.counter_states(), self.engine.clock(), before), service)
+            if also is not None:
+                also(tx, ticket)
             if request_id is not None:
                 self._forget_earlier_days(tx)
                 tx.add_issue_request(request_id, ticket["id"], ticket["issued_at"])
@@ -109,7 +128,7 @@ class Issuer:
             if job is not None:
                 stored.append(tx.add_print_job(job))
 
-        ticket = self.engine.issue(service, priority, kiosk, lang, channel.officer_id, along=along)
+        ticket = self.engine.issue(service, priority, kiosk, lang, channel.officer_id, along=along, booked=booked)
         job = stored[0] if stored else None
         if job is not None:
             self.printing.submitted(job, ticket)

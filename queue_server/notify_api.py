@@ -8,13 +8,13 @@ subscriptions per ticket or booking.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from flask import Blueprint, Response, g, jsonify, request, send_from_directory
 
 from .api import json_body, officer_required
 from .clock import iso
+from .codes import BOOKINGS
 from .engine import InvalidInput, NotFound
 from .errors import ApiError
 from .hall import current_hall
@@ -26,7 +26,6 @@ bp = Blueprint("notify_api", __name__)
 STATIC = Path(__file__).with_name("static")
 SUBSCRIPTION_FIELDS = ("endpoint", "expirationTime", "keys")
 LOG_LIMIT = 200
-CROCKFORD = str.maketrans("OILU", "011V")
 
 
 def _push() -> PushChannel:
@@ -47,8 +46,8 @@ def _owner(kind: str, token: str) -> str:
         if ticket is None or ticket["status"] not in ("waiting", "called", "serving"):
             raise NotFound("error.no_ticket", "ticket_id")
         return ticket["id"]
-    code = re.sub(r"[\s-]", "", token.upper()).removeprefix("BKG").translate(CROCKFORD)
-    booking = store.booking_by_code(code) if len(code) == 10 else None
+    code = BOOKINGS.stored(token)
+    booking = store.booking_by_code(code) if code else None
     if booking is None or booking["status"] not in ("booked", "checked_in"):
         raise NotFound("notify.error.no_booking", "code")
     return str(booking["id"])

@@ -36,10 +36,22 @@ class SlidingWindow:
         with self._lock:
             self._forget_before(now - self.window)
             stamps = self._recent.setdefault(key, deque())
-            if len(stamps) >= self.limit:
-                minutes = max(1, math.ceil((stamps[0] + self.window - now).total_seconds() / 60))
-                raise Throttled(self.message, num=minutes)
+            self._refuse(stamps, now)
             stamps.append(now)
+
+    def refuse_if_full(self, key: str) -> None:
+        """Raise ``Throttled`` as ``take`` would, without taking: for limits on failures (a code
+        guessed wrong), checked before the attempt so a refused client learns nothing from it."""
+        now = self.clock()
+        with self._lock:
+            self._forget_before(now - self.window)
+            self._refuse(self._recent.get(key, ()), now)
+
+    def _refuse(self, stamps: deque[datetime] | tuple, now: datetime) -> None:
+        """``Throttled`` when the key has used its limit, saying in how many minutes a take is free again."""
+        if len(stamps) >= self.limit:
+            minutes = max(1, math.ceil((stamps[0] + self.window - now).total_seconds() / 60))
+            raise Throttled(self.message, num=minutes)
 
     def give_back(self, key: str) -> None:
         """Return the key's latest take."""

@@ -353,6 +353,44 @@ def _v10_skm_followups(db: Database) -> None:
     db["skm_followups"].create_index(["agency", "period_from"])
 
 
+def _v11_bookings(db: Database) -> None:
+    """Booked visits (queue_server/booking/): one row per booking, found by its ``code`` (10 Crockford
+    base32 symbols, unique), for a service's ``session`` ("08:00-10:00") on a local ``day``, with the
+    session's bounds in UTC. ``name`` and ``phone`` are blanked ``booking.keep_days`` after the day.
+    At most one active booking (``booked``/``checked_in``) per phone, service and day: the partial
+    UNIQUE index is the last guard against two concurrent bookings slipping past the desk's check."""
+    db["bookings"].create(
+        {
+            "id": int,
+            "code": str,
+            "service": str,
+            "day": str,
+            "session": str,
+            "session_start": str,
+            "session_end": str,
+            "name": str,
+            "phone": str,
+            "lang": str,
+            "status": str,
+            "created_at": str,
+            "checked_in_at": str,
+            "ticket_id": str,
+            "ended_at": str,
+        },
+        pk="id",
+        not_null={"code", "service", "day", "session", "session_start", "session_end", "lang", "status", "created_at"},
+    )
+    db["bookings"].create_index(["code"], unique=True)
+    db["bookings"].create_index(["day", "service", "session", "status"])
+    db["bookings"].create_index(["ticket_id"])
+    db["bookings"].create_index(["status", "session_end"])
+    db.execute(
+        "CREATE UNIQUE INDEX bookings_one_active_per_phone ON bookings (phone, service, day) "
+        "WHERE phone IS NOT NULL AND status IN ('booked', 'checked_in')"
+    )
+    db["bookings"].create_index(["phone", "created_at"])
+
+
 def _v12_notifications(db: Database) -> None:
     """Notifications (queue_server/notify/): the phones' Web Push subscriptions, per ticket or booking
     (``owner_kind`` "ticket" or "booking", ``owner`` its id), and every delivery a channel owes, its
@@ -386,7 +424,7 @@ def _v12_notifications(db: Database) -> None:
     db["deliveries"].create_index(["channel", "status", "next_at"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v12_notifications]
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v11_bookings, _v12_notifications]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

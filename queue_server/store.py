@@ -301,8 +301,13 @@ class Tx:
 
     def issued_counts(self, day: str) -> dict[str, int]:
         """Tickets issued on ``day`` per service they were issued for (their prefix, kept through a
-        transfer): what ``services[].daily_quota`` counts, for every service in one query."""
-        return dict(self.conn.execute("SELECT prefix, COUNT(*) FROM tickets WHERE day = ? GROUP BY prefix", (day,)))
+        transfer): what ``services[].daily_quota`` counts, for every service in one query. A booked
+        visitor's ticket is not counted: their place was the session's (queue_server/booking/)."""
+        sql = (
+            "SELECT prefix, COUNT(*) FROM tickets WHERE day = ? "
+            "AND id NOT IN (SELECT ticket_id FROM bookings WHERE day = ? AND ticket_id IS NOT NULL) GROUP BY prefix"
+        )
+        return dict(self.conn.execute(sql, (day, day)))
 
     def insert_ticket(self, ticket: dict) -> None:
         columns = list(ticket)

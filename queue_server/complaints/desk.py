@@ -6,7 +6,7 @@ The rules live here, the SQL in ``store``, the HTTP in queue_server/complaints_a
   asked (≤ 1,000) and a contact (≤ 200), and may ask that the complainant's identity be kept
   confidential (UU 25/2009 Pasal 39). It may name the agency or service it is about, or the ticket
   it was filed from (then the ticket's service and agency are the default).
-- It gets a tracking code (codes.py) and a due day: ``complaints.response_days`` working days after
+- It gets a tracking code (queue_server/codes.py) and a due day: ``complaints.response_days`` working days after
   the day it was filed. A working day is a weekday (Monday to Friday: the civil service's *hari
   kerja*) on which the hall's calendar opens (not one of its ``closed_days``, not a weekday its
   ``weekly_hours`` mark closed). After its due day an unfinished complaint is overdue.

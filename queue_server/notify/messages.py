@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from ..codes import BOOKINGS
 from ..i18n import gettext, known, ngettext
 
 
@@ -31,11 +32,6 @@ class Message:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def shown_code(code: str) -> str:
-    """A booking's code as the visitor saw it: BKG-XXXX-XXXX-XX."""
-    return f"BKG-{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == 10 else code
 
 
 def _lang(row: dict | None) -> str:
@@ -77,7 +73,7 @@ def ahead(ticket: dict, waiting_ahead: int, at: str, booking: dict | None) -> Me
 
 
 def _booking_message(kind: str, booking: dict, at: str, service_name: str, timezone: Any) -> Message:
-    lang, code = _lang(booking), shown_code(booking["code"])
+    lang, code = _lang(booking), BOOKINGS.shown(booking["code"])
     start = datetime.fromisoformat(booking["session_start"]).astimezone(timezone).strftime("%H:%M")
     params = {"service": service_name, "date": booking["day"], "session": booking["session"], "start": start, "code": code}
     return Message(

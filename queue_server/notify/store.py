@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ..booking import store as booking_sql
 from ..store import Store, Tx
 
 CURSOR = "notify_cursor"  # meta: the id of the last event the follower turned into deliveries
@@ -105,40 +106,29 @@ class NotifyStore:
         with self.store.read() as tx:
             rows = tx.conn.execute(
                 "SELECT id FROM tickets WHERE status = 'waiting' AND (id IN (SELECT owner FROM push_subscriptions WHERE owner_kind = 'ticket')"
-                f"{' OR id IN (SELECT ticket_id FROM bookings WHERE phone IS NOT NULL)' if self._has_bookings(tx) else ''})"
+                " OR id IN (SELECT ticket_id FROM bookings WHERE phone IS NOT NULL))"
             )
             return [row[0] for row in rows]
 
     def booking(self, *, booking_id: Any = None, ticket_id: str | None = None) -> dict | None:
-        """A booking (part B's table) by its id, or the one a ticket was checked in from."""
+        """A booking (queue_server/booking/) by its id, or the one a ticket was checked in from."""
         with self.store.read() as tx:
-            if not self._has_bookings(tx):
-                return None
             column, value = ("id", booking_id) if ticket_id is None else ("ticket_id", ticket_id)
             row = tx.conn.execute(f"SELECT * FROM bookings WHERE {column} = ?", (value,)).fetchone()
             return dict(row) if row else None
 
     def booking_by_code(self, code: str) -> dict | None:
         with self.store.read() as tx:
-            if not self._has_bookings(tx):
-                return None
-            row = tx.conn.execute("SELECT * FROM bookings WHERE code = ?", (code,)).fetchone()
-            return dict(row) if row else None
+            return booking_sql.by_code(tx, code)
 
     def bookings_starting(self, since: str, until: str) -> list[dict]:
         """The bookings still ``booked`` whose session starts after ``since`` and by ``until``: the
         ones due a reminder."""
         with self.store.read() as tx:
-            if not self._has_bookings(tx):
-                return []
             rows = tx.conn.execute(
                 "SELECT * FROM bookings WHERE status = 'booked' AND session_start > ? AND session_start <= ?", (since, until)
             )
             return [dict(row) for row in rows]
-
-    @staticmethod
-    def _has_bookings(tx: Tx) -> bool:
-        return tx.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bookings'").fetchone() is not None
 
     # --- push subscriptions -------------------------------------------------------------------
     def subscriptions(self, owner_kind: str, owner: str) -> list[dict]:
