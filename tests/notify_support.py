@@ -112,7 +112,8 @@ class Gateway:
     def __init__(self, secret: str, statuses: tuple[int, ...] = ()):
         self.secret = secret
         self.statuses = list(statuses)
-        self.requests: list[dict] = []  # {"body", "delivery", "status", "arrived"}
+        self.requests: list[dict] = []  # answered: {"body", "delivery", "status", "arrived"}
+        self.arrivals = 0  # requests received, answered or still held
         self.hang = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -122,6 +123,8 @@ class Gateway:
         expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(headers["X-Antre-Signature"], expected), "bad signature"
         assert headers["X-Antre-Timestamp"]
+        with self.lock:
+            self.arrivals += 1
         if self.hang.is_set():
             self.release.wait(30)
         with self.lock:
