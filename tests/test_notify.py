@@ -16,6 +16,7 @@ from antre.queue_server.hall import hall_of
 
 from tests.notify_support import Gateway, PushService, serve
 from tests.support import wait_until, write_config
+from tests.test_admin_officers import admin_login
 from tests.test_booking_order import BOOKABLE_HALL, at
 
 SECRET = "rahasia-gateway"
@@ -156,3 +157,27 @@ def test_subscriptions_are_capped_per_ticket_and_limited_per_address(client, pus
     unsubscribed = client.delete(f"/api/v1/tickets/{ticket['id']}/push", json={"endpoint": push.subscription("p0")["endpoint"]},
                                  environ_overrides={"REMOTE_ADDR": "198.51.100.9"})
     assert unsubscribed.status_code == 204
+
+
+def test_the_phone_page_offers_notifications_and_the_service_worker_is_served_at_the_root(client):
+    ticket = client.post("/api/v1/tickets", json={"service": "A"}).json
+    page = client.get(f"/t/{ticket['id']}").text
+    assert "Beri tahu saya" in page and f'data-push-url="/api/v1/tickets/{ticket["id"]}/push"' in page
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript" and "showNotification" in worker.text
+
+
+def test_the_delivery_log_page_shows_hall_admins_each_delivery(app, client, push, officers):
+    ticket = client.post("/api/v1/tickets", json={"service": "A"}).json
+    subscribe(client, ticket["id"], push.subscription())
+    engine = hall_of(app).engine
+    engine.open_counter("2")
+    engine.call_next("2")
+    wait_until(lambda: push.received, message="the push")
+    wait_until(lambda: hall_of(app).notifier.store.deliveries(5, status="sent"), message="the delivery recorded")
+    officer = app.test_client()
+    admin_login(officer, "siti")
+    assert officer.get("/admin/notifications").status_code == 403
+    admin_login(client, "admin")
+    page = client.get("/admin/notifications").text
+    assert "Pengiriman notifikasi" in page and "dipanggil" in page and "terkirim" in page

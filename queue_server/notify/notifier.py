@@ -2,7 +2,7 @@
 worker thread per channel that sends them.
 
 Why the log and not the engine's in-process callbacks: the cursor (``meta``) makes a restart resume
-where it stopped, a second process (issue 17) could follow the same log, and the deliveries' UNIQUE
+where it stopped, a second server process could follow the same log, and the deliveries' UNIQUE
 keys mean a message read twice is still queued once. The follower is woken by the engine's listener
 after each commit and runs at once (a call's message should reach the phone in well under a second);
 its writes queue in the engine's group commit. Each channel's worker sends outside every transaction
