@@ -65,15 +65,19 @@ class Notifier:
 
     # --- from the log to deliveries -----------------------------------------------------------
     def catch_up(self) -> int:
-        """Queue the deliveries of every event committed so far, and the reminders now due; returns
-        how many events were read."""
-        read = 0
+        """Queue the deliveries of every event committed so far, then the "N more before you" and
+        the reminders now due; returns how many events were read. The events' own messages (a call)
+        go to the workers first: the places of followed tickets take longer to work out."""
+        read, moved = 0, False
         with self._lock:
             while events := self.store.events_after(after := self.store.cursor(), BATCH):
                 made, carried = self._messages(events)
                 if self.store.queue(self._deliveries(made), after, events[-1]["id"], carried):
                     read += len(events)
-            self.store.add_deliveries(self._deliveries(self._reminders()))
+                    moved = moved or any(e["kind"] in FOLLOWED_KINDS or e["counter_id"] for e in events)
+                self._wake_workers()
+            later = (self._ahead(iso(self.clock())) if moved else []) + self._reminders()
+            self.store.add_deliveries(self._deliveries(later))
         self._wake_workers()
         return read
 
@@ -91,15 +95,13 @@ class Notifier:
                 booking = self.store.booking(booking_id=details.get("booking"))
                 if booking is not None:
                     made.append(messages.booked(booking, event["at"], self._service_name(booking["service"]), self.config.timezone))
-        if any(e["kind"] in FOLLOWED_KINDS or e["counter_id"] for e in events):
-            made += self._ahead(events[-1]["at"])
         return made, carried
 
     def _ahead(self, at: str) -> list[Message]:
         """"N more before you" for each followed waiting ticket now ``notifications.ahead`` or fewer
         from its turn (its delivery keys make it once per ticket)."""
         limit, made = self.settings().ahead, []
-        for ticket_id in self.store.followed_waiting():
+        for ticket_id in self.store.followed_waiting(limit):
             view = self.ticket_view(ticket_id)
             places = view.get("waiting_ahead")
             if places is not None and 0 < places <= limit:

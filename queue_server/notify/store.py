@@ -100,13 +100,20 @@ class NotifyStore:
         with self.store.read() as tx:
             return tx.ticket(ticket_id)
 
-    def followed_waiting(self) -> list[str]:
-        """The waiting tickets someone asked to be told about: by push, or by the phone number of the
-        booking they were checked in from."""
+    def followed_waiting(self, ahead: int) -> list[str]:
+        """The waiting tickets someone asked to be told about (by push, or by the phone number of the
+        booking they were checked in from), not yet told they are near, and that may be ``ahead`` or
+        fewer from their turn: the waiting tickets of their own service and lane queued before them
+        are all called first, so more than ``ahead`` of those rules a ticket out without its view."""
         with self.store.read() as tx:
             rows = tx.conn.execute(
-                "SELECT id FROM tickets WHERE status = 'waiting' AND (id IN (SELECT owner FROM push_subscriptions WHERE owner_kind = 'ticket')"
-                " OR id IN (SELECT ticket_id FROM bookings WHERE phone IS NOT NULL))"
+                "SELECT t.id FROM tickets AS t WHERE t.status = 'waiting'"
+                " AND (t.id IN (SELECT owner FROM push_subscriptions WHERE owner_kind = 'ticket')"
+                " OR t.id IN (SELECT ticket_id FROM bookings WHERE phone IS NOT NULL))"
+                " AND NOT EXISTS (SELECT 1 FROM deliveries WHERE key >= 'ahead:' || t.id || ':' AND key < 'ahead:' || t.id || ';')"
+                " AND (SELECT COUNT(*) FROM tickets AS o WHERE o.status = 'waiting' AND o.service = t.service"
+                " AND (o.priority IS NULL) = (t.priority IS NULL) AND o.queue_at < t.queue_at) <= ?",
+                (ahead,),
             )
             return [row[0] for row in rows]
 
