@@ -15,8 +15,9 @@ The rule, for one counter and the waiting tickets of its services:
   every priority ticket that joined the queue after it.
 
 ``order`` replays successive call-nexts with time standing still; ``position`` gives the same
-answer for one ticket from counts, without reading the queue. A later lane (booked tickets joining
-at the later of check-in and session start) is one more source of queue times, not a new rule.
+answer for one ticket from counts, without reading the queue. A booked visitor's ticket
+(queue_server/booking/) joins at the later of its check-in and its session's start: one more source
+of queue times, not a new rule.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -807,11 +808,22 @@ def _cross_check(cfg: dict, problems: list[Problem]) -> None:
             screen["agencies"] = tuple(
                 _agency_named(agencies, name, f"displays[{i}].agencies[{j}]", problems) for j, name in enumerate(screen["agencies"])
             )
+    for i, service in enumerate(cfg.get("services") or []):
+        _check_sessions(((service or {}).get("booking") or {}).get("sessions") or [], f"services[{i}].booking.sessions", problems)
     _check_printer(cfg.get("printer") or {}, "printer", problems)
     for i, kiosk in enumerate(cfg.get("kiosks") or []):
         if kiosk and isinstance(kiosk.get("printer"), dict):
             kiosk["printer"] = _check(PRINTER, kiosk["printer"], f"kiosks[{i}].printer", problems)
             _check_printer(kiosk["printer"], f"kiosks[{i}].printer", problems)
+
+
+def _check_sessions(sessions: list[dict], path: str, problems: list[Problem]) -> None:
+    """A service's booking sessions may not overlap: a visitor's session must say when they join the
+    queue, and two sessions sharing a minute would make two places of one time."""
+    ranges = sorted((s["time"].split("-"), i) for i, s in enumerate(sessions) if s and isinstance(s.get("time"), str) and "-" in s["time"])
+    for ((_, end), _), ((start, _), i) in pairwise(ranges):
+        if start < end:
+            problems.append(Problem(f"{path}[{i}].time", "config.sessions_overlap", {"got": repr(sessions[i]["time"])}))
 
 
 def _resolve_agencies(cfg: dict, services: list[dict], problems: list[Problem]) -> dict[str, str]:

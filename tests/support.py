@@ -58,6 +58,17 @@ SMALL_HALL: dict[str, Any] = {
     # Most tests take tickets as a phone would; tests/test_issuing_access.py checks the shipped limits.
     "issuing": {"anonymous": True, "per_address_per_hour": 100000, "anonymous_per_day": 1000000},
 }
+# The small hall with booking from home: A books two sessions, B one with a shorter grace time; C
+# takes no bookings. Tests book as one address: tests/test_booking.py checks the shipped limits.
+BOOKABLE_HALL: dict[str, Any] = {
+    **SMALL_HALL,
+    "services": [
+        {**SMALL_HALL["services"][0], "booking": {"sessions": [{"time": "08:00-10:00", "places": 5}, {"time": "10:00-12:00", "places": 5}]}},
+        {**SMALL_HALL["services"][1], "booking": {"sessions": [{"time": "08:00-10:00", "places": 5}], "grace_minutes": 15}},
+        SMALL_HALL["services"][2],
+    ],
+    "booking": {"per_address_per_hour": 100000},
+}
 
 
 def write_config(folder: Path, data: dict[str, Any] | None = None) -> Path:

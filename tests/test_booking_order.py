@@ -4,7 +4,6 @@ service. Walk-ins take tickets as a phone does; the booked visitor checks in at 
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,12 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from antre.queue_server.hall import hall_of
 
-from tests.support import SMALL_HALL, write_config
+from tests.support import BOOKABLE_HALL, write_config
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-BOOKABLE_HALL = copy.deepcopy(SMALL_HALL)
-BOOKABLE_HALL["services"][0]["booking"] = {"sessions": [{"time": "08:00-10:00", "places": 5}, {"time": "10:00-12:00", "places": 5}]}
-BOOKABLE_HALL["services"][1]["booking"] = {"sessions": [{"time": "08:00-10:00", "places": 5}], "grace_minutes": 15}
 
 
 @pytest.fixture
