@@ -1,9 +1,11 @@
 """All the SQL of notifications: the follower's cursor, the phones' push subscriptions, the
 deliveries the channels owe, and what notifications read of tickets and bookings.
 
-Reads go through ``Store.read()`` (a WAL snapshot). Writes queue in the engine's group commit
-(``Store.transact``), so a burst of deliveries never keeps an officer's call-next waiting; none of
-them runs while a channel talks to the network.
+Reads go through ``Store.read()`` (a WAL snapshot); no write runs while a channel talks to the
+network. Queuing deliveries commits without waiting for the disk (``durable=False``): they and the
+follower's cursor are one transaction, so a power cut that loses them loses the cursor's move too,
+and the follower makes them again from the log. A delivery's outcome is a durable write, so one
+recorded as sent stays sent.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ class NotifyStore:
             tx.set_meta(CURSOR, str(cursor))
             return True
 
-        return self.store.transact(work)
+        with self.store.write(durable=False) as tx:
+            return work(tx)
 
     def add_deliveries(self, deliveries: list[dict]) -> int:
         """Deliveries not driven by an event (reminders): those already queued are left alone."""
@@ -93,7 +96,8 @@ class NotifyStore:
             )
             return tx.conn.total_changes - before
 
-        return self.store.transact(work)
+        with self.store.write(durable=False) as tx:
+            return work(tx)
 
     # --- what messages are made of ------------------------------------------------------------
     def ticket(self, ticket_id: str) -> dict | None:
