@@ -184,3 +184,22 @@ def test_the_delivery_log_page_shows_hall_admins_each_delivery(app, client, push
     admin_login(client, "admin")
     page = client.get("/admin/notifications").text
     assert "Pengiriman notifikasi" in page and "dipanggil" in page and "terkirim" in page
+
+
+def test_a_bookings_push_subscription_gets_its_reminder_and_follows_it_to_its_ticket(app, client, clock, push, kiosk_k1):
+    body = {"service": "A", "date": "2026-11-25", "session": "10:00-12:00", "name": "Pak Budi"}
+    code = client.post("/api/v1/bookings", json=body).json["code"]
+    assert client.post(f"/api/v1/bookings/{code.lower()}/push", json=push.subscription()).status_code == 201
+    at(clock, "09:05")
+    hall_of(app).notifier.wake()
+    wait_until(lambda: push.payloads(), message="the reminder")
+    assert push.payloads()[0]["title"] == "Pengingat booking: 10:00" and push.payloads()[0]["url"] == f"/booking/{code}"
+
+    at(clock, "09:50")
+    ticket = client.post(f"/api/v1/bookings/{code}/check-in", json={}, headers=kiosk_k1).json
+    engine = hall_of(app).engine
+    engine.open_counter("2")
+    at(clock, "10:00")
+    engine.call_next("2")
+    wait_until(lambda: len(push.payloads()) == 2, message="the call")
+    assert push.payloads()[1]["body"] == f"Nomor {ticket['number']} dipanggil ke Loket 2." and push.payloads()[1]["url"] == f"/t/{ticket['id']}"

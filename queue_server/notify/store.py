@@ -133,11 +133,13 @@ class NotifyStore:
             return booking_sql.by_code(tx, code)
 
     def bookings_starting(self, since: str, until: str) -> list[dict]:
-        """The bookings still ``booked`` whose session starts after ``since`` and by ``until``: the
-        ones due a reminder."""
+        """The bookings still ``booked`` whose session starts after ``since`` and by ``until``, not yet
+        reminded: the ones due a reminder."""
         with self.store.read() as tx:
             rows = tx.conn.execute(
-                "SELECT * FROM bookings WHERE status = 'booked' AND session_start > ? AND session_start <= ?", (since, until)
+                "SELECT * FROM bookings AS b WHERE status = 'booked' AND session_start > ? AND session_start <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM deliveries WHERE key >= 'reminder:' || b.id || ':' AND key < 'reminder:' || b.id || ';')",
+                (since, until),
             )
             return [dict(row) for row in rows]
 
