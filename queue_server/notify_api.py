@@ -1,9 +1,9 @@
 """Notifications' web face (queue_server/notify/): the hall's VAPID public key, phones subscribing a
 ticket or a booking to Web Push, the service worker that shows the pushes, and the delivery log.
 
-Subscribing is public (the ticket id or booking code is the token), so it is limited per client
-address, every failed look-up included: a script cannot use it to try codes. At most three
-subscriptions per ticket or booking.
+Subscribing is public (the ticket id or booking code is the token), so the requests that fail (an
+unknown ticket or code, a bad subscription, a fourth device) are limited per client address: a
+script cannot use it to try codes. At most three subscriptions per ticket or booking.
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ def _owner(kind: str, token: str) -> str:
     return str(booking["id"])
 
 
+def _counted_back() -> None:
+    """A request that did what it asked costs nothing: only misses and refusals fill the address's
+    allowance, so visitors sharing one address (a carrier's NAT) are not refused for each other."""
+    current_hall().notifier.subscribers.give_back(client_of(request.remote_addr or ""))
+
+
 def _subscribe(kind: str, token: str):
     owner = _owner(kind, token)
     _push()
@@ -60,6 +66,7 @@ def _subscribe(kind: str, token: str):
     hall = current_hall()
     if not hall.notifier.store.subscribe(kind, owner, endpoint, p256dh, auth, iso(hall.engine.clock()), MOST_PER_OWNER):
         raise ApiError(409, "too_many_subscriptions", "notify.error.too_many", num=MOST_PER_OWNER)
+    _counted_back()
     return jsonify({"subscribed": True, "endpoint": endpoint}), 201
 
 
@@ -70,6 +77,7 @@ def _unsubscribe(kind: str, token: str):
         raise InvalidInput("notify.error.subscription", "endpoint")
     if not current_hall().notifier.store.unsubscribe(kind, owner, endpoint):
         raise NotFound("notify.error.not_subscribed", "endpoint")
+    _counted_back()
     return Response(status=204)
 
 

@@ -106,7 +106,10 @@ def test_the_webhook_gets_one_retry_after_a_500_and_every_message_of_a_visitor_w
     assert called["ticket"] == {"number": ticket["number"], "service": "A", "counter": "Loket 2"} and called["kind"] == "called"
     assert len(gateway.requests) == 4  # the one retry, and nothing sent twice
 
-    log = client.get("/api/v1/admin/notifications", headers={"Authorization": f"Bearer {officers['admin']}"}).json["deliveries"]
+    admin = {"Authorization": f"Bearer {officers['admin']}"}
+    recorded = lambda: all(d["status"] != "pending" for d in client.get("/api/v1/admin/notifications", headers=admin).json["deliveries"])  # noqa: E731
+    wait_until(recorded, message="every outcome recorded")
+    log = client.get("/api/v1/admin/notifications", headers=admin).json["deliveries"]
     assert [(d["kind"], d["status"], d["attempts"]) for d in log] == [("called", "sent", 1), ("reminder", "sent", 1), ("booked", "sent", 2)]
     assert log[2]["last_error"] == "HTTP 500"
     assert client.get("/api/v1/admin/notifications", headers={"Authorization": f"Bearer {officers['siti']}"}).status_code == 403
@@ -156,7 +159,8 @@ def test_subscriptions_are_capped_per_ticket_and_limited_per_address(client, pus
     assert subscribe(client, "no-such-ticket", push.subscription()).status_code == 404
     codes = [subscribe(client, "no-such-ticket", push.subscription()).status_code for _ in range(30)]
     assert codes[-1] == 429 and set(codes) == {404, 429}
-    assert subscribe(client, ticket["id"], push.subscription("p0"), REMOTE_ADDR="198.51.100.9").status_code == 201
+    again = [subscribe(client, ticket["id"], push.subscription("p0"), REMOTE_ADDR="198.51.100.9").status_code for _ in range(35)]
+    assert set(again) == {201}  # what succeeds costs nothing: visitors behind one carrier address are not refused
     unsubscribed = client.delete(f"/api/v1/tickets/{ticket['id']}/push", json={"endpoint": push.subscription("p0")["endpoint"]},
                                  environ_overrides={"REMOTE_ADDR": "198.51.100.9"})
     assert unsubscribed.status_code == 204

@@ -49,7 +49,7 @@ class Notifier:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._workers: dict[str, _Worker] = {}
-        # subscribe and unsubscribe requests per client address (queue_server/notify_api.py)
+        # failed subscribe and unsubscribe requests per client address (queue_server/notify_api.py)
         self.subscribers = SlidingWindow(SUBSCRIBES_PER_ADDRESS_PER_HOUR, timedelta(hours=1), clock)
         store.before_close(self.close)
 
