@@ -13,6 +13,9 @@
 - The print job and the request id are written in the ticket's own transaction (the engine's
   ``along`` hook): one durable commit, never a ticket without its job. The response does not wait
   for the printer.
+- A booked visitor checking in (``check_in``, queue_server/booking/) takes the same path, printed
+  alike, but not the walk-in rules: their place was a session's, and their ticket is not counted
+  against ``daily_quota``.
 """
 
 from __future__ import annotations

@@ -63,7 +63,10 @@ SMALL_HALL: dict[str, Any] = {
 BOOKABLE_HALL: dict[str, Any] = {
     **SMALL_HALL,
     "services": [
-        {**SMALL_HALL["services"][0], "booking": {"sessions": [{"time": "08:00-10:00", "places": 5}, {"time": "10:00-12:00", "places": 5}]}},
+        {
+            **SMALL_HALL["services"][0],
+            "booking": {"sessions": [{"time": "08:00-10:00", "places": 5}, {"time": "10:00-12:00", "places": 5}]},
+        },
         {**SMALL_HALL["services"][1], "booking": {"sessions": [{"time": "08:00-10:00", "places": 5}], "grace_minutes": 15}},
         SMALL_HALL["services"][2],
     ],

@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from antre.queue_server.app import create_app
+from antre.queue_server.booking.desk import Bookings
+from antre.queue_server.booking.sweep import ExpirySweep
 from antre.queue_server.codes import BOOKINGS
 from antre.queue_server.config import ConfigError, load_config
 from antre.queue_server.hall import hall_of
-from antre.queue_server.issuing_access import new_kiosk_key
+from antre.queue_server.issuing_access import Channel, new_kiosk_key
 
-from tests.support import BOOKABLE_HALL, http, write_config
+from tests.support import BOOKABLE_HALL, http, wait_until, write_config
 from tests.test_openapi import Checker
 
 API = "/api/v1"
@@ -327,6 +329,12 @@ def test_a_booking_for_another_day_cannot_check_in_today(client, kiosk_k1):
     assert error(client.post(f"{API}/bookings/{code}/check-in", headers=kiosk_k1)) == (409, "not_today", None)
 
 
+def test_yesterdays_booking_has_expired_by_today(client, clock, kiosk_k1):
+    code = booked(client)["code"]
+    clock.advance(days=1)
+    assert error(client.post(f"{API}/bookings/{code}/check-in", headers=kiosk_k1)) == (409, "booking_expired", None)
+
+
 def test_a_cancelled_booking_cannot_check_in(client, kiosk_k1):
     code = booked(client)["code"]
     client.post(f"{API}/bookings/{code}/cancel")
@@ -484,3 +492,19 @@ def test_the_booking_endpoints_answer_as_the_openapi_document_says(app, client, 
     for i in range(28):  # 2 wrong codes so far from this address (a kiosk's are not counted): 30 in all
         client.get(f"{API}/bookings/BKG-0000-0001-{i:02d}")
     call("get", "/bookings/BKG-0000-0002-00", 429)
+
+
+def test_the_sweep_thread_expires_bookings_on_its_own(app, client, clock):
+    code = booked(client, service="B", session="08:00-10:00")["code"]
+    clock.advance(hours=3)
+    ExpirySweep(hall_of(app).bookings, hall_of(app).store, seconds=0.05).start()  # stopped when the store closes
+    wait_until(lambda: client.get(f"{API}/bookings/{code}").get_json()["status"] == "expired", message="the sweep expired it")
+    assert [e["kind"] for e in log(app, ("booking_expired",))] == ["booking_expired"]
+
+
+def test_without_a_web_server_a_check_in_issues_an_unprinted_ticket(hall, clock):
+    bookings = Bookings(hall.store, hall.engine, hall.config, clock)
+    code = bookings.book(dict(BOOKING), None)["code"]
+    ticket, job = bookings.check_in(code, Channel(), None, None, "http://localhost")
+    assert job is None and ticket["number"] == "A001"
+    assert bookings.get(code, None)["ticket"]["number"] == "A001"

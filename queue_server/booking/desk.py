@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -103,23 +104,20 @@ class Bookings:
         own = self._service(service, NotFound)
         day = self._day(day_text)
         closed = self._closed(own.code, day, lang)
-        slots = self._slots(own, day)
         with self.store.read() as tx:
             taken = sql.taken(tx, own.code, day.isoformat())
         now = self.clock()
-        rows = []
-        for slot in slots:
-            left = max(0, slot.session.places - taken.get(slot.session.label, 0))
-            rows.append(
-                {
-                    "session": slot.session.label,
-                    "start": iso(slot.start),
-                    "end": iso(slot.end),
-                    "places": slot.session.places,
-                    "places_left": left,
-                    "bookable": closed is None and left > 0 and now < slot.end,
-                }
-            )
+        rows = [
+            {
+                "session": slot.session.label,
+                "start": iso(slot.start),
+                "end": iso(slot.end),
+                "places": slot.session.places,
+                "places_left": left,
+                "bookable": closed is None and left > 0 and now < slot.end,
+            }
+            for slot, left in self._places(own, day, taken)
+        ]
         return {"service": own.code, "date": day.isoformat(), "closed": closed, "sessions": rows}
 
     # --- booking ----------------------------------------------------------------------------
@@ -135,8 +133,7 @@ class Bookings:
         lang = body.get("lang", self.config.language)
         if lang not in LANGUAGES:
             raise InvalidInput("error.lang", "lang", langs=", ".join(LANGUAGES))
-        reason = holiday(self.config, own.code, day)
-        if reason is not None or hours_on(self.config, own.code, day) is None:
+        if self._closed(own.code, day, lang) is not None:
             raise BookingRefused("holiday", "error.booking_closed_day", date=day.isoformat())
         now = self.clock()
         if now >= slot.end:
@@ -205,7 +202,7 @@ class Bookings:
         booking = self._find(typed_code, address)
         now = iso(self.clock())
         with self.store.write() as tx:
-            current = sql.by_code(tx, booking["code"])
+            current = sql.by_id(tx, booking["id"])
             _refuse_unless_booked(current)
             sql.update(tx, current["id"], status=CANCELLED, ended_at=now)
             event = _record(tx, now, "booking_cancelled", booking=current["id"])
@@ -225,7 +222,7 @@ class Bookings:
         start = datetime.fromisoformat(booking["session_start"])
 
         def along(tx: Tx, ticket: dict) -> None:
-            current = sql.by_code(tx, booking["code"])
+            current = sql.by_id(tx, booking["id"])
             self._refuse_check_in(current)
             sql.update(tx, current["id"], status=CHECKED_IN, checked_in_at=ticket["issued_at"], ticket_id=ticket["id"])
 
@@ -237,10 +234,10 @@ class Bookings:
 
     def _refuse_check_in(self, booking: dict) -> None:
         _refuse_unless_booked(booking)
+        if self.clock() >= self._expires_at(booking):  # a past day's booking too, sweep or no sweep
+            raise BookingRefused("booking_expired", "error.booking_expired")
         if booking["day"] != self.engine.today():
             raise BookingRefused("not_today", "error.booking_not_today", date=booking["day"])
-        if self.clock() >= self._expires_at(booking):
-            raise BookingRefused("booking_expired", "error.booking_expired")
 
     # --- the sweep --------------------------------------------------------------------------
     def expire_due(self) -> int:
@@ -253,7 +250,7 @@ class Bookings:
         forget_before = (now.astimezone(self.config.timezone).date() - timedelta(days=self.config.booking.keep_days)).isoformat()
         with self.store.write() as tx:
             for booking in due:
-                if sql.by_code(tx, booking["code"])["status"] == BOOKED:
+                if sql.by_id(tx, booking["id"])["status"] == BOOKED:
                     sql.update(tx, booking["id"], status=EXPIRED, ended_at=iso(now))
                     events.append(_record(tx, iso(now), "booking_expired", booking=booking["id"]))
             sql.forget_before(tx, forget_before)
@@ -285,16 +282,15 @@ class Bookings:
         for code in codes:
             own = self.config.services[code]
             mine = [r for r in rows if r["service"] == code]
+            taken = Counter(r["session"] for r in mine if r["status"] != CANCELLED)
             sessions = [
                 {
                     "session": slot.session.label,
                     "places": slot.session.places,
-                    "places_left": max(
-                        0, slot.session.places - sum(r["status"] != CANCELLED for r in mine if r["session"] == slot.session.label)
-                    ),
+                    "places_left": left,
                     "bookings": [_staff_view(r) for r in mine if r["session"] == slot.session.label],
                 }
-                for slot in self._slots(own, day)
+                for slot, left in self._places(own, day, taken)
             ]
             services.append({"service": code, "service_name": own.name, "agency": own.agency, "sessions": sessions})
         return {"date": day.isoformat(), "services": services}
@@ -320,6 +316,11 @@ class Bookings:
         sessions = own.booking.sessions if own.booking else ()
         return [Slot(s, datetime.combine(day, s.start, tz), datetime.combine(day, s.end, tz)) for s in sessions]
 
+    def _places(self, own: Service, day: date, taken: Mapping[str, int]) -> list[tuple[Slot, int]]:
+        """Each session of the day with its places left, ``taken`` counting every booking but a
+        cancelled one per session (store.taken)."""
+        return [(slot, max(0, slot.session.places - taken.get(slot.session.label, 0))) for slot in self._slots(own, day)]
+
     def _slot(self, own: Service, day: date, label: Any) -> Slot:
         slot = next((s for s in self._slots(own, day) if s.session.label == label), None)
         if slot is None:
@@ -327,6 +328,8 @@ class Bookings:
         return slot
 
     def _closed(self, service: str, day: date, lang: str) -> str | None:
+        """Why the calendar closes the service on ``day`` (a holiday's reason, or that its hours mark
+        the weekday closed), in ``lang``; None on a day it opens."""
         reason = holiday(self.config, service, day)
         if reason is None and hours_on(self.config, service, day) is None:
             reason = gettext(lang, "booking.closed_weekday")

@@ -38,6 +38,12 @@ def by_code(tx: Tx, code: str) -> dict | None:
     return dict(row) if row else None
 
 
+def by_id(tx: Tx, booking_id: int) -> dict | None:
+    """A booking by the id the event log names (``booked``, ``issued``'s ``booking``)."""
+    row = tx.conn.execute("SELECT * FROM bookings WHERE id = ?", (booking_id,)).fetchone()
+    return dict(row) if row else None
+
+
 def code_taken(tx: Tx, code: str) -> bool:
     return tx.conn.execute("SELECT 1 FROM bookings WHERE code = ?", (code,)).fetchone() is not None
 
