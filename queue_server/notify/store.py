@@ -124,8 +124,9 @@ class NotifyStore:
     def booking(self, *, booking_id: Any = None, ticket_id: str | None = None) -> dict | None:
         """A booking (queue_server/booking/) by its id, or the one a ticket was checked in from."""
         with self.store.read() as tx:
-            column, value = ("id", booking_id) if ticket_id is None else ("ticket_id", ticket_id)
-            row = tx.conn.execute(f"SELECT * FROM bookings WHERE {column} = ?", (value,)).fetchone()
+            if ticket_id is None:
+                return booking_sql.by_id(tx, booking_id)
+            row = tx.conn.execute("SELECT * FROM bookings WHERE ticket_id = ?", (ticket_id,)).fetchone()
             return dict(row) if row else None
 
     def booking_by_code(self, code: str) -> dict | None:
