@@ -42,6 +42,7 @@ NAV_ORDER = (
     "admin.screens_page",
     "admin.calendar_page",
     "admin.settings_page",
+    "admin.notifications_page",
     "admin.lobby_page",
     "admin.officers_page",
     "admin.audit_page",
@@ -153,4 +154,19 @@ def home():
     return render_page("admin/home.html")
 
 
-from . import audit, bookings, calendar, complaints, lobby, monitor, officers, reports, settings, setup_api, setup_views, skm, staffing  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+from . import (  # noqa: E402, F401  (each area registers its pages, endpoints and section)
+    audit,
+    bookings,
+    calendar,
+    complaints,
+    lobby,
+    monitor,
+    notifications,
+    officers,
+    reports,
+    settings,
+    setup_api,
+    setup_views,
+    skm,
+    staffing,
+)

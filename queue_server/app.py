@@ -20,7 +20,7 @@ from antre.printer.agent_namespace import init_printer_agents
 from antre.printer.service import Printing
 from flask import Flask
 
-from . import api, booking_api, complaints_api, errors, i18n, media, skm_api, start
+from . import api, booking_api, complaints_api, errors, i18n, media, notify_api, skm_api, start
 from .announce import Announcer, views
 from .booking.desk import Bookings
 from .booking.sweep import ExpirySweep
@@ -31,6 +31,9 @@ from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
 from .monitor import MonitorWatch
+from .notify.notifier import Notifier
+from .notify.push import PushChannel
+from .notify.webhook import WebhookChannel
 from .ops import init_ops
 from .presence import CounterPresence
 from .store import Store
@@ -78,6 +81,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_printing(app, hall)
     _add_bookings(app, hall)
     _add_live(app, hall)
+    _add_notifications(app, hall)
     hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
     init_ops(app, hall)
     hall.presence = CounterPresence(hall.engine)
@@ -124,6 +128,18 @@ def _add_complaints(app: Flask, hall: Hall) -> None:
     hall.complaints = Complaints(hall.store, hall.config, hall.engine.clock)
     hall.follow(hall.complaints.reconfigure)
     app.register_blueprint(complaints_api.bp)
+
+
+def _add_notifications(app: Flask, hall: Hall) -> None:
+    """Notifications away from the hall (queue_server/notify/): the follower of the log and its
+    channels, Web Push and the signed webhook, each sending on a thread of its own."""
+    notifier = hall.notifier = Notifier(hall.store, hall.config, hall.engine.clock, hall.engine.ticket)
+    notifier.add_channel(PushChannel(notifier.store, notifier.settings, lambda: hall.public_base))
+    notifier.add_channel(WebhookChannel(notifier.settings, hall.engine.clock))
+    hall.engine.subscribe(notifier.wake)
+    hall.follow(notifier.reconfigure)
+    app.register_blueprint(notify_api.bp)
+    notifier.start()
 
 
 def _add_announcer(app: Flask, hall: Hall) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .issuing import Issuer
     from .live import LiveChannel
     from .monitor import MonitorWatch
+    from .notify.notifier import Notifier
     from .ops import Ops
     from .presence import CounterPresence
 
@@ -59,6 +60,7 @@ class Hall:
     survey: Survey | None = None  # the SKM survey's responses (open_hall makes it)
     complaints: Complaints | None = None  # the complaints desk (create_app makes it)
     bookings: Bookings | None = None  # booking from home (create_app makes it)
+    notifier: Notifier | None = None  # Web Push and the webhook (create_app makes and starts it)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)

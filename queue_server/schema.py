@@ -391,6 +391,39 @@ def _v11_bookings(db: Database) -> None:
     db["bookings"].create_index(["phone", "created_at"])
 
 
+def _v12_notifications(db: Database) -> None:
+    """Notifications (queue_server/notify/): the phones' Web Push subscriptions, per ticket or booking
+    (``owner_kind`` "ticket" or "booking", ``owner`` its id), and every delivery a channel owes, its
+    ``key`` UNIQUE so a message is never queued twice for the same target, even after a restart."""
+    db["push_subscriptions"].create(
+        {"id": int, "owner_kind": str, "owner": str, "endpoint": str, "p256dh": str, "auth": str, "created_at": str},
+        pk="id",
+        not_null={"owner_kind", "owner", "endpoint", "p256dh", "auth", "created_at"},
+    )
+    db["push_subscriptions"].create_index(["owner_kind", "owner", "endpoint"], unique=True)
+    db["deliveries"].create(
+        {
+            "id": int,
+            "key": str,
+            "channel": str,
+            "target": str,
+            "kind": str,
+            "message": str,
+            "status": str,
+            "attempts": int,
+            "next_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"key", "channel", "target", "kind", "message", "status", "attempts", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["key"], unique=True)
+    db["deliveries"].create_index(["channel", "status", "next_at"])
+
+
 def _v13_report_bookings(db: Database) -> None:
     """The reports learn bookings (booking from home): a leg is ``booked`` when a booking's check-in issued its
     ticket (with the session's start and the check-in time, its wait counted from the later), and
@@ -421,7 +454,7 @@ def _v13_report_bookings(db: Database) -> None:
     db["report_bookings"].create_index(["status"])
 
 
-MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v11_bookings, _v13_report_bookings]
+MIGRATIONS = [_v1_core, _v2_printing, _v3_priority_lane, _v4_login_addresses, _v5_officer_roles, _v6_media, _v7_report_facts, _v8_survey, _v9_complaints, _v10_skm_followups, _v11_bookings, _v12_notifications, _v13_report_bookings]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

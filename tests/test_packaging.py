@@ -66,3 +66,12 @@ def test_the_six_folders_are_packages_of_antre_with_their_pages_and_catalogue(wh
 def test_the_console_script_points_into_the_namespace(wheel):
     (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
     assert "antre = antre.queue_server.cli:main" in wheel.read(entry_points).decode()
+
+
+def test_every_python_package_of_the_source_is_in_the_wheel(wheel):
+    # A subpackage left out of pyproject's list installs without error and fails at the first import.
+    names = set(wheel.namelist())
+    for init in sorted(ROOT.glob("*/**/__init__.py")):
+        relative = init.relative_to(ROOT)
+        if relative.parts[0] in ("queue_server", "kiosk", "display", "counter", "printer", "admin"):
+            assert f"antre/{relative.as_posix()}" in names, relative
