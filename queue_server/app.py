@@ -133,7 +133,7 @@ def _add_complaints(app: Flask, hall: Hall) -> None:
 def _add_notifications(app: Flask, hall: Hall) -> None:
     """Notifications away from the hall (queue_server/notify/): the follower of the log and its
     channels, Web Push and the signed webhook, each sending on a thread of its own."""
-    notifier = hall.notifier = Notifier(hall.store, hall.config, hall.engine.clock, hall.engine.ticket)
+    notifier = hall.notifier = Notifier(hall.store, hall.config, hall.engine.clock, hall.engine.ticket_views)
     notifier.add_channel(PushChannel(notifier.store, notifier.settings, lambda: hall.public_base))
     notifier.add_channel(WebhookChannel(notifier.settings, hall.engine.clock))
     hall.engine.subscribe(notifier.wake)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from ..clock import Clock, iso, system_clock
@@ -38,11 +38,11 @@ FOLLOWED_KINDS = frozenset({"issued", "called", "recalled", "cancelled", "expire
 
 
 class Notifier:
-    def __init__(self, store: Store, config: HallConfig, clock: Clock, ticket_view: Callable[[str], dict]):
+    def __init__(self, store: Store, config: HallConfig, clock: Clock, ticket_views: Callable[[Iterable[str]], dict[str, dict]]):
         self.store = NotifyStore(store)
         self.config = config
         self.clock = clock
-        self.ticket_view = ticket_view  # the engine's view of a ticket (its ``waiting_ahead``)
+        self.ticket_views = ticket_views  # the engine's views of tickets (their ``waiting_ahead``), in one pass
         self.channels: list[Channel] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -101,8 +101,7 @@ class Notifier:
         """"N more before you" for each followed waiting ticket now ``notifications.ahead`` or fewer
         from its turn (its delivery keys make it once per ticket)."""
         limit, made = self.settings().ahead, []
-        for ticket_id in self.store.followed_waiting(limit):
-            view = self.ticket_view(ticket_id)
+        for ticket_id, view in self.ticket_views(self.store.followed_waiting(limit)).items():
             places = view.get("waiting_ahead")
             if places is not None and 0 < places <= limit:
                 ticket = self.store.ticket(ticket_id)
