@@ -19,9 +19,10 @@ from antre.queue_server.reports.exports import to_csv, to_xlsx
 from antre.queue_server.reports.figures import ReportFilters
 from antre.queue_server.roles import report_scope
 from antre.queue_server.skm.exports import SECTIONS, SkmTables
-from antre.queue_server.skm.figures import SkmFigures, with_period
+from antre.queue_server.skm.figures import with_period
 from antre.queue_server.skm.followups import Followups
 from antre.queue_server.skm.store import FOLLOWUP_COLUMNS, FollowupStore
+from antre.queue_server.skm_api import skm_figures
 from flask import Blueprint, Response, g, jsonify, request
 
 from . import admin_required
@@ -65,21 +66,14 @@ def followup_change(followup_id: int):
 
 
 # --- the figures, as GET /api/v1/skm and /api/v1/skm/breakdown give them -------------------------------
-def _figures() -> SkmFigures:
-    """The survey's figures, after the reports' facts (the population N) catch up with the log."""
-    hall = current_hall()
-    hall.summaries.catch_up()
-    return SkmFigures(hall.survey.responses, hall.summaries.reports, hall.config)
-
-
 def skm_answer(filters: ReportFilters, lang: str) -> dict[str, Any]:
     """The SKM of a period and scope: the very answer of ``GET /api/v1/skm``."""
-    return _figures().summary(filters, lang)
+    return skm_figures().summary(filters, lang)
 
 
 def breakdown_rows(filters: ReportFilters, by: str, lang: str) -> list[dict[str, Any]]:
     """The rows of ``GET /api/v1/skm/breakdown`` (``by``: agency, service or counter)."""
-    return _figures().breakdown(filters, by, lang)["rows"]
+    return skm_figures().breakdown(filters, by, lang)["rows"]
 
 
 def report(filters: ReportFilters, officer: dict, lang: str) -> dict[str, Any]:

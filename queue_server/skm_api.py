@@ -80,7 +80,8 @@ def _filters(allowed: tuple[str, ...] = ("from", "to", "agency", "service", "cou
     return report_scope(g.officer, filters, hall.config, officers.get)
 
 
-def _figures() -> SkmFigures:
+def skm_figures() -> SkmFigures:
+    """The survey's figures, after the reports' facts (the population N) catch up with the log."""
     hall = current_hall()
     hall.summaries.catch_up()
     return SkmFigures(hall.survey.responses, hall.summaries.reports, hall.config)
@@ -90,18 +91,18 @@ def _figures() -> SkmFigures:
 @officer_required
 def skm():
     filters = _filters()
-    return jsonify(_figures().summary(filters, request_language()))
+    return jsonify(skm_figures().summary(filters, request_language()))
 
 
 @bp.get("/skm/breakdown")
 @officer_required
 def skm_breakdown():
     filters = _filters()
-    return jsonify(_figures().breakdown(filters, request.args.get("by", ""), request_language()))
+    return jsonify(skm_figures().breakdown(filters, request.args.get("by", ""), request_language()))
 
 
 @bp.get("/skm/comments")
 @officer_required
 def skm_comments():
     require_admin(g.officer)
-    return jsonify(_figures().comments(_filters(("from", "to", "agency", "service"))))
+    return jsonify(skm_figures().comments(_filters(("from", "to", "agency", "service"))))
