@@ -19,13 +19,11 @@ the issuer (queue_server/issuing.py); an officer's desk ticket does not.
 from __future__ import annotations
 
 import ipaddress
-import math
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import request
@@ -35,6 +33,7 @@ from .config import IssuingSettings
 from .device_keys import KIOSK, device_of_key, new_device_key
 from .engine import Engine, InvalidInput
 from .errors import ApiError
+from .ratelimit import SlidingWindow
 from .roles import require_own_password
 from .session import csrf_valid, session_token
 from .store import Store
@@ -137,49 +136,26 @@ class AnonymousLimit:
     def __init__(self, settings: IssuingSettings, engine: Engine):
         self.settings = settings
         self.engine = engine
+        self._per_address = SlidingWindow(settings.per_address_per_hour, HOUR, engine.clock, "error.issuing_rate")
         self._lock = threading.Lock()
-        self._recent: dict[str, deque[datetime]] = {}
         self._day = ""
         self._today = 0
 
     @contextmanager
     def slot(self, address: str) -> Iterator[None]:
-        now = self.engine.clock()
-        with self._lock:
-            self._take(address, now)
+        day = self.engine.local_day(self.engine.clock())
+        with self._lock:  # the day's cap and the address's window are judged together
+            if day != self._day:
+                self._day, self._today = day, 0
+            if self._today >= self.settings.anonymous_per_day:
+                raise Throttled("error.issuing_daily_cap")
+            taken = self._per_address.take(address)
+            self._today += 1
         try:
             yield
         except BaseException:
+            self._per_address.give_back(address, taken)
             with self._lock:
-                self._give_back(address, now)
+                if self._day == day:
+                    self._today -= 1
             raise
-
-    def _take(self, address: str, now: datetime) -> None:
-        day = self.engine.local_day(now)
-        if day != self._day:
-            self._day, self._today = day, 0
-        self._forget_before(now - HOUR)
-        if self._today >= self.settings.anonymous_per_day:
-            raise Throttled("error.issuing_daily_cap")
-        stamps = self._recent.setdefault(address, deque())
-        if len(stamps) >= self.settings.per_address_per_hour:
-            minutes = max(1, math.ceil((stamps[0] + HOUR - now).total_seconds() / 60))
-            raise Throttled("error.issuing_rate", num=minutes)
-        stamps.append(now)
-        self._today += 1
-
-    def _give_back(self, address: str, at: datetime) -> None:
-        stamps = self._recent.get(address)
-        if stamps and at in stamps:
-            stamps.remove(at)
-            if self._day == self.engine.local_day(at):
-                self._today -= 1
-
-    def _forget_before(self, moment: datetime) -> None:
-        """Drop stamps older than the window; at most ``anonymous_per_day`` are ever held."""
-        for address in list(self._recent):
-            stamps = self._recent[address]
-            while stamps and stamps[0] <= moment:
-                stamps.popleft()
-            if not stamps:
-                del self._recent[address]

@@ -1,9 +1,8 @@
 """A per-key sliding window: at most ``limit`` takes per key within ``window``, for what the public
-may write (survey responses, complaints), keyed by whatever the caller counts (a client address
-folded by ``issuing_access.client_of``, a ticket id).
+may write (anonymous tickets, survey responses, complaints, bookings, push subscriptions), keyed by
+whatever the caller counts (a client address folded by ``issuing_access.client_of``, a ticket id).
 
-The counts live in this process's memory, like the anonymous tickets' limit (issuing_access.py): the
-one process serving the hall holds them, and a restart forgets them, which costs at most one more
+The counts live in this process's memory: the one process serving the hall holds them, and a restart forgets them, which costs at most one more
 allowance; keeping them in the database would add a write per refusal.
 """
 
@@ -12,6 +11,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from .accounts import Throttled
@@ -19,9 +20,9 @@ from .clock import Clock
 
 
 class SlidingWindow:
-    """``take(key)`` before the write, ``give_back(key)`` if the write was then refused (so a
-    request that stored nothing costs the client nothing); a take over the limit raises
-    ``Throttled`` (HTTP 429), whose message says in how many minutes the oldest take expires."""
+    """``slot(key)`` around a write (or ``take(key)``, and ``give_back(key)`` for a request that turns
+    out not to count); a take over the limit raises ``Throttled`` (HTTP 429), whose message says in
+    how many minutes the oldest take expires."""
 
     def __init__(self, limit: int, window: timedelta, clock: Clock, message: str = "error.rate_limited"):
         self.limit = limit
@@ -31,13 +32,30 @@ class SlidingWindow:
         self._lock = threading.Lock()
         self._recent: dict[str, deque[datetime]] = {}
 
-    def take(self, key: str) -> None:
+    def take(self, key: str) -> datetime:
+        """Count one for ``key`` (``Throttled`` over the limit); returns the take's time."""
         now = self.clock()
         with self._lock:
             self._forget_before(now - self.window)
             stamps = self._recent.setdefault(key, deque())
             self._refuse(stamps, now)
             stamps.append(now)
+        return now
+
+    @contextmanager
+    def slot(self, key: str | None) -> Iterator[None]:
+        """``take(key)`` around a write, given back if the write raises: a request that stored nothing
+        costs its client nothing, and parallel requests cannot overshoot. ``None``: not counted (a
+        kiosk or a paired device, one address for many visitors)."""
+        if key is None:
+            yield
+            return
+        taken = self.take(key)
+        try:
+            yield
+        except BaseException:
+            self.give_back(key, taken)
+            raise
 
     def refuse_if_full(self, key: str) -> None:
         """Raise ``Throttled`` as ``take`` would, without taking: for limits on failures (a code
@@ -53,12 +71,13 @@ class SlidingWindow:
             minutes = max(1, math.ceil((stamps[0] + self.window - now).total_seconds() / 60))
             raise Throttled(self.message, num=minutes)
 
-    def give_back(self, key: str) -> None:
-        """Return the key's latest take."""
+    def give_back(self, key: str, taken: datetime | None = None) -> None:
+        """Return the take of ``key`` made at ``taken`` (``take``'s answer), or its latest; nothing
+        when the window has already let it go."""
         with self._lock:
             stamps = self._recent.get(key)
-            if stamps:
-                stamps.pop()
+            if stamps and (taken is None or taken in stamps):
+                stamps.remove(stamps[-1] if taken is None else taken)
                 if not stamps:
                     del self._recent[key]
 

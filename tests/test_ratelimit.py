@@ -27,3 +27,21 @@ def test_the_window_counts_per_key_gives_back_and_slides():
     limit.take("10.0.0.1")  # the first take has left the window
     with pytest.raises(Throttled):
         limit.take("10.0.0.1")
+
+
+def test_a_slot_gives_back_its_own_take_when_the_write_fails_and_none_is_not_counted():
+    clock = ManualClock(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    limit = SlidingWindow(2, timedelta(hours=1), clock)
+    with limit.slot("10.0.0.1"):
+        pass  # stored: counted
+    clock.advance(minutes=30)
+    with pytest.raises(ValueError), limit.slot("10.0.0.1"):
+        raise ValueError("refused write")  # stored nothing: its take (not the first) is given back
+    for _ in range(5):
+        with limit.slot(None):
+            pass  # a kiosk or a paired device: never counted
+    with limit.slot("10.0.0.1"):
+        pass
+    with pytest.raises(Throttled) as refused:
+        limit.take("10.0.0.1")
+    assert refused.value.params == {"num": 30}  # the first take, still there, leaves in 30 minutes

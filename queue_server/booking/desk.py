@@ -150,14 +150,8 @@ class Bookings:
             "status": BOOKED,
             "created_at": iso(now),
         }
-        if address is not None:
-            self._addresses.take(address)
-        try:
+        with self._addresses.slot(address):
             event = self._insert(booking, slot, now)
-        except BaseException:
-            if address is not None:
-                self._addresses.give_back(address)
-            raise
         self.engine.publish([event])
         return self._public(booking)
 

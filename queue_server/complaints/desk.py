@@ -107,19 +107,12 @@ class Complaints:
             status=NEW,
             due_day=due_day(self.config, filed, settings.response_days).isoformat(),
         )
-        if origin.address is not None:
-            self._addresses.take(origin.address)
-        try:
-            with self.store.write() as tx:
-                ticket = complaint["ticket_id"]
-                if ticket is not None and sql.count_for_ticket(tx, ticket) >= settings.per_ticket:
-                    raise Throttled("error.complaint_per_ticket", num=settings.per_ticket)
-                complaint["code"] = self._free_code(tx)
-                sql.insert(tx, complaint)
-        except BaseException:
-            if origin.address is not None:
-                self._addresses.give_back(origin.address)
-            raise
+        with self._addresses.slot(origin.address), self.store.write() as tx:
+            ticket = complaint["ticket_id"]
+            if ticket is not None and sql.count_for_ticket(tx, ticket) >= settings.per_ticket:
+                raise Throttled("error.complaint_per_ticket", num=settings.per_ticket)
+            complaint["code"] = self._free_code(tx)
+            sql.insert(tx, complaint)
         return {"code": shown(complaint["code"]), "status": NEW, "due_day": complaint["due_day"]}
 
     def public(self, typed_code: str) -> dict[str, Any]:
