@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -328,9 +328,17 @@ class Tx:
             (ticket_id,),
         ).fetchone()
 
-    def update_ticket(self, ticket_id: str, **fields: Any) -> None:
+    def update_row(self, table: str, row_id: Any, fields: Mapping[str, Any], editable: Collection[str] | None = None) -> None:
+        """``UPDATE table SET field = value, … WHERE id = row_id``: the one place a row's columns are
+        set by name. ``editable``: the only columns a caller may name (a ValueError otherwise), where
+        the names come from a request's fields."""
+        if editable is not None and not set(fields) <= set(editable):
+            raise ValueError(f"not an editable column: {sorted(set(fields) - set(editable))}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*fields.values(), ticket_id])
+        self.conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*fields.values(), row_id])
+
+    def update_ticket(self, ticket_id: str, **fields: Any) -> None:
+        self.update_row("tickets", ticket_id, fields)
 
     def oldest_waiting(self, services: Iterable[str], priority: bool) -> dict | None:
         """The head of one lane (priority or normal) of these services: what call-next chooses between."""
@@ -575,8 +583,7 @@ class Tx:
     def update_officer(self, officer_id: int, **fields: Any) -> None:
         if "counters" in fields:
             fields["counters"] = json.dumps(fields["counters"])
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.conn.execute(f"UPDATE officers SET {assignments} WHERE id = ?", [*fields.values(), officer_id])
+        self.update_row("officers", officer_id, fields)
 
     def _officer(self, row: dict | None) -> dict | None:
         if row is not None:
@@ -674,8 +681,7 @@ class Tx:
         return self.print_job(job["id"])
 
     def update_print_job(self, job_id: int, **fields: Any) -> dict | None:
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.conn.execute(f"UPDATE print_jobs SET {assignments} WHERE id = ?", [*fields.values(), job_id])
+        self.update_row("print_jobs", job_id, fields)
         return self.print_job(job_id)
 
     def print_jobs(

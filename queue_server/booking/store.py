@@ -66,11 +66,7 @@ def phone_count_since(tx: Tx, phone: str, since: str) -> int:
 
 
 def update(tx: Tx, booking_id: int, **fields: Any) -> None:
-    unknown = set(fields) - EDITABLE
-    if unknown:
-        raise ValueError(f"not an editable column: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)
-    tx.conn.execute(f"UPDATE bookings SET {assignments} WHERE id = ?", [*fields.values(), booking_id])
+    tx.update_row("bookings", booking_id, fields, EDITABLE)
 
 
 def booked_ending_before(tx: Tx, moment: str) -> list[dict]:

@@ -52,11 +52,7 @@ def count_for_ticket(tx: Tx, ticket_id: str) -> int:
 
 
 def update(tx: Tx, complaint_id: int, **fields: Any) -> None:
-    unknown = set(fields) - EDITABLE
-    if unknown:
-        raise ValueError(f"not an editable column: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)
-    tx.conn.execute(f"UPDATE complaints SET {assignments} WHERE id = ?", [*fields.values(), complaint_id])
+    tx.update_row("complaints", complaint_id, fields, EDITABLE)
 
 
 def add_update(tx: Tx, complaint_id: int, at: str, officer_id: int | None, status: str, changed: Iterable[str], note: str | None) -> None:

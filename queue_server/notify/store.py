@@ -212,8 +212,7 @@ class NotifyStore:
 
     def record(self, delivery_id: int, **fields: Any) -> None:
         """A delivery's outcome (status, attempts, next_at, last_error, sent_at)."""
-        sets = ", ".join(f"{name} = ?" for name in fields)
-        self.store.transact(lambda tx: tx.conn.execute(f"UPDATE deliveries SET {sets} WHERE id = ?", (*fields.values(), delivery_id)))
+        self.store.transact(lambda tx: tx.update_row("deliveries", delivery_id, fields))
 
     def deliveries(self, limit: int, channel: str | None = None, status: str | None = None) -> list[dict]:
         """The latest deliveries for the delivery log, newest first."""

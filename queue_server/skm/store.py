@@ -190,13 +190,9 @@ class FollowupStore:
     def update_followup(self, followup_id: int, fields: dict[str, Any], at: str, officer_id: int | None, what: str) -> dict:
         """``fields``: the columns that change (FOLLOWUP_COLUMNS); the caller has checked the plan exists."""
         changes = {name: fields[name] for name in FOLLOWUP_COLUMNS if name in fields}
-        assignments = ", ".join(f"{name} = ?" for name in changes)
         with self.store.write() as tx:
             before = tx._one("SELECT * FROM skm_followups WHERE id = ?", (followup_id,))
-            tx.conn.execute(
-                f"UPDATE skm_followups SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
-                [*changes.values(), at, officer_id, followup_id],
-            )
+            tx.update_row("skm_followups", followup_id, {**changes, "updated_at": at, "updated_by": officer_id})
             after = tx._one("SELECT * FROM skm_followups WHERE id = ?", (followup_id,))
             tx.add_event(
                 at, FOLLOWUP_EVENT, None, None, officer_id, {"what": what, "agency": after["agency"], "before": before, "after": after}
