@@ -186,12 +186,3 @@ def booking_qr(code: str):
     buffer = io.BytesIO()
     image.save(buffer)
     return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    if request.path.startswith("/booking"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response

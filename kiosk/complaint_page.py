@@ -16,7 +16,7 @@ from antre.queue_server.engine import NotFound
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import second_language
 from babel.dates import format_date, format_datetime
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from . import bp
 
@@ -69,12 +69,3 @@ def _day(lang: str, iso_day: str) -> str:
 def _when(lang: str, moment: str) -> str:
     local = datetime.fromisoformat(moment).astimezone(current_hall().config.timezone)
     return format_datetime(local, "d MMMM y, HH.mm" if lang == "id" else "d MMMM y, HH:mm", locale=lang)
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    if request.path.startswith("/pengaduan"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response

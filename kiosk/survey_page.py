@@ -18,7 +18,7 @@ from antre.queue_server.i18n import second_language
 from antre.queue_server.skm import elements as skm
 from antre.queue_server.skm.survey import MAX_COMMENT
 from antre.queue_server.skm.tablet import COOKIE, tablet_of_key
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from . import bp
 
@@ -93,12 +93,3 @@ def _unknown(counter_id: str) -> tuple[str, int]:
 def _unpaired(counter_id: str, wrong_key: bool) -> tuple[str, int]:
     """A browser without the counter's tablet key: say how to pair it, show nothing else (403)."""
     return render_template("kiosk/survey_unpaired.html", hall=current_hall().config, counter_id=counter_id, wrong_key=wrong_key), 403
-
-
-@bp.after_request
-def _survey_headers(response: Response) -> Response:
-    """The tablet's page is the hall's own device's: never cached, never indexed."""
-    if request.path.startswith("/survey"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response

@@ -15,7 +15,7 @@ from __future__ import annotations
 from antre.queue_server.engine import NotFound
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import gettext, ngettext
-from flask import Response, render_template, request
+from flask import render_template
 
 from . import bp
 from .survey_page import form_fields, langs
@@ -80,13 +80,3 @@ def _survey(ticket: dict) -> dict:
         return {"survey": None, "form": None}
     survey = current_hall().survey.state(ticket["id"])
     return {"survey": survey, "form": form_fields() if survey["state"] == "open" else None}
-
-
-@bp.after_request
-def _ticket_headers(response: Response) -> Response:
-    """A ticket page is private to its holder and changes by the minute: never cached, never indexed."""
-    if request.path.startswith("/t/"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response

@@ -124,3 +124,13 @@ def test_too_many_bookings_from_one_address_are_refused_with_what_to_do(client):
         code_of(book(client, service="C", session="13:00-15:00", name=f"Warga {n}", day=days[n // 3]))
     refused = book(client, service="C", session="13:00-15:00", name="Warga 10", day="2026-11-30")
     assert refused.status_code == 429 and "Tunggu satu jam" in refused.text
+
+
+@pytest.mark.parametrize("path", ["/booking", "/pengaduan", "/pengaduan/lacak", "/survey?counter=1", "/t/no-such-ticket"])
+def test_the_visitors_and_devices_pages_are_never_cached_indexed_or_sent_on_as_a_referrer(client, path):
+    # Their URL is a token (a ticket, a booking, a complaint, a tablet's pairing): it must stay out of
+    # caches, search engines and the Referer header of any link followed from them.
+    headers = client.get(path).headers
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Robots-Tag"] == "noindex"
+    assert headers["Referrer-Policy"] == "no-referrer"
