@@ -12,21 +12,19 @@ referrer, and an unknown code gets the same not-found page as a malformed one.
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from antre.queue_server.engine import NotFound, QueueError
 from antre.queue_server.errors import STATUS
 from antre.queue_server.hall import current_hall
 from antre.queue_server.i18n import second_language
 from antre.queue_server.issuing_access import client_of
 from babel.dates import format_date
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from . import bp
+from .kiosk_page import qr_svg
 
 SEARCH_SHOWN = 30  # matches listed for a typed search: a phone's screenful or two, never all 300
 # The refusals a visitor can do something about, each with its own sentence (booking.page.error.*).
@@ -182,7 +180,4 @@ def booking_qr(code: str):
         booking = current_hall().bookings.get(code, _address())
     except QueueError:
         return _page("kiosk/booking_view.html", 404, booking=None)
-    image = qrcode.make(booking["code"], image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
+    return qr_svg(booking["code"])

@@ -152,8 +152,12 @@ def services():
 @bp.get("/kiosk/qr/<ticket_id>.svg")
 def qr(ticket_id: str):
     """The QR code of a ticket's live page, as SVG: sharp at any size on the confirmation screen."""
-    url = _track_url(ticket_id)
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return qr_svg(_track_url(ticket_id))
+
+
+def qr_svg(text: str) -> Response:
+    """``text`` as a QR code in SVG, sharp at any size on a screen."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
     return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
