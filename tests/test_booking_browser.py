@@ -84,6 +84,7 @@ def today_session() -> str:
 def book_on_a_phone(page, server, name: str) -> str:
     """Agency, service, today, the session under way, a name: the booking's code."""
     page.goto(f"{server.url}/booking")
+    assert page.locator("#booking-search").bounding_box()["height"] >= 44  # a field a thumb can hit
     page.get_by_role("link", name="Disdukcapil").click()
     page.get_by_role("link", name="KTP Elektronik").click()
     page.locator("[data-testid=days] a").first.click()
@@ -91,6 +92,7 @@ def book_on_a_phone(page, server, name: str) -> str:
     expect(session).to_contain_text("tempat")
     session.locator("input").check()
     page.get_by_label("Nama untuk dipanggil").fill(name)
+    assert page.locator("input[type=tel]").bounding_box()["height"] >= 44
     assert not page.evaluate(WIDER_THAN_THE_SCREEN)
     assert axe_violations(page) == []
     page.click("[data-testid=booking-send]")
