@@ -129,6 +129,15 @@ class ConnectionLimits:
 
 
 @dataclass(frozen=True)
+class LiveSettings:
+    """Config ``live``: how many server processes serve the hall, and the Redis they share the live
+    channel through (queue_server/server.py, queue_server/live_bus.py). One process needs no Redis."""
+
+    workers: int = 1
+    message_queue: str | None = None  # "redis://HOST:PORT/0"; required when workers > 1
+
+
+@dataclass(frozen=True)
 class Agency:
     """An agency of the hall: ``name`` is its official name, which services and displays are filed
     under; ``short_name`` is what visitors know it by ("Disdukcapil"), shown large where space is short."""
@@ -301,6 +310,7 @@ class HallConfig:
     password_hash: str = DEFAULT_PASSWORD_HASH  # the werkzeug method new passwords are hashed with
     issuing: IssuingSettings = IssuingSettings()
     connections: ConnectionLimits = ConnectionLimits()
+    live: LiveSettings = LiveSettings()
     survey: SurveySettings = SurveySettings()
     complaints: ComplaintSettings = ComplaintSettings()
     booking: BookingSettings = BookingSettings()
@@ -689,6 +699,16 @@ NOTIFICATIONS = {
         False,
     ),
 }
+def _redis_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^rediss?://[^\s/]+(/\d+)?$", value):
+        raise _Invalid("config.redis_url", got=repr(value))
+    return value
+
+
+LIVE = {
+    "workers": (_number(1, 64, integer=True), False),
+    "message_queue": (_redis_url, False),
+}
 CONNECTIONS = {
     "per_address": (_number(0, 100_000, integer=True), False),
     "header_timeout_seconds": (_number(1, 300), False),
@@ -710,6 +730,7 @@ TOP = {
     "backup": (BACKUP, False),
     "issuing": (ISSUING, False),
     "connections": (CONNECTIONS, False),
+    "live": (LIVE, False),
     "kiosk_requires_open_counter": (_boolean, False),
     "counter_idle_minutes": (_number(1, 24 * 60), False),
     "kiosk_priority_categories": (_categories, False),
@@ -781,6 +802,9 @@ def _cross_check(cfg: dict, problems: list[Problem]) -> None:
     _unique([d for d in (cfg.get("hall") or {}).get("closed_days") or [] if d], "date", "hall.closed_days", "config.duplicate_date", problems)
     for i, agency in enumerate(cfg.get("agencies") or []):
         _unique([d for d in (agency or {}).get("closed_days") or [] if d], "date", f"agencies[{i}].closed_days", "config.duplicate_date", problems)
+    live = cfg.get("live") or {}
+    if isinstance(live, dict) and isinstance(live.get("workers"), int) and live["workers"] > 1 and "message_queue" not in live:
+        problems.append(Problem("live.message_queue", "config.workers_need_message_queue", {"workers": live["workers"]}))
     if not services and "services" in cfg:
         problems.append(Problem("services", "config.need_service"))
     if not counters and "counters" in cfg:
@@ -923,6 +947,7 @@ def _build(cfg: dict, raw: dict, path: Path) -> HallConfig:
         backup=_backup(cfg.get("backup"), path),
         issuing=IssuingSettings(**(cfg.get("issuing") or {})),
         connections=ConnectionLimits(**(cfg.get("connections") or {})),
+        live=LiveSettings(**(cfg.get("live") or {})),
         survey=SurveySettings(**(cfg.get("survey") or {})),
         complaints=ComplaintSettings(**(cfg.get("complaints") or {})),
         booking=BookingSettings(**(cfg.get("booking") or {})),

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MACHINE_KEYS = ("database", "public_url", "printer", "auth", "backup", "issuing", "connections", "notifications")
+MACHINE_KEYS = ("database", "public_url", "printer", "auth", "backup", "issuing", "connections", "live", "notifications")
 FROM_FILE = "config.yaml"  # the ``source`` of a setup taken from the config file at start-up
 EVENT = "setup_changed"
 WATCH_SECONDS = 0.5  # how soon a setup stored by another process (antre config import) reaches the screens

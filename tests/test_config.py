@@ -58,8 +58,17 @@ MISTAKES = {
     "unknown top-level key": (
         lambda d: d.update(colour_scheme="dark"),
         "colour_scheme: unknown key (known keys: hall, database, public_url, priority, agencies, services, counters, "
-        "printer, announcements, kiosks, displays, auth, backup, issuing, connections, kiosk_requires_open_counter, "
+        "printer, announcements, kiosks, displays, auth, backup, issuing, connections, live, kiosk_requires_open_counter, "
         "counter_idle_minutes, kiosk_priority_categories, survey, complaints, booking, notifications)",
+    ),
+    "several workers without a message queue": (
+        lambda d: d.update(live={"workers": 2}),
+        "live.message_queue: live.workers is 2: several processes share the live channel through Redis, so set "
+        "live.message_queue (e.g. redis://127.0.0.1:6379/0) or set live.workers back to 1",
+    ),
+    "a message queue that is not a Redis URL": (
+        lambda d: d.update(live={"workers": 2, "message_queue": "http://127.0.0.1:6379"}),
+        "live.message_queue: must be a Redis URL such as redis://127.0.0.1:6379/0, got 'http://127.0.0.1:6379'",
     ),
     "unknown key inside a list item": (
         lambda d: d["services"][1].update(colour="blue"),
