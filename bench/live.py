@@ -189,9 +189,8 @@ class Server:
         self.process.wait(timeout=30)
 
     def worker(self) -> int:
-        """The gunicorn worker: the one child of the master that serves the hall."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+        """The process that serves the hall: with one worker, ``antre run`` itself (uvicorn, no master)."""
+        return self.process.pid
 
     @staticmethod
     def usage(pid: int) -> tuple[float, float]:

@@ -44,11 +44,13 @@ TESTED: dict[str, Tested] = {
     "wsproto": Tested(
         (1, 3, 2), (1, 4), "live_transport.py: frames written with the connection's send(Message|TextMessage) outside simple-websocket"
     ),
-    "gunicorn": Tested(
-        (27, 0, 1),
-        (27, 1),
-        "server.py: gthread's ThreadWorker.accept/enqueue_req/handle/handle_request/murder_pending/nr_conns and "
-        "TConn(cfg, sock, client, server).close, which HallWorker overrides for the connection limits",
+    "uvicorn": Tested(
+        (0, 55, 0),
+        (0, 56),
+        "connguard.py: HttpToolsProtocol.connection_made/connection_lost/on_message_begin/on_url/on_header/"
+        "on_headers_complete/handle_websocket_upgrade (the upgraded transport's new protocol)/send_400_response and its "
+        "client/transport/loop/url attributes; WebSocketsSansIOProtocol.connection_lost; server.py: Server.handle_exit, "
+        "should_exit/force_exit, run(sockets=)",
     ),
     "python-escpos": Tested((3, 1), (3, 2), "printer/connections.py: Usb/Serial._raw writes ready-made ESC/POS bytes"),
 }

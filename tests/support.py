@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -140,10 +141,12 @@ def serving(url: str) -> bool:
 
 
 class ServerProcess:
-    """``antre run`` in its own process group, on a fixed port so it can be restarted in place."""
+    """``antre run`` in its own process group, on a fixed port so it can be restarted in place
+    (``workers``: its ``--workers``; more than one needs ``live.message_queue`` in the config)."""
 
-    def __init__(self, config: Path, port: int | None = None, log_path: Path | None = None):
+    def __init__(self, config: Path, port: int | None = None, log_path: Path | None = None, workers: int = 1):
         self.config = config
+        self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or config.parent / f"server-{self.port}.log"
@@ -163,6 +166,8 @@ class ServerProcess:
                 str(self.port),
                 "--threads",
                 "64",
+                "--workers",
+                str(self.workers),
             ],
             stdout=log,
             stderr=log,
@@ -186,6 +191,31 @@ class ServerProcess:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+
+def serve_in_thread(app: Any, threads: int = 16) -> tuple[str, Callable[[], None]]:
+    """``app`` served as ``antre run`` serves a hall (uvicorn, the hall's ASGI app and connection limits)
+    from a thread of the test process, on a free loopback port: for the tests that drive the app's
+    clock or parts directly. Returns its URL and the function that stops it."""
+    import uvicorn
+    from antre.queue_server.connguard import ConnectionGuard
+    from antre.queue_server.hall import hall_of
+    from antre.queue_server.server import listen, uvicorn_config
+
+    hall = hall_of(app)
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn_config(app, threads, ConnectionGuard(hall.config.connections, hall.config.language)))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="test-server", daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 15, message="the hall served from a thread")
+
+    def stop() -> None:
+        hall.live.disconnect_all()  # as antre run does on SIGTERM: the displays' WebSockets never end by themselves
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
 
 
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:

@@ -45,9 +45,15 @@ def test_python_escpos_still_has_the_raw_write_usb_and_serial_printing_go_throug
     assert callable(getattr(Usb, "_raw", None)) and callable(getattr(Serial, "_raw", None))
 
 
-def test_gunicorn_still_has_the_gthread_methods_the_connection_limits_override():
-    from gunicorn.workers.gthread import TConn, ThreadWorker
+def test_uvicorn_still_has_the_protocol_methods_the_connection_limits_override():
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from uvicorn.server import Server
 
-    for name in ("accept", "enqueue_req", "handle", "handle_request", "murder_pending", "finish_request"):
-        assert callable(getattr(ThreadWorker, name, None)), f"ThreadWorker.{name} is gone"
-    assert callable(getattr(TConn, "close", None))
+    for name in (
+        "connection_made", "connection_lost", "on_message_begin", "on_url", "on_header", "on_headers_complete",
+        "handle_websocket_upgrade", "send_400_response",
+    ):  # fmt: skip
+        assert callable(getattr(HttpToolsProtocol, name, None)), f"HttpToolsProtocol.{name} is gone"
+    assert callable(getattr(WebSocketsSansIOProtocol, "connection_lost", None))
+    assert callable(getattr(Server, "handle_exit", None))
