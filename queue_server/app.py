@@ -82,7 +82,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_bookings(app, hall)
     _add_live(app, hall)
     _add_notifications(app, hall)
-    hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
+    hall.printer_agents = init_printer_agents(hall.live, hall.printing, hall.store)
     init_ops(app, hall)
     hall.presence = CounterPresence(hall.engine)
     hall.presence.start()
