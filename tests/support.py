@@ -154,15 +154,9 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "antre.queue_server.cli",
-                "--config",
+                "/tmp/serve_uv.py",
                 str(self.config),
-                "run",
-                "--port",
                 str(self.port),
-                "--threads",
-                "64",
             ],
             stdout=log,
             stderr=log,
