@@ -262,8 +262,14 @@ class LiveChannel:
 
     @staticmethod
     async def _abort(sockets: list) -> None:
+        """End these Engine.IO sessions: what was still queued for them is dropped, their WebSocket is
+        closed by its writer (or, for a client that stopped reading, by the WebSocket keepalive)."""
         for sock in sockets:
+            while not sock.queue.empty():
+                sock.queue.get_nowait()
+                sock.queue.task_done()
             await sock.close(wait=False, abort=True)
+            sock.queue.put_nowait(None)  # the writer's signal to close the WebSocket
 
     def attach(self) -> None:
         """Called by every request the hall's ASGI app serves (queue_server/asgi.py), on uvicorn's loop:
