@@ -56,22 +56,22 @@ class PrinterAgents(socketio.AsyncNamespace):
 
     # --- Socket.IO events --------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
-        kiosk = await self.bridge.call(self._admit, environ, auth)
+        kiosk = await self.bridge.call(self._admit, auth)
         with self._lock:
             self._sids[sid] = kiosk
         await self.enter_room(sid, kiosk)
-        await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=True), environ)
+        await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=True))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         with self._lock:
             kiosk = self._sids.pop(sid, None)
             still = kiosk in self._sids.values()
         if kiosk is not None and not still:
-            await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=False), self.get_environ(sid) or {})
+            await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=False))
 
     async def on_ready(self, sid: str, data: Any = None) -> None:
         kiosk = self._kiosk(sid)
-        jobs = await self.bridge.call(self._ready, self.get_environ(sid) or {}, kiosk, data)
+        jobs = await self.bridge.call(self._ready, kiosk, data)
         for job, payload in jobs:
             await self.emit("job", _job_message(job, payload), to=sid)
 
@@ -79,13 +79,13 @@ class PrinterAgents(socketio.AsyncNamespace):
         kiosk = self._kiosk(sid)
         job_id = data.get("id") if isinstance(data, dict) else None
         try:
-            await self.bridge.call(self.printing.agents.acknowledge, self.get_environ(sid) or {}, int(job_id), kiosk)
+            await self.bridge.call(self.printing.agents.acknowledge, int(job_id), kiosk)
         except (KeyError, TypeError, ValueError):
             return {"error": f"kiosk {kiosk} has no print job {job_id!r}"}
         return {"ok": True}
 
     async def on_status(self, sid: str, data: Any = None) -> None:
-        await self.bridge.call(self._report, self.get_environ(sid) or {}, self._kiosk(sid), data)
+        await self.bridge.call(self._report, self._kiosk(sid), data)
 
     # --- helpers (in the thread pool) --------------------------------------------------------
     def _admit(self, auth: Any) -> str:

@@ -26,7 +26,7 @@ def hall_asgi(app: Flask, threads: int = 100) -> Any:
     composed = socketio.ASGIApp(live.sio, other_asgi_app=WSGIMiddleware(_input_terminated(app), workers=threads))
 
     async def serve(scope: Scope, receive: Any, send: Any) -> None:
-        live.bridge.attach()  # the loop is uvicorn's, known from the first request on
+        live.attach()  # the loop is uvicorn's, known from the first request on
         await composed(scope, receive, send)
 
     return serve

@@ -6,7 +6,7 @@ timed out. uvicorn holds a connection as a task, not a thread, but each still co
 memory, so one address still gets only its share: ``AddressCap`` refuses a connection beyond
 ``connections.per_address`` open ones from its address before a byte of it is parsed, and a
 connection still sending its request head after ``connections.header_timeout_seconds`` is closed.
-Unjoined Socket.IO connections are the live channel's (``LiveChannel.close_unjoined``).
+Unjoined Socket.IO connections are the live channel's to close (``LiveChannel._sweep``).
 
 The rules live in ``GuardedHttp`` and ``GuardedWebSocket``, uvicorn's httptools and websockets
 (sans-I/O) protocols with the hall's limits: uvicorn makes one protocol object per connection, on the

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .ops import Ops
     from .presence import CounterPresence
 
-_SLOT = "antre"  # the hall's one place on the Flask app, next to Flask-SocketIO's own "socketio"
+_SLOT = "antre"  # the hall's one place on the Flask app (``app.extensions``)
 
 
 @dataclass(eq=False)

@@ -167,7 +167,7 @@ class LiveChannel:
     # --- client side (handlers on the loop; what blocks runs in its thread pool) ----------------------
     async def _connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         try:
-            audience = await self.bridge.call(self._audience_of_request, environ, auth)
+            audience = await self.bridge.call(self._audience_of_request, auth, environ=environ)
         except Refused as refused:
             raise ConnectionRefusedError(refused.body) from None
         self._start()
@@ -182,7 +182,7 @@ class LiveChannel:
 
     async def _follow(self, sid: str, data: Any = None) -> dict:
         try:
-            audience = await self.bridge.call(self._audience, self.sio.get_environ(sid) or {}, data if isinstance(data, dict) else {})
+            audience = await self.bridge.call(self._audience, data if isinstance(data, dict) else {}, environ=self.sio.get_environ(sid) or {})
         except Refused as refused:
             return {"error": refused.body}
         old = self._audiences.get(sid)
@@ -262,25 +262,36 @@ class LiveChannel:
 
     @staticmethod
     async def _abort(sockets: list) -> None:
+        """End these Engine.IO sessions: what was still queued for them is dropped, their WebSocket is
+        closed by its writer (or, for a client that stopped reading, by the WebSocket keepalive)."""
         for sock in sockets:
+            while not sock.queue.empty():
+                sock.queue.get_nowait()
+                sock.queue.task_done()
             await sock.close(wait=False, abort=True)
+            sock.queue.put_nowait(None)  # the writer's signal to close the WebSocket
 
-    def close_unjoined(self, seconds: float) -> None:
-        """Close, from now on, every connection that has not joined the live channel (a namespace: an
-        audience here, the printer-agents' one) within ``seconds`` of being first seen, and every one
-        that has fallen ``MAX_QUEUED`` packets behind (it stopped reading).
+    def attach(self) -> None:
+        """Called by every request the hall's ASGI app serves (queue_server/asgi.py), on uvicorn's loop:
+        the first one makes the channel learn the loop and start watching the connections."""
+        if not self.bridge.attached:
+            self.bridge.attach()
+            self._sweeper = threading.Thread(target=self._sweep, name="antre-live-sweep", daemon=True)
+            self._sweeper.start()
+
+    def _sweep(self) -> None:
+        """Close every connection that has not joined the live channel (a namespace: an audience here,
+        the printer-agents' one) within ``connections.join_timeout_seconds`` of being first seen, and
+        every one that has fallen ``MAX_QUEUED`` packets behind.
 
         Why: an Engine.IO connection answers pings by itself, so a client that opens one and never says
         what it follows would hold its place (and its address's share, connections.per_address) for
         ever; a refused connect leaves the same kind of connection behind. Displays and phones join
-        within a second of opening. A client that stops reading while still answering pings would
+        within a second of opening. A client that stops reading while its connection stays open would
         make the server keep every message for it."""
-        self._sweeper = threading.Thread(target=self._sweep, args=(seconds,), name="antre-live-sweep", daemon=True)
-        self._sweeper.start()
-
-    def _sweep(self, seconds: float) -> None:
         first_seen: dict[str, float] = {}
         while True:
+            seconds = self.hall.config.connections.join_timeout_seconds
             try:
                 first_seen = self._close_stragglers(first_seen, seconds)
             except Exception:

@@ -9,7 +9,7 @@ blocks. ``LoopBridge`` carries both ways:
   - ``send(messages)`` from any thread: the messages of one call go to the loop as one batch, and one
     sender task emits every batch in the order they were handed over, so a client receives what the
     emitter sent in the emitter's order (seq/prev stay a chain);
-  - ``call(work, environ, ...)`` from a handler: the blocking work runs in the loop's thread pool, in a
+  - ``call(work, ..., environ=...)`` from a handler: the blocking work runs in the loop's thread pool, in a
     Flask request context made of the connection's environ (its cookies, its query string), so the
     code that reads ``request`` and the session is the code the HTTP side uses;
   - ``run(coroutine)`` from a thread: something only the loop may do (closing connections).
@@ -25,6 +25,7 @@ import concurrent.futures
 import io
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any, TypeVar
 
 import socketio
@@ -74,14 +75,15 @@ class LoopBridge:
                 except Exception:
                     log.exception("live: sending %s to %s failed", event, to or "everyone")
 
-    async def call(self, work: Callable[..., T], environ: dict, *args: Any) -> T:
-        """``work(*args)`` in the loop's thread pool, inside a request context of ``environ``."""
+    async def call(self, work: Callable[..., T], *args: Any, environ: dict | None = None) -> T:
+        """``work(*args)`` in the loop's thread pool; inside a request context of ``environ`` if given
+        (the connection's: its cookies, its query string)."""
 
         def in_context() -> T:
             with self.app.request_context(wsgi_environ(environ)):
                 return work(*args)
 
-        return await asyncio.get_running_loop().run_in_executor(None, in_context)
+        return await asyncio.get_running_loop().run_in_executor(None, in_context if environ is not None else partial(work, *args))
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T | None:
         """Run ``coroutine`` on the loop from another thread; wait up to ``timeout`` seconds for it

@@ -180,7 +180,8 @@ def uvicorn_config(app: Flask, threads: int, guard: ConnectionGuard) -> uvicorn.
 
 
 def build_app(config_path: Path, url: str, slot: WorkerSlot) -> Flask:
-    """The hall's app with what only a serving process starts (speech, reports, the join sweep)."""
+    """The hall's app with what only a serving process starts (speech, reports; the live channel
+    starts its own watch at the first request, on uvicorn's loop)."""
     from .app import create_app
     from .hall import hall_of
     from .reports.worker import ReportWorker
@@ -191,7 +192,6 @@ def build_app(config_path: Path, url: str, slot: WorkerSlot) -> Flask:
     hall.announcer.warm_up()  # the speech process starts now, not at the first call
     hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
     hall.summaries.start()  # the reports' tables follow the log a second behind
-    hall.live.close_unjoined(hall.config.connections.join_timeout_seconds)
     return app
 
 
