@@ -14,7 +14,7 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of, open_hall
 from antre.queue_server.issuing_access import new_kiosk_key
 
-from tests.support import SMALL_HALL, ServerProcess, launch_chromium, write_config
+from tests.support import SMALL_HALL, RedisServer, ServerProcess, launch_chromium, redis_server_or_skip, write_config
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 PASSWORD = "rahasia-petugas-1"
@@ -117,6 +117,15 @@ def server(config_path: Path):
     process = start_server(config_path)
     yield process
     process.kill()  # nothing is checked after the test, and a graceful stop costs half a second per test
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A redis-server of the test's own on a free loopback port (skipped without the package, except under CI)."""
+    redis_server_or_skip()
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
