@@ -85,6 +85,7 @@ from socketio.exceptions import ConnectionRefusedError
 from . import session as console_session
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
+from .live_bus import LiveBus
 from .live_loop import LoopBridge, Message
 from .roles import is_admin
 from .setup import EVENT as SETUP_CHANGED
@@ -129,7 +130,7 @@ class LiveChannel:
         self.hall = hall
         self.sio = socketio.AsyncServer(async_mode="asgi", ping_interval=10, ping_timeout=10, logger=False, engineio_logger=False)
         self.bridge = LoopBridge(app, self.sio)
-        self.bus: Any = None  # a LiveBus (queue_server/live_bus.py) when several processes share the channel
+        self.bus: LiveBus | None = None  # when several server processes share the channel
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._audiences: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
@@ -147,7 +148,7 @@ class LiveChannel:
         self.sio.on("sync", self._sync)
         self.sio.on("follow", self._follow)
 
-    def use_bus(self, bus: Any) -> None:
+    def use_bus(self, bus: LiveBus) -> None:
         """Share the channel with the hall's other server processes: tell them of this process's
         commits, and read the log when they tell of theirs."""
         self.bus = bus
