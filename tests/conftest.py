@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from antre.printer.loopback import LoopbackPrinter
 from antre.queue_server.app import create_app
 from antre.queue_server.clock import ManualClock
@@ -97,10 +98,25 @@ def auth():
     return header
 
 
-def start_server(config_path: Path) -> ServerProcess:
-    """A real ``antre run`` (gunicorn) on a free loopback port, with officers admin, siti (1, 2) and
-    budi (3). The accounts are made in-process, not with ``antre officer add`` (test_cli's subject):
-    two command start-ups fewer per test."""
+LIVE_MODULES = ("tests.test_live", "tests.test_live_transport")  # their tests run against one and two workers
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The live channel's tests, unchanged, against one ``antre run`` process and against two sharing
+    the channel through Redis (each client and each request lands on either)."""
+    if "server" in metafunc.fixturenames and metafunc.module.__name__ in LIVE_MODULES:
+        metafunc.parametrize("server", [1, 2], indirect=True, ids=["one-worker", "two-workers"])
+
+
+def start_server(config_path: Path, workers: int = 1, message_queue: str | None = None) -> ServerProcess:
+    """A real ``antre run`` on a free loopback port, with officers admin, siti (1, 2) and budi (3).
+    The accounts are made in-process, not with ``antre officer add`` (test_cli's subject): two
+    command start-ups fewer per test. Several ``workers`` share the live channel through the Redis at
+    ``message_queue``."""
+    if message_queue:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        data["live"] = {"workers": workers, "message_queue": message_queue}
+        config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     hall = open_hall(load_config(config_path))
     try:
         hall.accounts.add("admin", PASSWORD, "admin")
@@ -108,13 +124,16 @@ def start_server(config_path: Path) -> ServerProcess:
         hall.accounts.add("budi", PASSWORD, "officer", ["3"])
     finally:
         hall.store.close()
-    return ServerProcess(config_path).start()
+    return ServerProcess(config_path, workers=workers).start()
 
 
 @pytest.fixture
-def server(config_path: Path):
-    """The small hall served by a real ``antre run`` of its own (see ``start_server``)."""
-    process = start_server(config_path)
+def server(request: pytest.FixtureRequest, config_path: Path):
+    """The small hall served by a real ``antre run`` of its own (see ``start_server``); with
+    ``request.param`` workers (``pytest_generate_tests``), more than one sharing a Redis of the test's."""
+    workers = getattr(request, "param", 1)
+    redis = request.getfixturevalue("redis_server") if workers > 1 else None
+    process = start_server(config_path, workers, redis.url if redis else None)
     yield process
     process.kill()  # nothing is checked after the test, and a graceful stop costs half a second per test
 
