@@ -382,24 +382,25 @@ class LiveChannel:
 
     def _publish(self, events: list[Event]) -> None:
         """Calls go out first (they are what people wait for); then what the calls changed, from a
-        snapshot, with the calls of events it shows that were committed meanwhile."""
-        self._emit_setup(events)
-        self._emit_calls(events)
-        self._emit_monitor(events)
+        snapshot, with the calls of the events it shows that were committed meanwhile."""
+        self._emit_first(events)
         self._flush()
-        self._cursor = events[-1].id
+        self._cursor = events[-1].id  # sent: a step that fails after this never sends these calls twice
         snapshot = self._read_snapshot()
-        late = [e for e in self.hall.engine.events_after(self._cursor, LOG_BATCH) if e.id <= snapshot["seq"]]
-        if late:
-            self._emit_setup(late)
-            self._emit_calls(late)
-            self._emit_monitor(late)
-            self._cursor = late[-1].id
+        late = [e for e in self.hall.engine.events_after(events[-1].id, LOG_BATCH) if e.id <= snapshot["seq"]]
+        self._emit_first(late)
         events = events + late
+        self._cursor = events[-1].id
         self._emit_offers(events)
         self._emit_changes(snapshot)
         self._emit_tickets(events, snapshot["seq"])
         self._baseline = snapshot
+
+    def _emit_first(self, events: list[Event]) -> None:
+        """What needs no snapshot: setup changes, the calls, the monitor's nudge."""
+        self._emit_setup(events)
+        self._emit_calls(events)
+        self._emit_monitor(events)
 
     def _flush(self) -> None:
         """Hand what the emitter has worked out to the loop, in order."""
