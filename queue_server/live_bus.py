@@ -127,7 +127,7 @@ class LiveBus:
             self._wanted.clear()  # commits from now on owe another message; those so far share this one
             try:
                 client.publish(self.channel, self.sender)
-            except (redis.RedisError, OSError) as error:
+            except Exception as error:  # whatever it is, the thread retries rather than die (see _subscribing)
                 self._wanted.set()  # the other processes read the log meanwhile; wake them once Redis is back
                 self._failed("publish", error)
                 self._closed.wait(pause)
@@ -146,7 +146,7 @@ class LiveBus:
                 pubsub.subscribe(self.channel)
                 pubsub.ping(WATCH)  # its answer proves the subscription stands before it counts as up
                 self._listen(pubsub, first)
-            except (redis.RedisError, OSError) as error:
+            except Exception as error:  # not only RedisError: a dead thread would leave health() saying up
                 if self._standing:
                     continue  # one that stood, then broke (a killed client): made again at once; failing that is an outage
                 self._failed("subscribe", error)
