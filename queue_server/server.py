@@ -141,14 +141,7 @@ def run_worker(config_path: Path, sock: socket.socket, url: str, threads: int, s
 
     app = build_app(config_path, url, slot)
     hall = hall_of(app)
-    limits = hall.config.connections
-    if limits.per_address >= threads:
-        log.warning(
-            "connections.per_address (%d) is not below --threads (%d): one address can still keep every request thread busy",
-            limits.per_address,
-            threads,
-        )
-    serve_app(app, sock, threads, ConnectionGuard(limits, hall.config.language), hall.live.disconnect_all)
+    serve_app(app, sock, threads, ConnectionGuard(hall.config.connections, hall.config.language), hall.live.disconnect_all)
 
 
 def serve_app(app: Flask, sock: socket.socket, threads: int, guard: ConnectionGuard, on_stop: Callable[[], None]) -> None:

@@ -98,7 +98,7 @@ def auth():
 
 
 def start_server(config_path: Path) -> ServerProcess:
-    """A real ``antre run`` (gunicorn) on a free loopback port, with officers admin, siti (1, 2) and
+    """A real ``antre run`` on a free loopback port, with officers admin, siti (1, 2) and
     budi (3). The accounts are made in-process, not with ``antre officer add`` (test_cli's subject):
     two command start-ups fewer per test."""
     hall = open_hall(load_config(config_path))
