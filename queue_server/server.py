@@ -15,6 +15,7 @@ WebSocket from its first packet, so no sticky sessions are needed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
@@ -37,6 +38,7 @@ from .ops import WorkerSlot
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 5  # what a request in flight gets to finish once the server stops
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 YOUNG_SECONDS = 2  # a worker dying sooner than this after its start is restarted a second later, not at once
 
 
@@ -225,8 +227,10 @@ class Supervisor:
         """Fork one worker; signals stay blocked across the fork so the child never runs the parent's handler."""
         stops = {signal.SIGTERM, signal.SIGINT}
         signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _end_with(parent)
             for sig in stops:
                 signal.signal(sig, signal.SIG_DFL)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
@@ -250,6 +254,14 @@ class Supervisor:
         for pid in list(self.children):
             with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                 os.kill(pid, signal.SIGTERM)
+
+
+def _end_with(parent: int) -> None:
+    """Have this worker told to stop (SIGTERM) when its parent dies, even by SIGKILL, rather than serve
+    on alone, holding the serving claim, with nobody to restart it (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(0)
 
 
 def _ending(status: int) -> str:

@@ -134,6 +134,13 @@ def test_sigterm_stops_every_worker_at_once_even_with_displays_connected(two_wor
             display.close()
 
 
+def test_workers_do_not_outlive_their_parent_killed_with_sigkill(two_workers):
+    """Else they would serve on, holding the serving claim, with nobody to restart them."""
+    pids = answering_pids(two_workers)
+    os.kill(two_workers.process.pid, signal.SIGKILL)
+    wait_until(lambda: all(gone(pid) for pid in pids), 15, message="the workers to stop with their parent")
+
+
 def test_the_cap_counts_a_websocket_until_it_closes(tmp_path):
     server = start_hall(tmp_path, connections={"per_address": 3})
     sockets = [RawSocketIO(server.port) for _ in range(3)]
