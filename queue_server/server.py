@@ -1,7 +1,8 @@
 """Serving a hall in production: uvicorn, one asyncio loop per process, the Flask app in a thread pool.
 
-Why this server: a display or a phone keeps a WebSocket open all day. Served by threads, each one held
-about four threads, and 1,000 of them stopped the hall (README "Why uvicorn"). Under uvicorn an open
+Why this server: a display or a phone keeps a WebSocket open all day. Under the threaded server each
+one held about four threads, and 1,000 of them stopped the hall (README "Why uvicorn, and several
+processes"). Under uvicorn an open
 WebSocket is a task on the process's event loop, which costs memory, not a thread. The Flask app stays
 as it is, blocking and threaded (SQLite, espeak-ng and the printer sockets are ordinary blocking code:
 no monkey-patching), in a2wsgi's pool of ``--threads`` threads (``hall_asgi``, queue_server/asgi.py).
@@ -54,8 +55,8 @@ class ServingClaim:
     (464 and 436 of 900). A lock, not a pid file: the kernel lets go of it however the server ends,
     SIGKILL included, so a crash never leaves a hall that refuses to start. With ``--workers N`` the
     parent claims once for all of its workers (they share one live channel through the event log and
-    Redis); the workers inherit the descriptor (a fork), so the claim lasts while any of them serves; programs they exec
-    (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
+    Redis); the workers inherit the descriptor (a fork), so the claim lasts while any of them serves;
+    programs they exec (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
     removing it would race with the next server opening it. Only ``run`` claims; ``backup`` and the
     officer commands work beside a running server as before.
     """
