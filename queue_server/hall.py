@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .complaints.desk import Complaints
     from .issuing import Issuer
     from .live import LiveChannel
+    from .live_bus import LiveBus
     from .monitor import MonitorWatch
     from .notify.notifier import Notifier
     from .ops import Ops
@@ -51,6 +52,7 @@ class Hall:
     printing: Printing | None = None
     issuer: Issuer | None = None
     live: LiveChannel | None = None
+    live_bus: LiveBus | None = None  # the Redis bus between server processes, when ``live.message_queue`` is set
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
     presence: CounterPresence | None = None

@@ -85,6 +85,7 @@ from socketio.exceptions import ConnectionRefusedError
 from . import session as console_session
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
+from .live_bus import LiveBus
 from .live_loop import LoopBridge, Message
 from .roles import is_admin
 from .setup import EVENT as SETUP_CHANGED
@@ -129,7 +130,7 @@ class LiveChannel:
         self.hall = hall
         self.sio = socketio.AsyncServer(async_mode="asgi", ping_interval=10, ping_timeout=10, logger=False, engineio_logger=False)
         self.bridge = LoopBridge(app, self.sio)
-        self.bus: Any = None  # a LiveBus (queue_server/live_bus.py) when several processes share the channel
+        self.bus: LiveBus | None = None  # when several server processes share the channel
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._audiences: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
@@ -147,7 +148,7 @@ class LiveChannel:
         self.sio.on("sync", self._sync)
         self.sio.on("follow", self._follow)
 
-    def use_bus(self, bus: Any) -> None:
+    def use_bus(self, bus: LiveBus) -> None:
         """Share the channel with the hall's other server processes: tell them of this process's
         commits, and read the log when they tell of theirs."""
         self.bus = bus
@@ -381,24 +382,25 @@ class LiveChannel:
 
     def _publish(self, events: list[Event]) -> None:
         """Calls go out first (they are what people wait for); then what the calls changed, from a
-        snapshot, with the calls of events it shows that were committed meanwhile."""
-        self._emit_setup(events)
-        self._emit_calls(events)
-        self._emit_monitor(events)
+        snapshot, with the calls of the events it shows that were committed meanwhile."""
+        self._emit_first(events)
         self._flush()
-        self._cursor = events[-1].id
+        self._cursor = events[-1].id  # sent: a step that fails after this never sends these calls twice
         snapshot = self._read_snapshot()
-        late = [e for e in self.hall.engine.events_after(self._cursor, LOG_BATCH) if e.id <= snapshot["seq"]]
-        if late:
-            self._emit_setup(late)
-            self._emit_calls(late)
-            self._emit_monitor(late)
-            self._cursor = late[-1].id
+        late = [e for e in self.hall.engine.events_after(events[-1].id, LOG_BATCH) if e.id <= snapshot["seq"]]
+        self._emit_first(late)
         events = events + late
+        self._cursor = events[-1].id
         self._emit_offers(events)
         self._emit_changes(snapshot)
         self._emit_tickets(events, snapshot["seq"])
         self._baseline = snapshot
+
+    def _emit_first(self, events: list[Event]) -> None:
+        """What needs no snapshot: setup changes, the calls, the monitor's nudge."""
+        self._emit_setup(events)
+        self._emit_calls(events)
+        self._emit_monitor(events)
 
     def _flush(self) -> None:
         """Hand what the emitter has worked out to the loop, in order."""

@@ -101,6 +101,8 @@ def health_checks(hall: Hall) -> dict[str, dict[str, Any]]:
         "speech": _speech(hall.announcer),
         "live": hall.live.health(),
     }
+    if hall.live_bus is not None:
+        checks["live_bus"] = hall.live_bus.health()
     schedule = hall.ops.schedule
     if schedule is not None:
         checks["backup"] = _backup(schedule)

@@ -188,6 +188,8 @@ def build_app(config_path: Path, url: str, slot: WorkerSlot) -> Flask:
     hall.announcer.warm_up()  # the speech process starts now, not at the first call
     hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
     hall.summaries.start()  # the reports' tables follow the log a second behind
+    if hall.live_bus is not None:
+        hall.live_bus.start()  # commits of the other worker processes wake this one's live channel
     return app
 
 

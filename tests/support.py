@@ -216,6 +216,70 @@ def serve_in_thread(app: Any, threads: int = 16) -> tuple[str, Callable[[], None
         sock.close()
 
     return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
+class RedisServer:
+    """Debian's ``redis-server`` of a test's (or a benchmark's) own, on a loopback port: nothing saved
+    to disk, its files in ``folder``. ``stop()`` and ``start()`` again on the same port give the live
+    bus an outage and a recovery; ``pause()`` freezes it with its connections left open (the silent
+    failure: a socket that stays up while nothing arrives on it)."""
+
+    def __init__(self, folder: Path, port: int | None = None):
+        self.folder = folder
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10) -> RedisServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        options = {"port": self.port, "bind": "127.0.0.1", "save": "", "appendonly": "no", "dir": self.folder, "logfile": "redis.log"}
+        self.process = subprocess.Popen(
+            ["redis-server", *(item for name, value in options.items() for item in (f"--{name}", str(value)))],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(self._ready, timeout, 0.02, f"redis-server on port {self.port} (log: {self.folder / 'redis.log'})")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited with {self.process.returncode}: {self._log()[-2000:]}")
+        return self.answers()
+
+    def answers(self) -> bool:
+        """Whether it answers a PING now (one plain RESP command: no client library needed)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16) == b"+PONG\r\n"
+        except OSError:
+            return False
+
+    def _log(self) -> str:
+        path = self.folder / "redis.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def pause(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server would never act on SIGTERM
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+
+def redis_server_or_skip() -> None:
+    """Tests that need ``redis-server`` skip without it on a developer's machine, and fail under CI
+    (``CI`` set), where a skipped test would hide that the package list lost it."""
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed (Debian: apt-get install redis-server; `make test` installs it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:

@@ -7,6 +7,7 @@ on; a client that starts with long polling and upgrades gets what was queued bef
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -14,12 +15,14 @@ import time
 import pytest
 import socketio
 from antre.queue_server import live
+from antre.queue_server.app import create_app
+from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
 from tests.conftest import PASSWORD
-from tests.support import http, serve_in_thread, wait_until
+from tests.support import http, serve_in_thread, wait_until, write_real_size_config
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +99,20 @@ def in_process(app, officers):
     stop()
 
 
+@pytest.fixture
+def real_size_in_process(tmp_path, monkeypatch):
+    """The real-size hall (60 counters: a ``state`` of some 20 kB) served in this process, with a
+    limit of 50 packets behind: a client that stops reading passes it once the kernel's and the
+    WebSocket's buffers are full, after a few megabytes."""
+    monkeypatch.setattr(live, "MAX_QUEUED", 50)
+    app = create_app(load_config(write_real_size_config(tmp_path)))
+    hall_of(app).accounts.add("admin", PASSWORD, "admin")
+    url, stop = serve_in_thread(app)
+    yield url, hall_of(app).live
+    stop()
+    hall_of(app).store.close()
+
+
 def stalled_client(url: str) -> RawClient:
     """A client that has its first ``state`` and then stops reading."""
     slow = RawClient(int(url.rsplit(":", 1)[1]))
@@ -116,15 +133,15 @@ def ask_for_snapshots(slow: RawClient, until_closed: bool = False) -> None:
         time.sleep(0.005)  # spread over the emitter's steps, so each follow gets its own snapshot
 
 
-def call_one(url: str, token: str) -> list[dict]:
+def call_one(url: str, token: str, service: str = "A", counter: str = "1") -> list[dict]:
     """Issue a ticket and call it, with a client that reads; returns the ``called`` messages it got."""
     fast = socketio.Client()
     calls: list[dict] = []
     fast.on("called", calls.append)
     fast.connect(url, transports=["websocket"], wait_timeout=10)
     try:
-        assert http("POST", f"{url}/api/v1/tickets", {"service": "A"})[0] == 201
-        assert http("POST", f"{url}/api/v1/counters/1/call-next", token=token)[0] == 200
+        assert http("POST", f"{url}/api/v1/tickets", {"service": service})[0] == 201
+        assert http("POST", f"{url}/api/v1/counters/{counter}/call-next", token=token)[0] == 200
         wait_until(lambda: calls, 10, message="called at the client that reads")
     finally:
         fast.disconnect()
@@ -147,17 +164,22 @@ def test_a_client_that_stops_reading_holds_up_nobody_and_then_gets_everything_in
     slow.close()
 
 
-def test_a_client_too_far_behind_is_disconnected_and_the_others_go_on(in_process, monkeypatch):
+def test_a_client_too_far_behind_is_disconnected_and_the_others_go_on(real_size_in_process):
     """Disconnected by the server: it forgets the client and what was queued for it (the TCP
     connection itself ends when the WebSocket keepalive gets no answer)."""
-    url, token, channel = in_process
-    monkeypatch.setattr(live, "MAX_QUEUED", 50)
+    url, channel = real_size_in_process
     slow = stalled_client(url)
     wait_until(lambda: channel.clients()["hall"] == 1, 10, message="the stalled client counted")
-    ask_for_snapshots(slow, until_closed=True)
+    for ack_id in range(1, 2001):  # each follow is answered by a snapshot (some 20 kB): 40 MB at most
+        if channel.clients()["hall"] == 0:
+            break
+        with contextlib.suppress(ConnectionError):
+            slow.send(f"42{ack_id}" + json.dumps(["follow", {}]))
+        time.sleep(0.005)  # spread over the emitter's steps, so each follow gets its own snapshot
     wait_until(lambda: channel.clients()["hall"] == 0 and not channel.sio.eio.sockets, 10, message="the stalled client dropped")
 
-    assert call_one(url, token)
+    token = http("POST", f"{url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    assert call_one(url, token, service="AA", counter="101")
     slow.close()
 
 
