@@ -2,7 +2,7 @@
 quick stop with displays connected, and the per-address cap counting a WebSocket for its whole life.
 
 Everything runs against a real ``antre run`` and, for several workers, a real ``redis-server`` of the
-test's own on a free loopback port (``live.message_queue``).
+test's own on a free loopback port (``live.message_queue``; conftest's ``redis_server``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import signal
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,35 +18,9 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import open_hall
 
 from tests.conftest import PASSWORD
-from tests.support import SMALL_HALL, ServerProcess, antre, free_port, http, wait_until, write_config
+from tests.support import SMALL_HALL, RedisServer, ServerProcess, antre, free_port, http, wait_until, write_config
 from tests.test_connguard import RawSocketIO, answer_to_abuser
 from tests.test_live import Follower
-
-
-def redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A redis-server of this test's own (Debian's), keeping nothing on disk."""
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: redis_answers(port), 10, message="redis-server to answer")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def start_hall(folder: Path, workers: int = 1, **extra: object) -> ServerProcess:
@@ -64,8 +36,8 @@ def start_hall(folder: Path, workers: int = 1, **extra: object) -> ServerProcess
 
 
 @pytest.fixture
-def two_workers(tmp_path: Path, redis_url: str) -> Iterator[ServerProcess]:
-    server = start_hall(tmp_path, workers=2, live={"message_queue": redis_url})
+def two_workers(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServerProcess]:
+    server = start_hall(tmp_path, workers=2, live={"message_queue": redis_server.url})
     yield server
     server.kill()
 
