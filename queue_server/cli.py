@@ -157,6 +157,7 @@ def run(obj: Context, host: str, port: int, threads: int, workers: int | None) -
         click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database}{processes})", err=True)
         _print_entry_points(obj.config, own_url(host, port))
         _warn_without_public_url(obj.config, host, port)
+        _warn_cap_not_below_threads(obj.config, threads)
         serve(obj.config_path.resolve(), host, port, threads, workers)
 
 
@@ -179,6 +180,18 @@ def _warn_without_public_url(config: HallConfig, host: str, port: int) -> None:
         click.echo(
             f"antre: warning: public_url is not set; tickets' QR codes point to {own_url(host, port)}. "
             "Set public_url in the config to the address phones on the hall network reach.",
+            err=True,
+        )
+
+
+def _warn_cap_not_below_threads(config: HallConfig, threads: int) -> None:
+    """Each connection may run a request in a process's ``--threads`` pool; one address's share must
+    leave threads to everyone else."""
+    per_address = config.connections.per_address
+    if per_address >= threads:
+        click.echo(
+            f"antre: warning: connections.per_address ({per_address}) is not below --threads ({threads}): "
+            "one address can still keep every request thread busy",
             err=True,
         )
 

@@ -1,7 +1,8 @@
 """Serving a hall in production: uvicorn, one asyncio loop per process, the Flask app in a thread pool.
 
-Why this server: a display or a phone keeps a WebSocket open all day. Served by threads, each one held
-about four threads, and 1,000 of them stopped the hall (README "Why uvicorn"). Under uvicorn an open
+Why this server: a display or a phone keeps a WebSocket open all day. Under the threaded server each
+one held about four threads, and 1,000 of them stopped the hall (README "Why uvicorn, and several
+processes"). Under uvicorn an open
 WebSocket is a task on the process's event loop, which costs memory, not a thread. The Flask app stays
 as it is, blocking and threaded (SQLite, espeak-ng and the printer sockets are ordinary blocking code:
 no monkey-patching), in a2wsgi's pool of ``--threads`` threads (``hall_asgi``, queue_server/asgi.py).
@@ -15,6 +16,7 @@ WebSocket from its first packet, so no sticky sessions are needed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
@@ -37,6 +39,7 @@ from .ops import WorkerSlot
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 5  # what a request in flight gets to finish once the server stops
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 YOUNG_SECONDS = 2  # a worker dying sooner than this after its start is restarted a second later, not at once
 
 
@@ -52,8 +55,8 @@ class ServingClaim:
     (464 and 436 of 900). A lock, not a pid file: the kernel lets go of it however the server ends,
     SIGKILL included, so a crash never leaves a hall that refuses to start. With ``--workers N`` the
     parent claims once for all of its workers (they share one live channel through the event log and
-    Redis); the workers inherit the descriptor (a fork), so the claim lasts while any of them serves; programs they exec
-    (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
+    Redis); the workers inherit the descriptor (a fork), so the claim lasts while any of them serves;
+    programs they exec (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
     removing it would race with the next server opening it. Only ``run`` claims; ``backup`` and the
     officer commands work beside a running server as before.
     """
@@ -141,14 +144,7 @@ def run_worker(config_path: Path, sock: socket.socket, url: str, threads: int, s
 
     app = build_app(config_path, url, slot)
     hall = hall_of(app)
-    limits = hall.config.connections
-    if limits.per_address >= threads:
-        log.warning(
-            "connections.per_address (%d) is not below --threads (%d): one address can still keep every request thread busy",
-            limits.per_address,
-            threads,
-        )
-    serve_app(app, sock, threads, ConnectionGuard(limits, hall.config.language), hall.live.disconnect_all)
+    serve_app(app, sock, threads, ConnectionGuard(hall.config.connections, hall.config.language), hall.live.disconnect_all)
 
 
 def serve_app(app: Flask, sock: socket.socket, threads: int, guard: ConnectionGuard, on_stop: Callable[[], None]) -> None:
@@ -234,8 +230,10 @@ class Supervisor:
         """Fork one worker; signals stay blocked across the fork so the child never runs the parent's handler."""
         stops = {signal.SIGTERM, signal.SIGINT}
         signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _end_with(parent)
             for sig in stops:
                 signal.signal(sig, signal.SIG_DFL)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
@@ -259,6 +257,14 @@ class Supervisor:
         for pid in list(self.children):
             with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                 os.kill(pid, signal.SIGTERM)
+
+
+def _end_with(parent: int) -> None:
+    """Have this worker told to stop (SIGTERM) when its parent dies, even by SIGKILL, rather than serve
+    on alone, holding the serving claim, with nobody to restart it (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(0)
 
 
 def _ending(status: int) -> str:

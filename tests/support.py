@@ -216,6 +216,8 @@ def serve_in_thread(app: Any, threads: int = 16) -> tuple[str, Callable[[], None
         sock.close()
 
     return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
+
+
 class RedisServer:
     """Debian's ``redis-server`` of a test's (or a benchmark's) own, on a loopback port: nothing saved
     to disk, its files in ``folder``. ``stop()`` and ``start()`` again on the same port give the live
