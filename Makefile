@@ -9,7 +9,9 @@ TEST_WORKERS ?= 2
 BIN    := $(VENV)/bin
 
 RUN_PACKAGES  := espeak-ng
-TEST_PACKAGES := espeak-ng chromium fonts-dejavu-core
+# redis-server: the tests and bench/live.py start their own (several server processes share the live channel through it)
+TEST_PACKAGES  := espeak-ng chromium fonts-dejavu-core redis-server
+BENCH_PACKAGES := espeak-ng redis-server
 
 .PHONY: run test lint bench install clean
 
@@ -36,7 +38,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
-	@scripts/system-packages.sh $(RUN_PACKAGES)
+	@scripts/system-packages.sh $(BENCH_PACKAGES)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -15,7 +15,9 @@ from flask import Flask, jsonify, request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from antre.queue_server.server import HallServer
+from antre.queue_server.config import ConnectionLimits
+from antre.queue_server.connguard import ConnectionGuard
+from antre.queue_server.server import listen, serve_app
 
 
 def bare_app() -> Flask:
@@ -33,12 +35,5 @@ def bare_app() -> Flask:
     return app
 
 
-class BareServer(HallServer):
-    """The hall's server settings, with the bare app in place of the hall."""
-
-    def load(self) -> Flask:
-        return bare_app()
-
-
 if __name__ == "__main__":
-    BareServer(Path("unused"), "127.0.0.1", int(sys.argv[1]), threads=64).run()
+    serve_app(bare_app(), listen("127.0.0.1", int(sys.argv[1])), 64, ConnectionGuard(ConnectionLimits(), "id"), on_stop=lambda: None)

@@ -2,8 +2,10 @@
 
 For each N (50, 200, 500) it prints the latency from the moment a call-next response arrives to the
 moment each client receives its ``called`` message (p50/p99/max over all clients and calls), the
-CPU time and RSS of the server's worker process during the calls, and, after restarting the server
-on the same port, how long until every client has reconnected and received a fresh ``state``.
+latency of taking a ticket (``POST /api/v1/tickets``, one every interval during the calls, in a service
+no call reaches, as a kiosk or a phone would), the CPU time and RSS of the server's processes (all of
+them: with ``--workers`` each worker's) during the calls, and, after restarting the server on the same
+port, how long until every client has reconnected and received a fresh ``state``.
 
 Why it is built this way: the clients share the machine with the server, so they must cost as little
 as possible, or the figures measure them. They are ``socketio.AsyncClient`` on aiohttp, hundreds per
@@ -19,7 +21,16 @@ tickets more than the calls take, and the phones follow those W (one phone per t
 when P > W), so every call moves every phone's place and each phone is sent a ``ticket`` message.
 A phone's latency for a call runs from the call-next response to the first ``ticket`` message whose
 ``seq`` reaches the call's event; it is printed beside the screens' (call → ``called``).
-Usage: ``python bench/live.py [--interval S] [--procs P] [--phones P [--waiting W]] [N ...]``.
+
+``--connections C`` (one or more) holds C live clients at once, a tenth of them screens and the rest
+phones following the ``--waiting`` tickets (the busiest step's mix: 100 screens, 1,000 phones), and
+prints the same figures for each C; with it, the N screens are not run unless given too.
+
+``--workers W`` serves the hall with ``antre run --workers W`` and, for W > 1, config
+``live: {workers: W, message_queue: …}`` pointing at a redis-server the bench starts on a free loopback
+port (tests/support.py ``RedisServer``), so that one worker versus two is the same run side by side.
+Usage: ``python bench/live.py [--interval S] [--procs P] [--workers W] [--phones P] [--waiting W]
+[--connections C ...] [N ...]``.
 """
 
 from __future__ import annotations
@@ -29,11 +40,14 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import resource
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -44,15 +58,19 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support import SMALL_HALL, antre, free_port, http, serving, wait_until, write_config  # noqa: E402
+from tests.support import SMALL_HALL, RedisServer, antre, free_port, http, serving, wait_until, write_config  # noqa: E402
 
 CALLS = 200
 INTERVAL = 0.25
 PASSWORD = "rahasia-bench-1"
 CONNECTING_AT_ONCE = 25  # per process: a hall's displays do not all connect in the same millisecond either
+SCREEN_SHARE = 0.1  # of --connections: the busiest step has 100 screens for 1,000 phones
+THREADS = 1200  # antre run --threads: gunicorn held each WebSocket on threads; the asyncio server sizes its Flask pool with it
 HALL = {
     **SMALL_HALL,
-    "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)],
+    # counters 1-8 call A; 9 serves B, the service of the tickets taken during the calls, and never calls
+    "counters": [{"id": str(n), "name": f"Loket {n}", "services": ["A"]} for n in range(1, 9)]
+    + [{"id": "9", "name": "Loket 9", "services": ["B"]}],
     "connections": {"per_address": 0},  # every client comes from 127.0.0.1: the per-address cap would refuse all past 300
 }
 
@@ -164,22 +182,26 @@ class Fleet:
 
 # --- the server ------------------------------------------------------------------------------------
 class Server:
-    def __init__(self, config: Path, port: int):
-        self.config, self.port = config, port
+    """``antre run`` (with ``workers`` > 1: ``--workers``) in its own process group, restartable on its port."""
+
+    def __init__(self, config: Path, port: int, workers: int = 1):
+        self.config, self.port, self.workers = config, port, workers
         self.url = f"http://127.0.0.1:{port}"
+        self.log = config.parent / "server.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "antre.queue_server.cli", "--config", str(self.config), "run", "--port", str(self.port), "--threads", "1200"],
-            cwd=ROOT,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(self._ready, 60, 0.05, "the server")
+        command = [sys.executable, "-m", "antre.queue_server.cli", "--config", str(self.config), "run"]
+        command += ["--port", str(self.port), "--threads", str(THREADS)]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=log, stderr=log)
+        wait_until(self._ready, 60, 0.05, f"the server (log: {self.log})")
 
     def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"antre run exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
         return serving(self.url)
 
     def stop(self) -> None:
@@ -188,17 +210,52 @@ class Server:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
 
-    def worker(self) -> int:
-        """The gunicorn worker: the one child of the master that serves the hall."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+    def processes(self) -> list[int]:
+        """Every process serving the hall: ``antre run`` and its children (gunicorn's worker, or the
+        workers of ``--workers``, the report process), and theirs."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                todo += map(int, (task / "children").read_text().split())
+        return found
 
-    @staticmethod
-    def usage(pid: int) -> tuple[float, float]:
-        """CPU seconds (user + system) and RSS in MB of one process."""
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return cpu, int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    def usage(self) -> tuple[float, float]:
+        """CPU seconds (user + system) and RSS in MB, summed over the server's processes."""
+        cpu = rss = 0.0
+        for pid in self.processes():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a process that ended since it was listed
+                continue
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        return cpu, rss
+
+
+class Issuing(threading.Thread):
+    """Tickets taken while the officer calls, one every ``interval`` s, each timed from request to
+    answer: what a visitor at the kiosk waits. Service B, which no bench counter serves, so the calls
+    and the phones' places are not changed by them."""
+
+    def __init__(self, url: str, interval: float):
+        super().__init__(daemon=True)
+        self.url, self.interval = url, max(interval, 0.05)
+        self.latencies: list[float] = []
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            started = time.monotonic()
+            status, ticket = http("POST", f"{self.url}/api/v1/tickets", {"service": "B"})
+            assert status == 201, ticket
+            self.latencies.append((time.monotonic() - started) * 1000)
+
+    def stop(self) -> list[float]:
+        self._done.set()
+        self.join()
+        return self.latencies
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -222,16 +279,20 @@ def _wait_for_arrivals(fleet: Fleet, quiet: float = 5.0, limit: float = 120.0) -
         time.sleep(0.2)
 
 
-def run(n: int, interval: float, procs: int, phones: int, waiting: int) -> None:
+def run(n: int, phones: int, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="antre-bench-live-") as folder:
-        config = write_config(Path(folder), HALL)
+        redis = RedisServer(Path(folder) / "redis").start() if args.workers > 1 else None
+        hall = {**HALL, "live": {"workers": args.workers, "message_queue": redis.url}} if redis else HALL
+        config = write_config(Path(folder), hall)
         antre(config, "officer", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
-        server = Server(config, free_port())
+        server = Server(config, free_port(), args.workers)
         server.start()
         try:
-            measure(server, n, interval, procs, phones, waiting)
+            measure(server, n, args.interval, args.procs, phones, args.waiting if phones else 0)
         finally:
             server.stop()
+            if redis:
+                redis.stop()
 
 
 def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0, waiting: int = 0) -> None:
@@ -241,20 +302,22 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     fleet = Fleet(server.url, n, procs, followed)
     started = time.monotonic()
     fleet.ask("connect")
-    wait_until(lambda: all(fleet.counts()[1]), 120, 0.2, "a snapshot on every client")
+    wait_until(lambda: all(fleet.counts()[1]), 300, 0.2, "a snapshot on every client")
     connect_seconds = time.monotonic() - started
-    worker = server.worker()
-    cpu_before, _ = server.usage(worker)
+    cpu_before, _ = server.usage()
 
+    issuing = Issuing(server.url, interval)
+    issuing.start()
     answered: list[float] = []
     for i in range(CALLS):
         time.sleep(interval)
         status, ticket = http("POST", f"{server.url}/api/v1/counters/{i % 8 + 1}/call-next", token=token)
         answered.append(time.monotonic())
         assert status == 200, ticket
+    issued = issuing.stop()
     history = http("GET", f"{server.url}/api/v1/state")[1]
     _wait_for_arrivals(fleet)
-    cpu_after, rss = server.usage(worker)
+    cpu_after, rss = server.usage()
     _, states = fleet.counts()
 
     screens, phone_arrivals = fleet.arrivals()
@@ -265,7 +328,9 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     print(
         f"N={n:4d}  connect {connect_seconds:5.1f} s  latency ms p50 {statistics.median(latencies):6.1f}  "
         f"p99 {percentile(latencies, 0.99):6.1f}  max {max(latencies):6.1f}  "
-        f"server worker CPU {cpu_after - cpu_before:5.2f} s for {CALLS} calls  RSS {rss:6.1f} MB  (seq {history['seq']})\n"
+        f"server CPU {cpu_after - cpu_before:5.2f} s for {CALLS} calls  RSS {rss:6.1f} MB  (seq {history['seq']})\n"
+        f"        issuing ms p50 {statistics.median(issued):6.1f}  p99 {percentile(issued, 0.99):6.1f}  max {max(issued):6.1f} "
+        f"over {len(issued)} tickets taken during the calls\n"
         f"        missed {missed} of {n * CALLS} calls; {sum(s > 1 for s in states)} clients reconnected during the calls",
         flush=True,
     )
@@ -284,7 +349,7 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     restart = time.monotonic()
     server.start()
     up = time.monotonic() - restart
-    wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), 120, 0.1, "every client resynced")
+    wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), 300, 0.1, "every client resynced")
     print(
         f"        restart: server up in {up:4.1f} s, all {n + phones} clients resynced {time.monotonic() - restart:5.1f} s after the restart began",
         flush=True,
@@ -305,23 +370,41 @@ def _phone_latencies(arrivals: dict[int, float], calls: list[int], answered: lis
     return latencies
 
 
+def _raise_open_files_limit() -> None:
+    """Thousands of connections need as many descriptors in the clients and the server (which inherit it)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between calls (0: back to back)")
     parser.add_argument("--procs", type=int, default=2, help="client processes (one asyncio loop each)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (antre run --workers; > 1 starts a redis-server)")
     parser.add_argument("--phones", type=int, default=0, help="phones following waiting tickets, besides the screens")
     parser.add_argument("--waiting", type=int, default=300, help="tickets still waiting after the calls, which the phones follow")
-    parser.add_argument("sizes", type=int, nargs="*", default=[50, 200, 500], help="numbers of screens (clients of the whole hall)")
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=[], help="live clients held at once, a tenth screens and the rest phones"
+    )
+    parser.add_argument("sizes", type=int, nargs="*", help="numbers of screens (default 50 200 500 unless --connections)")
     args = parser.parse_args()
-    if args.phones and not all(args.sizes):
+    sizes = args.sizes or ([] if args.connections else [50, 200, 500])
+    if args.phones and not all(sizes):
         parser.error("phones need at least one screen: the screens' calls say which event each call was")
+    if args.workers > 1 and shutil.which("redis-server") is None:
+        parser.error("--workers > 1 needs redis-server (Debian: apt-get install redis-server)")
+    _raise_open_files_limit()
     print(
         f"live channel: {CALLS} calls {args.interval:g} s apart, clients in {args.procs} asyncio processes "
-        f"on the same machine ({os.cpu_count()} cores)",
+        f"on the same machine ({os.cpu_count()} cores), server: antre run with {args.workers} worker(s)",
         flush=True,
     )
-    for n in args.sizes:
-        run(n, args.interval, args.procs, args.phones, args.waiting if args.phones else 0)
+    for n in sizes:
+        run(n, args.phones, args)
+    for connections in args.connections:
+        screens = max(1, round(connections * SCREEN_SHARE))
+        print(f"C={connections}: {screens} screens and {connections - screens} phones", flush=True)
+        run(screens, connections - screens, args)
 
 
 if __name__ == "__main__":

@@ -221,7 +221,7 @@ def _has_rule(rule: str) -> bool:
 
 def _live_client() -> str | None:
     """The Socket.IO client's URL when the live channel runs in this app; the console polls without it."""
-    if "socketio" not in current_app.extensions or not current_app.static_folder:
+    if getattr(current_hall(), "live", None) is None or not current_app.static_folder:
         return None
     if not (Path(current_app.static_folder) / SOCKET_IO_CLIENT).is_file():
         return None

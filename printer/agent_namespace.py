@@ -13,15 +13,20 @@ import logging
 import queue
 import secrets
 import threading
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+import socketio
+from antre.queue_server.live_loop import LoopBridge
 from antre.queue_server.store import Store
-from flask import Flask, request
-from flask_socketio import ConnectionRefusedError, Namespace
+from socketio.exceptions import ConnectionRefusedError
 
 from .agent_protocol import NAMESPACE, STATUSES
 from .jobs import AGENT
 from .service import Printing
+
+if TYPE_CHECKING:
+    from antre.queue_server.live import LiveChannel
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +39,15 @@ def issue_agent_key(store: Store, kiosk: str) -> str:
     return key
 
 
-class PrinterAgents(Namespace):
-    def __init__(self, printing: Printing, store: Store):
+class PrinterAgents(socketio.AsyncNamespace):
+    """The namespace's handlers run on the live channel's loop; what they do with the database (the
+    key, the jobs) runs in its thread pool (``LoopBridge.call``)."""
+
+    def __init__(self, printing: Printing, store: Store, bridge: LoopBridge):
         super().__init__(NAMESPACE)
         self.printing = printing
         self.store = store
+        self.bridge = bridge
         self._sids: dict[str, str] = {}  # sid -> kiosk
         self._lock = threading.Lock()
         self._new: queue.SimpleQueue = queue.SimpleQueue()
@@ -46,7 +55,41 @@ class PrinterAgents(Namespace):
         printing.agents.subscribe(self._job_changed)
 
     # --- Socket.IO events --------------------------------------------------------------------
-    def on_connect(self, auth: Any = None) -> None:
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        kiosk = await self.bridge.call(self._admit, auth)
+        with self._lock:
+            self._sids[sid] = kiosk
+        await self.enter_room(sid, kiosk)
+        await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=True))
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        with self._lock:
+            kiosk = self._sids.pop(sid, None)
+            still = kiosk in self._sids.values()
+        if kiosk is not None and not still:
+            await self.bridge.call(partial(self.printing.agent_seen, kiosk, connected=False))
+
+    async def on_ready(self, sid: str, data: Any = None) -> None:
+        kiosk = self._kiosk(sid)
+        jobs = await self.bridge.call(self._ready, kiosk, data)
+        for job, payload in jobs:
+            await self.emit("job", _job_message(job, payload), to=sid)
+
+    async def on_ack(self, sid: str, data: Any = None) -> dict:
+        kiosk = self._kiosk(sid)
+        job_id = data.get("id") if isinstance(data, dict) else None
+        try:
+            await self.bridge.call(self.printing.agents.acknowledge, int(job_id), kiosk)
+        except (KeyError, TypeError, ValueError):
+            return {"error": f"kiosk {kiosk} has no print job {job_id!r}"}
+        return {"ok": True}
+
+    async def on_status(self, sid: str, data: Any = None) -> None:
+        await self.bridge.call(self._report, self._kiosk(sid), data)
+
+    # --- helpers (in the thread pool) --------------------------------------------------------
+    def _admit(self, auth: Any) -> str:
+        """The kiosk whose agent this is, if its key is right; refused otherwise."""
         auth = auth if isinstance(auth, dict) else {}
         kiosk, key = auth.get("kiosk"), auth.get("key")
         if self.printing.target_for(kiosk) != AGENT:
@@ -56,40 +99,15 @@ class PrinterAgents(Namespace):
         given = hashlib.sha256(str(key).encode()).hexdigest()
         if digest is None or not hmac.compare_digest(digest, given):
             raise ConnectionRefusedError(f"wrong or missing key for kiosk {kiosk}; make one with: antre printer-agent-key {kiosk}")
-        with self._lock:
-            self._sids[request.sid] = kiosk
-        self.enter_room(request.sid, kiosk)
-        self.printing.agent_seen(kiosk, connected=True)
+        return kiosk
 
-    def on_disconnect(self, reason: Any = None) -> None:
-        with self._lock:
-            kiosk = self._sids.pop(request.sid, None)
-            still = kiosk in self._sids.values()
-        if kiosk is not None and not still:
-            self.printing.agent_seen(kiosk, connected=False)
-
-    def on_ready(self, data: Any = None) -> None:
-        kiosk = self._kiosk()
+    def _ready(self, kiosk: str, data: Any) -> list:
         self._report(kiosk, data)
-        for job, payload in self.printing.agents.deliverable(kiosk):
-            self.emit("job", {"id": job["id"], "ticket_id": job["ticket_id"], "data": payload}, room=request.sid)
+        return list(self.printing.agents.deliverable(kiosk))
 
-    def on_ack(self, data: Any = None) -> dict:
-        kiosk = self._kiosk()
-        job_id = data.get("id") if isinstance(data, dict) else None
-        try:
-            self.printing.agents.acknowledge(int(job_id), kiosk)
-        except (KeyError, TypeError, ValueError):
-            return {"error": f"kiosk {kiosk} has no print job {job_id!r}"}
-        return {"ok": True}
-
-    def on_status(self, data: Any = None) -> None:
-        self._report(self._kiosk(), data)
-
-    # --- helpers -----------------------------------------------------------------------------
-    def _kiosk(self) -> str:
+    def _kiosk(self, sid: str) -> str:
         with self._lock:
-            return self._sids[request.sid]
+            return self._sids[sid]
 
     def _report(self, kiosk: str, data: Any) -> None:
         data = data if isinstance(data, dict) else {}
@@ -115,19 +133,20 @@ class PrinterAgents(Namespace):
                 with self._lock:
                     connected = kiosk in self._sids.values()
                 if connected:  # an absent agent gets its jobs when it says ready after connecting
-                    for job, payload in self.printing.agents.deliverable(kiosk, statuses=("pending",)):
-                        self.socketio.emit(
-                            "job", {"id": job["id"], "ticket_id": job["ticket_id"], "data": payload}, to=kiosk, namespace=NAMESPACE
-                        )
+                    jobs = self.printing.agents.deliverable(kiosk, statuses=("pending",))
+                    self.bridge.send([("job", _job_message(job, payload), kiosk, NAMESPACE) for job, payload in jobs])
             except Exception:
                 log.exception("printer-agent: pushing new jobs to kiosk %s failed; it gets them on its next ready", kiosk)
 
 
-def init_printer_agents(app: Flask, printing: Printing, store: Store) -> PrinterAgents | None:
-    """Register the namespace on the app's SocketIO (the live channel); None when there is none."""
-    socketio = app.extensions.get("socketio")
-    if socketio is None:
+def _job_message(job: dict, payload: bytes) -> dict:
+    return {"id": job["id"], "ticket_id": job["ticket_id"], "data": payload}
+
+
+def init_printer_agents(live: LiveChannel | None, printing: Printing, store: Store) -> PrinterAgents | None:
+    """Register the namespace on the hall's live channel; None when there is none."""
+    if live is None:
         return None
-    agents = PrinterAgents(printing, store)
-    socketio.on_namespace(agents)
+    agents = PrinterAgents(printing, store, live.bridge)
+    live.sio.register_namespace(agents)
     return agents

@@ -30,6 +30,7 @@ from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
 from .live import init_live
+from .live_bus import hall_bus
 from .monitor import MonitorWatch
 from .notify.notifier import Notifier
 from .notify.push import PushChannel
@@ -82,7 +83,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_bookings(app, hall)
     _add_live(app, hall)
     _add_notifications(app, hall)
-    hall.printer_agents = init_printer_agents(app, hall.printing, hall.store)
+    hall.printer_agents = init_printer_agents(hall.live, hall.printing, hall.store)
     init_ops(app, hall)
     hall.presence = CounterPresence(hall.engine)
     hall.presence.start()
@@ -100,8 +101,12 @@ def _add_languages(app: Flask, hall: Hall) -> None:
 
 
 def _add_live(app: Flask, hall: Hall) -> None:
-    """The live channel (Socket.IO, after the announcer so calls carry their audio) and the displays."""
+    """The live channel (Socket.IO, after the announcer so calls carry their audio), the bus it shares
+    with the hall's other server processes if there are any (started by the server), and the displays."""
     hall.live = init_live(app, hall)
+    hall.live_bus = hall_bus(hall.config, hall.live.wake)
+    if hall.live_bus is not None:
+        hall.live.use_bus(hall.live_bus)
     app.register_blueprint(display_bp)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .config import ConfigError, HallConfig, load_config
+from .config import ConfigError, HallConfig, Problem, load_config
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -130,19 +130,35 @@ def init(obj: Context, demo_officer: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; 0.0.0.0 for the whole hall network.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--threads", default=1000, show_default=True, type=click.IntRange(8, 10000), help="Threads: bounds open displays and phones.")
+@click.option(
+    "--threads",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(8, 10000),
+    help="Threads per process running requests (not WebSockets).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the socket; more than 1 needs live.message_queue (Redis).  [default: live.workers, else 1]",
+)
 @click.pass_obj
-def run(obj: Context, host: str, port: int, threads: int) -> None:
-    """Serve the hall: API, kiosk, displays and officer console (gunicorn, one process)."""
+def run(obj: Context, host: str, port: int, threads: int, workers: int | None) -> None:
+    """Serve the hall: API, kiosk, displays and officer console (uvicorn, one or more processes)."""
     from .server import ServingClaim, own_url, serve
 
+    workers = workers or obj.config.live.workers
+    if workers > 1 and not obj.config.live.message_queue:
+        raise ConfigError([Problem("live.message_queue", "config.option_workers_need_message_queue", {"workers": workers})])
     with ServingClaim(obj.config.database, f"http://{host}:{port}"):  # refused (exit 1, one line) while another run serves it
         _refuse_damaged(obj)
         obj.hall().store.close()
-        click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database})", err=True)
+        processes = f", {workers} processes" if workers > 1 else ""
+        click.echo(f"Antre serving {obj.config.name} on http://{host}:{port} (database {obj.config.database}{processes})", err=True)
         _print_entry_points(obj.config, own_url(host, port))
         _warn_without_public_url(obj.config, host, port)
-        serve(obj.config_path.resolve(), host, port, threads)
+        _warn_cap_not_below_threads(obj.config, threads)
+        serve(obj.config_path.resolve(), host, port, threads, workers)
 
 
 def _print_entry_points(config: HallConfig, base: str) -> None:
@@ -164,6 +180,18 @@ def _warn_without_public_url(config: HallConfig, host: str, port: int) -> None:
         click.echo(
             f"antre: warning: public_url is not set; tickets' QR codes point to {own_url(host, port)}. "
             "Set public_url in the config to the address phones on the hall network reach.",
+            err=True,
+        )
+
+
+def _warn_cap_not_below_threads(config: HallConfig, threads: int) -> None:
+    """Each connection may run a request in a process's ``--threads`` pool; one address's share must
+    leave threads to everyone else."""
+    per_address = config.connections.per_address
+    if per_address >= threads:
+        click.echo(
+            f"antre: warning: connections.per_address ({per_address}) is not below --threads ({threads}): "
+            "one address can still keep every request thread busy",
             err=True,
         )
 

@@ -1,25 +1,40 @@
-"""What one client may hold of the server: connections per address, and time to send a request's headers.
+"""What one client may hold of the server: connections per address, and time to send a request's head.
 
-Why: gunicorn's threaded worker gives each request a thread from the moment it starts reading the
-headers, and keeps it for a WebSocket's whole life. In the adversarial test one address holding
-1,000 idle WebSockets, or 1,100 connections sending their headers a byte at a time, took every
-thread (and every connection slot, ``worker_connections``), and each ticket request timed out.
-``AddressCap`` refuses a connection beyond ``connections.per_address`` open ones from its address,
-before it costs a thread; ``HeaderDeadlines`` drops a connection still sending its headers after
-``connections.header_timeout_seconds``. Unjoined Socket.IO connections are the live channel's
-(``LiveChannel.close_unjoined``). Both classes here are used by the worker (queue_server/server.py):
-``admit`` and ``expire`` from its main loop, ``watch`` and ``done`` from its request threads.
+Why: in the adversarial test one address holding 1,000 idle WebSockets, or 1,100 connections sending
+their headers a byte at a time, took every thread of the old threaded server and each ticket request
+timed out. uvicorn holds a connection as a task, not a thread, but each still costs a descriptor and
+memory, so one address still gets only its share: ``AddressCap`` refuses a connection beyond
+``connections.per_address`` open ones from its address before a byte of it is parsed, and a
+connection still sending its request head after ``connections.header_timeout_seconds`` is closed.
+Unjoined Socket.IO connections are the live channel's to close (``LiveChannel._sweep``).
+
+The rules live in ``GuardedHttp`` and ``GuardedWebSocket``, uvicorn's httptools and websockets
+(sans-I/O) protocols with the hall's limits: uvicorn makes one protocol object per connection, on the
+event loop, and hands an upgraded connection to a new WebSocket protocol object (the HTTP one then
+never hears that the connection ended), so the place under the cap moves with it. These subclasses
+rely on uvicorn internals: queue_server/tested_versions.py names them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
+import asyncio
+import json
+import logging
 import threading
 import time
-from typing import Any
+from http import HTTPStatus
+from typing import Any, ClassVar
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from .config import ConnectionLimits
+from .i18n import gettext
+
+log = logging.getLogger(__name__)
 WARN_EVERY_SECONDS = 60.0  # one log line per refused address per minute, not one per connection
+MAX_HEADER_LINE = 8190  # bytes of one header line or of the request target, as gunicorn allowed
+MAX_HEAD = 65536  # bytes of a whole request head: no request of the hall's pages comes near it
 
 
 class AddressCap:
@@ -63,39 +78,147 @@ class AddressCap:
             return True
 
 
-class HeaderDeadlines:
-    """Connections whose request thread is reading headers, each with the moment it must be done by.
+class ConnectionGuard:
+    """One process's limits: the cap's counts, the head deadline, and the language its answers speak."""
 
-    A deadline for the whole head, not a timeout per ``recv``: a client sending one byte every few
-    seconds never trips a per-read timeout. Expiring shuts the socket down, which ends the blocked
-    ``recv`` in the request thread with end-of-file, so gunicorn closes the connection as if the client
-    had left and the thread is free again.
-    """
+    def __init__(self, limits: ConnectionLimits, language: str):
+        self.cap = AddressCap(limits.per_address)
+        self.head_seconds = limits.header_timeout_seconds
+        self.language = language
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self._due: dict[Any, float] = {}
-        self._lock = threading.Lock()
+    def protocols(self) -> tuple[type[GuardedHttp], type[GuardedWebSocket]]:
+        """The protocol classes to give uvicorn's ``Config(http=..., ws=...)``, bound to this guard."""
+        return type("HallHttp", (GuardedHttp,), {"guard": self}), GuardedWebSocket
 
-    def watch(self, conn: Any) -> None:
-        with self._lock:
-            self._due[conn] = time.monotonic() + self.seconds
+    def refusal(self, address: str) -> bytes:
+        """The 429 a connection one too many gets, logging the first of each address per minute."""
+        if self.cap.should_warn(address):
+            log.warning(
+                "refusing connections from %s: %d open, connections.per_address is %d", address, self.cap.open_from(address), self.cap.limit
+            )
+        message = gettext(self.language, "error.too_many_connections", limit=self.cap.limit)
+        return json_answer(HTTPStatus.TOO_MANY_REQUESTS, "too_many_connections", message)
 
-    def done(self, conn: Any) -> None:
-        with self._lock:
-            self._due.pop(conn, None)
+    def bad_request(self, status: HTTPStatus) -> bytes:
+        """The web server's own refusal of a request it cannot or will not parse, in the API's error shape."""
+        return json_answer(status, "bad_request", gettext(self.language, "error.bad_request", status=status.value))
 
-    def expire(self) -> list[Any]:
-        """Shut down the connections past their deadline; returns them (for the log)."""
-        now = time.monotonic()
-        with self._lock:
-            late = [conn for conn, due in self._due.items() if due <= now]
-            for conn in late:
-                del self._due[conn]
-        for conn in late:
-            with contextlib.suppress(OSError):  # the client left meanwhile
-                conn.sock.shutdown(socket.SHUT_RDWR)
-        return late
+
+class _HeadRefused(Exception):
+    """Raised from a parser callback to stop reading a request head that breaks a limit."""
+
+
+class GuardedHttp(HttpToolsProtocol):
+    """uvicorn's httptools protocol under the hall's limits (see the module's docstring)."""
+
+    guard: ClassVar[ConnectionGuard]
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._counted: str | None = None
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._refused_status = HTTPStatus.BAD_REQUEST
+        address = address_of(self.client)
+        if not self.guard.cap.admit(address):
+            self.transport.write(self.guard.refusal(address))
+            self.transport.close()
+            return
+        self._counted = address
+        self._start_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            self._stop_head_deadline()
+            self._give_back()
+
+    def handle_websocket_upgrade(self) -> None:
+        """The WebSocket protocol takes the connection over, and its place under the cap with it."""
+        self._stop_head_deadline()
+        super().handle_websocket_upgrade()
+        websocket = self.transport.get_protocol()
+        if isinstance(websocket, GuardedWebSocket):
+            websocket.hand_over(self.guard.cap, self._counted)
+            self._counted = None
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        self._start_head_deadline()
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._head_bytes += len(url)
+        self._limit(len(self.url) > MAX_HEADER_LINE, HTTPStatus.REQUEST_URI_TOO_LONG)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value) + 4  # ": " and the line's end
+        self._limit(len(name) + len(value) > MAX_HEADER_LINE or self._head_bytes > MAX_HEAD, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        """From here on the request (or WebSocket) has no deadline: a body or a display may take long."""
+        self._stop_head_deadline()
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's plain-text refusal of a request it cannot parse, in the API's JSON error shape."""
+        log.info("refused a request from %s: %s (HTTP %d)", address_of(self.client), msg, self._refused_status)
+        self.transport.write(self.guard.bad_request(self._refused_status))
+        self.transport.close()
+
+    def _limit(self, broken: bool, status: HTTPStatus) -> None:
+        if broken:
+            self._refused_status = status
+            raise _HeadRefused(status.phrase)
+
+    def _start_head_deadline(self) -> None:
+        if self._head_deadline is None and self.guard.head_seconds > 0:
+            self._head_deadline = self.loop.call_later(self.guard.head_seconds, self._head_too_slow)
+
+    def _stop_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_slow(self) -> None:
+        """A deadline for the whole head, not a timeout per read: a client sending one byte every few
+        seconds never trips a per-read timeout."""
+        self._head_deadline = None
+        log.info("closed a connection from %s: no complete request headers within %s s", address_of(self.client), self.guard.head_seconds)
+        self.transport.close()
+
+    def _give_back(self) -> None:
+        if self._counted is not None:
+            self.guard.cap.release(self._counted)
+            self._counted = None
+
+
+class GuardedWebSocket(WebSocketsSansIOProtocol):
+    """uvicorn's websockets protocol that gives the connection's place under the cap back when it ends."""
+
+    _cap: AddressCap | None = None
+    _counted: str | None = None
+
+    def hand_over(self, cap: AddressCap, address: str | None) -> None:
+        self._cap, self._counted = cap, address
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            if self._cap is not None and self._counted is not None:
+                self._cap.release(self._counted)
+                self._counted = None
+
+
+def json_answer(status: HTTPStatus, code: str, message: str) -> bytes:
+    """A whole HTTP answer in the API's error shape, closing the connection."""
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+    head = f"HTTP/1.1 {status.value} {status.phrase}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode("latin-1") + body
 
 
 def address_of(peer: Any) -> str:

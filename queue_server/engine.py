@@ -657,6 +657,15 @@ class Engine:
         standing = Ranked(tx, self.hall, self.rule, self.clock())
         return {ticket["id"]: self._view(tx, ticket, standing=standing) for ticket in tickets}
 
+    def events_after(self, after: int, limit: int = 500) -> list[Event]:
+        """Committed events with ids above ``after``, oldest first, as listeners receive them but with
+        each ticket as it is now: for a reader that follows the log instead of this process's commits
+        (the live channel hears every server process's commits this way)."""
+        with self.store.read() as tx:
+            rows = tx.events_after(after, limit)
+            tickets = {t["id"]: t for t in tx.tickets({r["ticket_id"] for r in rows if r["ticket_id"]})}
+        return [Event(r["id"], r["kind"], r["at"], tickets.get(r["ticket_id"]), r["counter_id"], r["officer_id"], r["details"]) for r in rows]
+
     def history(self, ticket_id: str) -> list[dict]:
         with self.store.read() as tx:
             self._ticket(tx, ticket_id)

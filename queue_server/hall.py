@@ -33,12 +33,13 @@ if TYPE_CHECKING:
     from .complaints.desk import Complaints
     from .issuing import Issuer
     from .live import LiveChannel
+    from .live_bus import LiveBus
     from .monitor import MonitorWatch
     from .notify.notifier import Notifier
     from .ops import Ops
     from .presence import CounterPresence
 
-_SLOT = "antre"  # the hall's one place on the Flask app, next to Flask-SocketIO's own "socketio"
+_SLOT = "antre"  # the hall's one place on the Flask app (``app.extensions``)
 
 
 @dataclass(eq=False)
@@ -51,6 +52,7 @@ class Hall:
     printing: Printing | None = None
     issuer: Issuer | None = None
     live: LiveChannel | None = None
+    live_bus: LiveBus | None = None  # the Redis bus between server processes, when ``live.message_queue`` is set
     printer_agents: PrinterAgents | None = None
     ops: Ops | None = None
     presence: CounterPresence | None = None

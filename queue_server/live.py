@@ -1,11 +1,18 @@
 """The live channel: committed queue events become Socket.IO messages for displays, consoles and phones.
 
-Why it is built this way: the engine calls its listeners after the commit while holding the store's
-write lock, so the listener here only puts the events on a queue. One emitter thread turns them into
-messages, in commit order, and is the only code that sends anything; a client's snapshot (``state``)
-is sent by that same thread, so what a client receives is always in order with what it was shown.
-That thread also writes each WebSocket frame itself (queue_server/live_transport.py) instead of waking a
-writer thread per client, which is what kept 500 clients from their latency target.
+Why it is built this way: the connections are tasks of one asyncio loop (python-socketio's
+AsyncServer under uvicorn, queue_server/asgi.py), so thousands of screens and phones cost no thread
+each; the Flask app beside it stays threaded. What to send is worked out by one emitter thread, which
+reads the database (snapshots, the followed tickets' views) and hands its messages in order to the
+loop (queue_server/live_loop.py), so a client receives everything in the emitter's order, its
+snapshots (``state``) included.
+
+The emitter follows the committed event log, not this process's commits: it reads the events above
+the newest it has published. A commit in this process wakes it at once (the engine's listener, which
+runs under the store's write lock, only wakes it); a commit in another server process (``antre run
+--workers N``) wakes it through the bus (queue_server/live_bus.py, Redis pub/sub); and it reads the
+log every ``POLL_SECONDS`` anyway. So every process's clients get every event once and in order,
+whichever process committed it, Redis or no Redis, and a restarted process starts from the log.
 
 Protocol (Socket.IO v4, same origin, default namespace ``/``):
 
@@ -71,13 +78,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import socketio
 from flask import Flask, request
-from flask_socketio import ConnectionRefusedError, SocketIO
+from socketio.exceptions import ConnectionRefusedError
 
-from . import live_transport
 from . import session as console_session
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
+from .live_bus import LiveBus
+from .live_loop import LoopBridge, Message
 from .roles import is_admin
 from .setup import EVENT as SETUP_CHANGED
 from .skm import tablet as survey_tablet
@@ -92,7 +101,11 @@ QUIET = (KIOSK, MONITOR)  # audiences that read their facts over HTTP: no snapsh
 CALLS = ("called", "recalled")
 COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
 SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
-CATCH_UP_SECONDS = 0.2  # how long to wait for the listener to hand over events a snapshot already shows
+POLL_SECONDS = 0.5  # the log is read this often even when nothing woke the emitter (another process's commit)
+LOG_BATCH = 500  # events read from the log at a time
+MAX_QUEUED = 2000  # packets a client may fall behind (it stopped reading) before it is disconnected
+SWEEP_SECONDS = 1.0  # how often connections are checked (unjoined, too far behind)
+WAKE = "wake"  # a job: read the log now
 
 
 class Refused(Exception):
@@ -103,68 +116,84 @@ class Refused(Exception):
 
 @dataclass
 class _Step:
-    """What one pass of the emitter handles: events in commit order, and clients asking for a snapshot."""
+    """What one pass of the emitter handles: clients asking for a snapshot, and whether to stop (the
+    events are read from the log)."""
 
-    events: list[Event] = field(default_factory=list)
     syncs: list[str] = field(default_factory=list)
     stop: bool = False
 
 
 class LiveChannel:
-    """One per app: the SocketIO server, the audiences of its clients, and the emitter thread."""
+    """One per app: the Socket.IO server, the audiences of its clients, and the emitter thread."""
 
     def __init__(self, app: Flask, hall: Hall):
         self.hall = hall
-        self.socketio = SocketIO(app, async_mode="threading", manage_session=False, ping_interval=10, ping_timeout=10)
-        self.server = self.socketio.server
-        # one writer wake-up per message is what limits 500 clients; False: the stock (slow) path
-        self.direct_writes = live_transport.install(self.server.eio)
+        self.sio = socketio.AsyncServer(async_mode="asgi", ping_interval=10, ping_timeout=10, logger=False, engineio_logger=False)
+        self.bridge = LoopBridge(app, self.sio)
+        self.bus: LiveBus | None = None  # when several server processes share the channel
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._audiences: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._sweeper: threading.Thread | None = None
+        self._out: list[Message] = []  # the emitter's messages not yet handed to the loop
+        self._cursor = 0  # the newest event of the log the emitter has published
         self._baseline: dict | None = None  # the snapshot the audiences were last brought up to
         self._snapshot: tuple[float, dict] | None = None
         self._sent_seq: dict[str, int] = {}
         self._ticket_views: dict[str, dict] = {}
         self.hall.engine.subscribe(self._on_events)
-        self.socketio.on_event("connect", self._connect)
-        self.socketio.on_event("disconnect", self._disconnect)
-        self.socketio.on_event("sync", self._sync)
-        self.socketio.on_event("follow", self._follow)
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self.sio.on("sync", self._sync)
+        self.sio.on("follow", self._follow)
 
-    # --- engine side (runs under the store's write lock: enqueue only) -----------------------------
-    def _on_events(self, events: list[Event]) -> None:
+    def use_bus(self, bus: LiveBus) -> None:
+        """Share the channel with the hall's other server processes: tell them of this process's
+        commits, and read the log when they tell of theirs."""
+        self.bus = bus
+
+    def wake(self) -> None:
+        """Read the log now (another process committed): from any thread."""
         if self._thread is not None:
-            self._jobs.put(events)
+            self._jobs.put(WAKE)
 
-    # --- client side (request threads) --------------------------------------------------------------
-    def _connect(self, auth: Any = None) -> None:
-        params = {**request.args.to_dict(), **(auth if isinstance(auth, dict) else {})}
+    # --- engine side (runs under the store's write lock: wake only) --------------------------------
+    def _on_events(self, _events: list[Event]) -> None:
+        if self._thread is not None:
+            self._jobs.put(WAKE)
+        if self.bus is not None:
+            self.bus.publish()
+
+    # --- client side (handlers on the loop; what blocks runs in its thread pool) ----------------------
+    async def _connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         try:
-            audience = self._audience(params)
+            audience = await self.bridge.call(self._audience_of_request, auth, environ=environ)
         except Refused as refused:
             raise ConnectionRefusedError(refused.body) from None
         self._start()
-        self._enter(request.sid, audience)
+        await self._enter(sid, audience)
 
-    def _disconnect(self, reason: Any = None) -> None:
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
         with self._lock:
-            self._audiences.pop(request.sid, None)
+            self._audiences.pop(sid, None)
 
-    def _sync(self, _data: Any = None) -> None:
-        self._jobs.put(request.sid)
+    async def _sync(self, sid: str, _data: Any = None) -> None:
+        self._jobs.put(sid)
 
-    def _follow(self, data: Any = None) -> dict:
+    async def _follow(self, sid: str, data: Any = None) -> dict:
         try:
-            audience = self._audience(data if isinstance(data, dict) else {})
+            audience = await self.bridge.call(self._audience, data if isinstance(data, dict) else {}, environ=self.sio.get_environ(sid) or {})
         except Refused as refused:
             return {"error": refused.body}
-        old = self._audiences.get(request.sid)
+        old = self._audiences.get(sid)
         if old is not None:
-            self.server.leave_room(request.sid, _room(old))
-        self._enter(request.sid, audience)
+            await self.sio.leave_room(sid, _room(old))
+        await self._enter(sid, audience)
         return {"ok": True}
+
+    def _audience_of_request(self, auth: Any) -> tuple[str, str | None]:
+        return self._audience({**request.args.to_dict(), **(auth if isinstance(auth, dict) else {})})
 
     def _audience(self, params: dict) -> tuple[str, str | None]:
         counter, ticket = params.get("counter"), params.get("ticket")
@@ -197,8 +226,8 @@ class LiveChannel:
             raise Refused("unauthorized", "pair this tablet first (antre survey-key, /survey/pair)", SURVEY)
         return counter
 
-    def _enter(self, sid: str, audience: tuple[str, str | None]) -> None:
-        self.server.enter_room(sid, _room(audience))
+    async def _enter(self, sid: str, audience: tuple[str, str | None]) -> None:
+        await self.sio.enter_room(sid, _room(audience))
         with self._lock:
             self._audiences[sid] = audience
         if audience[0] not in QUIET:  # a kiosk or the monitor reads its facts over HTTP: no snapshot to send
@@ -224,6 +253,77 @@ class LiveChannel:
             check["error"] = "the live channel's emitter has stopped: displays get no calls; restart the server"
         return check
 
+    # --- the connections ------------------------------------------------------------------------------
+    def disconnect_all(self, wait: float | None = None) -> None:
+        """Drop every client's connection, as a server going away does, but at once: a WebSocket never
+        ends by itself, so a stopping server would wait its whole grace period for them. Aborted, not
+        closed: Engine.IO's close packet would tell the clients (the print agent too) not to reconnect.
+        From any thread; waits up to ``wait`` seconds for it (None: not at all)."""
+        self.bridge.run(self._abort(list(self.sio.eio.sockets.values())), wait)
+
+    @staticmethod
+    async def _abort(sockets: list) -> None:
+        """End these Engine.IO sessions: what was still queued for them is dropped, their WebSocket is
+        closed by its writer (or, for a client that stopped reading, by the WebSocket keepalive)."""
+        for sock in sockets:
+            while not sock.queue.empty():
+                sock.queue.get_nowait()
+                sock.queue.task_done()
+            await sock.close(wait=False, abort=True)
+            sock.queue.put_nowait(None)  # the writer's signal to close the WebSocket
+
+    def attach(self) -> None:
+        """Called by every request the hall's ASGI app serves (queue_server/asgi.py), on uvicorn's loop:
+        the first one makes the channel learn the loop and start watching the connections."""
+        if not self.bridge.attached:
+            self.bridge.attach()
+            self._sweeper = threading.Thread(target=self._sweep, name="antre-live-sweep", daemon=True)
+            self._sweeper.start()
+
+    def _sweep(self) -> None:
+        """Close every connection that has not joined the live channel (a namespace: an audience here,
+        the printer-agents' one) within ``connections.join_timeout_seconds`` of being first seen, and
+        every one that has fallen ``MAX_QUEUED`` packets behind.
+
+        Why: an Engine.IO connection answers pings by itself, so a client that opens one and never says
+        what it follows would hold its place (and its address's share, connections.per_address) for
+        ever; a refused connect leaves the same kind of connection behind. Displays and phones join
+        within a second of opening. A client that stops reading while its connection stays open would
+        make the server keep every message for it."""
+        first_seen: dict[str, float] = {}
+        while True:
+            seconds = self.hall.config.connections.join_timeout_seconds
+            try:
+                first_seen = self._close_stragglers(first_seen, seconds)
+            except Exception:
+                log.exception("live channel: checking the connections failed; trying again")
+            time.sleep(min(SWEEP_SECONDS, seconds / 2))
+
+    def _close_stragglers(self, first_seen: dict[str, float], seconds: float) -> dict[str, float]:
+        """One pass: close the connections unjoined for ``seconds`` or too far behind; returns when the
+        other unjoined ones were first seen."""
+        now = time.monotonic()
+        unjoined: dict[str, float] = {}
+        closing = []
+        for eio_sid, sock in list(self.sio.eio.sockets.items()):
+            if sock.queue.qsize() > MAX_QUEUED:
+                log.info("live channel: closing %s, %d messages behind (it stopped reading)", eio_sid, sock.queue.qsize())
+                closing.append(sock)
+            elif not self._joined(eio_sid):
+                since = first_seen.get(eio_sid, now)
+                if now - since >= seconds:
+                    log.info("live channel: closing %s, which joined nothing within %s s", eio_sid, seconds)
+                    closing.append(sock)
+                else:
+                    unjoined[eio_sid] = since
+        if closing:
+            self.bridge.run(self._abort(closing))
+        return unjoined
+
+    def _joined(self, eio_sid: str) -> bool:
+        manager = self.sio.manager
+        return any(manager.sid_from_eio_sid(eio_sid, namespace) for namespace in list(manager.get_namespaces()))
+
     # --- the emitter thread -------------------------------------------------------------------------
     def _start(self) -> None:
         """Started by the first client: until someone listens there is nobody to tell."""
@@ -232,53 +332,6 @@ class LiveChannel:
                 self._thread = threading.Thread(target=self._run, name="antre-live", daemon=True)
                 self._thread.start()
 
-    def disconnect_all(self) -> None:
-        """Drop every client's connection, as a server going away does, but at once: a WebSocket never
-        ends by itself, so a stopping server would wait its whole grace period for them. Aborted, not
-        closed: Engine.IO's close packet would tell the clients (the print agent too) not to reconnect."""
-        for sock in list(self.server.eio.sockets.values()):
-            sock.close(wait=False, abort=True)
-
-    def close_unjoined(self, seconds: float) -> None:
-        """Close, from now on, every connection that has not joined the live channel (a namespace: an
-        audience here, the printer-agents' one) within ``seconds`` of being first seen.
-
-        Why: an Engine.IO connection costs a thread while its WebSocket is open and answers pings by
-        itself, so a client that opens one and never says what it follows would hold that thread for
-        ever. A refused connect (an unknown counter, a wrong agent key) leaves the same kind of
-        connection behind. Displays and phones join within a second of opening.
-        """
-        thread = threading.Thread(target=self._sweep_unjoined, args=(seconds,), name="antre-live-joins", daemon=True)
-        thread.start()
-
-    def _sweep_unjoined(self, seconds: float) -> None:
-        first_seen: dict[str, float] = {}
-        while True:
-            try:
-                first_seen = self._close_unjoined(first_seen, seconds)
-            except Exception:
-                log.exception("live channel: checking for unjoined connections failed; trying again")
-            time.sleep(min(1.0, seconds / 2))
-
-    def _close_unjoined(self, first_seen: dict[str, float], seconds: float) -> dict[str, float]:
-        """One pass: close the connections unjoined for ``seconds``; returns when the others were first seen."""
-        now = time.monotonic()
-        unjoined: dict[str, float] = {}
-        for eio_sid, sock in list(self.server.eio.sockets.items()):
-            if self._joined(eio_sid):
-                continue
-            since = first_seen.get(eio_sid, now)
-            if now - since >= seconds:
-                log.info("live channel: closing %s, which joined nothing within %s s", eio_sid, seconds)
-                sock.close(wait=False, abort=True)
-            else:
-                unjoined[eio_sid] = since
-        return unjoined
-
-    def _joined(self, eio_sid: str) -> bool:
-        manager = self.server.manager
-        return any(manager.sid_from_eio_sid(eio_sid, namespace) for namespace in list(manager.get_namespaces()))
-
     def close(self) -> None:
         if self._thread is not None:
             self._jobs.put(None)
@@ -286,18 +339,25 @@ class LiveChannel:
 
     def _run(self) -> None:
         self._baseline = self._read_snapshot()
+        self._cursor = self._baseline["seq"]
         while True:
             step = self._next_step()
             try:
                 self._handle(step)
             except Exception:
                 log.exception("live channel: a step failed; clients will resync at their next snapshot")
+            finally:
+                self._flush()
             if step.stop:
                 return
 
     def _next_step(self) -> _Step:
+        """Wait for a wake, a client's sync or the poll interval; then take every job waiting."""
         step = _Step()
-        self._take(step, self._jobs.get())
+        try:
+            self._take(step, self._jobs.get(timeout=POLL_SECONDS))
+        except queue.Empty:
+            return step
         while not step.stop:
             try:
                 self._take(step, self._jobs.get_nowait())
@@ -309,61 +369,58 @@ class LiveChannel:
     def _take(step: _Step, job: Any) -> None:
         if job is None:
             step.stop = True
-        elif isinstance(job, str):
+        elif job != WAKE:
             step.syncs.append(job)
-        else:
-            step.events.extend(job)
 
     def _handle(self, step: _Step) -> None:
-        if step.events:
-            self._publish(step)
+        while events := self.hall.engine.events_after(self._cursor, LOG_BATCH):
+            self._publish(events)
+            if len(events) < LOG_BATCH:
+                break
         if step.syncs:
             self._send_snapshots(step.syncs)
 
-    def _publish(self, step: _Step) -> None:
-        """Calls go out first (they are what people wait for); then what the calls changed."""
-        self._emit_setup(step.events)
-        self._emit_calls(step.events)
-        self._emit_monitor(step.events)
+    def _publish(self, events: list[Event]) -> None:
+        """Calls go out first (they are what people wait for); then what the calls changed, from a
+        snapshot, with the calls of the events it shows that were committed meanwhile."""
+        self._emit_first(events)
+        self._flush()
+        self._cursor = events[-1].id  # sent: a step that fails after this never sends these calls twice
         snapshot = self._read_snapshot()
-        late = self._catch_up(step, snapshot["seq"])
-        self._emit_calls(late)
-        events = step.events + late
+        late = [e for e in self.hall.engine.events_after(events[-1].id, LOG_BATCH) if e.id <= snapshot["seq"]]
+        self._emit_first(late)
+        events = events + late
+        self._cursor = events[-1].id
         self._emit_offers(events)
         self._emit_changes(snapshot)
         self._emit_tickets(events, snapshot["seq"])
         self._baseline = snapshot
 
-    def _catch_up(self, step: _Step, seq: int) -> list[Event]:
-        """Events the snapshot already shows but the listener has not handed over yet (it runs just
-        after the commit): wait briefly for them, so the next step never goes back in ``seq``."""
-        late: list[Event] = []
-        newest = max(e.id for e in step.events)
-        deadline = time.monotonic() + CATCH_UP_SECONDS
-        while newest < seq and not step.stop:
-            try:
-                job = self._jobs.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            extra = _Step()
-            self._take(extra, job)
-            late.extend(extra.events)
-            step.syncs.extend(extra.syncs)
-            step.stop = extra.stop
-            newest = max([newest, *(e.id for e in extra.events)])
-        return late
+    def _emit_first(self, events: list[Event]) -> None:
+        """What needs no snapshot: setup changes, the calls, the monitor's nudge."""
+        self._emit_setup(events)
+        self._emit_calls(events)
+        self._emit_monitor(events)
+
+    def _flush(self) -> None:
+        """Hand what the emitter has worked out to the loop, in order."""
+        messages, self._out = self._out, []
+        self.bridge.send(messages)
+
+    def _send(self, event: str, body: Any, to: str | None = None) -> None:
+        self._out.append((event, body, to, None))
 
     def _emit_setup(self, events: Iterable[Event]) -> None:
         """A changed setup goes to every client, whatever it follows: each reads its facts again."""
         for event in events:
             if event.kind == SETUP_CHANGED:
-                self.server.emit("setup", {"seq": event.id, "version": event.details.get("version")})
+                self._send("setup", {"seq": event.id, "version": event.details.get("version")})
 
     def _emit_monitor(self, events: list[Event]) -> None:
         """Nearly every event moves a waiting count, a counter or an alert: the monitor pages read again."""
         kinds = list(dict.fromkeys(event.kind for event in events if event.kind != SETUP_CHANGED))
         if kinds:
-            self.server.emit(MONITOR, {"seq": max(event.id for event in events), "kinds": kinds}, to=MONITOR)
+            self._send(MONITOR, {"seq": max(event.id for event in events), "kinds": kinds}, to=MONITOR)
 
     def _emit_calls(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -382,7 +439,7 @@ class LiveChannel:
         for event in events:
             if event.kind == "completed" and event.ticket and event.counter_id:
                 body = survey_tablet.offer(self.hall, event.id, event.ticket, event.at, now)
-                self.server.emit("survey_offer", body, to=_room((SURVEY, event.counter_id)))
+                self._send("survey_offer", body, to=_room((SURVEY, event.counter_id)))
 
     def _emit_changes(self, snapshot: dict) -> None:
         before = {c["id"]: c for c in self._baseline["counters"]}
@@ -441,25 +498,25 @@ class LiveChannel:
             elif audience[0] == SURVEY:
                 self._send_open_offer(audience[1], to=sid)
             else:
-                self.server.emit("state", snapshot, to=sid)
+                self._send("state", snapshot, to=sid)
 
     def _send_open_offer(self, counter: str, to: str) -> None:
         offer = survey_tablet.open_offer(self.hall, counter)
         if offer is not None:
-            self.server.emit("survey_offer", offer, to=to)
+            self._send("survey_offer", offer, to=to)
 
     def _send_view(self, view: dict, seq: int, kinds: list[str], to: str, only_if_changed: bool = False) -> None:
         if only_if_changed and not kinds and self._ticket_views.get(view["id"]) == view:
             return
         self._ticket_views[view["id"]] = view
-        self.server.emit("ticket", {"seq": seq, "ticket": view, "events": kinds}, to=to)
+        self._send("ticket", {"seq": seq, "ticket": view, "events": kinds}, to=to)
 
     def _emit(self, name: str, body: dict, room: str, seq: int) -> None:
         """Stamp ``seq`` (never lower than what the audience already got) and ``prev``, then send."""
         prev = self._sent_seq.get(room, 0)  # 0: nothing sent to this audience yet, so nothing to miss
         seq = max(seq, prev)
         self._sent_seq[room] = seq
-        self.server.emit(name, {"seq": seq, "prev": prev, **body}, to=room)
+        self._send(name, {"seq": seq, "prev": prev, **body}, to=room)
 
     # --- reading ------------------------------------------------------------------------------------
     def _read_snapshot(self) -> dict:

@@ -7,6 +7,7 @@ wrong. It is public and says nothing secret: states and reasons, no paths, keys 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
@@ -26,12 +27,25 @@ PRINTER_FAILING = ("offline", "paper_out")
 bp = Blueprint("ops", __name__)
 
 
+@dataclass(frozen=True)
+class WorkerSlot:
+    """Which of ``antre run --workers N``'s processes this is (queue_server/server.py sets it), shown in
+    ``/healthz`` so an IT person, or a test, can tell which process answered."""
+
+    index: int = 0
+    workers: int = 1
+
+    def describe(self) -> dict[str, int]:
+        return {"pid": os.getpid(), "index": self.index, "workers": self.workers}
+
+
 @dataclass
 class Ops:
-    """One per app: its metrics and, when ``backup`` is configured, the backup schedule."""
+    """One per app: its metrics, which worker serves it and, when ``backup`` is configured, the backup schedule."""
 
     metrics: HallMetrics
     schedule: BackupSchedule | None = None
+    worker: WorkerSlot = WorkerSlot()
 
     def close(self) -> None:
         if self.schedule is not None:
@@ -66,9 +80,11 @@ def metrics() -> Response:
 
 @bp.get("/healthz")
 def healthz():
-    checks = health_checks(current_hall())
+    hall = current_hall()
+    checks = health_checks(hall)
     failing = [name for name, check in checks.items() if not check["ok"]]
     body: dict[str, Any] = {"status": "unhealthy" if failing else "ok", "failing": failing, "checks": checks}
+    body["worker"] = hall.ops.worker.describe()
     if failing:
         body["message"] = "not healthy: " + "; ".join(f"{name} ({checks[name].get('error', 'failing')})" for name in failing)
     response = jsonify(body)
@@ -85,6 +101,8 @@ def health_checks(hall: Hall) -> dict[str, dict[str, Any]]:
         "speech": _speech(hall.announcer),
         "live": hall.live.health(),
     }
+    if hall.live_bus is not None:
+        checks["live_bus"] = hall.live_bus.health()
     schedule = hall.ops.schedule
     if schedule is not None:
         checks["backup"] = _backup(schedule)

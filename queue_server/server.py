@@ -1,33 +1,46 @@
-"""Serving a hall in production: gunicorn, one process, many threads.
+"""Serving a hall in production: uvicorn, one asyncio loop per process, the Flask app in a thread pool.
 
-Why this server: Flask-SocketIO needs a single worker process (Socket.IO sessions live in memory),
-and its "threading" mode runs WebSockets through simple-websocket on gunicorn's threaded
-(gthread) worker. Threads, not greenlets, because SQLite, pyttsx3 and the printer sockets are
-ordinary blocking code: no monkey-patching, no surprises. Each open WebSocket holds a thread, so
-the thread count bounds the number of live displays and phones (default 1000).
+Why this server: a display or a phone keeps a WebSocket open all day. Under the threaded server each
+one held about four threads, and 1,000 of them stopped the hall (README "Why uvicorn, and several
+processes"). Under uvicorn an open
+WebSocket is a task on the process's event loop, which costs memory, not a thread. The Flask app stays
+as it is, blocking and threaded (SQLite, espeak-ng and the printer sockets are ordinary blocking code:
+no monkey-patching), in a2wsgi's pool of ``--threads`` threads (``hall_asgi``, queue_server/asgi.py).
+
+Several processes (``--workers N``): the parent binds the socket, holds the ``ServingClaim`` and keeps
+N workers alive; each worker builds its own app after the fork (no SQLite connection or thread crosses
+a fork) and accepts on the shared socket. The kernel spreads new connections over them; a client talks
+WebSocket from its first packet, so no sticky sessions are needed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
+import ctypes
 import fcntl
-import json
+import logging
 import os
+import signal
 import socket
 import threading
+import time
+import traceback
 from collections.abc import Callable
 from datetime import datetime
-from http import HTTPStatus
 from pathlib import Path
+from types import FrameType
 
-from gunicorn import util
-from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import TConn, ThreadWorker
+import uvicorn
+from flask import Flask
 
-from .config import ConfigError, ConnectionLimits
-from .connguard import AddressCap, HeaderDeadlines, address_of
-from .i18n import gettext
+from .config import ConfigError
+from .connguard import ConnectionGuard
+from .ops import WorkerSlot
+
+log = logging.getLogger(__name__)
+GRACE_SECONDS = 5  # what a request in flight gets to finish once the server stops
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+YOUNG_SECONDS = 2  # a worker dying sooner than this after its start is restarted a second later, not at once
 
 
 class AlreadyServed(RuntimeError):
@@ -40,12 +53,12 @@ class ServingClaim:
     Why: two servers on one database both issue and call correctly (SQLite serialises them), but each
     has its own live channel, so every display saw only the calls made through its own server
     (464 and 436 of 900). A lock, not a pid file: the kernel lets go of it however the server ends,
-    SIGKILL included, so a crash never leaves a hall that refuses to start. gunicorn's worker inherits
-    the descriptor (a fork), so the claim lasts while either process serves; programs it execs
-    (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
+    SIGKILL included, so a crash never leaves a hall that refuses to start. With ``--workers N`` the
+    parent claims once for all of its workers (they share one live channel through the event log and
+    Redis); the workers inherit the descriptor (a fork), so the claim lasts while any of them serves;
+    programs they exec (espeak-ng) do not, as Python opens files close-on-exec. The lock file stays after a stop:
     removing it would race with the next server opening it. Only ``run`` claims; ``backup`` and the
-    officer commands work beside a running server as before. (Several servers sharing one live
-    channel, when that is configured, would not claim.)
+    officer commands work beside a running server as before.
     """
 
     def __init__(self, database: Path, url: str):
@@ -81,181 +94,184 @@ class ServingClaim:
             self._fd = None
 
 
-class HallWorker(ThreadWorker):
-    """gunicorn's gthread worker with the hall's limits on what one client may hold
-    (queue_server/connguard.py), that also drops the live channel's connections on SIGTERM.
+class HallUvicorn(uvicorn.Server):
+    """uvicorn's server that drops the live channel's connections as soon as it is told to stop.
 
-    gthread stops by waiting for every open connection, up to ``graceful_timeout``; a display's
-    WebSocket never closes by itself, so each stop or restart took the whole 5 s while any screen was
-    connected, and the screens only noticed when the process died. Dropping them from a thread of
-    its own (a signal handler must not block) lets the requests in flight finish as before.
-    """
+    uvicorn stops by waiting for every open connection; dropping the displays and phones at once (from
+    a thread of its own: a signal handler must not block) ends the stop in a moment while the requests
+    in flight still finish, within ``GRACE_SECONDS``. The signal is not raised again after the stop, as
+    uvicorn's own handler does, so the process ends by returning, with status 0."""
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]):
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True  # a second Ctrl-C: stop waiting for the requests in flight
+        self.should_exit = True
+        threading.Thread(target=self.on_stop, name="antre-stop", daemon=True).start()
+
+
+def serve(config_path: Path, host: str = "127.0.0.1", port: int = 5000, threads: int = 1000, workers: int = 1) -> None:
+    """Serve the hall until SIGTERM or SIGINT: in this process with one worker, else through a ``Supervisor``."""
+    sock = listen(host, port)
+    url = own_url(host, port)
+    if workers == 1:
+        run_worker(config_path, sock, url, threads, WorkerSlot())
+    else:
+        Supervisor(workers, lambda index: run_worker(config_path, sock, url, threads, WorkerSlot(index, workers))).run()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket every worker accepts on, bound before any fork."""
+    family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        raise ConfigError([f"cannot listen on {host}:{port} ({error.strerror or error}): another program uses that port?"]) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_worker(config_path: Path, sock: socket.socket, url: str, threads: int, slot: WorkerSlot) -> None:
+    """One worker: the hall's app built in this process, served by uvicorn on ``sock`` until told to stop."""
+    from .hall import hall_of
+
+    app = build_app(config_path, url, slot)
+    hall = hall_of(app)
+    serve_app(app, sock, threads, ConnectionGuard(hall.config.connections, hall.config.language), hall.live.disconnect_all)
+
+
+def serve_app(app: Flask, sock: socket.socket, threads: int, guard: ConnectionGuard, on_stop: Callable[[], None]) -> None:
+    """``app`` served as a hall is, on ``sock``, until SIGTERM or SIGINT (``on_stop`` is then called)."""
+    HallUvicorn(uvicorn_config(app, threads, guard), on_stop).run(sockets=[sock])
+
+
+def uvicorn_config(app: Flask, threads: int, guard: ConnectionGuard) -> uvicorn.Config:
+    """How uvicorn serves a hall: the hall's ASGI app (``threads`` for Flask) under ``guard``'s limits."""
+    from .asgi import hall_asgi
+
+    http, ws = guard.protocols()
+    return uvicorn.Config(
+        app=hall_asgi(app, threads),
+        loop="uvloop",
+        http=http,
+        ws=ws,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,  # the client's address is the connection's: a header must not set it
+        server_header=False,
+        ws_per_message_deflate=False,  # a compressor per connection costs memory thousands of screens add up
+        ws_ping_interval=None,  # Engine.IO pings each client already
+        ws_max_size=1_000_000,  # as Engine.IO's own limit on a message
+        backlog=2048,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
+
+
+def build_app(config_path: Path, url: str, slot: WorkerSlot) -> Flask:
+    """The hall's app with what only a serving process starts (speech, reports; the live channel
+    starts its own watch at the first request, on uvicorn's loop)."""
+    from .app import create_app
+    from .hall import hall_of
+    from .reports.worker import ReportWorker
+
+    app = create_app(config_path, own_url=url)
+    hall = hall_of(app)
+    hall.ops.worker = slot
+    hall.announcer.warm_up()  # the speech process starts now, not at the first call
+    hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
+    hall.summaries.start()  # the reports' tables follow the log a second behind
+    if hall.live_bus is not None:
+        hall.live_bus.start()  # commits of the other worker processes wake this one's live channel
+    return app
+
+
+class Supervisor:
+    """Keeps ``workers`` forked worker processes running until SIGTERM or SIGINT, then stops them all.
+
+    A worker that dies (a crash, the OOM killer, a kill -9) is logged and replaced by a new one at the
+    same index; its clients reconnect, to whichever worker the kernel gives them. A small supervisor of
+    our own rather than uvicorn's ``Multiprocess``: that one spawns (not forks) its workers from a
+    picklable uvicorn config, and a worker here needs its index and builds the hall itself."""
+
+    def __init__(self, workers: int, start: Callable[[int], None]):
+        self.workers = workers
+        self.start = start
+        self.children: dict[int, tuple[int, float]] = {}  # pid: (index, started at)
+        self.stopping = threading.Event()
 
     def run(self) -> None:
-        """Set up the limits (the config is read by ``load``, in this process) and serve."""
-        limits: ConnectionLimits = self.app.limits
-        self.cap = AddressCap(limits.per_address)
-        self.heads = HeaderDeadlines(limits.header_timeout_seconds)
-        if limits.per_address >= self.cfg.threads:
-            self.log.warning(
-                "connections.per_address (%d) is not below --threads (%d): one address can still take every thread",
-                limits.per_address,
-                self.cfg.threads,
-            )
-        super().run()
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        for index in range(self.workers):
+            self._spawn(index)
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            index, started = self.children.pop(pid, (None, 0.0))
+            if index is None or self.stopping.is_set():
+                continue
+            log.warning("worker %d (pid %d) ended (%s); starting another", index, pid, _ending(status))
+            if time.monotonic() - started < YOUNG_SECONDS:
+                self.stopping.wait(1)  # a worker that cannot start: try once a second, not in a tight loop
+            if not self.stopping.is_set():
+                self._spawn(index)
 
-    def handle_exit(self, sig, frame) -> None:
-        super().handle_exit(sig, frame)
-        threading.Thread(target=self.app.disconnect_clients, name="antre-stop", daemon=True).start()
+    def _spawn(self, index: int) -> None:
+        """Fork one worker; signals stay blocked across the fork so the child never runs the parent's handler."""
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _end_with(parent)
+            for sig in stops:
+                signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            os._exit(self._worker(index))
+        self.children[pid] = (index, time.monotonic())
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
 
-    def accept(self, listener) -> None:
-        """gthread's accept, with the cap: a connection beyond its address's share is answered 429
-        and closed at once, from this loop, so it never waits for or holds a thread."""
+    def _worker(self, index: int) -> int:
+        """The child's whole life; its exit status."""
         try:
-            client_sock, client_addr = listener.accept()
-        except OSError as e:
-            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
-                raise
-            return
-        address = address_of(client_addr)
-        if not self.cap.admit(address):
-            self._refuse(client_sock, address)
-            return
-        self.nr_conns += 1
-        client_sock.setblocking(True)
-        self.enqueue_req(_CountedConn(self.cfg, client_sock, client_addr, listener.getsockname(), self.cap))
+            self.start(index)
+        except SystemExit as error:
+            return error.code if isinstance(error.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+            return 1
+        return 0
 
-    def _refuse(self, client_sock: socket.socket, address: str) -> None:
-        if self.cap.should_warn(address):
-            self.log.warning(
-                "refusing connections from %s: %d open, connections.per_address is %d", address, self.cap.open_from(address), self.cap.limit
-            )
-        message = gettext(self.app.language, "error.too_many_connections", limit=self.cap.limit)
-        with contextlib.suppress(OSError):  # the client's buffer is full or it left: closing is the answer
-            util.write_nonblock(client_sock, _json_answer(HTTPStatus.TOO_MANY_REQUESTS, "too_many_connections", message))
-        util.close(client_sock)
-
-    def handle(self, conn):
-        """The request thread's work; its headers must arrive within ``header_timeout_seconds``."""
-        self.heads.watch(conn)
-        try:
-            return super().handle(conn)
-        finally:
-            self.heads.done(conn)
-
-    def handle_request(self, req, conn):
-        """Called once the headers are in: from here on the request (or WebSocket) has no deadline."""
-        self.heads.done(conn)
-        return super().handle_request(req, conn)
-
-    def murder_pending(self) -> None:
-        """Runs every second in the worker's main loop: drops the connections too slow with their headers too."""
-        super().murder_pending()
-        for conn in self.heads.expire():
-            self.log.info(
-                "closed a connection from %s: no complete request headers within %s s", address_of(conn.client), self.heads.seconds
-            )
-
-    def handle_error(self, req, client, addr, exc) -> None:
-        """gunicorn's own answers (a request it cannot parse, a header too large, a crash outside
-        Flask) in the API's JSON error shape instead of its HTML page. gunicorn still decides the
-        status and logs; only the page it writes is caught and replaced."""
-        page = _CapturedPage()
-        super().handle_error(req, page, addr, exc)
-        status = page.status()
-        key = "error.internal" if status >= 500 else "error.bad_request"
-        code = "internal_error" if status >= 500 else "bad_request"
-        message = gettext(self.app.language, key, status=status)
-        try:
-            util.write_nonblock(client, _json_answer(HTTPStatus(status), code, message))
-        except OSError:
-            self.log.debug("Failed to send error message.")
+    def _stop(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(pid, signal.SIGTERM)
 
 
-def _json_answer(status: HTTPStatus, code: str, message: str) -> bytes:
-    """A whole HTTP answer in the API's error shape, closing the connection."""
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
-    head = f"HTTP/1.1 {status.value} {status.phrase}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    return head.encode("latin-1") + body
+def _end_with(parent: int) -> None:
+    """Have this worker told to stop (SIGTERM) when its parent dies, even by SIGKILL, rather than serve
+    on alone, holding the serving claim, with nobody to restart it (Linux's PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(0)
 
 
-class _CountedConn(TConn):
-    """A connection that gives its place under its address's cap back when gunicorn closes it (every
-    way a gthread connection ends goes through ``close``: finished, kept-alive too long, never spoke)."""
-
-    def __init__(self, cfg, sock, client, server, cap: AddressCap):
-        super().__init__(cfg, sock, client, server)
-        self._cap: AddressCap | None = cap
-
-    def close(self, graceful: bool = False) -> None:
-        try:
-            super().close(graceful)
-        finally:
-            if self._cap is not None:
-                self._cap.release(address_of(self.client))
-                self._cap = None
-
-
-class _CapturedPage:
-    """Stands in for the client's socket while gunicorn writes its error page, to read its status."""
-
-    def __init__(self) -> None:
-        self.written = b""
-
-    def gettimeout(self) -> float:
-        return 0.0  # already non-blocking: gunicorn writes at once
-
-    def sendall(self, data: bytes) -> None:
-        self.written += data
-
-    def status(self) -> int:
-        """The status on the page's first line, ``HTTP/1.1 400 Bad Request``; 500 if none."""
-        parts = self.written.split(b" ", 2)
-        return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 500
-
-
-class HallServer(BaseApplication):
-    def __init__(self, config_path: Path, host: str, port: int, threads: int):
-        self.config_path = config_path
-        self.disconnect_clients: Callable[[], None] = lambda: None  # set in the worker by load()
-        self.language = "id"  # of gunicorn's own error answers; the hall's, set by load()
-        self.limits = ConnectionLimits()  # the hall's connections section, set by load()
-        self.own_url = own_url(host, port)
-        self.options = {
-            "bind": f"{host}:{port}",
-            "workers": 1,
-            "worker_class": HallWorker,
-            "threads": threads,
-            "worker_connections": threads + 100,
-            "timeout": 60,
-            "graceful_timeout": 5,
-            "keepalive": 5,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "warning",
-        }
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        """Runs in the worker after the fork, so no SQLite connection or thread crosses a fork."""
-        from .app import create_app
-        from .hall import hall_of
-        from .reports.worker import ReportWorker
-
-        app = create_app(self.config_path, own_url=self.own_url)
-        hall = hall_of(app)
-        hall.announcer.warm_up()  # the speech process starts now, not at the first call
-        hall.report_worker = ReportWorker(hall.config.database)  # reports never hold up an officer's Next
-        hall.summaries.start()  # the reports' tables follow the log a second behind
-        self.disconnect_clients = hall.live.disconnect_all
-        self.language = hall.config.language
-        self.limits = hall.config.connections
-        hall.live.close_unjoined(self.limits.join_timeout_seconds)
-        return app
+def _ending(status: int) -> str:
+    """How a worker ended, for the log: its exit status or the signal that killed it."""
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 def own_url(host: str, port: int) -> str:
@@ -271,7 +287,3 @@ def own_url(host: str, port: int) -> str:
     except OSError:
         address = socket.gethostname()
     return f"http://{address}:{port}"
-
-
-def serve(config_path: Path, host: str = "127.0.0.1", port: int = 5000, threads: int = 1000) -> None:
-    HallServer(config_path, host, port, threads).run()

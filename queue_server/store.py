@@ -498,6 +498,13 @@ class Tx:
         )
         return cursor.lastrowid
 
+    def events_after(self, after: int, limit: int) -> list[dict]:
+        """Up to ``limit`` events with ids above ``after``, oldest first: for readers that follow the log."""
+        rows = self._all("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
+
     def events_for_ticket(self, ticket_id: str) -> list[dict]:
         rows = self._all("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         for row in rows:

@@ -1,10 +1,9 @@
 """The versions of the packages whose private internals Antre relies on, and what it relies on.
 
 A routine upgrade of one of these can change what the code reaches into without any error: the live
-channel would quietly drop back to a writer thread per client, a USB printer would stop printing.
+channel would stop closing clients that fell behind, a USB printer would stop printing.
 So each is pinned in pyproject.toml to exactly the range below (tests/test_dependencies.py checks
-both agree, and that the installed versions are inside), and ``live_transport.install`` keeps the
-stock behaviour when a version it depends on is outside. README "Upgrading dependencies" says what
+both agree, and that the installed versions are inside). README "Upgrading dependencies" says what
 to re-check before widening a range. This module imports nothing heavy: the printer-agent may use it.
 """
 
@@ -31,24 +30,19 @@ TESTED: dict[str, Tested] = {
     "python-engineio": Tested(
         (4, 15, 1),
         (4, 16),
-        "live_transport.py: Socket.poll/send/queue/check_ping_timeout/_websocket_handler, the writer loop "
-        "calling poll, Server.sockets as a plain dict, packet.packet_names, exceptions.QueueEmpty",
+        "live.py: AsyncServer.sockets maps each connection to its AsyncSocket, whose ``queue`` holds the packets not yet "
+        "written (a client that stopped reading is closed when it grows too long) and ``close(wait=False, abort=True)``",
     ),
-    "python-socketio": Tested((5, 18, 1), (5, 19), "live.py: Server.eio is the Engine.IO server live_transport installs on"),
-    "flask-socketio": Tested(
-        (5, 7, 0), (5, 8), "live.py: SocketIO.server is the python-socketio server; threading mode runs WebSockets through simple-websocket"
+    "python-socketio": Tested(
+        (5, 18, 1), (5, 19), "live.py: AsyncServer.eio is its Engine.IO server; manager.sid_from_eio_sid and get_namespaces tell a joined connection"
     ),
-    "simple-websocket": Tested(
-        (1, 1, 0), (1, 2), "live_transport.py: Server.ws is its wsproto connection, Server.sock the blocking socket, Server.connected"
-    ),
-    "wsproto": Tested(
-        (1, 3, 2), (1, 4), "live_transport.py: frames written with the connection's send(Message|TextMessage) outside simple-websocket"
-    ),
-    "gunicorn": Tested(
-        (27, 0, 1),
-        (27, 1),
-        "server.py: gthread's ThreadWorker.accept/enqueue_req/handle/handle_request/murder_pending/nr_conns and "
-        "TConn(cfg, sock, client, server).close, which HallWorker overrides for the connection limits",
+    "uvicorn": Tested(
+        (0, 55, 0),
+        (0, 56),
+        "connguard.py: HttpToolsProtocol.connection_made/connection_lost/on_message_begin/on_url/on_header/"
+        "on_headers_complete/handle_websocket_upgrade (the upgraded transport's new protocol)/send_400_response and its "
+        "client/transport/loop/url attributes; WebSocketsSansIOProtocol.connection_lost; server.py: Server.handle_exit, "
+        "should_exit/force_exit, run(sockets=)",
     ),
     "python-escpos": Tested((3, 1), (3, 2), "printer/connections.py: Usb/Serial._raw writes ready-made ESC/POS bytes"),
 }

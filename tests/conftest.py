@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from antre.printer.loopback import LoopbackPrinter
 from antre.queue_server.app import create_app
 from antre.queue_server.clock import ManualClock
@@ -14,7 +15,7 @@ from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of, open_hall
 from antre.queue_server.issuing_access import new_kiosk_key
 
-from tests.support import SMALL_HALL, ServerProcess, launch_chromium, write_config
+from tests.support import SMALL_HALL, RedisServer, ServerProcess, launch_chromium, redis_server_or_skip, write_config
 
 OPENING = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 PASSWORD = "rahasia-petugas-1"
@@ -97,10 +98,25 @@ def auth():
     return header
 
 
-def start_server(config_path: Path) -> ServerProcess:
-    """A real ``antre run`` (gunicorn) on a free loopback port, with officers admin, siti (1, 2) and
-    budi (3). The accounts are made in-process, not with ``antre officer add`` (test_cli's subject):
-    two command start-ups fewer per test."""
+LIVE_MODULES = ("tests.test_live", "tests.test_live_transport")  # their tests run against one and two workers
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The live channel's tests, unchanged, against one ``antre run`` process and against two sharing
+    the channel through Redis (each client and each request lands on either)."""
+    if "server" in metafunc.fixturenames and metafunc.module.__name__ in LIVE_MODULES:
+        metafunc.parametrize("server", [1, 2], indirect=True, ids=["one-worker", "two-workers"])
+
+
+def start_server(config_path: Path, workers: int = 1, message_queue: str | None = None) -> ServerProcess:
+    """A real ``antre run`` on a free loopback port, with officers admin, siti (1, 2) and budi (3).
+    The accounts are made in-process, not with ``antre officer add`` (test_cli's subject): two
+    command start-ups fewer per test. Several ``workers`` share the live channel through the Redis at
+    ``message_queue``."""
+    if message_queue:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        data["live"] = {"workers": workers, "message_queue": message_queue}
+        config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     hall = open_hall(load_config(config_path))
     try:
         hall.accounts.add("admin", PASSWORD, "admin")
@@ -108,15 +124,27 @@ def start_server(config_path: Path) -> ServerProcess:
         hall.accounts.add("budi", PASSWORD, "officer", ["3"])
     finally:
         hall.store.close()
-    return ServerProcess(config_path).start()
+    return ServerProcess(config_path, workers=workers).start()
 
 
 @pytest.fixture
-def server(config_path: Path):
-    """The small hall served by a real ``antre run`` of its own (see ``start_server``)."""
-    process = start_server(config_path)
+def server(request: pytest.FixtureRequest, config_path: Path):
+    """The small hall served by a real ``antre run`` of its own (see ``start_server``); with
+    ``request.param`` workers (``pytest_generate_tests``), more than one sharing a Redis of the test's."""
+    workers = getattr(request, "param", 1)
+    redis = request.getfixturevalue("redis_server") if workers > 1 else None
+    process = start_server(config_path, workers, redis.url if redis else None)
     yield process
     process.kill()  # nothing is checked after the test, and a graceful stop costs half a second per test
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A redis-server of the test's own on a free loopback port (skipped without the package, except under CI)."""
+    redis_server_or_skip()
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

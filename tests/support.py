@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -140,10 +141,12 @@ def serving(url: str) -> bool:
 
 
 class ServerProcess:
-    """``antre run`` in its own process group, on a fixed port so it can be restarted in place."""
+    """``antre run`` in its own process group, on a fixed port so it can be restarted in place
+    (``workers``: its ``--workers``; more than one needs ``live.message_queue`` in the config)."""
 
-    def __init__(self, config: Path, port: int | None = None, log_path: Path | None = None):
+    def __init__(self, config: Path, port: int | None = None, log_path: Path | None = None, workers: int = 1):
         self.config = config
+        self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or config.parent / f"server-{self.port}.log"
@@ -163,6 +166,8 @@ class ServerProcess:
                 str(self.port),
                 "--threads",
                 "64",
+                "--workers",
+                str(self.workers),
             ],
             stdout=log,
             stderr=log,
@@ -186,6 +191,97 @@ class ServerProcess:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+
+def serve_in_thread(app: Any, threads: int = 16) -> tuple[str, Callable[[], None]]:
+    """``app`` served as ``antre run`` serves a hall (uvicorn, the hall's ASGI app and connection limits)
+    from a thread of the test process, on a free loopback port: for the tests that drive the app's
+    clock or parts directly. Returns its URL and the function that stops it."""
+    import uvicorn
+    from antre.queue_server.connguard import ConnectionGuard
+    from antre.queue_server.hall import hall_of
+    from antre.queue_server.server import listen, uvicorn_config
+
+    hall = hall_of(app)
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn_config(app, threads, ConnectionGuard(hall.config.connections, hall.config.language)))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="test-server", daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 15, message="the hall served from a thread")
+
+    def stop() -> None:
+        hall.live.disconnect_all()  # as antre run does on SIGTERM: the displays' WebSockets never end by themselves
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
+
+
+class RedisServer:
+    """Debian's ``redis-server`` of a test's (or a benchmark's) own, on a loopback port: nothing saved
+    to disk, its files in ``folder``. ``stop()`` and ``start()`` again on the same port give the live
+    bus an outage and a recovery; ``pause()`` freezes it with its connections left open (the silent
+    failure: a socket that stays up while nothing arrives on it)."""
+
+    def __init__(self, folder: Path, port: int | None = None):
+        self.folder = folder
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10) -> RedisServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        options = {"port": self.port, "bind": "127.0.0.1", "save": "", "appendonly": "no", "dir": self.folder, "logfile": "redis.log"}
+        self.process = subprocess.Popen(
+            ["redis-server", *(item for name, value in options.items() for item in (f"--{name}", str(value)))],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(self._ready, timeout, 0.02, f"redis-server on port {self.port} (log: {self.folder / 'redis.log'})")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server exited with {self.process.returncode}: {self._log()[-2000:]}")
+        return self.answers()
+
+    def answers(self) -> bool:
+        """Whether it answers a PING now (one plain RESP command: no client library needed)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16) == b"+PONG\r\n"
+        except OSError:
+            return False
+
+    def _log(self) -> str:
+        path = self.folder / "redis.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def pause(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server would never act on SIGTERM
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+
+def redis_server_or_skip() -> None:
+    """Tests that need ``redis-server`` skip without it on a developer's machine, and fail under CI
+    (``CI`` set), where a skipped test would hide that the package list lost it."""
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed (Debian: apt-get install redis-server; `make test` installs it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def launch_chromium(playwright: Any, *extra_args: str) -> Any:

@@ -1,6 +1,6 @@
 """Pinned where it relies on internals: the packages queue_server/tested_versions.py names are
-declared in pyproject.toml with exactly the tested range, installed inside it, and the live channel
-really takes its fast path with them (tests/test_live_transport.py drives real clients through it)."""
+declared in pyproject.toml with exactly the tested range, installed inside it, and what the code
+reaches into is still there (tests/test_live_transport.py drives real clients through the live part)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,15 @@ def test_pyproject_declares_each_of_them_with_exactly_the_tested_range():
         assert requirements[name].specifier == SpecifierSet(tested.specifier), f"{name}: pyproject says {requirements[name].specifier}"
 
 
-def test_the_live_channel_writes_websocket_frames_directly_with_the_installed_versions(app):
-    assert hall_of(app).live.direct_writes, "live_transport.install refused: see the warning it logged"
+def test_engineio_still_keeps_each_connections_unsent_packets_in_an_asyncio_queue(app):
+    import asyncio
+
+    from engineio.async_socket import AsyncSocket
+
+    live = hall_of(app).live
+    assert isinstance(live.sio.eio.sockets, dict)
+    sock = AsyncSocket(live.sio.eio, "sid")
+    assert isinstance(sock.queue, asyncio.Queue) and sock.queue.qsize() == 0
 
 
 def test_python_escpos_still_has_the_raw_write_usb_and_serial_printing_go_through():
@@ -45,9 +52,15 @@ def test_python_escpos_still_has_the_raw_write_usb_and_serial_printing_go_throug
     assert callable(getattr(Usb, "_raw", None)) and callable(getattr(Serial, "_raw", None))
 
 
-def test_gunicorn_still_has_the_gthread_methods_the_connection_limits_override():
-    from gunicorn.workers.gthread import TConn, ThreadWorker
+def test_uvicorn_still_has_the_protocol_methods_the_connection_limits_override():
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from uvicorn.server import Server
 
-    for name in ("accept", "enqueue_req", "handle", "handle_request", "murder_pending", "finish_request"):
-        assert callable(getattr(ThreadWorker, name, None)), f"ThreadWorker.{name} is gone"
-    assert callable(getattr(TConn, "close", None))
+    for name in (
+        "connection_made", "connection_lost", "on_message_begin", "on_url", "on_header", "on_headers_complete",
+        "handle_websocket_upgrade", "send_400_response",
+    ):  # fmt: skip
+        assert callable(getattr(HttpToolsProtocol, name, None)), f"HttpToolsProtocol.{name} is gone"
+    assert callable(getattr(WebSocketsSansIOProtocol, "connection_lost", None))
+    assert callable(getattr(Server, "handle_exit", None))

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import pytest
 from antre.queue_server import cli, config
+from antre.queue_server.hall import hall_of
 
 from tests.support import ROOT
 
@@ -107,7 +108,7 @@ def test_every_url_the_app_serves_is_in_the_contract(app):
 
 
 def test_every_socketio_namespace_and_client_event_is_in_the_contract(app):
-    server = app.extensions["socketio"].server
+    server = hall_of(app).live.sio
     events = {namespace: set(handlers) for namespace, handlers in server.handlers.items()}
     for namespace, handler in server.namespace_handlers.items():
         events.setdefault(namespace, set()).update(name.removeprefix("on_") for name in vars(type(handler)) if name.startswith("on_"))

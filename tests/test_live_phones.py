@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 import socketio
-from werkzeug.serving import make_server
 
-from tests.support import http, wait_until
+from tests.support import http, serve_in_thread, wait_until
 from tests.test_live import in_order
 
 pytestmark = pytest.mark.slow
@@ -52,13 +51,10 @@ class Phone:
 
 @pytest.fixture
 def hall_server(app, officers):
-    """The app on werkzeug's threaded server in this process (the tests' manual clock), and an admin's token."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", officers["admin"]
-    server.shutdown()
-    thread.join(timeout=5)
+    """The app served from a thread of this process (the tests' manual clock), and an admin's token."""
+    url, stop = serve_in_thread(app)
+    yield url, officers["admin"]
+    stop()
 
 
 def page_view(url: str, ticket_id: str) -> dict:

@@ -1,27 +1,28 @@
-"""The live channel's direct WebSocket writes (queue_server/live_transport.py) against a real ``antre run``.
+"""The live channel's connections on the asyncio loop (queue_server/live.py, live_loop.py, asgi.py).
 
-What is checked is what the stock writer thread per client guaranteed: a client that stops reading
-holds up nobody else, and when it reads again it gets every message, intact and in order; a client
-that starts with long polling and upgrades gets what was queued before the upgrade first.
+What is checked: a client that stops reading holds up nobody else, and when it reads again it gets
+every message, intact and in order; one that falls too far behind is disconnected and the others go
+on; a client that starts with long polling and upgrades gets what was queued before the upgrade first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
-import threading
 import time
 
 import pytest
 import socketio
-from antre.queue_server import live_transport
+from antre.queue_server import live
+from antre.queue_server.app import create_app
+from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of
-from werkzeug.serving import make_server
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
 from tests.conftest import PASSWORD
-from tests.support import http, wait_until
+from tests.support import http, serve_in_thread, wait_until, write_real_size_config
 
 pytestmark = pytest.mark.slow
 
@@ -91,27 +92,34 @@ def admin(server) -> str:
 
 @pytest.fixture
 def in_process(app, officers):
-    """The app on werkzeug's threaded server in this process, so a test can reach the server side of a
-    client's socket (gunicorn's is in another process); the live transport is the same."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, hall_of(app).live.server.eio, officers["admin"]
-    server.shutdown()
-    thread.join(timeout=5)
+    """The app served by uvicorn in this process, so a test can change the live channel's limits (an
+    ``antre run`` is another process); the serving is the same."""
+    url, stop = serve_in_thread(app)
+    yield url, officers["admin"], hall_of(app).live
+    stop()
 
 
-def stalled_client(server, eio) -> tuple[RawClient, live_transport.DirectSocket]:
-    """A client that has its first ``state`` and then stops reading; its server-side send buffer is made
-    small, so the kernel refuses writes after a few kilobytes instead of a few megabytes."""
-    slow = RawClient(server.server_port)
+@pytest.fixture
+def real_size_in_process(tmp_path, monkeypatch):
+    """The real-size hall (60 counters: a ``state`` of some 20 kB) served in this process, with a
+    limit of 50 packets behind: a client that stops reading passes it once the kernel's and the
+    WebSocket's buffers are full, after a few megabytes."""
+    monkeypatch.setattr(live, "MAX_QUEUED", 50)
+    app = create_app(load_config(write_real_size_config(tmp_path)))
+    hall_of(app).accounts.add("admin", PASSWORD, "admin")
+    url, stop = serve_in_thread(app)
+    yield url, hall_of(app).live
+    stop()
+    hall_of(app).store.close()
+
+
+def stalled_client(url: str) -> RawClient:
+    """A client that has its first ``state`` and then stops reading."""
+    slow = RawClient(int(url.rsplit(":", 1)[1]))
     slow.read_until(lambda: any(t.startswith("0{") for t in slow.texts), "the Engine.IO open packet")
     slow.send("40")
     slow.read_until(lambda: any(name == "state" for name, _ in slow.events()), "the first state")
-    (sock,) = eio.sockets.values()
-    assert isinstance(sock, live_transport.DirectSocket) and sock._direct
-    sock._wsock.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-    return slow, sock
+    return slow
 
 
 def ask_for_snapshots(slow: RawClient, until_closed: bool = False) -> None:
@@ -125,28 +133,26 @@ def ask_for_snapshots(slow: RawClient, until_closed: bool = False) -> None:
         time.sleep(0.005)  # spread over the emitter's steps, so each follow gets its own snapshot
 
 
-def call_one(url: str, token: str) -> list[dict]:
+def call_one(url: str, token: str, service: str = "A", counter: str = "1") -> list[dict]:
     """Issue a ticket and call it, with a client that reads; returns the ``called`` messages it got."""
     fast = socketio.Client()
     calls: list[dict] = []
     fast.on("called", calls.append)
     fast.connect(url, transports=["websocket"], wait_timeout=10)
     try:
-        assert http("POST", f"{url}/api/v1/tickets", {"service": "A"})[0] == 201
-        assert http("POST", f"{url}/api/v1/counters/1/call-next", token=token)[0] == 200
+        assert http("POST", f"{url}/api/v1/tickets", {"service": service})[0] == 201
+        assert http("POST", f"{url}/api/v1/counters/{counter}/call-next", token=token)[0] == 200
         wait_until(lambda: calls, 10, message="called at the client that reads")
     finally:
         fast.disconnect()
     return calls
 
 
-def test_a_client_that_stops_reading_holds_up_nobody_and_then_gets_everything_in_order(in_process):
-    server, eio, token = in_process
-    slow, sock = stalled_client(server, eio)
+def test_a_client_that_stops_reading_holds_up_nobody_and_then_gets_everything_in_order(server, admin):
+    slow = stalled_client(server.url)
     ask_for_snapshots(slow)
-    wait_until(lambda: sock._backlog or sock._flushing, 10, message="writes the kernel did not take")
 
-    call_one(f"http://127.0.0.1:{server.server_port}", token)
+    call_one(server.url, admin)
 
     slow.read_until(lambda: sum(name == "ack" for name, _ in slow.events()) == FOLLOWS, "every acknowledgement")
     slow.read_until(lambda: any(name == "called" for name, _ in slow.events()), "the call at the slow client")
@@ -158,16 +164,22 @@ def test_a_client_that_stops_reading_holds_up_nobody_and_then_gets_everything_in
     slow.close()
 
 
-def test_a_client_too_far_behind_is_disconnected_and_the_others_go_on(in_process, monkeypatch):
-    server, eio, token = in_process
-    monkeypatch.setattr(live_transport, "MAX_BACKLOG", 20_000)
-    slow, sock = stalled_client(server, eio)
-    ask_for_snapshots(slow, until_closed=True)
-    wait_until(lambda: sock.closed, 10, message="the stalled client disconnected")
+def test_a_client_too_far_behind_is_disconnected_and_the_others_go_on(real_size_in_process):
+    """Disconnected by the server: it forgets the client and what was queued for it (the TCP
+    connection itself ends when the WebSocket keepalive gets no answer)."""
+    url, channel = real_size_in_process
+    slow = stalled_client(url)
+    wait_until(lambda: channel.clients()["hall"] == 1, 10, message="the stalled client counted")
+    for ack_id in range(1, 2001):  # each follow is answered by a snapshot (some 20 kB): 40 MB at most
+        if channel.clients()["hall"] == 0:
+            break
+        with contextlib.suppress(ConnectionError):
+            slow.send(f"42{ack_id}" + json.dumps(["follow", {}]))
+        time.sleep(0.005)  # spread over the emitter's steps, so each follow gets its own snapshot
+    wait_until(lambda: channel.clients()["hall"] == 0 and not channel.sio.eio.sockets, 10, message="the stalled client dropped")
 
-    assert call_one(f"http://127.0.0.1:{server.server_port}", token)
-    with pytest.raises((AssertionError, ConnectionError), match=r"closed the connection|reset"):
-        slow.read_until(lambda: False, "the end of the connection")
+    token = http("POST", f"{url}/api/v1/auth/login", {"username": "admin", "password": PASSWORD})[1]["token"]
+    assert call_one(url, token, service="AA", counter="101")
     slow.close()
 
 
@@ -185,16 +197,3 @@ def test_a_client_that_upgrades_from_polling_gets_what_was_queued_first(server, 
     finally:
         client.disconnect()
     assert received[0][0] == "state"
-
-
-def test_install_refuses_a_server_it_was_not_written_for_and_changes_nothing(caplog):
-    class NotThreading:
-        def __init__(self):
-            self.async_mode = "eventlet"
-            self.sockets: dict = {}
-
-    server = NotThreading()
-    assert live_transport.install(server) is False
-    assert type(server.sockets) is dict
-    assert "keeping Engine.IO's writer thread per client" in caplog.text
-    assert "async_mode is 'eventlet'" in caplog.text

@@ -7,16 +7,13 @@ target because the test moves time, not because it waits half an hour.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from antre.queue_server.app import create_app
 from antre.queue_server.config import load_config
 from antre.queue_server.hall import hall_of
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
-from tests.support import TV, axe_violations, tv_page, write_real_size_config
+from tests.support import TV, axe_violations, serve_in_thread, tv_page, write_real_size_config
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -31,12 +28,9 @@ def served(tmp_path, clock):
     app = create_app(load_config(write_real_size_config(tmp_path)), clock)
     hall = hall_of(app)
     hall.accounts.add("admin", PASSWORD, "admin")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="monitor-test-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", hall
-    hall.live.disconnect_all()
-    server.shutdown()
+    url, stop = serve_in_thread(app)
+    yield url, hall
+    stop()
     for part in (hall.monitor, hall.presence, hall.announcer):
         part.close()
     hall.printing.stop()
