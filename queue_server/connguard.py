@@ -196,11 +196,21 @@ class GuardedHttp(HttpToolsProtocol):
             self._counted = None
 
 
+ABORT = "antre.abort"  # the ASGI scope extension that drops a WebSocket's connection at once
+
+
 class GuardedWebSocket(WebSocketsSansIOProtocol):
-    """uvicorn's websockets protocol that gives the connection's place under the cap back when it ends."""
+    """uvicorn's websockets protocol that gives the connection's place under the cap back when it ends,
+    and offers the app a way to drop the connection at once (the scope's ``extensions["antre.abort"]``,
+    called on the loop): a client that stopped reading keeps a WebSocket's close waiting for ever, since
+    closing flushes first, so the live channel drops such a client with it (queue_server/live.py)."""
 
     _cap: AddressCap | None = None
     _counted: str | None = None
+
+    async def run_asgi(self) -> None:
+        self.scope.setdefault("extensions", {})[ABORT] = self.transport.abort
+        await super().run_asgi()
 
     def hand_over(self, cap: AddressCap, address: str | None) -> None:
         self._cap, self._counted = cap, address

@@ -83,6 +83,7 @@ from flask import Flask, request
 from socketio.exceptions import ConnectionRefusedError
 
 from . import session as console_session
+from .connguard import ABORT
 from .engine import Event, NotFound, public_ticket
 from .hall import Hall
 from .live_bus import LiveBus
@@ -264,13 +265,22 @@ class LiveChannel:
     @staticmethod
     async def _abort(sockets: list) -> None:
         """End these Engine.IO sessions: what was still queued for them is dropped, their WebSocket is
-        closed by its writer (or, for a client that stopped reading, by the WebSocket keepalive)."""
+        closed by its writer."""
         for sock in sockets:
             while not sock.queue.empty():
                 sock.queue.get_nowait()
                 sock.queue.task_done()
             await sock.close(wait=False, abort=True)
             sock.queue.put_nowait(None)  # the writer's signal to close the WebSocket
+
+    def _drop(self, eio_sid: str, sock: Any) -> None:
+        """End a session whose client stopped reading: its writer is stuck on the full connection, so
+        the connection itself is dropped too (the server's ``antre.abort`` scope extension)."""
+        scope = (self.sio.environ.get(eio_sid) or {}).get("asgi.scope") or {}
+        abort = (scope.get("extensions") or {}).get(ABORT)
+        self.bridge.run(self._abort([sock]))
+        if abort is not None and self.bridge.attached:
+            self.bridge.loop.call_soon_threadsafe(abort)
 
     def attach(self) -> None:
         """Called by every request the hall's ASGI app serves (queue_server/asgi.py), on uvicorn's loop:
@@ -307,8 +317,8 @@ class LiveChannel:
         closing = []
         for eio_sid, sock in list(self.sio.eio.sockets.items()):
             if sock.queue.qsize() > MAX_QUEUED:
-                log.info("live channel: closing %s, %d messages behind (it stopped reading)", eio_sid, sock.queue.qsize())
-                closing.append(sock)
+                log.info("live channel: dropping %s, %d messages behind (it stopped reading)", eio_sid, sock.queue.qsize())
+                self._drop(eio_sid, sock)
             elif not self._joined(eio_sid):
                 since = first_seen.get(eio_sid, now)
                 if now - since >= seconds:

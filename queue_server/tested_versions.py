@@ -41,7 +41,7 @@ TESTED: dict[str, Tested] = {
         (0, 56),
         "connguard.py: HttpToolsProtocol.connection_made/connection_lost/on_message_begin/on_url/on_header/"
         "on_headers_complete/handle_websocket_upgrade (the upgraded transport's new protocol)/send_400_response and its "
-        "client/transport/loop/url attributes; WebSocketsSansIOProtocol.connection_lost; server.py: Server.handle_exit, "
+        "client/transport/loop/url attributes; WebSocketsSansIOProtocol.connection_lost, run_asgi and its scope/transport; server.py: Server.handle_exit, "
         "should_exit/force_exit, run(sockets=)",
     ),
     "python-escpos": Tested((3, 1), (3, 2), "printer/connections.py: Usb/Serial._raw writes ready-made ESC/POS bytes"),
