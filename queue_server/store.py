@@ -572,6 +572,27 @@ class Tx:
         ).fetchone()
         return row[0] if row else 0
 
+    def log_mark(self) -> tuple[int, int]:
+        """(newest event id, newest print job id): what ``leader.LogWatch`` compares to see that some
+        process committed work. Two lookups at the end of their primary keys."""
+        row = self.conn.execute("SELECT (SELECT MAX(id) FROM events), (SELECT MAX(id) FROM print_jobs)").fetchone()
+        return row[0] or 0, row[1] or 0
+
+    def logged_since(self, after: int) -> list[dict]:
+        """Every event after ``after``, oldest first, with what the wait estimator learns from (its
+        ticket's ``service``, and for a ticket leaving a counter the time it was last called there,
+        ``called_at``), the same whichever process committed it."""
+        rows = self._all(
+            "SELECT e.id, e.at, e.kind, e.ticket_id, e.counter_id, e.officer_id, e.details, t.service, "
+            "CASE WHEN e.kind IN ('completed', 'no_show', 'transferred') THEN (SELECT c.at FROM events c "
+            "WHERE c.ticket_id = e.ticket_id AND c.kind IN ('called', 'recalled') AND c.id < e.id ORDER BY c.id DESC LIMIT 1) "
+            "END AS called_at FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id",
+            (after,),
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
+
     # --- officers and sessions ----------------------------------------------------------------
     def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str, agency: str | None = None) -> int:
         cursor = self.conn.execute(
