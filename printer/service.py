@@ -52,6 +52,7 @@ class Printing:
         self.agents = AgentJobs(self.jobs, self._renderer(DEFAULT), retry=retry, clock=clock)
         self._agents_seen: dict[str, dict[str, Any]] = {}
         self._issued: OrderedDict[int, dict] = OrderedDict()  # job id -> its ticket as the kiosk showed it
+        self.sending = False  # whether this process sends the jobs (``start``): the leader of several does
         self._lock = threading.Lock()
 
     def _add_queue(self, target: str) -> PrintQueue:
@@ -68,7 +69,9 @@ class Printing:
         for kiosk in config.kiosks.values():
             target = self.target_for(kiosk.id)
             if target is not None and target not in self.queues and target != AGENT:
-                self._add_queue(target).start()
+                queue = self._add_queue(target)
+                if self.sending:
+                    queue.start()
 
     # --- routing -------------------------------------------------------------------------------
     def target_for(self, kiosk_id: str | None) -> str | None:
@@ -93,6 +96,8 @@ class Printing:
         estimate walks the whole waiting list, in the worker, while the next visitor taps)."""
         if job["target"] == AGENT:
             self.agents.submitted(job)
+            return
+        if not self.sending:  # another process sends it: its watch of the database wakes it (queue_server/leader.py)
             return
         if ticket is not None:
             with self._lock:
@@ -120,11 +125,23 @@ class Printing:
 
     # --- the queues ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the workers that have something to do: a printer to watch (network, USB, serial), or
-        jobs left from before a restart. The rest start with their first job."""
+        """Send the jobs from now on, in this process (the one of several that leads: each job is
+        printed by one process). Start the workers that have something to do: a printer to watch
+        (network, USB, serial), or jobs left from before a restart or stored by another process.
+        The rest start with their first job."""
+        self.sending = True
         for target, queue in self.queues.items():
             if not isinstance(queue.connection, (DummyConnection, FileConnection)) or self.jobs.counts(target).get("pending"):
                 queue.start()
+
+    def wake(self) -> None:
+        """Some process committed work (``leader.LogWatch``): it may have stored jobs, which no
+        listener of this process heard of. Each queue this process sends looks for them now."""
+        if not self.sending:
+            return
+        for target, queue in self.queues.items():
+            if queue.running or self.jobs.counts(target).get("pending"):
+                queue.wake()
 
     def stop(self) -> None:
         for queue in self.queues.values():

@@ -55,7 +55,7 @@ def init_ops(app: Flask, hall: Hall) -> Ops:
     ops = hall.ops = Ops(metrics, schedule)
     app.register_blueprint(bp)
     if schedule is not None:
-        schedule.start()
+        hall.leadership.when_leading(schedule.start)  # one process of several takes the backup
     return ops
 
 
