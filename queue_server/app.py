@@ -29,7 +29,7 @@ from .complaints.desk import Complaints
 from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
-from .leader import Leadership, LogWatch
+from .leader import EventFollower, Leadership, LogWatch
 from .live import init_live
 from .monitor import MonitorWatch
 from .notify.notifier import Notifier
@@ -163,9 +163,15 @@ def _add_notifications(app: Flask, hall: Hall) -> None:
 
 def _add_announcer(app: Flask, hall: Hall) -> None:
     """Announcements: subscribed first, so rendering is queued the moment a call commits (before
-    the live channel tells the displays), with its WAV cache next to the database."""
+    the live channel tells the displays), with its WAV cache next to the database; the speakers and
+    rendering ahead follow the log in the leader (queue_server/leader.py)."""
     hall.announcer = Announcer.for_hall(hall.config)
     hall.engine.subscribe(hall.announcer.on_events)
+    if hall.announcer.hear_from_log():  # the speakers and rendering ahead: the leader's, from every process's calls
+        follower = EventFollower(hall.store, hall.announcer.heard)
+        hall.engine.subscribe(follower.wake)
+        hall.log_watch.on_growth(follower.wake)
+        hall.leadership.when_leading(follower.start)
     app.register_blueprint(views.bp)
 
 

@@ -37,12 +37,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .engine import Event
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
 LOOK_SECONDS = 0.5
+FOLLOW_BATCH = 200  # events handed to a follower at a time
+IDLE_LOOK_SECONDS = 5.0  # a follower looks at least this often, even unwoken
 
 
 class Leadership:
@@ -168,3 +171,55 @@ class LogWatch:
                     except Exception:
                         log.exception("waking %r failed", waker)
             seen = mark
+
+
+class EventFollower:
+    """Hands ``handle`` every event committed from ``start`` on, by any process, once each and in
+    the log's order, as ``Event``s whose ticket is the ticket as it is when read (not as it was at the
+    event, which only the committing process knows). For the leader's work that must hear every
+    process's calls: the hall's speakers and rendering ahead (announce/). Woken by this process's
+    commits and by ``LogWatch``; its cursor starts at the end of the log: a new leader does not
+    replay what the previous one handled, nor a restarted server yesterday's calls."""
+
+    def __init__(self, store: Store, handle: Callable[[list[Event]], None]):
+        self.store = store
+        self.handle = handle
+        self._cursor = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        store.before_close(self.close)
+
+    def wake(self, _events: object = None) -> None:
+        """The engine's listener or the log watch: cheap, it only tells the thread to look."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None and not self.store.closed:
+            with self.store.read() as tx:
+                self._cursor = tx.log_mark()[0]
+            self._thread = threading.Thread(target=self._run, name="antre-event-follower", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop, and wait for a batch under way (the store closes after this returns)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and not self.store.closed:
+            self._wake.wait(IDLE_LOOK_SECONDS)
+            self._wake.clear()
+            try:
+                while not self._stop.is_set() and (events := self._next()):
+                    self._cursor = events[-1].id
+                    self.handle(events)
+            except Exception:  # that batch is not handed on again: a call spoken twice is worse than once missed
+                log.exception("could not hand on the latest events to %r", self.handle)
+
+    def _next(self) -> list[Event]:
+        with self.store.read() as tx:
+            rows = tx.events_since(self._cursor, FOLLOW_BATCH)
+        return [Event(r["id"], r["kind"], r["at"], r["ticket"], r["counter_id"], r["officer_id"], r["details"]) for r in rows]

@@ -578,6 +578,16 @@ class Tx:
         row = self.conn.execute("SELECT (SELECT MAX(id) FROM events), (SELECT MAX(id) FROM print_jobs)").fetchone()
         return row[0] or 0, row[1] or 0
 
+    def events_since(self, after: int, limit: int) -> list[dict]:
+        """The next ``limit`` events after ``after``, oldest first, each with its ticket as it is now
+        (``ticket``, None for an event without one): for a follower of every process's events."""
+        rows = self._all("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+        tickets = {ticket["id"]: ticket for ticket in self.tickets({row["ticket_id"] for row in rows if row["ticket_id"]})}
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+            row["ticket"] = tickets.get(row["ticket_id"])
+        return rows
+
     def logged_since(self, after: int) -> list[dict]:
         """Every event after ``after``, oldest first, with what the wait estimator learns from (its
         ticket's ``service``, and for a ticket leaving a counter the time it was last called there,

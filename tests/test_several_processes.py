@@ -231,3 +231,17 @@ def test_the_audio_of_a_call_through_one_process_is_served_by_the_other(workers)
     response = second.test_client().get(f"{API}/audio/{key}.wav")
     assert response.status_code == 200 and response.mimetype == "audio/wav"
     assert hall_of(second).announcer.renderer.stats["renders"] == 0, "rendered by the process that made the call"
+
+
+@needs_espeak
+def test_the_leader_renders_ahead_for_tickets_issued_through_another_process(workers):
+    leader, other = workers(SMALL_HALL)
+    announcer = hall_of(leader).announcer
+    announcer.warm_up()  # as a serving hall does
+    client = other.test_client()
+    for _ in range(3):
+        client.post(f"{API}/tickets", json={"service": "C"})
+    service = announcer.hall.services["C"]
+    key = announcer.renderer.key(announcement_text("C001", "Loket 3", service.name, service.agency, announcer.settings))
+    wait_until(lambda: announcer.renderer.state(key) == "ready", RENDER_DEADLINE, message="C001 at Loket 3 rendered ahead")
+    assert hall_of(other).announcer.renderer.stats["renders"] == 0, "only the leader renders ahead"
