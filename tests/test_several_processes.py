@@ -245,3 +245,27 @@ def test_the_leader_renders_ahead_for_tickets_issued_through_another_process(wor
     key = announcer.renderer.key(announcement_text("C001", "Loket 3", service.name, service.agency, announcer.settings))
     wait_until(lambda: announcer.renderer.state(key) == "ready", RENDER_DEADLINE, message="C001 at Loket 3 rendered ahead")
     assert hall_of(other).announcer.renderer.stats["renders"] == 0, "only the leader renders ahead"
+
+
+# --- one tap, one ticket --------------------------------------------------------------------------
+def test_a_tap_retried_through_another_process_at_the_same_moment_gives_one_ticket(workers):
+    apps = workers(SMALL_HALL)
+    key = new_kiosk_key(hall_of(apps[0]).store, "k1")  # one database: one key, for the kiosk whichever process it reaches
+    for round_ in range(10):
+        body = {"service": "A", "kiosk": "k1", "request_id": f"tap-{round_:04d}-both"}
+        answers: list = [None, None]
+        start = threading.Barrier(2)
+
+        def tap(i: int, body=body, answers=answers, start=start) -> None:
+            start.wait()
+            client = apps[i].test_client()
+            answers[i] = client.post(f"{API}/tickets", json=body, headers={"Authorization": f"Kiosk {key}"})
+
+        threads = [threading.Thread(target=tap, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [answer.status_code for answer in answers] == [201, 201]
+        assert answers[0].get_json()["id"] == answers[1].get_json()["id"]
+    assert hall_of(apps[0]).engine.services()[0]["waiting"] == 10
