@@ -8,6 +8,7 @@ PC's printer-agent. A ticket taken without a kiosk (a phone, an officer) is not 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT = "default"
 RECENT_JOBS = 50
 ISSUED_VIEWS = 256  # tickets kept as issued for their first print; a bound, not a size anyone reaches
+SHARED_STATE = ":state"  # after a printer's name: the note of its state, as the process sending its jobs shares it
 
 
 class Printing:
@@ -58,8 +60,19 @@ class Printing:
     def _add_queue(self, target: str) -> PrintQueue:
         connection = open_connection(self._layout_config(target).printer, self.config.path.parent)
         queue = PrintQueue(self.jobs, connection, self._renderer(target), target=target, retry=self._retry, clock=self.clock)
+        queue.on_state = lambda state: self.jobs.set_note(connection.name + SHARED_STATE, json.dumps(state))
         self.queues[target] = queue
         return queue
+
+    def _state(self, queue: PrintQueue) -> dict[str, Any]:
+        """A printer's state: its queue's own where this process sends the jobs, else what the process
+        that sends them (the leader) last shared through the database."""
+        if self.sending:
+            return queue.printer_state()
+        note = self.jobs.note(queue.connection.name + SHARED_STATE)
+        shared = json.loads(note) if note else {}
+        state = queue.printer_state()
+        return {**state, **{key: shared[key] for key in ("status", "since", "last_error", "checked_at") if key in shared}}
 
     def reconfigure(self, config: HallConfig) -> None:
         """A changed setup: tickets print with the new names at once, and a kiosk newly given a printer
@@ -169,7 +182,8 @@ class Printing:
     def _printer_status(self, job: dict) -> str:
         if job["target"] == AGENT:
             return self._agent_status(job["kiosk"])
-        return self.queues[job["target"]].printer_status()
+        queue = self.queues[job["target"]]
+        return queue.printer_status() if self.sending else self._state(queue)["status"]
 
     def _agent_status(self, kiosk: str) -> str:
         with self._lock:
@@ -177,7 +191,7 @@ class Printing:
 
     def _queue_view(self, target: str, queue: PrintQueue) -> dict:
         layout = self._layout_config(target)
-        return {"id": target, "kind": layout.printer["kind"], "kiosks": self._kiosks.get(target, []), **queue.printer_state()}
+        return {"id": target, "kind": layout.printer["kind"], "kiosks": self._kiosks.get(target, []), **self._state(queue)}
 
     def _agent_view(self, kiosk: str) -> dict:
         with self._lock:

@@ -179,6 +179,20 @@ def test_when_the_leader_stops_the_next_process_prints(workers, printer):
     assert len(printer.tickets) == 1
 
 
+def test_every_process_tells_how_the_printer_is_as_the_leader_found_it(workers, printer):
+    leader, other = workers(printed_hall(printer))  # the printer is off: connections refused
+    ticket = kiosk_ticket(other)
+
+    def seen_by(app) -> dict:
+        return app.test_client().get(f"{API}/tickets/{ticket['id']}").get_json()["print"]
+
+    wait_until(lambda: seen_by(other)["printer"] == "offline", message="the other process tells the printer is off")
+    assert seen_by(leader)["printer"] == "offline" and seen_by(other)["status"] == "pending"
+    printer.start()
+    wait_until(lambda: seen_by(other) == {**seen_by(other), "printer": "ok", "status": "sent"}, timeout=15, message="printed, and told so")
+    assert len(printer.tickets) == 1
+
+
 # --- the hall's other single jobs -----------------------------------------------------------------
 def test_a_console_seen_by_one_process_keeps_its_counter_open_in_the_leaders_sweep(workers, clock):
     leader, other = workers(SMALL_HALL)
