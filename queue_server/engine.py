@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,11 +147,10 @@ class Engine:
         self._tile_estimates: tuple[tuple, dict[str, dict]] | None = None  # (what they were made from, the estimates)
         self._retired: set[str] = set()  # services removed by a setup change not yet run on (retire_service)
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
-        self.estimates = WaitEstimator(hall, clock, self.rule)
+        self._anchoring = threading.Lock()
         with store.read() as tx:
-            self.estimates.warm(tx.latest_finished(HISTORY))
-            self.estimates.warm_pauses(tx.pauses_since(iso(self.day_began())), tx.paused_counters())
-            self.estimates.seen = tx.log_mark()[0]
+            self.estimates = self._anchored(tx)
+            self._learn(tx)
 
     # --- plumbing -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -206,9 +206,28 @@ class Engine:
         """Teach the estimator the events committed since it last looked, from the log (cheap when
         there are none): the commits of other server processes on this database as much as this
         one's, so ``GET /api/v1/tickets/{id}`` answers the same in every process. Only ever in a
-        read transaction: a write transaction sees events that its group commit may still roll back."""
-        if rows := tx.logged_since(self.estimates.seen):
-            self.estimates.learn([_logged(row) for row in rows])
+        read transaction: a write transaction sees events that its group commit may still roll back.
+        On a new day the estimator starts again from the day's start (``_anchored``)."""
+        if self.estimates.day != self.today():
+            with self._anchoring:
+                if self.estimates.day != self.today():
+                    self.estimates = self._anchored(tx)
+        estimator = self.estimates
+        if rows := tx.logged_since(estimator.seen):
+            estimator.learn([_logged(row) for row in rows])
+
+    def _anchored(self, tx: Tx) -> WaitEstimator:
+        """An estimator as of the start of today: warmed by the last tickets finished before it, its
+        cursor just before today's first event, so that ``_learn`` teaches it the whole day so far.
+        What it knows is then the log's, not this process's history: a process started (or restarted)
+        at noon estimates as one running since the morning. Costs a pass over today's events, at start
+        and once a day."""
+        began = iso(self.day_began())
+        estimator = WaitEstimator(self.hall, self.clock, self.rule)
+        estimator.warm(tx.latest_finished(HISTORY, before=began))
+        estimator.seen = tx.last_event_before(began)
+        estimator.day = self.today()
+        return estimator
 
     def _learn_now(self) -> None:
         """After this process's own commit, as the listeners hear it: what the estimator learns from

@@ -294,6 +294,7 @@ class WaitEstimator:
         self._paused_at: dict[str, tuple[str | None, datetime]] = {}
         self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
         self.seen = 0  # the newest event of the log learnt from (``learn``)
+        self.day: str | None = None  # the local day whose events it learns, from its start (the engine's)
         self._learning = threading.Lock()
 
     def reconfigure(self, hall: HallConfig, rule: CallRule) -> None:
@@ -313,16 +314,6 @@ class WaitEstimator:
         for row in finished:
             self.times.observe(row["service"], _minutes(parse_iso(row["called_at"]), parse_iso(row["finished_at"])))
             self.times.observe_issued(row["priority"] is not None)
-
-    def warm_pauses(self, today: Iterable[dict], paused_now: set[str]) -> None:
-        """Today's pauses from the event log (oldest first), so that after a restart a counter that
-        already took its planned break is not expected to take it again, and the pause a counter is
-        in now still teaches how long pauses last when it resumes."""
-        for row in today:
-            at = parse_iso(row["at"])
-            self._last_pause[row["counter_id"]] = at
-            if row["counter_id"] in paused_now:
-                self._paused_at[row["counter_id"]] = (row["reason"], at)
 
     def learn(self, events: list) -> None:
         """Learn from the events of the log after ``seen`` (the engine reads them, committed by this

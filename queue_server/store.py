@@ -422,24 +422,18 @@ class Tx:
             (since, limit),
         )
 
-    def pauses_since(self, since: str) -> list[dict]:
-        """Every pause recorded since ``since`` (counter, time, reason), oldest first."""
-        return self._all(
-            "SELECT counter_id, at, json_extract(details, '$.reason') AS reason FROM events WHERE kind = 'paused' AND at >= ? ORDER BY id",
-            (since,),
-        )
-
     def served_today(self, day: str) -> list[dict]:
         return self._all("SELECT * FROM tickets WHERE day = ? AND status = 'done'", (day,))
 
-    def latest_finished(self, per_service: int) -> list[dict]:
-        """The last finished (done or no-show) tickets of each service, oldest first: warms the wait estimate."""
+    def latest_finished(self, per_service: int, before: str) -> list[dict]:
+        """The last finished (done or no-show) tickets of each service before ``before``, oldest
+        first: warms the wait estimate."""
         return self._all(
             "SELECT service, priority, called_at, finished_at FROM (SELECT service, priority, called_at, finished_at, "
             "ROW_NUMBER() OVER (PARTITION BY service ORDER BY finished_at DESC) AS rank FROM tickets "
-            "WHERE status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL) "
+            "WHERE status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL AND finished_at < ?) "
             "WHERE rank <= ? ORDER BY finished_at",
-            (per_service,),
+            (before, per_service),
         )
 
     def counter_day_figures(self, counter_id: str, day: str) -> dict:
@@ -475,9 +469,6 @@ class Tx:
             "priority_streak": 0,
             "updated_at": None,
         }
-
-    def paused_counters(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT counter_id FROM counter_state WHERE status = 'paused'")}
 
     def counter_states(self) -> dict[str, dict]:
         return {row["counter_id"]: row for row in self._all("SELECT * FROM counter_state")}
@@ -587,6 +578,14 @@ class Tx:
             row["details"] = json.loads(row["details"])
             row["ticket"] = tickets.get(row["ticket_id"])
         return rows
+
+    def last_event_before(self, at: str) -> int:
+        """The id of the newest event recorded before the time ``at`` (0 if none): where a follower of
+        the events from ``at`` on starts."""
+        row = self.conn.execute(
+            "SELECT COALESCE((SELECT MIN(id) FROM events WHERE at >= ?) - 1, (SELECT MAX(id) FROM events), 0)", (at,)
+        ).fetchone()
+        return row[0]
 
     def logged_since(self, after: int) -> list[dict]:
         """Every event after ``after``, oldest first, with what the wait estimator learns from (its

@@ -102,6 +102,28 @@ def test_both_processes_answer_the_same_ticket_page(workers, clock):
         assert one.get(f"{API}/tickets/{ticket_id}").get_json() == two.get(f"{API}/tickets/{ticket_id}").get_json()
 
 
+def test_a_process_started_at_noon_estimates_as_one_running_since_the_morning(clock, workers):
+    (morning,) = workers(SMALL_HALL, 1)
+    engine = hall_of(morning).engine
+    engine.open_counter("3")
+    tickets = [engine.issue("C") for _ in range(12)]
+    for minutes in (25, 5, 18):  # slow visitors, each followed by the officer's pause before the next call
+        engine.call_next("3")
+        clock.advance(minutes=minutes)
+        engine.complete("3")
+        clock.advance(minutes=3)
+    engine.pause("3", "sholat")
+    clock.advance(minutes=20)
+    engine.resume("3")
+    noon = create_app(hall_of(morning).config.path, clock)  # a worker started (or restarted) now
+    try:
+        waiting = [ticket["id"] for ticket in tickets[3:]]
+        assert hall_of(noon).engine.ticket_views(waiting) == engine.ticket_views(waiting)
+        assert hall_of(noon).engine.estimates.times.gap == engine.estimates.times.gap > 0
+    finally:
+        close(noon)
+
+
 # --- leadership -----------------------------------------------------------------------------------
 def test_one_process_leads_and_another_takes_over_when_it_stops(tmp_path):
     database = tmp_path / "antre.db"
