@@ -230,6 +230,17 @@ def test_a_console_seen_by_one_process_keeps_its_counter_open_in_the_leaders_swe
     assert hall_of(leader).presence.sweep() == ["1"]
 
 
+def test_the_daily_backup_is_taken_by_the_leader_and_every_process_reports_it(workers, tmp_path):
+    (tmp_path / "backups").mkdir()
+    leader, other = workers({**SMALL_HALL, "backup": {"folder": "backups", "time": "02:30", "keep": 3}})
+    assert hall_of(leader).ops.schedule._thread is not None and hall_of(other).ops.schedule._thread is None
+    hall_of(leader).ops.schedule.scheduled_run()  # what the leader's schedule does at 02:30
+    (made,) = (tmp_path / "backups").iterdir()
+    for app in (leader, other):
+        backup = app.test_client().get("/healthz").get_json()["checks"]["backup"]
+        assert backup["ok"] and backup["last"]["file"] == made.name
+
+
 def test_the_single_jobs_run_in_the_leader_only(workers):
     leader, other = workers(SMALL_HALL)
     assert hall_of(leader).notifier._threads and not hall_of(other).notifier._threads
