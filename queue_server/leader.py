@@ -135,11 +135,17 @@ class LogWatch:
         self.every = every
         self._wakers: list[Callable[[], None]] = []
         self._stop = threading.Event()
+        self._poked = threading.Event()
         self._thread: threading.Thread | None = None
         store.before_close(self.close)
 
     def on_growth(self, waker: Callable[[], None]) -> None:
         self._wakers.append(waker)
+
+    def poke(self) -> None:
+        """Look now, not at the next half second: for a signal that another process committed (the
+        live channel's bus, queue_server/live_bus.py), so its print jobs go out at once."""
+        self._poked.set()
 
     def start(self) -> None:
         if self._thread is None:
@@ -149,6 +155,7 @@ class LogWatch:
     def close(self) -> None:
         """Stop, and wait for a look under way (the store closes after this returns)."""
         self._stop.set()
+        self._poked.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
@@ -158,7 +165,11 @@ class LogWatch:
 
     def _run(self) -> None:
         seen = None
-        while not self._stop.wait(self.every) and not self.store.closed:
+        while True:
+            self._poked.wait(self.every)
+            self._poked.clear()
+            if self._stop.is_set() or self.store.closed:
+                return
             try:
                 mark = self._mark()
             except Exception:  # a busy or briefly unreadable database: the next look tries again

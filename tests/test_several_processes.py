@@ -19,7 +19,7 @@ from antre.queue_server.app import create_app
 from antre.queue_server.clock import system_clock
 from antre.queue_server.hall import hall_of
 from antre.queue_server.issuing_access import new_kiosk_key
-from antre.queue_server.leader import Leadership
+from antre.queue_server.leader import Leadership, LogWatch
 
 from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until, write_config
 
@@ -139,6 +139,16 @@ def test_one_process_leads_and_another_takes_over_when_it_stops(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_a_poke_makes_the_watch_look_at_once(hall):
+    watch = LogWatch(hall.store, every=3600)  # it would look in an hour
+    woken = threading.Event()
+    watch.on_growth(woken.set)
+    watch.start()
+    hall.engine.issue("A")  # as another process's commit, told by the live channel's bus
+    watch.poke()
+    wait_until(woken.is_set, timeout=5, message="the watch looked")
 
 
 CHILD = """
