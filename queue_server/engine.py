@@ -191,6 +191,7 @@ class Engine:
             self._rolled_day = op.day
             self._publish(op.events)
 
+        self._learn_now()  # the answer's estimates know what other processes committed
         result = self.store.transact(run, committed)[1]
         self._learn_now()
         return result
@@ -230,8 +231,9 @@ class Engine:
         return estimator
 
     def _learn_now(self) -> None:
-        """After this process's own commit, as the listeners hear it: what the estimator learns from
-        an operation is known by the time the operation returns."""
+        """Around this process's own operations: before, so that the view it answers estimates from
+        everything committed so far; after, as the listeners hear it, so that what the estimator
+        learns from an operation is known by the time the operation returns."""
         with self.store.read() as tx:
             self._learn(tx)
 

@@ -86,6 +86,11 @@ def test_calls_and_completions_through_one_process_move_the_estimates_of_the_oth
     assert second.estimates.times.mean("A") > 6, "the second process learnt from the first one's completions"
     last = waiting[-1]
     assert second.ticket(last) == first.ticket(last)
+    first.call_next("1")
+    clock.advance(minutes=40)
+    first.complete("1")
+    issued = second.issue("A")  # its answer already knows what the first process has just committed
+    assert issued == first.ticket(issued["id"])
 
 
 def test_both_processes_answer_the_same_ticket_page(workers, clock):
