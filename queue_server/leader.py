@@ -10,11 +10,14 @@ One process, the leader, does that work:
   queues claim and send them);
 - the **notifier** (Web Push and the webhook), the **booking sweep**, the **monitor**'s alerts, the
   **idle-counter sweep** (presence.py: what each process saw of the consoles is shared through the
-  database), the **scheduled backup** and the **reports' follower**.
+  database), the **scheduled backup** (its outcome shared for every process's ``/healthz``) and the
+  **reports' follower**;
+- the hall's **speakers** and **rendering ahead** (announce/), which hear every process's calls
+  through an ``EventFollower``.
 
-Rendering announcements is not tied to the leader: each sentence is rendered under a lock shared by
-every process, so the process that committed a call renders it at once and no other renders it again
-(announce/render.py).
+Rendering a call's announcement is not tied to the leader: the process that committed the call
+renders it at once, under a lock shared by every process, so no other renders it again
+(announce/render.py); any process serves the audio.
 
 Leadership is an exclusive ``flock`` on ``DATABASE.leader``, the model of ``ServingClaim``
 (server.py): the kernel lets go of it however the holder ends, SIGKILL included, so no leader can
