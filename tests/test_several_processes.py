@@ -21,7 +21,8 @@ from antre.queue_server.hall import hall_of
 from antre.queue_server.issuing_access import new_kiosk_key
 from antre.queue_server.leader import Leadership, LogWatch
 
-from tests.support import RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until, write_config
+from tests.notify_support import Gateway, serve
+from tests.support import BOOKABLE_HALL, RENDER_DEADLINE, SMALL_HALL, needs_espeak, wait_until, write_config
 
 API = "/api/v1"
 
@@ -256,9 +257,20 @@ def test_the_daily_backup_is_taken_by_the_leader_and_every_process_reports_it(wo
         assert backup["ok"] and backup["last"]["file"] == made.name
 
 
+def test_a_booking_made_through_another_process_is_confirmed_once_by_the_leader(workers):
+    gateway = Gateway("rahasia-gateway")
+    with serve(gateway.handle) as origin:
+        hall = {**BOOKABLE_HALL, "notifications": {"webhook": {"url": f"{origin}/antre", "secret": gateway.secret}}}
+        leader, other = workers(hall)
+        body = {"service": "A", "date": "2026-11-25", "session": "10:00-12:00", "name": "Ibu Sari", "phone": "081234567890"}
+        code = other.test_client().post(f"{API}/bookings", json=body).get_json()["code"]
+        wait_until(gateway.accepted, message="the booking's confirmation")
+        wait_until(lambda: not hall_of(leader).notifier.store.due("webhook", "9999"), message="nothing left to send")
+        assert [r["body"]["booking"]["code"] for r in gateway.requests] == [code]
+
+
 def test_the_single_jobs_run_in_the_leader_only(workers):
     leader, other = workers(SMALL_HALL)
-    assert hall_of(leader).notifier._threads and not hall_of(other).notifier._threads
     assert hall_of(leader).monitor._thread is not None and hall_of(other).monitor._thread is None
     assert hall_of(leader).presence._thread is not None and hall_of(other).presence._thread is None
 
