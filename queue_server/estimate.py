@@ -300,7 +300,9 @@ class WaitEstimator:
     def reconfigure(self, hall: HallConfig, rule: CallRule) -> None:
         """A changed setup: new services start from their configured minutes, a service whose minutes
         were changed starts again from them, and counters serve what the setup now gives them; what
-        was learnt of the rest is kept."""
+        was learnt of the rest is kept. Several server processes each start a changed service again
+        when they take up the change (within a second or two of each other), so their estimates of
+        that service may differ a little until the next day or the next start (``Engine._anchored``)."""
         old = self.hall
         self.hall, self.rule = hall, rule
         for code, service in hall.services.items():
