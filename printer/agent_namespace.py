@@ -120,11 +120,22 @@ class PrinterAgents(socketio.AsyncNamespace):
 
     def _job_changed(self, job: dict) -> None:
         if job["status"] == "pending":
-            with self._lock:
-                if self._pusher is None:  # started with the first agent job, not with every app
-                    self._pusher = threading.Thread(target=self._push_new_jobs, name="printer-agent-push", daemon=True)
-                    self._pusher.start()
-            self._new.put(job["kiosk"])
+            self._push(job["kiosk"])
+
+    def poke(self) -> None:
+        """Some server process committed work (queue_server/leader.py ``LogWatch``): jobs it stored
+        for the agents connected to this process are pushed now, as this process's own would be."""
+        with self._lock:
+            kiosks = set(self._sids.values())
+        for kiosk in kiosks:
+            self._push(kiosk)
+
+    def _push(self, kiosk: str) -> None:
+        with self._lock:
+            if self._pusher is None:  # started with the first agent job, not with every app
+                self._pusher = threading.Thread(target=self._push_new_jobs, name="printer-agent-push", daemon=True)
+                self._pusher.start()
+        self._new.put(kiosk)
 
     def _push_new_jobs(self) -> None:
         while True:

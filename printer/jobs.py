@@ -154,6 +154,7 @@ class PrintQueue:
         self._hold_until = 0.0  # time.monotonic() before which the failing printer is left alone
         self._next_check = 0.0
         self._noted: bool | None = None  # the connection's reports_status as last kept in the store
+        self.on_state: Callable[[dict], None] | None = None  # told the printer's state when its status or error changes
 
     # --- the outside -------------------------------------------------------------------------
     @property
@@ -339,9 +340,16 @@ class PrintQueue:
     def _set_state(self, status: str, error: str | None) -> None:
         at = iso(self.clock())
         with self._lock:
+            changed = (status, error) != (self._state["status"], self._state["last_error"])
             if status != self._state["status"]:
                 self._state["since"] = at
             self._state.update(status=status, last_error=error, checked_at=at)
+            state = dict(self._state)
+        if changed and self.on_state is not None:
+            try:
+                self.on_state(state)
+            except Exception:
+                log.exception("print queue: the state of %s could not be shared", self.connection.name)
 
     def _change(self, job: dict, now: datetime, **fields: Any) -> dict:
         job = self.store.update_job(job["id"], updated_at=iso(now), **fields)

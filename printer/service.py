@@ -8,6 +8,7 @@ PC's printer-agent. A ticket taken without a kiosk (a phone, an officer) is not 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT = "default"
 RECENT_JOBS = 50
 ISSUED_VIEWS = 256  # tickets kept as issued for their first print; a bound, not a size anyone reaches
+SHARED_STATE = ":state"  # after a printer's name: the note of its state, as the process sending its jobs shares it
 
 
 class Printing:
@@ -52,13 +54,25 @@ class Printing:
         self.agents = AgentJobs(self.jobs, self._renderer(DEFAULT), retry=retry, clock=clock)
         self._agents_seen: dict[str, dict[str, Any]] = {}
         self._issued: OrderedDict[int, dict] = OrderedDict()  # job id -> its ticket as the kiosk showed it
+        self.sending = False  # whether this process sends the jobs (``start``): the leader of several does
         self._lock = threading.Lock()
 
     def _add_queue(self, target: str) -> PrintQueue:
         connection = open_connection(self._layout_config(target).printer, self.config.path.parent)
         queue = PrintQueue(self.jobs, connection, self._renderer(target), target=target, retry=self._retry, clock=self.clock)
+        queue.on_state = lambda state: self.jobs.set_note(connection.name + SHARED_STATE, json.dumps(state))
         self.queues[target] = queue
         return queue
+
+    def _state(self, queue: PrintQueue) -> dict[str, Any]:
+        """A printer's state: its queue's own where this process sends the jobs, else what the process
+        that sends them (the leader) last shared through the database."""
+        if self.sending:
+            return queue.printer_state()
+        note = self.jobs.note(queue.connection.name + SHARED_STATE)
+        shared = json.loads(note) if note else {}
+        state = queue.printer_state()
+        return {**state, **{key: shared[key] for key in ("status", "since", "last_error", "checked_at") if key in shared}}
 
     def reconfigure(self, config: HallConfig) -> None:
         """A changed setup: tickets print with the new names at once, and a kiosk newly given a printer
@@ -68,7 +82,9 @@ class Printing:
         for kiosk in config.kiosks.values():
             target = self.target_for(kiosk.id)
             if target is not None and target not in self.queues and target != AGENT:
-                self._add_queue(target).start()
+                queue = self._add_queue(target)
+                if self.sending:
+                    queue.start()
 
     # --- routing -------------------------------------------------------------------------------
     def target_for(self, kiosk_id: str | None) -> str | None:
@@ -93,6 +109,8 @@ class Printing:
         estimate walks the whole waiting list, in the worker, while the next visitor taps)."""
         if job["target"] == AGENT:
             self.agents.submitted(job)
+            return
+        if not self.sending:  # another process sends it: its watch of the database wakes it (queue_server/leader.py)
             return
         if ticket is not None:
             with self._lock:
@@ -120,11 +138,23 @@ class Printing:
 
     # --- the queues ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the workers that have something to do: a printer to watch (network, USB, serial), or
-        jobs left from before a restart. The rest start with their first job."""
+        """Send the jobs from now on, in this process (the one of several that leads: each job is
+        printed by one process). Start the workers that have something to do: a printer to watch
+        (network, USB, serial), or jobs left from before a restart or stored by another process.
+        The rest start with their first job."""
+        self.sending = True
         for target, queue in self.queues.items():
             if not isinstance(queue.connection, (DummyConnection, FileConnection)) or self.jobs.counts(target).get("pending"):
                 queue.start()
+
+    def wake(self) -> None:
+        """Some process committed work (``leader.LogWatch``): it may have stored jobs, which no
+        listener of this process heard of. Each queue this process sends looks for them now."""
+        if not self.sending:
+            return
+        for target, queue in self.queues.items():
+            if queue.running or self.jobs.counts(target).get("pending"):
+                queue.wake()
 
     def stop(self) -> None:
         for queue in self.queues.values():
@@ -152,7 +182,8 @@ class Printing:
     def _printer_status(self, job: dict) -> str:
         if job["target"] == AGENT:
             return self._agent_status(job["kiosk"])
-        return self.queues[job["target"]].printer_status()
+        queue = self.queues[job["target"]]
+        return queue.printer_status() if self.sending else self._state(queue)["status"]
 
     def _agent_status(self, kiosk: str) -> str:
         with self._lock:
@@ -160,7 +191,7 @@ class Printing:
 
     def _queue_view(self, target: str, queue: PrintQueue) -> dict:
         layout = self._layout_config(target)
-        return {"id": target, "kind": layout.printer["kind"], "kiosks": self._kiosks.get(target, []), **queue.printer_state()}
+        return {"id": target, "kind": layout.printer["kind"], "kiosks": self._kiosks.get(target, []), **self._state(queue)}
 
     def _agent_view(self, kiosk: str) -> dict:
         with self._lock:

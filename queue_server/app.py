@@ -29,6 +29,7 @@ from .complaints.desk import Complaints
 from .config import HallConfig, load_config
 from .hall import Hall, attach_hall, open_hall
 from .issuing import Issuer
+from .leader import EventFollower, Leadership, LogWatch
 from .live import init_live
 from .live_bus import hall_bus
 from .monitor import MonitorWatch
@@ -61,6 +62,7 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     attach_hall(app, hall)
+    _add_leadership(hall)
     _add_languages(app, hall)
     # The order matters: the engine tells its listeners in the order they subscribed, so the announcer
     # comes before the live channel (a call's message names audio already being rendered); the
@@ -84,13 +86,28 @@ def create_app(config: HallConfig | str | Path, clock: Clock = system_clock, own
     _add_live(app, hall)
     _add_notifications(app, hall)
     hall.printer_agents = init_printer_agents(hall.live, hall.printing, hall.store)
+    if hall.printer_agents is not None:  # in every process: an agent is connected to any one of them
+        hall.log_watch.on_growth(hall.printer_agents.poke)
     init_ops(app, hall)
-    hall.presence = CounterPresence(hall.engine)
-    hall.presence.start()
+    hall.presence = CounterPresence(hall.engine, hall.store)
+    hall.leadership.when_leading(hall.presence.start)
     hall.monitor = MonitorWatch(hall.engine, hall.store)
-    hall.monitor.start()
+    hall.leadership.when_leading(hall.monitor.start)
+    hall.log_watch.on_growth(hall.monitor.wake)
     hall.setup.watch()
+    hall.log_watch.start()
     return app
+
+
+def _add_leadership(hall: Hall) -> None:
+    """Whether this process does the hall's single jobs (queue_server/leader.py: one process of
+    several on the database does; a lone one at once), and the watch that wakes them for work
+    committed by the other processes. The reports' follower runs only while leading."""
+    hall.leadership = Leadership(hall.config.database).start()
+    hall.store.before_close(hall.leadership.close)
+    hall.log_watch = LogWatch(hall.store)
+    hall.summaries.follow_while(lambda: hall.leadership.is_leader)
+    hall.log_watch.on_growth(hall.summaries.wake)
 
 
 def _add_languages(app: Flask, hall: Hall) -> None:
@@ -104,7 +121,8 @@ def _add_live(app: Flask, hall: Hall) -> None:
     """The live channel (Socket.IO, after the announcer so calls carry their audio), the bus it shares
     with the hall's other server processes if there are any (started by the server), and the displays."""
     hall.live = init_live(app, hall)
-    hall.live_bus = hall_bus(hall.config, hall.live.wake)
+    hall.log_watch.on_growth(hall.live.wake)  # another process's commits, within half a second
+    hall.live_bus = hall_bus(hall.config, hall.log_watch.poke)  # ... or at once, when Redis says so
     if hall.live_bus is not None:
         hall.live.use_bus(hall.live_bus)
     app.register_blueprint(display_bp)
@@ -116,7 +134,8 @@ def _add_printing(app: Flask, hall: Hall) -> None:
     hall.printing = Printing(hall.config, hall.store, hall.engine)
     hall.issuer = Issuer(hall.engine, hall.printing)
     app.register_blueprint(kiosk_bp)
-    hall.printing.start()
+    hall.leadership.when_leading(hall.printing.start)
+    hall.log_watch.on_growth(hall.printing.wake)
 
 
 def _add_bookings(app: Flask, hall: Hall) -> None:
@@ -125,7 +144,7 @@ def _add_bookings(app: Flask, hall: Hall) -> None:
     hall.bookings = Bookings(hall.store, hall.engine, hall.config, hall.engine.clock, hall.issuer)
     hall.follow(hall.bookings.reconfigure)
     app.register_blueprint(booking_api.bp)
-    ExpirySweep(hall.bookings, hall.store).start()
+    hall.leadership.when_leading(ExpirySweep(hall.bookings, hall.store).start)
 
 
 def _add_complaints(app: Flask, hall: Hall) -> None:
@@ -142,16 +161,23 @@ def _add_notifications(app: Flask, hall: Hall) -> None:
     notifier.add_channel(PushChannel(notifier.store, notifier.settings, lambda: hall.public_base))
     notifier.add_channel(WebhookChannel(notifier.settings, hall.engine.clock))
     hall.engine.subscribe(notifier.wake)
+    hall.log_watch.on_growth(notifier.wake)
     hall.follow(notifier.reconfigure)
     app.register_blueprint(notify_api.bp)
-    notifier.start()
+    hall.leadership.when_leading(notifier.start)
 
 
 def _add_announcer(app: Flask, hall: Hall) -> None:
     """Announcements: subscribed first, so rendering is queued the moment a call commits (before
-    the live channel tells the displays), with its WAV cache next to the database."""
+    the live channel tells the displays), with its WAV cache next to the database; the speakers and
+    rendering ahead follow the log in the leader (queue_server/leader.py)."""
     hall.announcer = Announcer.for_hall(hall.config)
     hall.engine.subscribe(hall.announcer.on_events)
+    if hall.announcer.hear_from_log():  # the speakers and rendering ahead: the leader's, from every process's calls
+        follower = EventFollower(hall.store, hall.announcer.heard)
+        hall.engine.subscribe(follower.wake)
+        hall.log_watch.on_growth(follower.wake)
+        hall.leadership.when_leading(follower.start)
     app.register_blueprint(views.bp)
 
 

@@ -235,6 +235,7 @@ class BackupSchedule:
         self.now = now or (lambda: datetime.now(timezone))
         self.last: Copy | None = None
         self.last_error: str | None = None
+        self.on_run: Callable[[], None] | None = None  # told after each scheduled backup, made or failed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -259,9 +260,18 @@ class BackupSchedule:
             due = next_run(self.now(), self.settings.at, self.timezone)
             if self._stop.wait(max(0.0, (due - self.now()).total_seconds())):
                 return
+            self.scheduled_run()
+
+    def scheduled_run(self) -> None:
+        """What the schedule does when due: the backup, its outcome kept (``last``, ``last_error``) and told."""
+        try:
+            self.last, self.last_error = self.run_once(), None
+            log.info("backup: %s", self.last.summary())
+        except (OSError, sqlite3.Error, BackupError) as error:
+            self.last_error = str(error)
+            log.error("backup into %s failed: %s; the next try is tomorrow at %s", self.settings.folder, error, self.settings.at)
+        if self.on_run is not None:
             try:
-                self.last, self.last_error = self.run_once(), None
-                log.info("backup: %s", self.last.summary())
-            except (OSError, sqlite3.Error, BackupError) as error:
-                self.last_error = str(error)
-                log.error("backup into %s failed: %s; the next try is tomorrow at %s", self.settings.folder, error, self.settings.at)
+                self.on_run()
+            except Exception:
+                log.exception("backup: its outcome could not be shared")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
@@ -145,11 +147,10 @@ class Engine:
         self._tile_estimates: tuple[tuple, dict[str, dict]] | None = None  # (what they were made from, the estimates)
         self._retired: set[str] = set()  # services removed by a setup change not yet run on (retire_service)
         self.rule = CallRule.of(hall.max_consecutive_priority, hall.max_normal_wait_minutes)
-        self.estimates = WaitEstimator(hall, clock, self.rule)
+        self._anchoring = threading.Lock()
         with store.read() as tx:
-            self.estimates.warm(tx.latest_finished(HISTORY))
-            self.estimates.warm_pauses(tx.pauses_since(iso(self.day_began())), tx.paused_counters())
-        self.subscribe(self.estimates.observe)
+            self.estimates = self._anchored(tx)
+            self._learn(tx)
 
     # --- plumbing -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -190,7 +191,51 @@ class Engine:
             self._rolled_day = op.day
             self._publish(op.events)
 
-        return self.store.transact(run, committed)[1]
+        self._learn_now()  # the answer's estimates know what other processes committed
+        result = self.store.transact(run, committed)[1]
+        self._learn_now()
+        return result
+
+    @contextmanager
+    def _reading(self) -> Iterator[Tx]:
+        """A read transaction whose estimates know every event committed before it, by any process."""
+        with self.store.read() as tx:
+            self._learn(tx)
+            yield tx
+
+    def _learn(self, tx: Tx) -> None:
+        """Teach the estimator the events committed since it last looked, from the log (cheap when
+        there are none): the commits of other server processes on this database as much as this
+        one's, so ``GET /api/v1/tickets/{id}`` answers the same in every process. Only ever in a
+        read transaction: a write transaction sees events that its group commit may still roll back.
+        On a new day the estimator starts again from the day's start (``_anchored``)."""
+        if self.estimates.day != self.today():
+            with self._anchoring:
+                if self.estimates.day != self.today():
+                    self.estimates = self._anchored(tx)
+        estimator = self.estimates
+        if rows := tx.logged_since(estimator.seen):
+            estimator.learn([_logged(row) for row in rows])
+
+    def _anchored(self, tx: Tx) -> WaitEstimator:
+        """An estimator as of the start of today: warmed by the last tickets finished before it, its
+        cursor just before today's first event, so that ``_learn`` teaches it the whole day so far.
+        What it knows is then the log's, not this process's history: a process started (or restarted)
+        at noon estimates as one running since the morning. Costs a pass over today's events, at start
+        and once a day."""
+        began = iso(self.day_began())
+        estimator = WaitEstimator(self.hall, self.clock, self.rule)
+        estimator.warm(tx.latest_finished(HISTORY, before=began))
+        estimator.seen = tx.last_event_before(began)
+        estimator.day = self.today()
+        return estimator
+
+    def _learn_now(self) -> None:
+        """Around this process's own operations: before, so that the view it answers estimates from
+        everything committed so far; after, as the listeners hear it, so that what the estimator
+        learns from an operation is known by the time the operation returns."""
+        with self.store.read() as tx:
+            self._learn(tx)
 
     def _ensure_today(self) -> None:
         """Reads show today's queue: yesterday's leftovers expire before anyone looks at them."""
@@ -635,7 +680,7 @@ class Engine:
     # --- reading --------------------------------------------------------------------------------
     def ticket(self, ticket_id: str) -> dict:
         self._ensure_today()
-        with self.store.read() as tx:
+        with self._reading() as tx:
             return self._view(tx, self._ticket(tx, ticket_id))
 
     def ticket_views(self, ticket_ids: Iterable[str]) -> dict[str, dict]:
@@ -643,14 +688,14 @@ class Engine:
         read transaction and one ordered pass over each counter's queue (places.Ranked): the live
         channel's phones after each step, where a ticket at a time cost a count and a replay each."""
         self._ensure_today()
-        with self.store.read() as tx:
+        with self._reading() as tx:
             return self._views(tx, tx.tickets(ticket_ids))
 
     def waiting_views(self, services: Iterable[str]) -> dict[str, dict]:
         """By id, what ``ticket`` returns for every waiting ticket of these services, in one pass (as
         ``ticket_views``)."""
         self._ensure_today()
-        with self.store.read() as tx:
+        with self._reading() as tx:
             return self._views(tx, tx.waiting(services))
 
     def _views(self, tx: Tx, tickets: list[dict]) -> dict[str, dict]:
@@ -724,7 +769,7 @@ class Engine:
         """The next tickets in the order call-next would take them (priority rules applied)."""
         self._ensure_today()
         counter = self._counter(counter_id)
-        with self.store.read() as tx:
+        with self._reading() as tx:
             # The first ``limit`` calls take at most ``limit`` tickets from each lane.
             heads = [t for lane in (True, False) for t in tx.waiting(counter.services, priority=lane, limit=limit)]
             standing = Counted(tx, self.hall, self.rule, self.clock())
@@ -740,7 +785,7 @@ class Engine:
         self._ensure_today()
         now = self.clock()
         day = self.today()
-        with self.store.read() as tx:
+        with self._reading() as tx:
             key = (tx.last_event_id(), day, int(now.timestamp() // TILE_ESTIMATE_SECONDS))
             kept = self._tile_estimates
             if kept is not None and kept[0] == key:
@@ -823,6 +868,13 @@ class Engine:
             "ticket": {"id": row["id"], "number": row["number"], "service": row["service"], "agency": service.agency},
             "counter": {"id": row["counter_id"], "name": counter.name if counter else row["counter_id"]},
         }
+
+
+def _logged(row: dict) -> Event:
+    """An event as the log has it (``Tx.logged_since``), for the estimator: its ticket is what the
+    estimator reads of one (``service``, ``called_at``), the same whichever process committed it."""
+    ticket = {"service": row["service"], "called_at": row["called_at"]} if row["ticket_id"] else None
+    return Event(row["id"], row["kind"], row["at"], ticket, row["counter_id"], row["officer_id"], row["details"])
 
 
 def public_ticket(ticket: dict) -> dict:

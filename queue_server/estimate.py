@@ -18,8 +18,8 @@ estimate is built from what the hall is doing now:
   in the share priority tickets have of what is issued.
 
 The model part (``ServiceTimes``, ``estimate``) is pure arithmetic and unit-tested on hand-computed
-queues; ``WaitEstimator`` gathers its inputs from a store transaction and learns from committed
-engine events. Everything here is cheap enough for ``Engine.issue``: when the call order puts every
+queues; ``WaitEstimator`` gathers its inputs from a store transaction and learns from the committed
+event log (every process's commits, in the log's order: ``Engine`` feeds it). Everything here is cheap enough for ``Engine.issue``: when the call order puts every
 waiting ticket ahead (a new normal ticket, as a rule) it reads only the waiting counts and the counter
 states, never the waiting list. How many tickets of each service come first is places.py's answer:
 counted for one ticket, read off one ordered pass for many (the phones following their tickets).
@@ -88,8 +88,8 @@ class ServiceTimes:
     """Exponentially weighted mean and variance of counter minutes per ticket, per service; and, for
     the hall, the pause between tickets, the length of a counter's pause and the share of priority tickets.
 
-    Written only by the engine's listener (one at a time, under the store's write lock); read from
-    any thread. A torn read cannot happen: each update replaces whole floats.
+    Written only by ``WaitEstimator.learn`` (one thread at a time, under its lock); read from any
+    thread. A torn read cannot happen: each update replaces whole floats.
     """
 
     def __init__(self, priors: Mapping[str, float], alpha: float = ALPHA):
@@ -293,11 +293,16 @@ class WaitEstimator:
         self._last_free: dict[str, datetime] = {}
         self._paused_at: dict[str, tuple[str | None, datetime]] = {}
         self._last_pause: dict[str, datetime] = {}  # when each counter last paused: a planned break it took
+        self.seen = 0  # the newest event of the log learnt from (``learn``)
+        self.day: str | None = None  # the local day whose events it learns, from its start (the engine's)
+        self._learning = threading.Lock()
 
     def reconfigure(self, hall: HallConfig, rule: CallRule) -> None:
         """A changed setup: new services start from their configured minutes, a service whose minutes
         were changed starts again from them, and counters serve what the setup now gives them; what
-        was learnt of the rest is kept."""
+        was learnt of the rest is kept. Several server processes each start a changed service again
+        when they take up the change (within a second or two of each other), so their estimates of
+        that service may differ a little until the next day or the next start (``Engine._anchored``)."""
         old = self.hall
         self.hall, self.rule = hall, rule
         for code, service in hall.services.items():
@@ -312,18 +317,19 @@ class WaitEstimator:
             self.times.observe(row["service"], _minutes(parse_iso(row["called_at"]), parse_iso(row["finished_at"])))
             self.times.observe_issued(row["priority"] is not None)
 
-    def warm_pauses(self, today: Iterable[dict], paused_now: set[str]) -> None:
-        """Today's pauses from the event log (oldest first), so that after a restart a counter that
-        already took its planned break is not expected to take it again, and the pause a counter is
-        in now still teaches how long pauses last when it resumes."""
-        for row in today:
-            at = parse_iso(row["at"])
-            self._last_pause[row["counter_id"]] = at
-            if row["counter_id"] in paused_now:
-                self._paused_at[row["counter_id"]] = (row["reason"], at)
+    def learn(self, events: list) -> None:
+        """Learn from the events of the log after ``seen`` (the engine reads them, committed by this
+        process or any other), in the log's order, each once: so every server process on the database
+        learns the same things in the same order and gives the same estimates. Several threads may
+        read the same events; the first to get here learns them, the others skip them."""
+        with self._learning:
+            fresh = [event for event in events if event.id > self.seen]
+            if fresh:
+                self.observe(fresh)
+                self.seen = fresh[-1].id
 
     def observe(self, events: list) -> None:
-        """Engine listener: in-memory arithmetic only, since it runs while the write lock is held."""
+        """Learn from these events, in memory (``learn`` gives them in the log's order)."""
         for event in events:
             if event.kind in LEAVING and event.ticket and event.ticket.get("called_at"):
                 service = event.details.get("from_service") or event.ticket["service"]

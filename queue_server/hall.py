@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .booking.desk import Bookings
     from .complaints.desk import Complaints
     from .issuing import Issuer
+    from .leader import Leadership, LogWatch
     from .live import LiveChannel
     from .live_bus import LiveBus
     from .monitor import MonitorWatch
@@ -63,6 +64,8 @@ class Hall:
     complaints: Complaints | None = None  # the complaints desk (create_app makes it)
     bookings: Bookings | None = None  # booking from home (create_app makes it)
     notifier: Notifier | None = None  # Web Push and the webhook (create_app makes and starts it)
+    leadership: Leadership | None = None  # whether this process does the hall's single jobs (create_app)
+    log_watch: LogWatch | None = None  # wakes them for work other processes committed (create_app)
     own_url: str = "http://localhost"  # where the server listens (create_app); printed codes fall back to it
     setup: Setup = field(init=False)
     _followers: list[Callable[[HallConfig], None]] = field(default_factory=list, repr=False)

@@ -2,8 +2,8 @@
 
 - One tap = one ticket: the kiosk sends a ``request_id`` per tap and repeats it when it retries;
   the same id gives back the same ticket that day (also after a server restart: the ids are stored). Two
-  requests with the same id at the same moment wait for each other in this process, which is the
-  only one serving the hall (see queue_server/server.py).
+  requests with the same id at the same moment wait for each other in this process; in two server
+  processes (``--workers``), the second's transaction finds the id taken and answers the first's ticket.
 - Nothing is issued while queue_server/availability.py says the service cannot issue (a holiday,
   outside its hours or past its cut-off, its daily quota reached, no counter of it open or expected),
   whatever the channel (kiosk, phone, script), except a ticket an officer makes at a desk (checked
@@ -57,6 +57,14 @@ class Unavailable(Conflict):
         self.code = code
 
 
+class _TappedElsewhere(Exception):
+    """The same tap's ticket was issued meanwhile through another server process: rolls this one back."""
+
+    def __init__(self, ticket_id: str):
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+
+
 class Issuer:
     def __init__(self, engine: Engine, printing: Printing):
         self.engine = engine
@@ -77,9 +85,12 @@ class Issuer:
         with self._held(request_id):
             with self.engine.store.read() as tx:
                 earlier = tx.issued_for_request(request_id, since=self._today_began())
-            if earlier is not None:
-                return self.engine.ticket(earlier), self.printing.latest(earlier), False
-            return self._counted(service, priority, channel, lang, request_id, track_url_base)
+            if earlier is None:
+                try:
+                    return self._counted(service, priority, channel, lang, request_id, track_url_base)
+                except _TappedElsewhere as tapped:  # outside the anonymous allowance: a replay costs none
+                    earlier = tapped.ticket_id
+            return self.engine.ticket(earlier), self.printing.latest(earlier), False
 
     def _counted(
         self, service: Any, priority: Any, channel: Channel, lang: Any, request_id: str | None, base: str
@@ -119,6 +130,8 @@ class Issuer:
         stored: list[dict] = []
 
         def along(tx: Tx, ticket: dict) -> None:
+            if request_id is not None and (earlier := tx.issued_for_request(request_id, since=self._today_began())) is not None:
+                raise _TappedElsewhere(earlier)
             if ruled:  # a refusal rolls the ticket back: nothing is issued
                 before = tx.issued_counts(ticket["day"]).get(service, 1) - 1  # this ticket is counted already
                 self._refuse(availability.unavailable(self.engine.hall, service, tx.counter_states(), self.engine.clock(), before), service)

@@ -9,8 +9,9 @@
   key is 401: a kiosk's tickets are printed on paper the hall pays for.
 - Anyone else (a phone, a script) issues only where config ``issuing.anonymous`` is true, at most
   ``per_address_per_hour`` tickets per address and ``anonymous_per_day`` in all per local day. The
-  counts live in this process's memory (the one process serving the hall): a restart forgets them,
-  which costs at most one more allowance; holding them in the database would add a write per refusal.
+  counts live in this process's memory: a restart forgets them, which costs at most one more
+  allowance; holding them in the database would add a write per refusal. Several server processes
+  (``--workers N``) each count their own, so together they allow up to N times as many.
 
 Kiosks and anonymous clients also obey the hall's rules (opening hours, an open counter), checked by
 the issuer (queue_server/issuing.py); an officer's desk ticket does not.

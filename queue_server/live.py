@@ -10,8 +10,8 @@ snapshots (``state``) included.
 The emitter follows the committed event log, not this process's commits: it reads the events above
 the newest it has published. A commit in this process wakes it at once (the engine's listener, which
 runs under the store's write lock, only wakes it); a commit in another server process (``antre run
---workers N``) wakes it through the bus (queue_server/live_bus.py, Redis pub/sub); and it reads the
-log every ``POLL_SECONDS`` anyway. So every process's clients get every event once and in order,
+--workers N``) wakes it through the bus (queue_server/live_bus.py, Redis pub/sub), and in any case
+within half a second through the hall's log watch (queue_server/leader.py ``LogWatch``). So every process's clients get every event once and in order,
 whichever process committed it, Redis or no Redis, and a restarted process starts from the log.
 
 Protocol (Socket.IO v4, same origin, default namespace ``/``):
@@ -102,7 +102,6 @@ QUIET = (KIOSK, MONITOR)  # audiences that read their facts over HTTP: no snapsh
 CALLS = ("called", "recalled")
 COUNTER_STATUS_EVENTS = ("paused", "resumed", "opened", "closed")  # they move the places of waiting tickets
 SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (re)connecting clients
-POLL_SECONDS = 0.5  # the log is read this often even when nothing woke the emitter (another process's commit)
 LOG_BATCH = 500  # events read from the log at a time
 MAX_QUEUED = 2000  # packets a client may fall behind (it stopped reading) before it is disconnected
 SWEEP_SECONDS = 1.0  # how often connections are checked (unjoined, too far behind)
@@ -362,12 +361,9 @@ class LiveChannel:
                 return
 
     def _next_step(self) -> _Step:
-        """Wait for a wake, a client's sync or the poll interval; then take every job waiting."""
+        """Wait for a wake or a client's sync; then take every job waiting."""
         step = _Step()
-        try:
-            self._take(step, self._jobs.get(timeout=POLL_SECONDS))
-        except queue.Empty:
-            return step
+        self._take(step, self._jobs.get())
         while not step.stop:
             try:
                 self._take(step, self._jobs.get_nowait())

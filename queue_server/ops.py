@@ -7,6 +7,7 @@ wrong. It is public and says nothing secret: states and reasons, no paths, keys 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -23,6 +24,7 @@ from .metrics import CONTENT_TYPE, HallMetrics
 
 MIN_FREE_BYTES = 100 * 2**20  # below this the disk under the database is reported as failing
 PRINTER_FAILING = ("offline", "paper_out")
+BACKUP_OUTCOME = "backup_outcome"  # meta: the last scheduled backup's file and tickets, or its error
 
 bp = Blueprint("ops", __name__)
 
@@ -69,7 +71,8 @@ def init_ops(app: Flask, hall: Hall) -> Ops:
     ops = hall.ops = Ops(metrics, schedule)
     app.register_blueprint(bp)
     if schedule is not None:
-        schedule.start()
+        schedule.on_run = lambda: _share_backup(hall.store, schedule)
+        hall.leadership.when_leading(schedule.start)  # one process of several takes the backup
     return ops
 
 
@@ -105,7 +108,7 @@ def health_checks(hall: Hall) -> dict[str, dict[str, Any]]:
         checks["live_bus"] = hall.live_bus.health()
     schedule = hall.ops.schedule
     if schedule is not None:
-        checks["backup"] = _backup(schedule)
+        checks["backup"] = _backup(schedule, hall.store)
     return checks
 
 
@@ -151,14 +154,25 @@ def _speech(announcer: Any) -> dict[str, Any]:
     return check
 
 
-def _backup(schedule: BackupSchedule) -> dict[str, Any]:
+def _share_backup(store: Any, schedule: BackupSchedule) -> None:
+    """The outcome of the scheduled backup, kept in the database: one process of several (the leader)
+    takes it, and ``/healthz`` tells it through every process (and after a restart)."""
     last = schedule.last
+    outcome = {"last": {"file": last.path.name, "tickets": last.tickets} if last else None, "error": schedule.last_error}
+    with store.write(durable=False) as tx:
+        tx.set_meta(BACKUP_OUTCOME, json.dumps(outcome))
+
+
+def _backup(schedule: BackupSchedule, store: Any) -> dict[str, Any]:
+    with store.read() as tx:
+        kept = tx.meta(BACKUP_OUTCOME)
+    outcome = json.loads(kept) if kept else {"last": None, "error": None}
     check: dict[str, Any] = {
-        "ok": schedule.last_error is None,
+        "ok": outcome["error"] is None,
         "at": schedule.settings.at.strftime("%H:%M"),
         "keep": schedule.settings.keep,
+        "last": outcome["last"],
     }
-    check["last"] = {"file": last.path.name, "tickets": last.tickets} if last else None
-    if schedule.last_error:
-        check["error"] = f"the last scheduled backup failed: {schedule.last_error}"
+    if outcome["error"]:
+        check["error"] = f"the last scheduled backup failed: {outcome['error']}"
     return check

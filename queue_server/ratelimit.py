@@ -2,8 +2,9 @@
 may write (anonymous tickets, survey responses, complaints, bookings, push subscriptions), keyed by
 whatever the caller counts (a client address folded by ``issuing_access.client_of``, a ticket id).
 
-The counts live in this process's memory: the one process serving the hall holds them, and a restart forgets them, which costs at most one more
-allowance; keeping them in the database would add a write per refusal.
+The counts live in this process's memory, and a restart forgets them, which costs at most one more
+allowance; keeping them in the database would add a write per refusal. With several server
+processes (``--workers N``) each counts its own: an address may get up to N allowances (README).
 """
 
 from __future__ import annotations

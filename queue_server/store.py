@@ -422,24 +422,18 @@ class Tx:
             (since, limit),
         )
 
-    def pauses_since(self, since: str) -> list[dict]:
-        """Every pause recorded since ``since`` (counter, time, reason), oldest first."""
-        return self._all(
-            "SELECT counter_id, at, json_extract(details, '$.reason') AS reason FROM events WHERE kind = 'paused' AND at >= ? ORDER BY id",
-            (since,),
-        )
-
     def served_today(self, day: str) -> list[dict]:
         return self._all("SELECT * FROM tickets WHERE day = ? AND status = 'done'", (day,))
 
-    def latest_finished(self, per_service: int) -> list[dict]:
-        """The last finished (done or no-show) tickets of each service, oldest first: warms the wait estimate."""
+    def latest_finished(self, per_service: int, before: str) -> list[dict]:
+        """The last finished (done or no-show) tickets of each service before ``before``, oldest
+        first: warms the wait estimate."""
         return self._all(
             "SELECT service, priority, called_at, finished_at FROM (SELECT service, priority, called_at, finished_at, "
             "ROW_NUMBER() OVER (PARTITION BY service ORDER BY finished_at DESC) AS rank FROM tickets "
-            "WHERE status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL) "
+            "WHERE status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL AND finished_at < ?) "
             "WHERE rank <= ? ORDER BY finished_at",
-            (per_service,),
+            (before, per_service),
         )
 
     def counter_day_figures(self, counter_id: str, day: str) -> dict:
@@ -475,9 +469,6 @@ class Tx:
             "priority_streak": 0,
             "updated_at": None,
         }
-
-    def paused_counters(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT counter_id FROM counter_state WHERE status = 'paused'")}
 
     def counter_states(self) -> dict[str, dict]:
         return {row["counter_id"]: row for row in self._all("SELECT * FROM counter_state")}
@@ -578,6 +569,45 @@ class Tx:
             "SELECT id FROM events WHERE kind NOT IN ('alert_started', 'alert_ended') ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return row[0] if row else 0
+
+    def log_mark(self) -> tuple[int, int]:
+        """(newest event id, newest print job id): what ``leader.LogWatch`` compares to see that some
+        process committed work. Two lookups at the end of their primary keys."""
+        row = self.conn.execute("SELECT (SELECT MAX(id) FROM events), (SELECT MAX(id) FROM print_jobs)").fetchone()
+        return row[0] or 0, row[1] or 0
+
+    def events_since(self, after: int, limit: int) -> list[dict]:
+        """The next ``limit`` events after ``after``, oldest first, each with its ticket as it is now
+        (``ticket``, None for an event without one): for a follower of every process's events."""
+        rows = self._all("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+        tickets = {ticket["id"]: ticket for ticket in self.tickets({row["ticket_id"] for row in rows if row["ticket_id"]})}
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+            row["ticket"] = tickets.get(row["ticket_id"])
+        return rows
+
+    def last_event_before(self, at: str) -> int:
+        """The id of the newest event recorded before the time ``at`` (0 if none): where a follower of
+        the events from ``at`` on starts."""
+        row = self.conn.execute(
+            "SELECT COALESCE((SELECT MIN(id) FROM events WHERE at >= ?) - 1, (SELECT MAX(id) FROM events), 0)", (at,)
+        ).fetchone()
+        return row[0]
+
+    def logged_since(self, after: int) -> list[dict]:
+        """Every event after ``after``, oldest first, with what the wait estimator learns from (its
+        ticket's ``service``, and for a ticket leaving a counter the time it was last called there,
+        ``called_at``), the same whichever process committed it."""
+        rows = self._all(
+            "SELECT e.id, e.at, e.kind, e.ticket_id, e.counter_id, e.officer_id, e.details, t.service, "
+            "CASE WHEN e.kind IN ('completed', 'no_show', 'transferred') THEN (SELECT c.at FROM events c "
+            "WHERE c.ticket_id = e.ticket_id AND c.kind IN ('called', 'recalled') AND c.id < e.id ORDER BY c.id DESC LIMIT 1) "
+            "END AS called_at FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id",
+            (after,),
+        )
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+        return rows
 
     # --- officers and sessions ----------------------------------------------------------------
     def insert_officer(self, username: str, password_hash: str, role: str, counters: list[str], at: str, agency: str | None = None) -> int:

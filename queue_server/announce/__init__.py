@@ -45,6 +45,7 @@ class Announcer:
         self.renderer = Renderer(cache_dir, voice, settings["repeat"], max_bytes=settings["cache_mb"] * 2**20)
         self.player = Player(self.renderer, player_command) if self.enabled and settings["output"] == "server" else None
         self.foresight = Foresight(hall, self._render_ahead) if self.enabled else None
+        self._from_log = False  # the speakers and rendering ahead hear the hall's log (``hear_from_log``)
 
     def reconfigure(self, hall: HallConfig) -> None:
         """A changed setup: names, sentence, voice and repeats apply to the next call. Turning
@@ -68,19 +69,39 @@ class Announcer:
 
     # --- for the engine and the live channel ----------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
-        """Engine listener: start rendering every call and recall (and queue it for the speakers)."""
+        """Engine listener: start rendering every call and recall at once (and, unless they hear the
+        hall's log, queue it for the speakers and look ahead)."""
+        if self._from_log:
+            self._announce(events, speak=False)
+        else:
+            self.heard(events)
+
+    def heard(self, events: list[Event]) -> None:
+        """Every call and recall rendered, queued for the speakers, and the likely next ones rendered ahead."""
+        self._announce(events, speak=True)
+        if self.foresight is not None:
+            self.foresight.on_events(events)
+
+    def hear_from_log(self) -> bool:
+        """In a server, where several processes may share the hall: from now on this process's calls
+        are only rendered at once (``on_events``), and the hall's speakers and rendering ahead hear every
+        process's events through ``heard``, which the leader's ``leader.EventFollower`` calls (so two
+        processes never talk over each other on the speakers, nor render ahead from half the queue).
+        Returns whether there is anything to hear (off, or speakers and looking ahead both absent: no)."""
+        self._from_log = True
+        return self.player is not None or self.foresight is not None
+
+    def _announce(self, events: list[Event], speak: bool) -> None:
         for event in events:
             try:
                 text = self._text(event)
                 if text is None:
                     continue
                 key = self.renderer.request(text)
-                if self.player is not None:
+                if speak and self.player is not None:
                     self.player.enqueue(key)
             except Exception:
                 log.exception("announcements: event %s (%s) could not be announced", event.id, event.kind)
-        if self.foresight is not None:
-            self.foresight.on_events(events)
 
     def audio_key(self, event: Event) -> str | None:
         """The audio of a call or recall event; None when announcements are off or it is no call."""

@@ -7,11 +7,21 @@ started by the first request, looks in the cache and renders, in order, through 
 process (``synth.py``; why a process is explained there). Files are named by a hash
 of everything that shapes the sound, so a recall, a second display or a restart finds the file ready,
 and a file never changes once written (a display may cache it forever).
+
+Several server processes share the cache (next to the database). Each sentence is rendered by one of
+them: a render happens under an exclusive ``flock`` on the cache's ``render.lock``, after looking
+once more for the file, so a process asked for a sentence another has just rendered (a recall
+through another process, two processes rendering ahead) finds it ready instead of rendering it
+again. The lock, not a leader, because the process that committed a call knows its sentence at
+once: sending it to another process first would cost the display its audio being ready. A process
+asked for audio it is not rendering itself waits for the file a bounded time, as another process
+may be rendering it (``wait``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -22,6 +32,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 import wave
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -69,6 +80,8 @@ class _Job:
 
 URGENT, AHEAD, STOP = 0, 1, 2  # queue order: calls first, then renders ahead of time, then the stop sign
 MAX_AHEAD = 64  # renders ahead of time waiting at most; more would only be out of date
+LOCK_NAME = "render.lock"  # in the cache folder: held while any process renders into it
+ELSEWHERE_LOOK_SECONDS = 0.02  # how often ``wait`` looks for a file another process renders
 
 
 class _SpeechProcess:
@@ -154,8 +167,8 @@ class Renderer:
         self._last_error: str | None = None
         self._thread: threading.Thread | None = None
         self._usage: tuple[int, int] | None = None  # (files, bytes) in the cache, counted at the first render
-        for leftover in self.cache_dir.glob("*.tmp"):
-            leftover.unlink(missing_ok=True)
+        self._lock_path = self.cache_dir / LOCK_NAME
+        self._remove_leftovers()
 
     # --- asking ---------------------------------------------------------------------------------
     def key(self, text: str) -> str:
@@ -197,7 +210,9 @@ class Renderer:
             self._start()
 
     def wait(self, key: str, timeout: float) -> Path | None:
-        """The file once rendered, waiting up to ``timeout`` seconds; None if unknown, failed or late."""
+        """The file once rendered, waiting up to ``timeout`` seconds; None if failed or late. A key
+        this process is not rendering may be rendered by another server process on the cache: its
+        file is looked for until the deadline (so a key nobody renders costs the wait)."""
         path = self.path(key)
         if path is not None:
             return path
@@ -205,11 +220,17 @@ class Renderer:
             job = self._pending.get(key)
         if job is not None:
             job.done.wait(timeout)
-        return self.path(key)
+            return self.path(key)
+        if not _well_formed(key) or self.error(key) is not None:
+            return None
+        deadline = time.monotonic() + timeout
+        while (path := self.path(key)) is None and time.monotonic() < deadline:
+            time.sleep(ELSEWHERE_LOOK_SECONDS)
+        return path
 
     def path(self, key: str) -> Path | None:
         """The rendered file, if there is one now."""
-        if len(key) != KEY_LENGTH or not all(c in "0123456789abcdef" for c in key):
+        if not _well_formed(key):
             return None
         path = self._file(key)
         return path if path.is_file() else None
@@ -292,9 +313,28 @@ class Renderer:
             self._last_error = str(error)
             log.error("announcements: voice %r cannot be used: %s; calls will be shown but not spoken", self.voice.name, error)
 
+    def _remove_leftovers(self) -> None:
+        """Temporary files of a render cut short (a crash), unless another process is rendering now:
+        then they may be its own."""
+        with open(self._lock_path, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            for leftover in self.cache_dir.glob("*.tmp"):
+                leftover.unlink(missing_ok=True)
+
     def _render(self, job: _Job) -> None:
+        """Render under the cache's lock, unless the file is there (rendered before, or meanwhile by
+        another process): each sentence is rendered once, whichever processes ask for it."""
         if self._touch(job):
             return
+        with open(self._lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file closes
+            if not self._touch(job):
+                self._render_now(job)
+
+    def _render_now(self, job: _Job) -> None:
         speech = self.cache_dir / f"{job.key}.speech.tmp"
         try:
             self._ask(text=job.text, path=str(speech))
@@ -412,3 +452,8 @@ class Renderer:
             count -= 1
             total -= size
         self._usage = (count, total)
+
+
+def _well_formed(key: str) -> bool:
+    """A key as ``cache_key`` makes them (anything else names no file, and is never waited for)."""
+    return len(key) == KEY_LENGTH and all(c in "0123456789abcdef" for c in key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from ..config import HallConfig
 from ..store import Store
@@ -34,6 +35,7 @@ class Summaries:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._leading: Callable[[], bool] = lambda: True
         store.before_close(self.close)
 
     def reconfigure(self, config: HallConfig) -> None:
@@ -87,6 +89,12 @@ class Summaries:
         """The engine's listener: cheap, it only tells the thread there is work."""
         self._wake.set()
 
+    def follow_while(self, leading: Callable[[], bool]) -> None:
+        """Let the background follower work only while ``leading()``: of several server processes on
+        the database, the leader (queue_server/leader.py) keeps the tables; every process still
+        catches up before a report it is asked for."""
+        self._leading = leading
+
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._follow, name="antre-reports", daemon=True)
@@ -107,6 +115,8 @@ class Summaries:
             if self._stop.wait(DEBOUNCE_SECONDS) or store.closed:
                 return
             self._wake.clear()
+            if not self._leading():
+                continue
             try:
                 self.catch_up()
             except Exception:  # the next wake tries again; reports catch up on request meanwhile
