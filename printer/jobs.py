@@ -172,7 +172,8 @@ class PrintQueue:
         """Stop after the job being sent, if any; pending jobs stay in the store for the next start."""
         self._stopping.set()
         self._wake.set()
-        thread, self._thread = self._thread, None
+        with self._lock:  # a start under way (another thread gaining the leadership) has started its thread
+            thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
 

@@ -417,9 +417,13 @@ class LiveChannel:
         self._out.append((event, body, to, None))
 
     def _emit_setup(self, events: Iterable[Event]) -> None:
-        """A changed setup goes to every client, whatever it follows: each reads its facts again."""
+        """A changed setup goes to every client, whatever it follows: each reads its facts again, from
+        this process, so this process takes the new setup first if it has not yet (one stored by
+        another process or by ``antre config import``, which its setup watch would find later)."""
         for event in events:
             if event.kind == SETUP_CHANGED:
+                if (event.details.get("version") or 0) > self.hall.setup.version:
+                    self.hall.setup.catch_up()
                 self._send("setup", {"seq": event.id, "version": event.details.get("version")})
 
     def _emit_monitor(self, events: list[Event]) -> None:
