@@ -15,12 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from antre.queue_server.config import load_config
-from antre.queue_server.hall import open_hall
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, start_server
 from tests.support import SMALL_HALL, ServerProcess, http, wait_until, write_config
 
 ABUSER = "127.0.0.2"
@@ -31,13 +29,7 @@ CAP = 20
 def start_hall(folder: Path, **connections: float) -> ServerProcess:
     data = copy.deepcopy(SMALL_HALL)
     data["connections"] = connections
-    config = write_config(folder, data)
-    hall = open_hall(load_config(config))
-    try:
-        hall.accounts.add("admin", PASSWORD, "admin")
-    finally:
-        hall.store.close()
-    return ServerProcess(config).start()
+    return start_server(write_config(folder, data))
 
 
 @pytest.fixture

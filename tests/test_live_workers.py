@@ -128,44 +128,47 @@ def test_a_display_on_one_worker_gets_every_call_made_through_the_other_in_order
         display.close()
 
 
-def test_redis_stopped_and_started_during_calls_loses_no_call_and_is_logged_once(two, workers, redis_server):
-    displays = displays_on_both(two, workers)
+@pytest.fixture
+def displays(two, workers):
+    """Displays on both workers."""
+    shown = displays_on_both(two, workers)
+    yield shown
+    for display in shown:
+        display.close()
+
+
+def call_through(callers: tuple[Pinned, ...], token: str, displays: list[Follower], total: int, meanwhile: str) -> None:
+    """A call through each of ``callers``; then every display has seen ``total`` calls."""
+    for caller in callers:
+        caller.issue_and_call(token)
+    wait_until(lambda: all(len(d.of("called")) == total for d in displays), 15, message=f"every call on every display {meanwhile}")
+
+
+def test_redis_stopped_and_started_during_calls_loses_no_call_and_is_logged_once(two, workers, displays, redis_server):
     first, second = workers
-    try:
-        token = first.login()
-        first.issue_and_call(token)
-        redis_server.stop()
-        for caller in (second, first, second):
-            caller.issue_and_call(token)
-        wait_until(lambda: all(len(d.of("called")) == 4 for d in displays), 15, message="every call on every display while Redis is away")
-        redis_server.start()
-        for caller in (first, second):
-            caller.issue_and_call(token)
-        state = first.request("GET", "/api/v1/state")[1]
-        wait_until(lambda: all(caught_up(d, state) for d in displays), 15, message="every display showing what GET /state shows")
-        assert all(len(d.of("state")) == 1 for d in displays)  # never reloaded nor reconnected
-        log = two.log_path.read_text()
-        assert log.count(BUS_DOWN) <= 2 and BUS_DOWN in log, log[-3000:]  # once per worker that noticed, not per retry
-    finally:
-        for display in displays:
-            display.close()
+    token = first.login()
+    call_through((first,), token, displays, 1, "before")
+    redis_server.stop()
+    call_through((second, first, second), token, displays, 4, "while Redis is away")
+    redis_server.start()
+    call_through((first, second), token, displays, 6, "after Redis is back")
+    state = first.request("GET", "/api/v1/state")[1]
+    wait_until(lambda: all(caught_up(d, state) for d in displays), 15, message="every display showing what GET /state shows")
+    assert all(len(d.of("state")) == 1 for d in displays)  # never reloaded nor reconnected
+    log = two.log_path.read_text()
+    assert log.count(BUS_DOWN) <= 2 and BUS_DOWN in log, log[-3000:]  # once per worker that noticed, not per retry
 
 
-def test_a_frozen_redis_does_not_silence_the_displays_while_their_pings_go_on(two, workers, redis_server):
+def test_a_frozen_redis_does_not_silence_the_displays_while_their_pings_go_on(workers, displays, redis_server):
     """The pub/sub socket stays open and nothing arrives on it: the calls still reach every display."""
-    displays = displays_on_both(two, workers)
     first, second = workers
+    token = first.login()
+    redis_server.pause()
     try:
-        token = first.login()
-        redis_server.pause()
-        for caller in (first, second, first, second):
-            caller.issue_and_call(token)
-        wait_until(lambda: all(len(d.of("called")) == 4 for d in displays), 15, message="every call on every display with Redis frozen")
+        call_through((first, second, first, second), token, displays, 4, "with Redis frozen")
         assert all(d.client.connected and len(d.of("state")) == 1 for d in displays)
     finally:
         redis_server.resume()
-        for display in displays:
-            display.close()
 
 
 def test_a_killed_workers_displays_reconnect_to_a_worker_and_resync(two, workers):

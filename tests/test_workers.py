@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from antre.queue_server.config import load_config
-from antre.queue_server.hall import open_hall
 
-from tests.conftest import PASSWORD
+from tests.conftest import start_server
 from tests.support import SMALL_HALL, RedisServer, ServerProcess, antre, free_port, http, wait_until, write_config
 from tests.test_connguard import RawSocketIO, answer_to_abuser
 from tests.test_live import Follower
@@ -26,13 +24,7 @@ from tests.test_live import Follower
 def start_hall(folder: Path, workers: int = 1, **extra: object) -> ServerProcess:
     data = copy.deepcopy(SMALL_HALL)
     data.update(extra)
-    config = write_config(folder, data)
-    hall = open_hall(load_config(config))
-    try:
-        hall.accounts.add("admin", PASSWORD, "admin")
-    finally:
-        hall.store.close()
-    return ServerProcess(config, workers=workers).start()
+    return start_server(write_config(folder, data), workers)
 
 
 @pytest.fixture
