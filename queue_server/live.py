@@ -105,6 +105,7 @@ SNAPSHOT_SECONDS = 2.0  # a snapshot this fresh is good enough for a burst of (r
 LOG_BATCH = 500  # events read from the log at a time
 MAX_QUEUED = 2000  # packets a client may fall behind (it stopped reading) before it is disconnected
 SWEEP_SECONDS = 1.0  # how often connections are checked (unjoined, too far behind)
+SETTLE_SECONDS = 5.0  # the longest the emitter waits for the loop to take its last batch
 WAKE = "wake"  # a job: read the log now
 
 
@@ -137,6 +138,7 @@ class LiveChannel:
         self._thread: threading.Thread | None = None
         self._sweeper: threading.Thread | None = None
         self._out: list[Message] = []  # the emitter's messages not yet handed to the loop
+        self._in_flight: Any = None  # the future of the last batch handed to the loop
         self._cursor = 0  # the newest event of the log the emitter has published
         self._baseline: dict | None = None  # the snapshot the audiences were last brought up to
         self._snapshot: tuple[float, dict] | None = None
@@ -379,6 +381,7 @@ class LiveChannel:
             step.syncs.append(job)
 
     def _handle(self, step: _Step) -> None:
+        self.bridge.settle(self._in_flight, SETTLE_SECONDS)  # the loop is behind: what comes meanwhile is taken at once
         while events := self.hall.engine.events_after(self._cursor, LOG_BATCH):
             self._publish(events)
             if len(events) < LOG_BATCH:
@@ -411,7 +414,7 @@ class LiveChannel:
     def _flush(self) -> None:
         """Hand what the emitter has worked out to the loop, in order."""
         messages, self._out = self._out, []
-        self.bridge.send(messages)
+        self._in_flight = self.bridge.send(messages) or self._in_flight
 
     def _send(self, event: str, body: Any, to: str | None = None) -> None:
         self._out.append((event, body, to, None))

@@ -8,7 +8,11 @@ blocks. ``LoopBridge`` carries both ways:
 
   - ``send(messages)`` from any thread: the messages of one call go to the loop as one batch, and one
     sender task emits every batch in the order they were handed over, so a client receives what the
-    emitter sent in the emitter's order (seq/prev stay a chain);
+    emitter sent in the emitter's order (seq/prev stay a chain). It returns a future done once the
+    batch is handed to the clients' connections, so the emitter can wait for the loop (``settle``)
+    instead of piling up work it cannot send: with the loop behind, the emitter's next step then
+    takes every event committed meanwhile at once, and each phone gets its newest view, not a queue
+    of stale ones;
   - ``call(work, ..., environ=...)`` from a handler: the blocking work runs in the loop's thread pool, in a
     Flask request context made of the connection's environ (its cookies, its query string), so the
     code that reads ``request`` and the session is the code the HTTP side uses;
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import io
 import logging
 from collections.abc import Callable, Coroutine
@@ -42,7 +47,7 @@ class LoopBridge:
         self.app = app
         self.sio = sio
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._outbox: asyncio.Queue[list[Message]] | None = None
+        self._outbox: asyncio.Queue[tuple[list[Message], concurrent.futures.Future]] | None = None
         self._sender: asyncio.Task | None = None
 
     def attach(self) -> None:
@@ -56,24 +61,29 @@ class LoopBridge:
     def attached(self) -> bool:
         return self.loop is not None and not self.loop.is_closed()
 
-    def send(self, messages: list[Message]) -> None:
+    def send(self, messages: list[Message]) -> concurrent.futures.Future | None:
         """Hand a batch over for sending, in order after every earlier batch; from any thread. Before
-        the loop exists nobody is connected, so there is nobody to tell."""
+        the loop exists nobody is connected, so there is nobody to tell (None)."""
         if not messages or not self.attached:
-            return
+            return None
+        sent: concurrent.futures.Future = concurrent.futures.Future()
         try:
-            self.loop.call_soon_threadsafe(self._outbox.put_nowait, messages)
+            self.loop.call_soon_threadsafe(self._outbox.put_nowait, (messages, sent))
         except RuntimeError:  # the loop closed meanwhile: the server is stopping
             log.debug("live: %d messages not sent, the server is stopping", len(messages))
+            return None
+        return sent
 
     async def _send_forever(self) -> None:
         while True:
-            messages = await self._outbox.get()
+            messages, sent = await self._outbox.get()
             for event, body, to, namespace in messages:
                 try:
                     await self.sio.emit(event, body, to=to, namespace=namespace)
                 except Exception:
                     log.exception("live: sending %s to %s failed", event, to or "everyone")
+            sent.set_result(len(messages))
+            await asyncio.sleep(0)  # the clients' writers, woken by this batch, go before the next one
 
     async def call(self, work: Callable[..., T], *args: Any, environ: dict | None = None) -> T:
         """``work(*args)`` in the loop's thread pool; inside a request context of ``environ`` if given
@@ -84,6 +94,13 @@ class LoopBridge:
                 return work(*args)
 
         return await asyncio.get_running_loop().run_in_executor(None, in_context if environ is not None else partial(work, *args))
+
+    @staticmethod
+    def settle(sent: concurrent.futures.Future | None, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds until the batch ``send`` returned ``sent`` for is handed over."""
+        if sent is not None:
+            with contextlib.suppress(concurrent.futures.TimeoutError):
+                sent.result(timeout)
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T | None:
         """Run ``coroutine`` on the loop from another thread; wait up to ``timeout`` seconds for it
