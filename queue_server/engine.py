@@ -683,6 +683,11 @@ class Engine:
         with self._reading() as tx:
             return self._view(tx, self._ticket(tx, ticket_id))
 
+    def has_ticket(self, ticket_id: Any) -> bool:
+        """Whether a ticket with this id exists: one row read, no view (a phone connecting to follow it)."""
+        with self.store.read() as tx:
+            return isinstance(ticket_id, str) and tx.ticket(ticket_id) is not None
+
     def ticket_views(self, ticket_ids: Iterable[str]) -> dict[str, dict]:
         """By id, what ``ticket`` returns for each of these tickets (unknown ids are left out), from one
         read transaction and one ordered pass over each counter's queue (places.Ranked): the live

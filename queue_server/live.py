@@ -84,7 +84,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from . import session as console_session
 from .connguard import ABORT
-from .engine import Event, NotFound, public_ticket
+from .engine import Event, public_ticket
 from .hall import Hall
 from .live_bus import LiveBus
 from .live_loop import LoopBridge, Message
@@ -212,10 +212,8 @@ class LiveChannel:
                 raise Refused("not_found", f"unknown counter {counter!r}", "counter")
             return "counter", counter
         if ticket is not None:
-            try:
-                self.hall.engine.ticket(ticket)
-            except NotFound:
-                raise Refused("not_found", "no ticket with that id", "ticket") from None
+            if not self.hall.engine.has_ticket(ticket):
+                raise Refused("not_found", "no ticket with that id", "ticket")
             return "ticket", ticket
         return HALL, None
 
