@@ -64,6 +64,7 @@ CALLS = 200
 INTERVAL = 0.25
 PASSWORD = "rahasia-bench-1"
 CONNECTING_AT_ONCE = 25  # per process: a hall's displays do not all connect in the same millisecond either
+RESYNC_SECONDS = 120  # how long the restart figure waits for every client before it says how many made it
 SCREEN_SHARE = 0.1  # of --connections: the busiest step has 100 screens for 1,000 phones
 THREADS = 1200  # antre run --threads: gunicorn held each WebSocket on threads; the asyncio server sizes its Flask pool with it
 HALL = {
@@ -349,11 +350,13 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     restart = time.monotonic()
     server.start()
     up = time.monotonic() - restart
-    wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), 300, 0.1, "every client resynced")
-    print(
-        f"        restart: server up in {up:4.1f} s, all {n + phones} clients resynced {time.monotonic() - restart:5.1f} s after the restart began",
-        flush=True,
-    )
+    try:
+        wait_until(lambda: all(s > b for s, b in zip(fleet.counts()[1], before, strict=True)), RESYNC_SECONDS, 0.1, "every client resynced")
+        resynced = f"all {n + phones} clients resynced {time.monotonic() - restart:5.1f} s after the restart began"
+    except AssertionError:
+        done = sum(s > b for s, b in zip(fleet.counts()[1], before, strict=True))
+        resynced = f"{done} of {n + phones} clients resynced within {RESYNC_SECONDS} s (target: all within 10 s)"
+    print(f"        restart: server up in {up:4.1f} s, {resynced}", flush=True)
     fleet.close()
 
 
