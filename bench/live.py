@@ -224,15 +224,29 @@ class Server:
 
     def usage(self) -> tuple[float, float]:
         """CPU seconds (user + system) and RSS in MB, summed over the server's processes."""
-        cpu = rss = 0.0
-        for pid in self.processes():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:  # a process that ended since it was listed
-                continue
-            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-        return cpu, rss
+        return usage(self.processes())
+
+
+def usage(pids: Sequence[int]) -> tuple[float, float]:
+    """CPU seconds (user + system) and RSS in MB, summed over these processes."""
+    cpu = rss = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a process that ended since it was listed
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    return cpu, rss
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, every core (/proc/stat): the share of
+    the cores the server and the clients left idle shows whether the machine, not the code, is the limit."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
 class Issuing(threading.Thread):
@@ -306,6 +320,8 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     wait_until(lambda: all(fleet.counts()[1]), 300, 0.2, "a snapshot on every client")
     connect_seconds = time.monotonic() - started
     cpu_before, _ = server.usage()
+    clients_before, _ = usage([p.pid for p in fleet.processes])
+    busy_before, total_before = machine_busy()
 
     issuing = Issuing(server.url, interval)
     issuing.start()
@@ -319,6 +335,8 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
     history = http("GET", f"{server.url}/api/v1/state")[1]
     _wait_for_arrivals(fleet)
     cpu_after, rss = server.usage()
+    clients_after, _ = usage([p.pid for p in fleet.processes])
+    busy_after, total_after = machine_busy()
     _, states = fleet.counts()
 
     screens, phone_arrivals = fleet.arrivals()
@@ -332,7 +350,9 @@ def measure(server: Server, n: int, interval: float, procs: int, phones: int = 0
         f"server CPU {cpu_after - cpu_before:5.2f} s for {CALLS} calls  RSS {rss:6.1f} MB  (seq {history['seq']})\n"
         f"        issuing ms p50 {statistics.median(issued):6.1f}  p99 {percentile(issued, 0.99):6.1f}  max {max(issued):6.1f} "
         f"over {len(issued)} tickets taken during the calls\n"
-        f"        missed {missed} of {n * CALLS} calls; {sum(s > 1 for s in states)} clients reconnected during the calls",
+        f"        missed {missed} of {n * CALLS} calls; {sum(s > 1 for s in states)} clients reconnected during the calls\n"
+        f"        machine {100 * (busy_after - busy_before) / (total_after - total_before):3.0f} % busy over its {os.cpu_count()} cores "
+        f"during the calls: server {cpu_after - cpu_before:5.1f} s, clients {clients_after - clients_before:5.1f} s of CPU",
         flush=True,
     )
     if phones:
@@ -366,7 +386,7 @@ def _phone_latencies(arrivals: dict[int, float], calls: list[int], answered: lis
     no message reflects are left out, and counted as missed."""
     seqs = sorted(arrivals)
     latencies = []
-    for event_id, at in zip(calls, answered, strict=True):
+    for event_id, at in zip(calls, answered, strict=False):  # a call no screen got shortens ``calls``
         i = bisect_left(seqs, event_id)
         if i < len(seqs):
             latencies.append((arrivals[seqs[i]] - at) * 1000)
