@@ -41,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .engine import Event
+from .periodic import Periodic
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,9 @@ class LogWatch:
 
     def __init__(self, store: Store, every: float = LOOK_SECONDS):
         self.store = store
-        self.every = every
         self._wakers: list[Callable[[], None]] = []
-        self._stop = threading.Event()
-        self._poked = threading.Event()
-        self._thread: threading.Thread | None = None
-        store.before_close(self.close)
+        self._seen: tuple[int, int] | None = None
+        self._periodic = Periodic("antre-log-watch", every, self._look, failure="could not look at the event log", log=log, store=store)
 
     def on_growth(self, waker: Callable[[], None]) -> None:
         self._wakers.append(waker)
@@ -148,43 +146,29 @@ class LogWatch:
     def poke(self) -> None:
         """Look now, not at the next half second: for a signal that another process committed (the
         live channel's bus, queue_server/live_bus.py), so its print jobs go out at once."""
-        self._poked.set()
+        self._periodic.wake()
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="antre-log-watch", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def close(self) -> None:
         """Stop, and wait for a look under way (the store closes after this returns)."""
-        self._stop.set()
-        self._poked.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        self._periodic.close()
 
     def _mark(self) -> tuple[int, int]:
         with self.store.read() as tx:
             return tx.log_mark()
 
-    def _run(self) -> None:
-        seen = None
-        while True:
-            self._poked.wait(self.every)
-            self._poked.clear()
-            if self._stop.is_set() or self.store.closed:
-                return
-            try:
-                mark = self._mark()
-            except Exception:  # a busy or briefly unreadable database: the next look tries again
-                log.exception("could not look at the event log")
-                continue
-            if mark != seen:  # the first look too: work may have come in while this process started
-                for waker in self._wakers:
-                    try:
-                        waker()
-                    except Exception:
-                        log.exception("waking %r failed", waker)
-            seen = mark
+    def _look(self) -> None:
+        """A busy or briefly unreadable database raises here, is logged, and the next look tries again."""
+        mark = self._mark()
+        if mark != self._seen:  # the first look too: work may have come in while this process started
+            for waker in self._wakers:
+                try:
+                    waker()
+                except Exception:
+                    log.exception("waking %r failed", waker)
+        self._seen = mark
 
 
 class EventFollower:
@@ -199,39 +183,28 @@ class EventFollower:
         self.store = store
         self.handle = handle
         self._cursor = 0
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        store.before_close(self.close)
+        # a batch that fails is not handed on again: a call spoken twice is worse than once missed
+        failure = f"could not hand on the latest events to {handle!r}"
+        self._periodic = Periodic("antre-event-follower", IDLE_LOOK_SECONDS, self._hand_on, failure=failure, log=log, store=store)
 
     def wake(self, _events: object = None) -> None:
         """The engine's listener or the log watch: cheap, it only tells the thread to look."""
-        self._wake.set()
+        self._periodic.wake()
 
     def start(self) -> None:
-        if self._thread is None and not self.store.closed:
+        if not self._periodic.started and not self.store.closed:
             with self.store.read() as tx:
                 self._cursor = tx.log_mark()[0]
-            self._thread = threading.Thread(target=self._run, name="antre-event-follower", daemon=True)
-            self._thread.start()
+            self._periodic.start()
 
     def close(self) -> None:
         """Stop, and wait for a batch under way (the store closes after this returns)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        self._periodic.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set() and not self.store.closed:
-            self._wake.wait(IDLE_LOOK_SECONDS)
-            self._wake.clear()
-            try:
-                while not self._stop.is_set() and (events := self._next()):
-                    self._cursor = events[-1].id
-                    self.handle(events)
-            except Exception:  # that batch is not handed on again: a call spoken twice is worse than once missed
-                log.exception("could not hand on the latest events to %r", self.handle)
+    def _hand_on(self) -> None:
+        while not self._periodic.stopped and (events := self._next()):
+            self._cursor = events[-1].id
+            self.handle(events)
 
     def _next(self) -> list[Event]:
         with self.store.read() as tx:

@@ -30,6 +30,7 @@ from .availability import CLOSED, OPEN, PAUSED
 from .clock import iso, parse_iso
 from .config import HallConfig
 from .engine import Engine, Event
+from .periodic import Periodic
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -162,25 +163,31 @@ class MonitorWatch:
         self.store = store
         self._open: dict[tuple[str, str], _Open] | None = None  # read from the log at the first evaluation
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(
+            "antre-monitor",
+            TICK_SECONDS,
+            self.evaluate,
+            failure="monitor: evaluating the alerts failed; trying again",
+            log=log,
+            first=True,
+            settle=SETTLE_SECONDS,
+        )
         engine.subscribe(self._on_events)
         store.before_close(self.close)
 
     def _on_events(self, events: list[Event]) -> None:
         """Runs under the store's write lock: only note that something may have changed."""
         if any(event.kind not in KINDS for event in events):
-            self._wake.set()
+            self._periodic.wake()
 
     def wake(self) -> None:
         """Evaluate soon (the tick does it anyway; tests that move the clock do not wait for it)."""
-        self._wake.set()
+        self._periodic.wake()
 
     def evaluate(self) -> list[Event]:
         """Compare the rule now with the alerts the log has open; record and publish the differences."""
         with self._lock:
-            if self._stop.is_set():
+            if self._periodic.stopped:
                 return []
             if self._open is None:
                 with self.store.read() as tx:
@@ -221,23 +228,11 @@ class MonitorWatch:
 
     # --- the thread -----------------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="antre-monitor", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def close(self) -> None:
-        """Stop; an evaluation under way finishes first (the store closes after this returns)."""
-        self._stop.set()
-        self._wake.set()
+        """Stop; an evaluation under way, by the thread or a request, finishes first (the store
+        closes after this returns)."""
+        self._periodic.close()
         with self._lock:
             pass
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.evaluate()
-            except Exception:  # a database hiccup must not end the watch; the next tick tries again
-                log.exception("monitor: evaluating the alerts failed; trying again")
-            self._wake.wait(TICK_SECONDS)
-            self._wake.clear()
-            self._stop.wait(SETTLE_SECONDS)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from .clock import iso, parse_iso
 from .engine import Conflict, Engine
+from .periodic import Periodic
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,14 @@ class CounterPresence:
         self._seen: dict[str, datetime] = {}
         self._shared: dict[str, datetime] = {}  # when this process last wrote each counter's request
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        interval = max(5.0, self.idle.total_seconds() / 10)
+        self._periodic = Periodic(
+            "antre-presence",
+            interval,
+            self.sweep,
+            failure=f"closing idle counters failed; trying again in {interval:.0f} s",
+            log=log,
+        )
 
     def seen(self, counter_id: str) -> None:
         """A console of this counter made a request just now (shared with the other processes now
@@ -99,20 +106,10 @@ class CounterPresence:
 
     def start(self) -> None:
         """Sweep in a thread, often enough that a counter closes within a tenth of the idle time of its due."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="antre-presence", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def close(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        interval = max(5.0, self.idle.total_seconds() / 10)
-        while not self._stop.wait(interval):
-            try:
-                self.sweep()
-            except Exception:  # a database hiccup must not end the sweeping for good
-                log.exception("closing idle counters failed; trying again in %.0f s", interval)
+        self._periodic.close()
 
 
 def _latest(own: datetime | None, shared: str | None) -> datetime | None:

@@ -271,8 +271,8 @@ def test_a_booking_made_through_another_process_is_confirmed_once_by_the_leader(
 
 def test_the_single_jobs_run_in_the_leader_only(workers):
     leader, other = workers(SMALL_HALL)
-    assert hall_of(leader).monitor._thread is not None and hall_of(other).monitor._thread is None
-    assert hall_of(leader).presence._thread is not None and hall_of(other).presence._thread is None
+    assert hall_of(leader).monitor._periodic.started and not hall_of(other).monitor._periodic.started
+    assert hall_of(leader).presence._periodic.started and not hall_of(other).presence._periodic.started
 
 
 # --- announcements --------------------------------------------------------------------------------

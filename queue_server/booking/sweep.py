@@ -9,8 +9,8 @@ the notifications.
 from __future__ import annotations
 
 import logging
-import threading
 
+from ..periodic import Periodic
 from ..store import Store
 from .desk import Bookings
 
@@ -20,28 +20,19 @@ SWEEP_SECONDS = 60
 
 class ExpirySweep:
     def __init__(self, bookings: Bookings, store: Store, seconds: float = SWEEP_SECONDS):
-        self.bookings = bookings
-        self.store = store
-        self.seconds = seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        store.before_close(self.close)
+        self._periodic = Periodic(
+            "antre-booking-sweep",
+            seconds,
+            bookings.expire_due,
+            failure="booking sweep failed; trying again",
+            log=log,
+            store=store,
+            first=True,
+        )
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="antre-booking-sweep", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def close(self) -> None:
         """Stop, and wait for a sweep under way (the store closes after this returns)."""
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set() and not self.store.closed:
-            try:
-                self.bookings.expire_due()
-            except Exception:  # a database hiccup must not end the sweep; the next round tries again
-                log.exception("booking sweep failed; trying again")
-            self._stop.wait(self.seconds)
+        self._periodic.close()

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 
 from ..config import HallConfig
+from ..periodic import Periodic
 from ..store import Store
 from .facts import Facts, booking_of
 from .store import ReportStore
@@ -32,11 +33,17 @@ class Summaries:
         self.config = config
         self.batch = BATCH
         self._lock = threading.Lock()  # one catch-up at a time in this process (the thread, a request)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._leading: Callable[[], bool] = lambda: True
-        store.before_close(self.close)
+        self._periodic = Periodic(
+            "antre-reports",
+            IDLE_LOOK_SECONDS,  # only to notice a closed store, and end with it
+            self._follow,
+            failure="reports: could not apply the latest events",  # the next wake tries again; reports catch up on request meanwhile
+            log=log,
+            store=store,
+            settle=DEBOUNCE_SECONDS,
+            woken_only=True,
+        )
 
     def reconfigure(self, config: HallConfig) -> None:
         self.config = config
@@ -87,7 +94,7 @@ class Summaries:
     # --- the background follower --------------------------------------------------------------
     def wake(self, _events: object = None) -> None:
         """The engine's listener: cheap, it only tells the thread there is work."""
-        self._wake.set()
+        self._periodic.wake()
 
     def follow_while(self, leading: Callable[[], bool]) -> None:
         """Let the background follower work only while ``leading()``: of several server processes on
@@ -96,28 +103,12 @@ class Summaries:
         self._leading = leading
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._follow, name="antre-reports", daemon=True)
-            self._thread.start()
+        self._periodic.start()
 
     def close(self) -> None:
         """Stop the thread and wait for it: it must not be inside a write when the store closes."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        self._periodic.close()
 
     def _follow(self) -> None:
-        store = self.reports.store
-        while not self._stop.is_set() and not store.closed:
-            if not self._wake.wait(IDLE_LOOK_SECONDS):
-                continue  # only to notice a closed store, and end with it
-            if self._stop.wait(DEBOUNCE_SECONDS) or store.closed:
-                return
-            self._wake.clear()
-            if not self._leading():
-                continue
-            try:
-                self.catch_up()
-            except Exception:  # the next wake tries again; reports catch up on request meanwhile
-                log.exception("reports: could not apply the latest events")
+        if self._leading():
+            self.catch_up()
