@@ -114,7 +114,9 @@ def test_a_visit_booked_on_a_phone_is_checked_in_at_the_kiosk_printed_and_linked
     code = book_on_a_phone(phone, server, "Ibu Sari")
     expect(phone.locator("#booking-status")).to_contain_text("Terdaftar")
     expect(phone.locator("#booking-come")).to_contain_text("Datang pukul")
-    assert phone.locator(".booking-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    phone.wait_for_function(  # the QR code is an image of its own, loaded after the page's text
+        "() => { const img = document.querySelector('.booking-qr'); return img && img.complete && img.naturalWidth > 0; }", timeout=10_000
+    )
     assert not phone.evaluate(WIDER_THAN_THE_SCREEN)
     assert axe_violations(phone) == []
 

@@ -66,7 +66,9 @@ def test_a_tap_shows_the_number_the_api_has_and_the_printer_got(page, server, pr
     assert b"B001" in tickets[-1] and b"\x1dV" in tickets[-1]
     expect(page.locator("#ticket-priority")).to_contain_text("Lansia")
     expect(page.locator("[data-testid=print-status]")).to_have_text("Silakan ambil tiket Anda di bawah layar.")
-    assert page.locator("#ticket-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(  # the QR code is an image of its own, loaded after the ticket's text
+        "() => { const img = document.querySelector('#ticket-qr'); return img && img.complete && img.naturalWidth > 0; }", timeout=10_000
+    )
     page.click("#done")
     expect(page.locator("[data-testid=service-A]")).to_be_visible()
 
